@@ -1,0 +1,228 @@
+//! The [`Client`]: configuration plus one pooled reqwest client, cheap to
+//! clone and share across tasks.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use url::Url;
+
+use crate::error::Error;
+use crate::http::{is_loopback_host, Http};
+use crate::pow::DEFAULT_WORK_CAP;
+use crate::retry::RetryPolicy;
+
+/// Cloudflare's API base (what wrangler uses unless told otherwise).
+pub const DEFAULT_API_BASE: &str = "https://api.cloudflare.com/client/v4";
+/// Environment variable wrangler reads to replace the API base.
+pub const API_BASE_ENV: &str = "CLOUDFLARE_API_BASE_URL";
+/// Where the terms of service and privacy policy live (sent verbatim).
+pub const TERMS_OF_SERVICE_URL: &str = "https://www.cloudflare.com/terms/";
+pub const PRIVACY_POLICY_URL: &str = "https://www.cloudflare.com/privacypolicy/";
+
+pub fn default_user_agent() -> String {
+    format!("boardingpass/{}", env!("CARGO_PKG_VERSION"))
+}
+
+/// Everything a [`Client`] is configured with. Public fields so bindings can
+/// fill it from their native option objects; [`ClientBuilder`] is the
+/// ergonomic path in Rust.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// `None`: `CLOUDFLARE_API_BASE_URL` if set, else [`DEFAULT_API_BASE`].
+    pub api_base: Option<String>,
+    pub user_agent: String,
+    /// Per-request timeout (long polls set their own).
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    pub retry: RetryPolicy,
+    /// The caller has read and accepts Cloudflare's terms of service and
+    /// privacy policy. Provisioning refuses to send anything without it.
+    pub accept_terms: bool,
+    /// Largest proof of work (`k·g`) the client agrees to solve.
+    pub pow_work_cap: u64,
+    /// A pass is treated as expired this long before its `expiresAt`, so no
+    /// call starts that could not finish inside the window.
+    pub expiry_margin: Duration,
+    /// Extra headers for every call (like wrangler's `CLOUDFLARE_API_HEADERS`).
+    pub extra_headers: Vec<(String, String)>,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        Self {
+            api_base: None,
+            user_agent: default_user_agent(),
+            timeout: Duration::from_secs(60),
+            connect_timeout: Duration::from_secs(10),
+            retry: RetryPolicy::default(),
+            accept_terms: false,
+            pow_work_cap: DEFAULT_WORK_CAP,
+            expiry_margin: Duration::from_secs(5),
+            extra_headers: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct ClientBuilder {
+    config: ClientConfig,
+}
+
+impl ClientBuilder {
+    pub fn api_base(mut self, url: impl Into<String>) -> Self {
+        self.config.api_base = Some(url.into());
+        self
+    }
+    pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
+        self.config.user_agent = ua.into();
+        self
+    }
+    pub fn timeout(mut self, t: Duration) -> Self {
+        self.config.timeout = t;
+        self
+    }
+    pub fn connect_timeout(mut self, t: Duration) -> Self {
+        self.config.connect_timeout = t;
+        self
+    }
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.config.retry = policy;
+        self
+    }
+    /// Records that the caller accepts [`TERMS_OF_SERVICE_URL`] and
+    /// [`PRIVACY_POLICY_URL`]; required before provisioning.
+    pub fn accept_terms(mut self, yes: bool) -> Self {
+        self.config.accept_terms = yes;
+        self
+    }
+    pub fn pow_work_cap(mut self, cap: u64) -> Self {
+        self.config.pow_work_cap = cap;
+        self
+    }
+    pub fn expiry_margin(mut self, margin: Duration) -> Self {
+        self.config.expiry_margin = margin;
+        self
+    }
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.config.extra_headers.push((name.into(), value.into()));
+        self
+    }
+    pub fn build(self) -> Result<Client, Error> {
+        Client::from_config(self.config)
+    }
+}
+
+/// Entry point of the SDK. Clone freely: clones share the connection pool.
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<ClientInner>,
+}
+
+pub(crate) struct ClientInner {
+    pub(crate) http: Http,
+    pub(crate) config: ClientConfig,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("api_base", &self.inner.http.base.as_str())
+            .field("accept_terms", &self.inner.config.accept_terms)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Resolves and validates the API base: explicit value, else the environment,
+/// else Cloudflare. Plain HTTP only for loopback hosts.
+pub fn resolve_api_base(explicit: Option<&str>) -> Result<Url, Error> {
+    let from_env = std::env::var(API_BASE_ENV).ok().filter(|v| !v.trim().is_empty());
+    let raw = explicit.map(str::to_string).or(from_env).unwrap_or_else(|| DEFAULT_API_BASE.to_string());
+    let url = Url::parse(raw.trim())
+        .map_err(|e| Error::invalid("api_base", format!("{raw:?} is not a URL ({e}); expected e.g. {DEFAULT_API_BASE}")))?;
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback_host(&url) => {}
+        "http" => {
+            return Err(Error::invalid(
+                "api_base",
+                format!("{url} uses plain http on a non-loopback host; credentials would travel unencrypted, use https"),
+            ))
+        }
+        other => return Err(Error::invalid("api_base", format!("unsupported scheme {other:?}; use https"))),
+    }
+    if !url.username().is_empty() || url.password().is_some() || url.query().is_some() {
+        return Err(Error::invalid("api_base", "must not contain credentials or a query string"));
+    }
+    Ok(url)
+}
+
+impl Client {
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    pub fn from_config(config: ClientConfig) -> Result<Self, Error> {
+        let base = resolve_api_base(config.api_base.as_deref())?;
+        let mut extra = HeaderMap::new();
+        for (k, v) in &config.extra_headers {
+            let name = HeaderName::from_bytes(k.as_bytes())
+                .map_err(|_| Error::invalid("header", format!("{k:?} is not a valid header name")))?;
+            if matches!(name.as_str(), "host" | "content-type" | "content-length" | "authorization" | "transfer-encoding") {
+                return Err(Error::invalid("header", format!("{k} is set by the client and cannot be overridden")));
+            }
+            let value = HeaderValue::from_str(v).map_err(|_| Error::invalid("header", format!("value of {k} is not valid")))?;
+            extra.insert(name, value);
+        }
+        let client = reqwest::Client::builder()
+            .user_agent(config.user_agent.clone())
+            .connect_timeout(config.connect_timeout)
+            .https_only(!is_loopback_host(&base))
+            .build()
+            .map_err(|e| Error::invalid("client", format!("cannot build HTTP client: {e}")))?;
+        let http = Http { client, base, timeout: config.timeout, retry: config.retry.clone(), extra_headers: extra };
+        Ok(Self { inner: Arc::new(ClientInner { http, config }) })
+    }
+
+    pub fn api_base(&self) -> &str {
+        self.inner.http.base.as_str()
+    }
+
+    pub fn config(&self) -> &ClientConfig {
+        &self.inner.config
+    }
+
+    pub(crate) fn http(&self) -> &Http {
+        &self.inner.http
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_base_requires_https_except_loopback() {
+        for ok in [
+            "https://api.cloudflare.com/client/v4",
+            "http://127.0.0.1:8787/client/v4",
+            "http://127.4.5.6/client/v4",
+            "http://[::1]:9/client/v4",
+            "http://localhost:1/x",
+            "http://emu.localhost:1/x",
+        ] {
+            assert!(resolve_api_base(Some(ok)).is_ok(), "{ok}");
+        }
+        for bad in ["http://api.cloudflare.com/client/v4", "http://10.0.0.1/x", "ftp://x/y", "not a url", "https://u:p@h/x"] {
+            let e = resolve_api_base(Some(bad)).unwrap_err();
+            assert_eq!(e.code(), "invalid_input", "{bad}");
+        }
+    }
+
+    #[test]
+    fn reserved_headers_cannot_be_overridden() {
+        let e = Client::builder().api_base("http://127.0.0.1:1/x").header("Authorization", "x").build().unwrap_err();
+        assert!(e.to_string().contains("cannot be overridden"));
+        assert!(Client::builder().api_base("http://127.0.0.1:1/x").header("x-team", "a").build().is_ok());
+    }
+}

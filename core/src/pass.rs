@@ -1,0 +1,184 @@
+//! The boarding pass: authority for one temporary account, for one window.
+//!
+//! It holds the account's identity and two bearer credentials, the API token
+//! and the claim URL, in memory only. It cannot be serialised, its `Debug`
+//! shows fingerprints, and every request made with it first checks the
+//! window locally ([`BoardingPass::ensure_valid`]), so expired authority
+//! fails before anything is sent.
+
+use std::time::Duration;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+use crate::client::Client;
+
+use crate::error::Error;
+use crate::secret::Secret;
+
+/// A cheap-to-clone handle: clones share the same credentials and state.
+#[derive(Clone)]
+pub struct BoardingPass {
+    pub(crate) inner: Arc<PassInner>,
+}
+
+pub(crate) struct PassInner {
+    pub(crate) client: Client,
+    pub(crate) account_id: String,
+    pub(crate) account_name: String,
+    pub(crate) account_type: Option<String>,
+    pub(crate) token_id: Option<String>,
+    pub(crate) created_at: DateTime<Utc>,
+    pub(crate) expires_at: DateTime<Utc>,
+    pub(crate) claim_expires_at: DateTime<Utc>,
+    pub(crate) api_token: Secret,
+    pub(crate) claim_url: Secret,
+    pub(crate) claim_token: Option<Secret>,
+}
+
+impl BoardingPass {
+    pub(crate) fn new(inner: PassInner) -> Self {
+        Self { inner: Arc::new(inner) }
+    }
+
+    /// The client this pass talks through.
+    pub fn client(&self) -> &Client {
+        &self.inner.client
+    }
+
+    pub fn account_id(&self) -> &str {
+        &self.inner.account_id
+    }
+    /// Two-word display name, e.g. "Waiting Salmonberry".
+    pub fn account_name(&self) -> &str {
+        &self.inner.account_name
+    }
+    pub fn account_type(&self) -> Option<&str> {
+        self.inner.account_type.as_deref()
+    }
+    /// Cloudflare's id of the API token (not a secret).
+    pub fn token_id(&self) -> Option<&str> {
+        self.inner.token_id.as_deref()
+    }
+    /// When this process received the pass.
+    pub fn created_at(&self) -> DateTime<Utc> {
+        self.inner.created_at
+    }
+    pub fn expires_at(&self) -> DateTime<Utc> {
+        self.inner.expires_at
+    }
+    pub fn claim_expires_at(&self) -> DateTime<Utc> {
+        self.inner.claim_expires_at
+    }
+    /// The workers.dev subdomain Cloudflare derives from the account name
+    /// (PROTOCOL §2.2); the deploy step asks the API and prefers its answer.
+    pub fn derived_subdomain(&self) -> String {
+        self.inner.account_name.to_lowercase().split_whitespace().collect::<Vec<_>>().join("-")
+    }
+
+    /// Time left before the pass stops being usable (zero once expired).
+    pub fn time_left(&self) -> Duration {
+        (self.inner.expires_at - Utc::now()).to_std().unwrap_or(Duration::ZERO)
+    }
+
+    pub fn is_expired(&self) -> bool {
+        self.time_left() <= self.inner.client.config().expiry_margin
+    }
+
+    /// Fails locally with [`Error::PassExpired`] once the window (minus the
+    /// client's safety margin) has passed.
+    pub fn ensure_valid(&self) -> Result<(), Error> {
+        if self.is_expired() {
+            return Err(Error::PassExpired {
+                account_id: self.inner.account_id.clone(),
+                expired_at: self.inner.expires_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+            });
+        }
+        Ok(())
+    }
+
+    /// Fingerprint of the API token, safe to log and put in tickets.
+    pub fn token_fingerprint(&self) -> String {
+        self.inner.api_token.fingerprint()
+    }
+    /// Fingerprint of the claim URL, safe to log and put in tickets.
+    pub fn claim_fingerprint(&self) -> String {
+        self.inner.claim_url.fingerprint()
+    }
+
+    /// The API token. Only for callers that must hand it to another tool;
+    /// it is a bearer credential for the whole account.
+    pub fn expose_api_token(&self) -> &str {
+        self.inner.api_token.expose_secret()
+    }
+    /// The claim URL: whoever completes it owns the account. Hand it only to
+    /// the named claim owner.
+    pub fn expose_claim_url(&self) -> &str {
+        self.inner.claim_url.expose_secret()
+    }
+
+    pub(crate) fn api_token(&self) -> &Secret {
+        &self.inner.api_token
+    }
+    pub(crate) fn claim_token(&self) -> Option<&Secret> {
+        self.inner.claim_token.as_ref()
+    }
+}
+
+impl std::fmt::Debug for BoardingPass {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BoardingPass")
+            .field("account_id", &self.inner.account_id)
+            .field("account_name", &self.inner.account_name)
+            .field("expires_at", &self.inner.expires_at.to_rfc3339_opts(SecondsFormat::Secs, true))
+            .field("api_token", &self.inner.api_token)
+            .field("claim_url", &self.inner.claim_url)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+pub(crate) fn test_pass(expires_in: chrono::Duration) -> BoardingPass {
+    let now = Utc::now();
+    let client = Client::builder().api_base("http://127.0.0.1:9/client/v4").build().unwrap();
+    BoardingPass::new(PassInner {
+        client,
+        account_id: "0123456789abcdef0123456789abcdef".into(),
+        account_name: "Waiting Salmonberry".into(),
+        account_type: Some("temporary".into()),
+        token_id: None,
+        created_at: now,
+        expires_at: now + expires_in,
+        claim_expires_at: now + expires_in,
+        api_token: Secret::new("cfat_TESTTOKENVALUE_abcdefghijklmnop"),
+        claim_url: Secret::new("https://dash.cloudflare.com/claim-preview?claimToken=CLAIMVALUE123"),
+        claim_token: Some(Secret::new("CLAIMVALUE123")),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_redacts_both_credentials() {
+        let p = test_pass(chrono::Duration::minutes(60));
+        let dbg = format!("{p:?}{p:#?}");
+        assert!(!dbg.contains("TESTTOKENVALUE") && !dbg.contains("CLAIMVALUE"), "{dbg}");
+        assert!(dbg.contains(&p.token_fingerprint()) && dbg.contains("Waiting Salmonberry"));
+        assert_eq!(p.derived_subdomain(), "waiting-salmonberry");
+    }
+
+    #[test]
+    fn expiry_is_enforced_locally_with_margin() {
+        assert!(test_pass(chrono::Duration::minutes(1)).ensure_valid().is_ok());
+        let within_margin = test_pass(chrono::Duration::seconds(3));
+        let e = within_margin.ensure_valid().unwrap_err();
+        assert_eq!(e.code(), "pass_expired");
+        assert!(e.to_string().contains("provision a new pass"));
+        let past = test_pass(chrono::Duration::seconds(-10));
+        assert!(past.is_expired());
+        assert_eq!(past.time_left(), Duration::ZERO);
+    }
+}

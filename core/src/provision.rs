@@ -1,0 +1,185 @@
+//! Provisioning a temporary account (PROTOCOL.md §2): challenge, proof of
+//! work, create. Nothing is sent unless the caller accepted the terms.
+//!
+//! The challenge request is retried like any idempotent call (a fresh
+//! challenge is harmless); the create request is sent once, because its
+//! challenge token is single-use: on failure the caller provisions again.
+
+use chrono::{DateTime, Utc};
+use reqwest::Method;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::cancel::{cancellable, CancellationToken};
+use crate::client::{Client, PRIVACY_POLICY_URL, TERMS_OF_SERVICE_URL};
+use crate::error::Error;
+use crate::http::{Auth, Call};
+use crate::pass::{BoardingPass, PassInner};
+use crate::pow::{self, CancelFlag, Challenge};
+use crate::progress::{Phase, Progress};
+use crate::secret::Secret;
+
+const CHALLENGE_PATH: &str = "/provisioning/previews/challenge";
+const CREATE_PATH: &str = "/provisioning/previews";
+
+#[derive(Debug, Clone, Default)]
+pub struct ProvisionOptions {
+    /// Hidden wrangler `--event-code`: redeem an event allocation.
+    pub event_code: Option<String>,
+    pub progress: Progress,
+    pub cancel: Option<CancellationToken>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ChallengeResult {
+    challenge_token: String,
+    seed: String,
+    k: i64,
+    g: i64,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateResult {
+    account: Option<AccountResult>,
+    claim: Option<ClaimResult>,
+    event_code_accepted: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AccountResult {
+    id: Option<String>,
+    name: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    api_token: Option<String>,
+    token_id: Option<String>,
+    expires_at: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ClaimResult {
+    token: Option<String>,
+    url: Option<String>,
+    expires_at: Option<String>,
+}
+
+/// Solves off the async executor. Dropping the returned future (or firing
+/// `cancel`) stops the solver thread within a few thousand hashes.
+pub async fn solve(challenge: Challenge, progress: Progress) -> Result<String, Error> {
+    struct StopOnDrop(CancelFlag);
+    impl Drop for StopOnDrop {
+        fn drop(&mut self) {
+            self.0.cancel();
+        }
+    }
+    let flag = CancelFlag::new();
+    let _guard = StopOnDrop(flag.clone());
+    let total = u64::from(challenge.k());
+    progress.emit(Phase::ProofOfWork, 0, total);
+    let raw = tokio::task::spawn_blocking(move || {
+        pow::solve_blocking(&challenge, &flag, |p| progress.emit(Phase::ProofOfWork, p.checkpoints_done.into(), total))
+    })
+    .await
+    .map_err(|e| Error::protocol("proof of work", format!("solver thread failed: {e}")))??;
+    Ok(pow::encode_checkpoints(&raw))
+}
+
+fn parse_time(field: &str, value: &str) -> Result<DateTime<Utc>, Error> {
+    DateTime::parse_from_rfc3339(value)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| Error::protocol(format!("POST {CREATE_PATH}"), format!("{field} {value:?} is not an ISO-8601 time: {e}")))
+}
+
+fn claim_token_from_url(url: &str) -> Option<String> {
+    url::Url::parse(url).ok()?.query_pairs().find(|(k, _)| k == "claimToken").map(|(_, v)| v.into_owned())
+}
+
+impl Client {
+    /// Gets a boarding pass: a temporary account with its API token and
+    /// claim URL, valid for the window the server grants (60 minutes on
+    /// Cloudflare).
+    pub async fn provision(&self, options: ProvisionOptions) -> Result<BoardingPass, Error> {
+        if !self.config().accept_terms {
+            return Err(Error::TermsNotAccepted { terms: TERMS_OF_SERVICE_URL.into(), privacy: PRIVACY_POLICY_URL.into() });
+        }
+        if let Some(code) = &options.event_code {
+            if code.trim().is_empty() {
+                return Err(Error::invalid("event_code", "must not be empty"));
+            }
+        }
+        cancellable(options.cancel.as_ref(), self.provision_inner(&options)).await
+    }
+
+    async fn provision_inner(&self, options: &ProvisionOptions) -> Result<BoardingPass, Error> {
+        let progress = &options.progress;
+        progress.emit(Phase::Challenge, 0, 1);
+        let call = Call::new(Method::POST, CHALLENGE_PATH, Auth::None).json(json!({})).idempotent(true);
+        let endpoint = call.endpoint();
+        let ch: ChallengeResult = self.http().call(call).await?.result_as(&endpoint)?;
+        progress.emit(Phase::Challenge, 1, 1);
+
+        let challenge = Challenge::new(&ch.seed, ch.k, ch.g, self.config().pow_work_cap)?;
+        let checkpoints = solve(challenge, progress.clone()).await?;
+
+        progress.emit(Phase::CreateAccount, 0, 1);
+        let mut body = json!({
+            "termsOfService": TERMS_OF_SERVICE_URL,
+            "privacyPolicy": PRIVACY_POLICY_URL,
+            "acceptTermsOfService": "yes",
+            "challengeToken": ch.challenge_token,
+            "solution": { "checkpoints": checkpoints },
+        });
+        if let Some(code) = &options.event_code {
+            body["eventCode"] = json!(code);
+        }
+        let call = Call::new(Method::POST, CREATE_PATH, Auth::None).json(body).idempotent(false);
+        let endpoint = call.endpoint();
+        let created: CreateResult = self.http().call(call).await?.result_as(&endpoint)?;
+        let pass = self.pass_from(created, options.event_code.is_some())?;
+        progress.emit(Phase::CreateAccount, 1, 1);
+        tracing::info!(account_id = %pass.account_id(), token = %pass.token_fingerprint(), "provisioned temporary account");
+        Ok(pass)
+    }
+
+    fn pass_from(&self, created: CreateResult, sent_event_code: bool) -> Result<BoardingPass, Error> {
+        let endpoint = format!("POST {CREATE_PATH}");
+        if sent_event_code && created.event_code_accepted != Some(true) {
+            return Err(Error::protocol(endpoint, "the event code was not accepted (no eventCodeAccepted: true)"));
+        }
+        let account = created.account;
+        let claim = created.claim;
+        let a = |f: fn(&AccountResult) -> &Option<String>| account.as_ref().and_then(|x| f(x).clone());
+        let c = |f: fn(&ClaimResult) -> &Option<String>| claim.as_ref().and_then(|x| f(x).clone());
+        let fields = [
+            ("account.id", a(|x| &x.id)),
+            ("account.name", a(|x| &x.name)),
+            ("account.apiToken", a(|x| &x.api_token)),
+            ("account.expiresAt", a(|x| &x.expires_at)),
+            ("claim.url", c(|x| &x.url)),
+            ("claim.expiresAt", c(|x| &x.expires_at)),
+        ];
+        let missing: Vec<_> = fields.iter().filter(|(_, v)| v.as_deref().is_none_or(str::is_empty)).map(|(n, _)| *n).collect();
+        if !missing.is_empty() {
+            return Err(Error::protocol(endpoint, format!("missing required fields: {}", missing.join(", "))));
+        }
+        let [id, name, token, expires, claim_url, claim_expires] = fields.map(|(_, v)| v.unwrap_or_default());
+        let claim_token = c(|x| &x.token).or_else(|| claim_token_from_url(&claim_url));
+        Ok(BoardingPass::new(PassInner {
+            client: self.clone(),
+            account_id: id,
+            account_name: name,
+            account_type: a(|x| &x.kind),
+            token_id: a(|x| &x.token_id),
+            created_at: Utc::now(),
+            expires_at: parse_time("account.expiresAt", &expires)?,
+            claim_expires_at: parse_time("claim.expiresAt", &claim_expires)?,
+            api_token: Secret::new(token),
+            claim_url: Secret::new(claim_url),
+            claim_token: claim_token.map(Secret::new),
+        }))
+    }
+}
