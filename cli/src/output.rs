@@ -1,0 +1,30 @@
+//! Printing rules shared by every command: results on stdout, diagnostics on
+//! stderr, secrets never (only fingerprints), errors with their stable code.
+
+use std::process::ExitCode;
+
+use boardingpass::Error;
+
+/// Exit status for errors; distinct statuses for outcomes come from commands.
+pub const EXIT_ERROR: u8 = 1;
+/// The caller must fix the invocation (terms not accepted, bad input, policy).
+pub const EXIT_USAGE: u8 = 2;
+
+pub fn fail(e: &Error) -> ExitCode {
+    eprintln!("error[{}]: {e}", e.code());
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        eprintln!("  caused by: {s}");
+        source = s.source();
+    }
+    ExitCode::from(match e.kind() {
+        boardingpass::ErrorKind::TermsNotAccepted
+        | boardingpass::ErrorKind::InvalidInput
+        | boardingpass::ErrorKind::PolicyViolation => EXIT_USAGE,
+        _ => EXIT_ERROR,
+    })
+}
+
+pub fn print_json(value: &serde_json::Value) {
+    println!("{}", serde_json::to_string(value).expect("JSON value serialises"));
+}

@@ -1,0 +1,328 @@
+//! Deploying a Worker with a boarding pass (PROTOCOL.md §5–6).
+//!
+//! Sequence: does the Worker exist? → static assets (manifest, session,
+//! missing files) → new Worker: `PUT scripts/{name}`; existing ES-module
+//! Worker: `POST versions` + `POST deployments` (a redeploy) → account
+//! subdomain (registered from the account name if the account has none) →
+//! enable workers.dev. Calls wrangler makes only to drive its interactive
+//! prompts (secrets list, deployments list, settings diff, `workers/{name}`)
+//! and the `PATCH script-settings` that would reset dashboard-made
+//! observability/tags settings are deliberately not made (see docs/PROTOCOL-CHOICES.md).
+
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use reqwest::Method;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::assets::{self, AssetOptions, Manifest};
+use crate::audit::AuditKind;
+use crate::cancel::{cancellable, CancellationToken};
+use crate::error::Error;
+use crate::http::{is_loopback_host, Auth, Body, Call, Part};
+use crate::pass::BoardingPass;
+use crate::progress::{Phase, Progress};
+use crate::worker::{ModuleKind, Worker};
+
+/// Script API date wrangler 4.164 sends when toggling workers.dev.
+const SCRIPT_API_DATE: &str = "2025-08-01";
+/// Default Worker size limit (Workers Free plan, uncompressed here).
+pub const DEFAULT_MAX_SCRIPT_SIZE: u64 = 3 * 1024 * 1024;
+
+#[derive(Debug, Clone)]
+pub struct DeployOptions {
+    pub progress: Progress,
+    pub cancel: Option<CancellationToken>,
+    pub assets: AssetOptions,
+    /// Largest total module size accepted locally.
+    pub max_script_size: u64,
+    /// `workers/message` annotation of a redeploy (wrangler `--message`).
+    pub message: Option<String>,
+}
+
+impl Default for DeployOptions {
+    fn default() -> Self {
+        Self {
+            progress: Progress::none(),
+            cancel: None,
+            assets: AssetOptions::default(),
+            max_script_size: DEFAULT_MAX_SCRIPT_SIZE,
+            message: None,
+        }
+    }
+}
+
+/// What a deploy produced.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Deployment {
+    pub worker_name: String,
+    /// Where the Worker answers: `https://{name}.{subdomain}.workers.dev/`,
+    /// or the emulator's `http://{name}.{subdomain}.localhost:{port}/`.
+    pub url: String,
+    /// The canonical workers.dev URL (same as `url` on Cloudflare).
+    pub workers_dev_url: String,
+    pub version_id: String,
+    pub startup_time_ms: Option<u64>,
+    /// `false` for the first deploy of this Worker, `true` for a redeploy.
+    pub redeploy: bool,
+    /// SHA-256 over the uploaded modules.
+    pub content_digest: String,
+    /// SHA-256 over the assets manifest, when the Worker has assets.
+    pub assets_digest: Option<String>,
+    pub assets_total: usize,
+    pub assets_uploaded: usize,
+    pub deployed_at: DateTime<Utc>,
+    pub duration_ms: u64,
+}
+
+#[derive(Deserialize)]
+struct ScriptUploadResult {
+    deployment_id: Option<String>,
+    id: Option<String>,
+    startup_time_ms: Option<u64>,
+}
+
+impl BoardingPass {
+    pub(crate) fn account_path(&self, rest: &str) -> String {
+        format!("/accounts/{}{rest}", self.account_id())
+    }
+
+    /// An authorised call with the pass's token, refused locally once the
+    /// window has passed.
+    pub(crate) fn call(&self, method: Method, path: String) -> Result<Call<'_>, Error> {
+        self.ensure_valid()?;
+        Ok(Call::new(method, path, Auth::Bearer(self.api_token())))
+    }
+
+    /// Deploys (or redeploys) `worker` and returns its live URL and version.
+    /// Local checks (name, modules, sizes, asset limits) and the client's
+    /// policy run first: on any violation nothing is sent. Every step is
+    /// written to the audit log.
+    pub async fn deploy(&self, worker: &Worker, options: DeployOptions) -> Result<Deployment, Error> {
+        self.ensure_valid()?;
+        worker.validate(options.max_script_size)?;
+        // Hash assets before any request so limit errors cost nothing.
+        let manifest = match &worker.assets {
+            Some(a) => Some(assets::build_manifest(&a.directory, &options.assets, &options.progress).await?),
+            None => None,
+        };
+        let files: Vec<(String, u64)> = manifest.as_ref().map(|m| m.files()).unwrap_or_default();
+        let deploys = self.deployments().len() as u32;
+        let checked = self.client().config().policy.check_deploy(&self.policy_context(), worker, deploys, &files);
+        let violations = match &checked {
+            Err(Error::PolicyViolation { violations }) => violations.iter().map(|v| v.rule.clone()).collect(),
+            _ => Vec::new(),
+        };
+        self.audit(AuditKind::PolicyChecked, Some(&worker.name), None, json!({"step": "deploy", "violations": violations}))?;
+        checked?;
+        let digest = worker.content_digest();
+        self.audit(AuditKind::DeployStarted, Some(&worker.name), Some(&digest), json!({"deploy_number": deploys + 1}))?;
+        match cancellable(options.cancel.as_ref(), self.deploy_inner(worker, manifest, &options)).await {
+            Ok(d) => {
+                let details = json!({"url": d.url, "version_id": d.version_id, "redeploy": d.redeploy,
+                    "assets_digest": d.assets_digest, "assets_uploaded": d.assets_uploaded, "duration_ms": d.duration_ms});
+                self.audit(AuditKind::DeployFinished, Some(&d.worker_name), Some(&d.content_digest), details)?;
+                Ok(d)
+            }
+            Err(e) => {
+                self.audit(AuditKind::Failed, Some(&worker.name), Some(&digest), json!({"step": "deploy", "code": e.code(), "error": e.to_string()}))?;
+                Err(e)
+            }
+        }
+    }
+
+    async fn deploy_inner(&self, worker: &Worker, manifest: Option<Manifest>, options: &DeployOptions) -> Result<Deployment, Error> {
+        let started = Instant::now();
+        let progress = &options.progress;
+        let name = worker.name.as_str();
+        let exists = self.worker_exists(name).await?;
+        let mut assets_meta = None;
+        let mut assets_uploaded = 0;
+        if let (Some(config), Some(manifest)) = (&worker.assets, &manifest) {
+            let outcome = assets::upload(
+                self.client().http(),
+                self.api_token(),
+                self.account_id(),
+                name,
+                manifest,
+                &options.assets,
+                progress,
+            )
+            .await?;
+            assets_uploaded = outcome.files_uploaded;
+            assets_meta = Some(config.metadata(&outcome.completion_jwt)?);
+        }
+
+        progress.emit(Phase::UploadScript, 0, 1);
+        let es_module = worker.main().is_some_and(|m| m.kind == ModuleKind::EsModule);
+        let (version_id, startup_time_ms) = if exists && es_module {
+            self.upload_version(worker, assets_meta, options.message.as_deref()).await?
+        } else {
+            self.upload_script(worker, assets_meta).await?
+        };
+        progress.emit(Phase::UploadScript, 1, 1);
+
+        progress.emit(Phase::EnableSubdomain, 0, 1);
+        let subdomain = self.account_subdomain().await?;
+        let call = self
+            .call(Method::POST, self.account_path(&format!("/workers/scripts/{name}/subdomain")))?
+            .header("Cloudflare-Workers-Script-Api-Date", SCRIPT_API_DATE)
+            .json(json!({"enabled": true}))
+            .idempotent(true);
+        self.client().http().call(call).await?;
+        progress.emit(Phase::EnableSubdomain, 1, 1);
+
+        let workers_dev_url = format!("https://{name}.{subdomain}.workers.dev/");
+        let base = &self.client().http().base;
+        let url = if is_loopback_host(base) {
+            let port = base.port_or_known_default().unwrap_or(80);
+            format!("http://{name}.{subdomain}.localhost:{port}/")
+        } else {
+            workers_dev_url.clone()
+        };
+        let deployment = Deployment {
+            worker_name: name.to_string(),
+            url,
+            workers_dev_url,
+            version_id,
+            startup_time_ms,
+            redeploy: exists,
+            content_digest: worker.content_digest(),
+            assets_digest: manifest.as_ref().map(|m| m.digest()),
+            assets_total: manifest.as_ref().map_or(0, |m| m.len()),
+            assets_uploaded,
+            deployed_at: Utc::now(),
+            duration_ms: started.elapsed().as_millis() as u64,
+        };
+        self.record_deployment(&deployment);
+        tracing::info!(worker = name, version = %deployment.version_id, redeploy = exists, "deployed");
+        Ok(deployment)
+    }
+
+    /// `GET services/{name}`: 200 = exists; 10090/10007 = does not.
+    async fn worker_exists(&self, name: &str) -> Result<bool, Error> {
+        let call = self.call(Method::GET, self.account_path(&format!("/workers/services/{name}")))?;
+        match self.client().http().call(call).await {
+            Ok(_) => Ok(true),
+            Err(Error::Api(f)) if matches!(f.code, Some(10090) | Some(10007)) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn metadata(&self, worker: &Worker, assets: Option<Value>) -> Value {
+        let mut meta = serde_json::Map::new();
+        if let Some(main) = worker.main() {
+            let key = if main.kind == ModuleKind::ServiceWorker { "body_part" } else { "main_module" };
+            meta.insert(key.into(), json!(main.name));
+            meta.insert("bindings".into(), Value::Array(self.bindings_metadata(worker)));
+        }
+        meta.insert("compatibility_date".into(), json!(worker.compatibility_date));
+        meta.insert("compatibility_flags".into(), json!(worker.compatibility_flags));
+        if worker.main().is_some() {
+            meta.insert("keep_bindings".into(), json!(["secret_text", "secret_key"]));
+        }
+        if let Some(a) = assets {
+            meta.insert("assets".into(), a);
+        }
+        Value::Object(meta)
+    }
+
+    fn bindings_metadata(&self, worker: &Worker) -> Vec<Value> {
+        let mut out: Vec<Value> = worker.bindings.iter().map(|b| b.metadata()).collect();
+        if let Some(binding) = worker.assets.as_ref().and_then(|a| a.binding.as_ref()) {
+            out.push(json!({"name": binding, "type": "assets"}));
+        }
+        out
+    }
+
+    /// Multipart parts in wrangler's order: metadata, main module, other
+    /// modules, source maps.
+    fn form(&self, worker: &Worker, metadata: Value) -> Vec<Part> {
+        let mut parts = vec![Part {
+            name: "metadata".into(),
+            filename: None,
+            content_type: None,
+            bytes: serde_json::to_vec(&metadata).expect("metadata serialises").into(),
+        }];
+        let main = worker.main_module.as_deref();
+        let mut modules: Vec<_> = worker.modules.iter().collect();
+        modules.sort_by_key(|m| (Some(m.name.as_str()) != main, m.kind == ModuleKind::SourceMap));
+        parts.extend(modules.into_iter().map(|m| Part {
+            name: m.name.clone(),
+            filename: Some(m.name.clone()),
+            content_type: Some(m.kind.content_type().into()),
+            bytes: m.content.clone(),
+        }));
+        parts
+    }
+
+    async fn upload_script(&self, worker: &Worker, assets: Option<Value>) -> Result<(String, Option<u64>), Error> {
+        let mut metadata = self.metadata(worker, assets);
+        if worker.main().is_some() {
+            metadata["code_update_strategy"] = json!({"mode": "deferred", "max_delay": 300});
+        }
+        let call = self
+            .call(Method::PUT, self.account_path(&format!("/workers/scripts/{}", worker.name)))?
+            .query("excludeScript", "true")
+            .query("bindings_inherit", "strict")
+            .body(Body::Multipart(self.form(worker, metadata)));
+        let endpoint = call.endpoint();
+        let r: ScriptUploadResult = self.client().http().call(call).await?.result_as(&endpoint)?;
+        let id = r.deployment_id.or(r.id).ok_or_else(|| Error::protocol(&endpoint, "no deployment_id in the result"))?;
+        Ok((id, r.startup_time_ms))
+    }
+
+    async fn upload_version(&self, worker: &Worker, assets: Option<Value>, message: Option<&str>) -> Result<(String, Option<u64>), Error> {
+        let name = &worker.name;
+        let metadata = self.metadata(worker, assets);
+        let call = self
+            .call(Method::POST, self.account_path(&format!("/workers/scripts/{name}/versions")))?
+            .query("bindings_inherit", "strict")
+            .body(Body::Multipart(self.form(worker, metadata)));
+        let endpoint = call.endpoint();
+        let r: ScriptUploadResult = self.client().http().call(call).await?.result_as(&endpoint)?;
+        let id = r.id.ok_or_else(|| Error::protocol(&endpoint, "no version id in the result"))?;
+        let mut annotations = serde_json::Map::new();
+        if let Some(m) = message {
+            annotations.insert("workers/message".into(), json!(m));
+        }
+        let call = self
+            .call(Method::POST, self.account_path(&format!("/workers/scripts/{name}/deployments")))?
+            .json(json!({
+                "strategy": "percentage",
+                "versions": [{"version_id": id, "percentage": 100}],
+                "annotations": annotations,
+                "code_update_strategy": {"mode": "deferred", "max_delay": 300},
+            }));
+        self.client().http().call(call).await?;
+        Ok((id, r.startup_time_ms))
+    }
+
+    /// The account's workers.dev subdomain, registering the name Cloudflare
+    /// derives from the account name when none exists yet (code 10007).
+    async fn account_subdomain(&self) -> Result<String, Error> {
+        if let Some(s) = self.state().subdomain.clone() {
+            return Ok(s);
+        }
+        #[derive(Deserialize)]
+        struct Sub {
+            subdomain: String,
+        }
+        let path = self.account_path("/workers/subdomain");
+        let call = self.call(Method::GET, path.clone())?;
+        let endpoint = call.endpoint();
+        let sub = match self.client().http().call(call).await {
+            Ok(env) => env.result_as::<Sub>(&endpoint)?.subdomain,
+            Err(Error::Api(f)) if f.code == Some(10007) => {
+                let wanted = self.derived_subdomain();
+                let call = self.call(Method::PUT, path)?.json(json!({"subdomain": wanted}));
+                let endpoint = call.endpoint();
+                self.client().http().call(call).await?.result_as::<Sub>(&endpoint)?.subdomain
+            }
+            Err(e) => return Err(e),
+        };
+        self.state().subdomain = Some(sub.clone());
+        Ok(sub)
+    }
+}

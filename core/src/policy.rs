@@ -1,0 +1,258 @@
+//! Governance checked before anything is provisioned or deployed: every rule
+//! is evaluated and all broken rules are reported together, and no request
+//! is sent on a violation. Loaded from TOML or JSON, or built in code.
+//!
+//! ```toml
+//! allowed_job_classes = ["preview", "demo"]
+//! max_deploys_per_pass = 5
+//! max_worker_size = 1048576
+//! max_asset_file_size = 5242880
+//! max_asset_files = 1000
+//! allowed_binding_types = ["plain_text", "json", "secret_text", "assets"]
+//! worker_name_pattern = "^agent-[a-z0-9-]+$"
+//! require_claim_owner = true
+//! require_verification = true
+//! ```
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Violation};
+use crate::worker::Worker;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Policy {
+    /// Job classes allowed to provision; `None` allows any (and none).
+    pub allowed_job_classes: Option<Vec<String>>,
+    pub max_deploys_per_pass: Option<u32>,
+    /// Total bytes of a Worker's modules.
+    pub max_worker_size: Option<u64>,
+    /// Bytes of one static asset file.
+    pub max_asset_file_size: Option<u64>,
+    pub max_asset_files: Option<usize>,
+    /// Cloudflare binding type names (`plain_text`, `json`, `secret_text`, `assets`).
+    pub allowed_binding_types: Option<Vec<String>>,
+    /// Regular expression every Worker name must match.
+    pub worker_name_pattern: Option<String>,
+    /// A named person must own the claim link before provisioning.
+    pub require_claim_owner: bool,
+    /// A ticket is issued only after a passing verification.
+    pub require_verification: bool,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self {
+            allowed_job_classes: None,
+            max_deploys_per_pass: None,
+            max_worker_size: None,
+            max_asset_file_size: None,
+            max_asset_files: None,
+            allowed_binding_types: None,
+            worker_name_pattern: None,
+            require_claim_owner: true,
+            require_verification: true,
+        }
+    }
+}
+
+/// Who is acting and why: checked against the policy.
+#[derive(Debug, Clone, Default)]
+pub struct Context<'a> {
+    pub job_class: Option<&'a str>,
+    pub claim_owner: Option<&'a str>,
+}
+
+fn violation(rule: &str, message: String) -> Violation {
+    Violation { rule: rule.into(), message }
+}
+
+fn result(violations: Vec<Violation>) -> Result<(), Error> {
+    if violations.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::PolicyViolation { violations })
+    }
+}
+
+impl Policy {
+    /// No rules at all (not even a named owner).
+    pub fn permissive() -> Self {
+        Self { require_claim_owner: false, require_verification: false, ..Self::default() }
+    }
+
+    pub fn from_toml_str(text: &str) -> Result<Self, Error> {
+        let p: Self = toml::from_str(text).map_err(|e| Error::invalid("policy", format!("TOML: {e}")))?;
+        p.validated()
+    }
+
+    pub fn from_json_str(text: &str) -> Result<Self, Error> {
+        let p: Self = serde_json::from_str(text).map_err(|e| Error::invalid("policy", format!("JSON: {e}")))?;
+        p.validated()
+    }
+
+    /// Reads `.toml` or `.json` (by extension; anything else is tried as TOML).
+    pub fn from_file(path: &Path) -> Result<Self, Error> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.display().to_string(), source })?;
+        if path.extension().is_some_and(|e| e == "json") {
+            Self::from_json_str(&text)
+        } else {
+            Self::from_toml_str(&text)
+        }
+    }
+
+    fn validated(self) -> Result<Self, Error> {
+        if let Some(p) = &self.worker_name_pattern {
+            regex::Regex::new(p).map_err(|e| Error::invalid("policy worker_name_pattern", e.to_string()))?;
+        }
+        Ok(self)
+    }
+
+    /// Before provisioning: job class and claim owner.
+    pub fn check_provision(&self, ctx: &Context<'_>) -> Result<(), Error> {
+        let mut v = Vec::new();
+        if let Some(allowed) = &self.allowed_job_classes {
+            match ctx.job_class {
+                Some(c) if allowed.iter().any(|a| a == c) => {}
+                Some(c) => v.push(violation("allowed_job_classes", format!("job class {c:?} is not one of {allowed:?}"))),
+                None => v.push(violation("allowed_job_classes", format!("a job class is required (one of {allowed:?})"))),
+            }
+        }
+        if self.require_claim_owner && ctx.claim_owner.is_none_or(|o| o.trim().is_empty()) {
+            v.push(violation("require_claim_owner", "name the person who will own the claim link (owner)".into()));
+        }
+        result(v)
+    }
+
+    /// Before each deploy: everything about the Worker, plus the deploy count.
+    /// `deploys_so_far` counts deploys already made with this pass.
+    pub fn check_deploy(
+        &self,
+        ctx: &Context<'_>,
+        worker: &Worker,
+        deploys_so_far: u32,
+        asset_files: &[(String, u64)],
+    ) -> Result<(), Error> {
+        let mut v = match self.check_provision(ctx) {
+            Err(Error::PolicyViolation { violations }) => violations,
+            _ => Vec::new(),
+        };
+        if let Some(max) = self.max_deploys_per_pass {
+            if deploys_so_far >= max {
+                v.push(violation("max_deploys_per_pass", format!("this pass already made {deploys_so_far} deploy(s), the limit is {max}")));
+            }
+        }
+        if let Some(max) = self.max_worker_size {
+            let size = worker.script_size();
+            if size > max {
+                v.push(violation("max_worker_size", format!("Worker modules total {size} bytes, the limit is {max}")));
+            }
+        }
+        if let Some(max) = self.max_asset_files {
+            if asset_files.len() > max {
+                v.push(violation("max_asset_files", format!("{} asset files, the limit is {max}", asset_files.len())));
+            }
+        }
+        if let Some(max) = self.max_asset_file_size {
+            for (path, size) in asset_files.iter().filter(|(_, s)| *s > max) {
+                v.push(violation("max_asset_file_size", format!("{path} is {size} bytes, the limit is {max}")));
+            }
+        }
+        if let Some(allowed) = &self.allowed_binding_types {
+            let mut types: Vec<(&str, &str)> = worker.bindings.iter().map(|b| (b.name(), b.type_name())).collect();
+            if let Some(name) = worker.assets.as_ref().and_then(|a| a.binding.as_deref()) {
+                types.push((name, "assets"));
+            }
+            for (name, ty) in types.into_iter().filter(|(_, t)| !allowed.iter().any(|a| a == t)) {
+                v.push(violation("allowed_binding_types", format!("binding {name} has type {ty}, allowed: {allowed:?}")));
+            }
+        }
+        if let Some(pattern) = &self.worker_name_pattern {
+            let re = regex::Regex::new(pattern).map_err(|e| Error::invalid("policy worker_name_pattern", e.to_string()))?;
+            if !re.is_match(&worker.name) {
+                v.push(violation("worker_name_pattern", format!("Worker name {:?} does not match {pattern:?}", worker.name)));
+            }
+        }
+        result(v)
+    }
+
+    /// Before a ticket is issued.
+    pub fn check_ticket(&self, verified: bool) -> Result<(), Error> {
+        if self.require_verification && !verified {
+            return result(vec![violation(
+                "require_verification",
+                "no passing verification of the latest deploy; verify before issuing a ticket".into(),
+            )]);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules(e: Error) -> Vec<String> {
+        match e {
+            Error::PolicyViolation { violations } => violations.into_iter().map(|v| v.rule).collect(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_broken_rule_is_reported_at_once() {
+        let p = Policy::from_toml_str(
+            r#"
+            allowed_job_classes = ["preview"]
+            max_deploys_per_pass = 1
+            max_worker_size = 10
+            max_asset_file_size = 5
+            max_asset_files = 1
+            allowed_binding_types = ["plain_text"]
+            worker_name_pattern = "^agent-"
+            "#,
+        )
+        .unwrap();
+        let w = Worker::from_source("demo", "i.js", "export default {}").secret("K", "v");
+        let ctx = Context { job_class: Some("prod"), claim_owner: None };
+        let e = p.check_deploy(&ctx, &w, 1, &[("/a".into(), 9), ("/b".into(), 1)]).unwrap_err();
+        let text = e.to_string();
+        assert_eq!(
+            rules(e),
+            [
+                "allowed_job_classes",
+                "require_claim_owner",
+                "max_deploys_per_pass",
+                "max_worker_size",
+                "max_asset_files",
+                "max_asset_file_size",
+                "allowed_binding_types",
+                "worker_name_pattern"
+            ]
+        );
+        assert!(text.contains("/a is 9 bytes") && text.contains("binding K has type secret_text"), "{text}");
+    }
+
+    #[test]
+    fn a_compliant_deploy_passes_and_json_loads_the_same() {
+        let json = r#"{"allowed_job_classes":["preview"],"worker_name_pattern":"^agent-","max_deploys_per_pass":2}"#;
+        let p = Policy::from_json_str(json).unwrap();
+        let w = Worker::from_source("agent-x", "i.js", "export default {}").var("A", "1");
+        let ctx = Context { job_class: Some("preview"), claim_owner: Some("Ada Lovelace") };
+        assert!(p.check_provision(&ctx).is_ok());
+        assert!(p.check_deploy(&ctx, &w, 1, &[]).is_ok());
+        assert_eq!(rules(p.check_deploy(&ctx, &w, 2, &[]).unwrap_err()), ["max_deploys_per_pass"]);
+        assert_eq!(rules(p.check_ticket(false).unwrap_err()), ["require_verification"]);
+        assert!(p.check_ticket(true).is_ok());
+    }
+
+    #[test]
+    fn bad_policy_files_are_typed_errors() {
+        assert_eq!(Policy::from_toml_str("max_deploys = 3").unwrap_err().code(), "invalid_input");
+        assert_eq!(Policy::from_toml_str("worker_name_pattern = \"(\"").unwrap_err().code(), "invalid_input");
+        assert!(Policy::permissive().check_provision(&Context::default()).is_ok());
+        assert_eq!(rules(Policy::default().check_provision(&Context::default()).unwrap_err()), ["require_claim_owner"]);
+    }
+}

@@ -1,0 +1,238 @@
+//! The claim ticket: the handoff document a person reads before deciding to
+//! claim. It names the temporary resource, its lifetime, what the agent was
+//! allowed to do, the credential (fingerprint and where it lives, never the
+//! value), who owns the claim link, the evidence, and what happens on
+//! expiry, promotion and revocation.
+//!
+//! Two renderings, JSON (stable, versioned schema) and Markdown, each either
+//! for the record (no claim URL) or for the owner (claim URL included and
+//! marked as a bearer link).
+
+use serde::Serialize;
+
+use crate::audit::rfc3339;
+use crate::claim::ClaimStatus;
+use crate::deploy::Deployment;
+use crate::pass::BoardingPass;
+use crate::verify::Evidence;
+
+/// `schema` value of the JSON rendering; bump on incompatible changes.
+pub const TICKET_SCHEMA: &str = "boardingpass.claim-ticket/v1";
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClaimTicket {
+    pub schema: &'static str,
+    pub issued_at: String,
+    pub run_id: String,
+    pub job_id: Option<String>,
+    pub status: ClaimStatus,
+    pub temporary_resource: Resource,
+    pub lifetime: Lifetime,
+    pub allowed_action: String,
+    pub credential: Credential,
+    pub claim: Claim,
+    pub evidence: Vec<Evidence>,
+    pub expiry_behaviour: String,
+    pub promotion_rule: String,
+    pub revocation_rule: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Resource {
+    pub provider: &'static str,
+    pub api_base: String,
+    pub account_id: String,
+    pub account_name: String,
+    pub workers: Vec<WorkerEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WorkerEntry {
+    pub name: String,
+    pub url: String,
+    pub workers_dev_url: String,
+    pub version_id: String,
+    pub content_digest: String,
+    pub assets_digest: Option<String>,
+    pub deploys: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Lifetime {
+    pub created_at: String,
+    pub expires_at: String,
+    pub claim_expires_at: String,
+    pub seconds_left: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Credential {
+    pub kind: &'static str,
+    pub fingerprint: String,
+    pub token_id: Option<String>,
+    pub location: String,
+    pub expires_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Claim {
+    pub owner: Option<String>,
+    pub url_fingerprint: String,
+    /// Only in the owner-facing rendering.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    pub url_is_bearer_credential: bool,
+}
+
+fn workers(deployments: &[Deployment], live: &[String]) -> Vec<WorkerEntry> {
+    live.iter()
+        .filter_map(|name| {
+            let all: Vec<_> = deployments.iter().filter(|d| &d.worker_name == name).collect();
+            let last = all.last()?;
+            Some(WorkerEntry {
+                name: name.clone(),
+                url: last.url.clone(),
+                workers_dev_url: last.workers_dev_url.clone(),
+                version_id: last.version_id.clone(),
+                content_digest: last.content_digest.clone(),
+                assets_digest: last.assets_digest.clone(),
+                deploys: all.len(),
+            })
+        })
+        .collect()
+}
+
+impl ClaimTicket {
+    pub(crate) fn build(pass: &BoardingPass, owner: Option<&str>, status: ClaimStatus, run_id: &str, job_id: Option<&str>) -> Self {
+        let deployments = pass.deployments();
+        let live = pass.live_workers();
+        let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_else(|_| "this host".into());
+        let expires = rfc3339(pass.expires_at());
+        let minutes = (pass.expires_at() - pass.created_at()).num_minutes();
+        Self {
+            schema: TICKET_SCHEMA,
+            issued_at: crate::audit::now(),
+            run_id: run_id.to_string(),
+            job_id: job_id.map(str::to_string),
+            status,
+            temporary_resource: Resource {
+                provider: "cloudflare",
+                api_base: pass.client().api_base().to_string(),
+                account_id: pass.account_id().to_string(),
+                account_name: pass.account_name().to_string(),
+                workers: workers(&deployments, &live),
+            },
+            lifetime: Lifetime {
+                created_at: rfc3339(pass.created_at()),
+                expires_at: expires.clone(),
+                claim_expires_at: rfc3339(pass.claim_expires_at()),
+                seconds_left: pass.time_left().as_secs(),
+            },
+            allowed_action: format!(
+                "Deploy, redeploy, verify and delete the Workers listed above on this temporary account's workers.dev subdomain, until {expires}. Nothing else: no other account, no custom domains."
+            ),
+            credential: Credential {
+                kind: "cloudflare temporary account API token",
+                fingerprint: pass.token_fingerprint(),
+                token_id: pass.token_id().map(str::to_string),
+                location: format!(
+                    "in the memory of process {} on {host} only; never written to disk, wiped when the process drops it",
+                    std::process::id()
+                ),
+                expires_at: expires.clone(),
+            },
+            claim: Claim {
+                owner: owner.map(str::to_string),
+                url_fingerprint: pass.claim_fingerprint(),
+                url: None,
+                url_is_bearer_credential: true,
+            },
+            evidence: pass.evidence(),
+            expiry_behaviour: format!(
+                "If nobody claims the account before {}, Cloudflare deletes it with its Workers, assets and token; the URLs stop answering. Nothing needs to be cleaned up.",
+                rfc3339(pass.claim_expires_at())
+            ),
+            promotion_rule: format!(
+                "Only the named owner opens the claim link, signs in to Cloudflare and completes the prompts before it expires (window: {minutes} minutes from creation). The account then becomes a normal permanent account and the Workers keep serving; the temporary token stops being the way in (use `wrangler login`)."
+            ),
+            revocation_rule: "To end it early the agent calls teardown (deletes the Workers, revokes the token where the server allows); a person can also simply let it expire. Claimed accounts are managed in the Cloudflare dashboard.".into(),
+        }
+    }
+
+    /// The same ticket with the claim URL, for its owner only.
+    pub(crate) fn for_owner(mut self, pass: &BoardingPass) -> Self {
+        self.claim.url = Some(pass.expose_claim_url().to_string());
+        self
+    }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).expect("ticket serialises")
+    }
+
+    /// Markdown for a person reading it at 9 a.m.
+    pub fn to_markdown(&self) -> String {
+        let r = &self.temporary_resource;
+        let mut md = String::new();
+        let line = |md: &mut String, s: String| {
+            md.push_str(&s);
+            md.push('\n');
+        };
+        line(&mut md, format!("# Claim ticket: {} ({})", r.account_name, self.status.as_str()));
+        line(&mut md, String::new());
+        line(&mut md, format!("Issued {} · run `{}`{}", self.issued_at, self.run_id, self.job_id.as_ref().map(|j| format!(" · job `{j}`")).unwrap_or_default()));
+        line(&mut md, String::new());
+        line(&mut md, "## Temporary resource".into());
+        line(&mut md, format!("- Cloudflare account **{}** (`{}`), API `{}`", r.account_name, r.account_id, r.api_base));
+        if r.workers.is_empty() {
+            line(&mut md, "- No Workers deployed".into());
+        }
+        for w in &r.workers {
+            line(&mut md, format!("- Worker **{}**: {} (version `{}`, {} deploy(s))", w.name, w.url, w.version_id, w.deploys));
+            line(&mut md, format!("  - code digest `{}`{}", w.content_digest, w.assets_digest.as_ref().map(|d| format!(", assets digest `{d}`")).unwrap_or_default()));
+        }
+        line(&mut md, String::new());
+        line(&mut md, "## Lifetime".into());
+        line(&mut md, format!("- Created {}, expires **{}** ({} min left)", self.lifetime.created_at, self.lifetime.expires_at, self.lifetime.seconds_left / 60));
+        line(&mut md, String::new());
+        line(&mut md, "## Allowed action".into());
+        line(&mut md, self.allowed_action.clone());
+        line(&mut md, String::new());
+        line(&mut md, "## Credential".into());
+        line(&mut md, format!("- {}: fingerprint `{}`{}", self.credential.kind, self.credential.fingerprint, self.credential.token_id.as_ref().map(|t| format!(", token id `{t}`")).unwrap_or_default()));
+        line(&mut md, format!("- Lives {}", self.credential.location));
+        line(&mut md, String::new());
+        line(&mut md, "## Claim".into());
+        line(&mut md, format!("- Owner: **{}**", self.claim.owner.as_deref().unwrap_or("(nobody named)")));
+        match &self.claim.url {
+            Some(url) => line(&mut md, format!("- Claim link (bearer link: whoever completes it owns the account; do not forward): {url}")),
+            None => line(&mut md, format!("- Claim link: held by the owner only (fingerprint `{}`)", self.claim.url_fingerprint)),
+        }
+        line(&mut md, String::new());
+        line(&mut md, "## Evidence".into());
+        if self.evidence.is_empty() {
+            line(&mut md, "- Not verified".into());
+        }
+        for e in &self.evidence {
+            line(
+                &mut md,
+                format!(
+                    "- {} {} → {} in {} ms at {} (version `{}`, body `{}`){}",
+                    if e.passed { "✔" } else { "✘" },
+                    e.url,
+                    e.status.map(|s| s.to_string()).unwrap_or_else(|| "no answer".into()),
+                    e.latency_ms,
+                    e.checked_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    e.version_id,
+                    e.body_sha256.as_deref().unwrap_or("-"),
+                    if e.failures.is_empty() { String::new() } else { format!(": {}", e.failures.join("; ")) }
+                ),
+            );
+        }
+        line(&mut md, String::new());
+        line(&mut md, "## Rules".into());
+        line(&mut md, format!("- **Expiry:** {}", self.expiry_behaviour));
+        line(&mut md, format!("- **Promotion:** {}", self.promotion_rule));
+        line(&mut md, format!("- **Revocation:** {}", self.revocation_rule));
+        md
+    }
+}

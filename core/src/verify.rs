@@ -1,0 +1,253 @@
+//! Verification: request the live URL until it answers as expected or a
+//! timeout passes, and keep the evidence a human can check later.
+//!
+//! `*.localhost` URLs (the emulator's) are requested by connecting to
+//! 127.0.0.1 on the URL's port with the original `Host` header, because
+//! system resolvers do not all map `*.localhost` to loopback.
+
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use reqwest::header::HOST;
+use sha2::{Digest, Sha256};
+use url::Url;
+
+use crate::audit::AuditKind;
+use crate::cancel::CancellationToken;
+use crate::deploy::Deployment;
+use crate::error::Error;
+use crate::pass::BoardingPass;
+use crate::progress::{Phase, Progress};
+
+/// How many leading bytes of the body are kept as evidence.
+pub const BODY_PREFIX_LEN: usize = 256;
+
+#[derive(Debug, Clone)]
+pub struct VerifyOptions {
+    /// Path requested on the live URL.
+    pub path: String,
+    /// Give up after this long.
+    pub timeout: Duration,
+    /// Expected status; `None` accepts any 2xx or 3xx.
+    pub expect_status: Option<u16>,
+    pub expect_body_contains: Option<String>,
+    /// `(name, value)`: the header must be present and contain `value`.
+    pub expect_header: Option<(String, String)>,
+    /// First delay between attempts; doubles up to `max_interval`.
+    pub interval: Duration,
+    pub max_interval: Duration,
+    pub progress: Progress,
+    pub cancel: Option<CancellationToken>,
+}
+
+impl Default for VerifyOptions {
+    fn default() -> Self {
+        Self {
+            path: "/".into(),
+            timeout: Duration::from_secs(30),
+            expect_status: None,
+            expect_body_contains: None,
+            expect_header: None,
+            interval: Duration::from_millis(100),
+            max_interval: Duration::from_secs(2),
+            progress: Progress::none(),
+            cancel: None,
+        }
+    }
+}
+
+/// What the live URL answered: the evidence behind a claim ticket.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Evidence {
+    pub url: String,
+    pub worker_name: String,
+    pub version_id: String,
+    pub passed: bool,
+    pub status: Option<u16>,
+    pub latency_ms: u64,
+    /// `sha256:` + hex of the whole body.
+    pub body_sha256: Option<String>,
+    /// First bytes of the body, lossily decoded as UTF-8.
+    pub body_prefix: Option<String>,
+    pub content_type: Option<String>,
+    pub attempts: u32,
+    pub checked_at: DateTime<Utc>,
+    /// Why the last answer did not satisfy the expectations (empty on success).
+    pub failures: Vec<String>,
+}
+
+struct Observation {
+    status: u16,
+    latency: Duration,
+    body: bytes::Bytes,
+    content_type: Option<String>,
+    failures: Vec<String>,
+}
+
+fn check(opts: &VerifyOptions, status: u16, headers: &reqwest::header::HeaderMap, body: &[u8]) -> Vec<String> {
+    let mut failures = Vec::new();
+    match opts.expect_status {
+        Some(want) if want != status => failures.push(format!("status {status}, expected {want}")),
+        None if !(200..400).contains(&status) => failures.push(format!("status {status}, expected 2xx or 3xx")),
+        _ => {}
+    }
+    if let Some(needle) = &opts.expect_body_contains {
+        if !String::from_utf8_lossy(body).contains(needle.as_str()) {
+            failures.push(format!("body does not contain {needle:?}"));
+        }
+    }
+    if let Some((name, value)) = &opts.expect_header {
+        match headers.get(name.as_str()).and_then(|v| v.to_str().ok()) {
+            Some(v) if v.contains(value.as_str()) => {}
+            Some(v) => failures.push(format!("header {name}: {v:?} does not contain {value:?}")),
+            None => failures.push(format!("header {name} missing")),
+        }
+    }
+    failures
+}
+
+impl BoardingPass {
+    /// Requests `deployment.url` until it answers as expected. Returns the
+    /// evidence (also kept on the pass for the ticket); fails with
+    /// [`Error::Verification`] when the timeout passes first.
+    pub async fn verify(&self, deployment: &Deployment, options: VerifyOptions) -> Result<Evidence, Error> {
+        let url = Url::parse(&deployment.url)
+            .and_then(|u| u.join(options.path.trim_start_matches('/')))
+            .map_err(|e| Error::invalid("verify path", format!("{}: {e}", options.path)))?;
+        let outcome = match options.cancel.clone() {
+            None => self.poll_live(&url, &options).await,
+            Some(token) => tokio::select! {
+                biased;
+                _ = token.cancelled() => Err((None, 0, Error::Cancelled)),
+                r = self.poll_live(&url, &options) => r,
+            },
+        };
+        let (obs, attempts, error) = match outcome {
+            Ok((obs, attempts)) => (obs, attempts, None),
+            Err((obs, attempts, e)) => (obs, attempts, Some(e)),
+        };
+        let evidence = Evidence {
+            url: url.to_string(),
+            worker_name: deployment.worker_name.clone(),
+            version_id: deployment.version_id.clone(),
+            passed: error.is_none(),
+            status: obs.as_ref().map(|o| o.status),
+            latency_ms: obs.as_ref().map_or(0, |o| o.latency.as_millis() as u64),
+            body_sha256: obs.as_ref().map(|o| format!("sha256:{}", hex::encode(Sha256::digest(&o.body)))),
+            body_prefix: obs.as_ref().map(|o| String::from_utf8_lossy(&o.body[..o.body.len().min(BODY_PREFIX_LEN)]).into_owned()),
+            content_type: obs.as_ref().and_then(|o| o.content_type.clone()),
+            attempts,
+            checked_at: Utc::now(),
+            failures: obs.as_ref().map(|o| o.failures.clone()).unwrap_or_default(),
+        };
+        self.state().evidence.push(evidence.clone());
+        let details = serde_json::to_value(&evidence).expect("evidence serialises");
+        self.audit(AuditKind::Verified, Some(&deployment.worker_name), Some(&deployment.content_digest), details)?;
+        match error {
+            None => Ok(evidence),
+            Some(e) => Err(e),
+        }
+    }
+
+    /// Does the deployment answer as `options` expect? No evidence kept.
+    pub(crate) async fn probe(&self, deployment: &Deployment, options: &VerifyOptions) -> bool {
+        match Url::parse(&deployment.url) {
+            Ok(url) => self.poll_live(&url, options).await.is_ok(),
+            Err(_) => false,
+        }
+    }
+
+    async fn poll_live(
+        &self,
+        url: &Url,
+        opts: &VerifyOptions,
+    ) -> Result<(Option<Observation>, u32), (Option<Observation>, u32, Error)> {
+        let deadline = Instant::now() + opts.timeout;
+        let mut interval = opts.interval;
+        let mut attempts = 0;
+        let mut last: Option<Observation> = None;
+        let mut last_error: Option<String> = None;
+        opts.progress.emit(Phase::Verifying, 0, 1);
+        loop {
+            attempts += 1;
+            match self.fetch_once(url, opts, deadline).await {
+                Ok(obs) if obs.failures.is_empty() => {
+                    opts.progress.emit(Phase::Verifying, 1, 1);
+                    return Ok((Some(obs), attempts));
+                }
+                Ok(obs) => last = Some(obs),
+                Err(e) => last_error = Some(e.to_string()),
+            }
+            let now = Instant::now();
+            if now + interval >= deadline {
+                let why = last
+                    .as_ref()
+                    .map(|o| o.failures.join("; "))
+                    .or(last_error)
+                    .unwrap_or_else(|| "no answer".into());
+                let e = Error::Verification {
+                    what: url.to_string(),
+                    message: format!("no acceptable answer after {attempts} attempts in {}s: {why}", opts.timeout.as_secs_f64()),
+                };
+                return Err((last, attempts, e));
+            }
+            tokio::time::sleep(interval).await;
+            interval = (interval * 2).min(opts.max_interval);
+        }
+    }
+
+    async fn fetch_once(&self, url: &Url, opts: &VerifyOptions, deadline: Instant) -> Result<Observation, Error> {
+        let mut target = url.clone();
+        let mut req_host = None;
+        if let Some(url::Host::Domain(d)) = url.host() {
+            if d.ends_with(".localhost") {
+                req_host = Some(match url.port() {
+                    Some(p) => format!("{d}:{p}"),
+                    None => d.to_string(),
+                });
+                target.set_host(Some("127.0.0.1")).map_err(|e| Error::invalid("url", e.to_string()))?;
+            }
+        }
+        let remaining = deadline.saturating_duration_since(Instant::now()).max(Duration::from_millis(50));
+        let mut req = self.client().http().client.get(target).timeout(remaining);
+        if let Some(h) = req_host {
+            req = req.header(HOST, h);
+        }
+        let started = Instant::now();
+        let resp = req.send().await.map_err(|e| Error::Network { endpoint: url.to_string(), message: e.to_string(), source: None })?;
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let body = resp.bytes().await.map_err(|e| Error::Network { endpoint: url.to_string(), message: e.to_string(), source: None })?;
+        let latency = started.elapsed();
+        Ok(Observation {
+            status,
+            latency,
+            content_type: headers.get("content-type").and_then(|v| v.to_str().ok()).map(str::to_string),
+            failures: check(opts, status, &headers, &body),
+            body,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::{HeaderMap, HeaderValue};
+
+    #[test]
+    fn expectations_are_checked() {
+        let opts = VerifyOptions {
+            expect_body_contains: Some("hello".into()),
+            expect_header: Some(("x-app".into(), "demo".into())),
+            ..Default::default()
+        };
+        let mut h = HeaderMap::new();
+        h.insert("x-app", HeaderValue::from_static("demo-1"));
+        assert!(check(&opts, 200, &h, b"hello world").is_empty());
+        let f = check(&opts, 500, &HeaderMap::new(), b"nope");
+        assert_eq!(f.len(), 3, "{f:?}");
+        let exact = VerifyOptions { expect_status: Some(404), ..Default::default() };
+        assert!(check(&exact, 404, &HeaderMap::new(), b"").is_empty());
+        assert_eq!(check(&exact, 200, &HeaderMap::new(), b""), vec!["status 200, expected 404".to_string()]);
+    }
+}

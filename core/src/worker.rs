@@ -1,0 +1,412 @@
+//! What gets deployed: a Worker's modules, metadata and bindings, built
+//! in memory or read from disk without a bundler.
+
+use std::path::{Path, PathBuf};
+
+use bytes::Bytes;
+use serde_json::{json, Value};
+
+use crate::assets::AssetsConfig;
+use crate::error::Error;
+use crate::secret::Secret;
+
+/// Longest Worker name Cloudflare accepts (a DNS label).
+pub const MAX_NAME_LEN: usize = 63;
+
+/// How a module is uploaded (PROTOCOL.md §6 content types).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ModuleKind {
+    EsModule,
+    CommonJs,
+    /// A classic service-worker script (no `export default`); must be the only script.
+    ServiceWorker,
+    Text,
+    Data,
+    Wasm,
+    Json,
+    SourceMap,
+    Python,
+    PythonRequirement,
+}
+
+impl ModuleKind {
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Self::EsModule => "application/javascript+module",
+            Self::CommonJs | Self::ServiceWorker => "application/javascript",
+            Self::Text => "text/plain",
+            Self::Data => "application/octet-stream",
+            Self::Wasm => "application/wasm",
+            Self::Json => "application/json",
+            Self::SourceMap => "application/source-map",
+            Self::Python => "text/x-python",
+            Self::PythonRequirement => "text/x-python-requirement",
+        }
+    }
+
+    /// Guess from a file name, wrangler's default module rules: `.js`/`.mjs`
+    /// ES modules, `.cjs` CommonJS, `.wasm`, `.txt`/`.html`/`.sql` text,
+    /// `.bin` data, `.json`, `.map` source maps, `.py` Python.
+    pub fn from_path(path: &str) -> Option<Self> {
+        let ext = path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase())?;
+        Some(match ext.as_str() {
+            "js" | "mjs" => Self::EsModule,
+            "cjs" => Self::CommonJs,
+            "wasm" => Self::Wasm,
+            "txt" | "html" | "sql" => Self::Text,
+            "bin" => Self::Data,
+            "json" => Self::Json,
+            "map" => Self::SourceMap,
+            "py" => Self::Python,
+            _ => return None,
+        })
+    }
+
+    pub fn is_code(self) -> bool {
+        matches!(self, Self::EsModule | Self::CommonJs | Self::ServiceWorker | Self::Python)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Module {
+    /// Module name as imported, e.g. `index.js` or `lib/util.js`.
+    pub name: String,
+    pub kind: ModuleKind,
+    pub content: Bytes,
+}
+
+impl Module {
+    pub fn new(name: impl Into<String>, kind: ModuleKind, content: impl Into<Bytes>) -> Self {
+        Self { name: name.into(), kind, content: content.into() }
+    }
+}
+
+/// A binding the Worker sees on `env`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Binding {
+    PlainText { name: String, text: String },
+    Json { name: String, json: Value },
+    /// Held like the API token: redacted, wiped on drop.
+    Secret { name: String, value: Secret },
+}
+
+impl Binding {
+    pub fn name(&self) -> &str {
+        match self {
+            Self::PlainText { name, .. } | Self::Json { name, .. } | Self::Secret { name, .. } => name,
+        }
+    }
+    /// Cloudflare's binding type name.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Self::PlainText { .. } => "plain_text",
+            Self::Json { .. } => "json",
+            Self::Secret { .. } => "secret_text",
+        }
+    }
+    /// Metadata JSON. The only place a secret binding's value is exposed.
+    pub(crate) fn metadata(&self) -> Value {
+        match self {
+            Self::PlainText { name, text } => json!({"name": name, "type": "plain_text", "text": text}),
+            Self::Json { name, json } => json!({"name": name, "type": "json", "json": json}),
+            Self::Secret { name, value } => json!({"name": name, "type": "secret_text", "text": value.expose_secret()}),
+        }
+    }
+}
+
+/// A Worker ready to deploy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Worker {
+    pub name: String,
+    /// Name of the entry module; `None` only for assets-only Workers.
+    pub main_module: Option<String>,
+    pub modules: Vec<Module>,
+    pub compatibility_date: String,
+    pub compatibility_flags: Vec<String>,
+    pub bindings: Vec<Binding>,
+    pub assets: Option<AssetsConfig>,
+}
+
+/// Today's date (UTC), the default compatibility date.
+pub fn today() -> String {
+    chrono::Utc::now().format("%Y-%m-%d").to_string()
+}
+
+impl Worker {
+    /// An empty Worker named `name`; add modules, bindings or assets.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            main_module: None,
+            modules: Vec::new(),
+            compatibility_date: today(),
+            compatibility_flags: Vec::new(),
+            bindings: Vec::new(),
+            assets: None,
+        }
+    }
+
+    /// A single-file Worker: `source` is an ES module (or a service-worker
+    /// script when it has no `export`).
+    pub fn from_source(name: impl Into<String>, file_name: &str, source: impl Into<String>) -> Self {
+        let source = source.into();
+        let kind = if looks_like_es_module(&source) { ModuleKind::EsModule } else { ModuleKind::ServiceWorker };
+        let mut w = Self::new(name);
+        w.main_module = Some(file_name.to_string());
+        w.modules.push(Module::new(file_name, kind, source));
+        w
+    }
+
+    pub fn module(mut self, module: Module) -> Self {
+        if self.main_module.is_none() && module.kind.is_code() {
+            self.main_module = Some(module.name.clone());
+        }
+        self.modules.push(module);
+        self
+    }
+    pub fn main_module(mut self, name: impl Into<String>) -> Self {
+        self.main_module = Some(name.into());
+        self
+    }
+    pub fn compatibility_date(mut self, date: impl Into<String>) -> Self {
+        self.compatibility_date = date.into();
+        self
+    }
+    pub fn compatibility_flag(mut self, flag: impl Into<String>) -> Self {
+        self.compatibility_flags.push(flag.into());
+        self
+    }
+    pub fn var(mut self, name: impl Into<String>, text: impl Into<String>) -> Self {
+        self.bindings.push(Binding::PlainText { name: name.into(), text: text.into() });
+        self
+    }
+    pub fn json_var(mut self, name: impl Into<String>, json: Value) -> Self {
+        self.bindings.push(Binding::Json { name: name.into(), json });
+        self
+    }
+    pub fn secret(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.bindings.push(Binding::Secret { name: name.into(), value: Secret::new(value) });
+        self
+    }
+    pub fn assets(mut self, config: AssetsConfig) -> Self {
+        self.assets = Some(config);
+        self
+    }
+
+    /// The entry module, if any.
+    pub fn main(&self) -> Option<&Module> {
+        let main = self.main_module.as_deref()?;
+        self.modules.iter().find(|m| m.name == main)
+    }
+
+    /// Total bytes of code and modules uploaded (what Worker size limits count).
+    pub fn script_size(&self) -> u64 {
+        self.modules.iter().map(|m| m.content.len() as u64).sum()
+    }
+
+    /// SHA-256 over module names, kinds and contents: identifies exactly what
+    /// code was deployed (for tickets and the audit log).
+    pub fn content_digest(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        let mut modules: Vec<_> = self.modules.iter().collect();
+        modules.sort_by(|a, b| a.name.cmp(&b.name));
+        for m in modules {
+            h.update(m.name.as_bytes());
+            h.update([0]);
+            h.update(m.kind.content_type().as_bytes());
+            h.update([0]);
+            h.update((m.content.len() as u64).to_be_bytes());
+            h.update(&m.content);
+        }
+        format!("sha256:{}", hex::encode(h.finalize()))
+    }
+
+    /// Local checks run before anything is sent.
+    pub fn validate(&self, max_script_size: u64) -> Result<(), Error> {
+        validate_name(&self.name)?;
+        if chrono::NaiveDate::parse_from_str(&self.compatibility_date, "%Y-%m-%d").is_err() {
+            return Err(Error::invalid(
+                "compatibility_date",
+                format!("{:?} is not a YYYY-MM-DD date", self.compatibility_date),
+            ));
+        }
+        match (&self.main_module, self.main()) {
+            (None, _) if self.assets.is_none() => {
+                return Err(Error::invalid("main_module", "a Worker needs a main module or static assets (or both)"))
+            }
+            (Some(main), None) => {
+                let names: Vec<_> = self.modules.iter().map(|m| m.name.as_str()).collect();
+                return Err(Error::invalid(
+                    "main_module",
+                    format!("{main:?} is not among the modules ({}); add it or fix the name", names.join(", ")),
+                ));
+            }
+            (Some(_), Some(m)) if !m.kind.is_code() => {
+                return Err(Error::invalid("main_module", format!("{:?} is {:?}, not code", m.name, m.kind)))
+            }
+            _ => {}
+        }
+        if self.modules.iter().any(|m| m.kind == ModuleKind::ServiceWorker) && self.modules.iter().filter(|m| m.kind.is_code()).count() > 1 {
+            return Err(Error::invalid("modules", "a service-worker script cannot be combined with other code modules"));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for m in &self.modules {
+            if !seen.insert(&m.name) {
+                return Err(Error::invalid("modules", format!("module {:?} appears twice", m.name)));
+            }
+        }
+        let mut names = std::collections::HashSet::new();
+        for b in &self.bindings {
+            if b.name().is_empty() || !names.insert(b.name()) {
+                return Err(Error::invalid("bindings", format!("binding name {:?} is empty or used twice", b.name())));
+            }
+        }
+        let size = self.script_size();
+        if size > max_script_size {
+            return Err(Error::invalid(
+                "worker size",
+                format!("modules total {size} bytes, over the {max_script_size}-byte limit; remove unused modules or split the Worker"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Worker names: lowercase letters, digits and dashes, 1–63 characters, not
+/// starting or ending with a dash (they become a DNS label).
+pub fn validate_name(name: &str) -> Result<(), Error> {
+    let ok_chars = name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if name.is_empty() || name.len() > MAX_NAME_LEN || !ok_chars || name.starts_with('-') || name.ends_with('-') {
+        return Err(Error::invalid(
+            "worker name",
+            format!("{name:?} must be 1-{MAX_NAME_LEN} lowercase letters, digits or dashes, not starting or ending with a dash"),
+        ));
+    }
+    Ok(())
+}
+
+fn looks_like_es_module(source: &str) -> bool {
+    source.lines().any(|l| {
+        let l = l.trim_start();
+        l.starts_with("export ") || l.starts_with("export{") || l.starts_with("import ") || l.starts_with("import{")
+    })
+}
+
+/// Reads `path` from disk with a typed error naming it.
+pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>, Error> {
+    std::fs::read(path).map_err(|source| Error::Io { path: path.display().to_string(), source })
+}
+
+/// Turns a file name into a Worker name: `My App.js` → `my-app`.
+pub fn name_from_path(path: &Path) -> String {
+    let stem = path.file_stem().or_else(|| path.file_name()).map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+    let mut out = String::new();
+    for c in stem.to_lowercase().chars() {
+        let c = if c.is_ascii_alphanumeric() { c } else { '-' };
+        if !(c == '-' && (out.is_empty() || out.ends_with('-'))) {
+            out.push(c);
+        }
+    }
+    let out: String = out.trim_end_matches('-').chars().take(MAX_NAME_LEN).collect();
+    if out.is_empty() { "worker".into() } else { out.trim_end_matches('-').to_string() }
+}
+
+/// Collects the modules of a Worker from the directory holding its main
+/// file: every file wrangler's default rules recognise, named by its path
+/// relative to that directory (so relative imports resolve as on disk).
+pub(crate) fn modules_from_dir(root: &Path, main: &Path, skip: &[PathBuf]) -> Result<Vec<Module>, Error> {
+    let mut modules = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let entries = std::fs::read_dir(&dir).map_err(|source| Error::Io { path: dir.display().to_string(), source })?;
+        let mut entries: Vec<_> = entries.filter_map(|e| e.ok()).collect();
+        entries.sort_by_key(|e| e.file_name());
+        for entry in entries {
+            let path = entry.path();
+            let file_name = entry.file_name().to_string_lossy().to_string();
+            if file_name.starts_with('.') || file_name == "node_modules" || skip.iter().any(|s| path.starts_with(s)) {
+                continue;
+            }
+            let ft = entry.file_type().map_err(|source| Error::Io { path: path.display().to_string(), source })?;
+            if ft.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            if !ft.is_file() {
+                continue;
+            }
+            let rel = path.strip_prefix(root).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+            let Some(mut kind) = ModuleKind::from_path(&rel) else { continue };
+            if path == main && kind == ModuleKind::Json {
+                continue;
+            }
+            let content = read_file(&path)?;
+            if path == main && kind == ModuleKind::EsModule && !looks_like_es_module(&String::from_utf8_lossy(&content)) {
+                kind = ModuleKind::ServiceWorker;
+            }
+            if kind == ModuleKind::Json && matches!(file_name.as_str(), "package.json" | "package-lock.json" | "tsconfig.json" | "wrangler.json") {
+                continue;
+            }
+            modules.push(Module::new(rel, kind, content));
+        }
+    }
+    modules.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(modules)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_validated() {
+        for ok in ["a", "hello-worker", "x1", &"a".repeat(63)] {
+            assert!(validate_name(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "Hello", "a_b", "-a", "a-", &"a".repeat(64), "a.b", "dé"] {
+            let e = validate_name(bad).unwrap_err();
+            assert!(e.to_string().contains("lowercase"), "{bad}: {e}");
+        }
+        assert_eq!(name_from_path(Path::new("/x/My App.js")), "my-app");
+        assert_eq!(name_from_path(Path::new("/x/__.js")), "worker");
+    }
+
+    #[test]
+    fn missing_main_module_is_a_clear_error() {
+        let w = Worker::new("w").main_module("index.js").module(Module::new("other.js", ModuleKind::EsModule, "export default {}"));
+        let e = w.validate(1 << 20).unwrap_err();
+        assert!(e.to_string().contains("\"index.js\" is not among the modules (other.js)"), "{e}");
+        let e = Worker::new("w").validate(1 << 20).unwrap_err();
+        assert!(e.to_string().contains("main module or static assets"), "{e}");
+    }
+
+    #[test]
+    fn size_limit_and_duplicates() {
+        let w = Worker::from_source("w", "index.js", "export default {}\n".repeat(100));
+        assert!(w.validate(10_000).is_ok());
+        let e = w.validate(100).unwrap_err();
+        assert!(e.to_string().contains("over the 100-byte limit"), "{e}");
+        let dup = w.clone().var("A", "1").var("A", "2");
+        assert!(dup.validate(1 << 20).unwrap_err().to_string().contains("used twice"));
+    }
+
+    #[test]
+    fn source_format_is_detected() {
+        assert_eq!(Worker::from_source("w", "i.js", "export default { fetch() {} }").modules[0].kind, ModuleKind::EsModule);
+        assert_eq!(
+            Worker::from_source("w", "i.js", "addEventListener('fetch', e => e.respondWith(new Response('x')))").modules[0].kind,
+            ModuleKind::ServiceWorker
+        );
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_debug_and_digest_ignores_bindings() {
+        let w = Worker::from_source("w", "i.js", "export default {}").secret("KEY", "s3cr3t-value-XYZ");
+        assert!(!format!("{w:?}").contains("s3cr3t"));
+        let other = Worker::from_source("w", "i.js", "export default {}");
+        assert_eq!(w.content_digest(), other.content_digest());
+        let changed = Worker::from_source("w", "i.js", "export default {x:1}");
+        assert_ne!(w.content_digest(), changed.content_digest());
+    }
+}

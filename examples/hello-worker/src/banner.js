@@ -1,0 +1,3 @@
+export function banner() {
+  return "deployed by an agent, claimable by a human";
+}
