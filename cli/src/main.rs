@@ -1,1 +1,41 @@
-fn main() {}
+//! `boardingpass`: provision a temporary account, deploy, verify and hand
+//! off — or run the local emulator that speaks the same protocol.
+
+mod commands;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "boardingpass", version, about = "Deploy to a live URL on a temporary account and hand a human the claim link")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the local emulator in the foreground and print its API base URL.
+    Serve(commands::serve::Args),
+    /// Provision a temporary account (challenge, proof of work, create).
+    Provision(commands::provision::Args),
+    /// Proof-of-work tools.
+    #[command(subcommand)]
+    Pow(commands::pow::Command),
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve(args) => commands::serve::run(args).await,
+        Command::Provision(args) => commands::provision::run(args).await,
+        Command::Pow(cmd) => commands::pow::run(cmd),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => output::fail(&e),
+    }
+}

@@ -61,7 +61,7 @@ pub enum Error {
     Api(ApiFailure),
     #[error("rate limited: {failure}{}", retry_after.map(|d| format!("; retry after {}s", d.as_secs())).unwrap_or_default())]
     RateLimited { failure: ApiFailure, retry_after: Option<Duration> },
-    #[error("the terms of service ({terms}) and privacy policy ({privacy}) must be accepted explicitly by the caller: pass TermsAcceptance::accept() (CLI: --accept-terms)")]
+    #[error("the terms of service ({terms}) and privacy policy ({privacy}) must be accepted explicitly by the caller: set accept_terms on the client (CLI: --accept-terms)")]
     TermsNotAccepted { terms: String, privacy: String },
     #[error("proof-of-work challenge refused: {reason}")]
     PowRefused { reason: String },

@@ -1,1 +1,15 @@
-//! Placeholder until the emulator lands.
+//! A local emulator of Cloudflare's temporary-account and Workers deploy API
+//! (see `../shared/protocol/PROTOCOL.md`), bound to loopback. Used in-process
+//! by every test (`spawn`) and as a binary.
+
+mod auth;
+mod challenge;
+pub mod config;
+pub mod envelope;
+mod names;
+mod routes;
+pub mod server;
+pub mod state;
+
+pub use config::{EmulatorConfig, RateLimit};
+pub use server::{spawn, EmulatorHandle, API_PREFIX};

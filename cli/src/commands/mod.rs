@@ -1,4 +1,3 @@
-pub mod deploy;
 pub mod pow;
 pub mod provision;
 pub mod serve;

@@ -1,0 +1,53 @@
+//! Cloudflare v4 envelope answers, and the error codes the emulator uses.
+
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Value};
+
+/// Cloudflare's authentication error (wrangler handles exactly this one).
+pub const AUTH_ERROR: i64 = 10000;
+/// Cloudflare's "not authorised for this account".
+pub const FORBIDDEN: i64 = 9109;
+/// Cloudflare's "no route for that URI".
+pub const NO_ROUTE: i64 = 7003;
+/// Emulator codes for provisioning failures (Cloudflare's are undocumented).
+pub const BAD_REQUEST: i64 = 1100;
+pub const TERMS_NOT_ACCEPTED: i64 = 1101;
+pub const CHALLENGE_INVALID: i64 = 1102;
+pub const CHALLENGE_EXPIRED: i64 = 1103;
+pub const CHALLENGE_REPLAYED: i64 = 1104;
+pub const SOLUTION_INVALID: i64 = 1105;
+pub const RATE_LIMITED: i64 = 971;
+
+pub fn ok(result: Value) -> Response {
+    (StatusCode::OK, axum::Json(json!({"success": true, "errors": [], "messages": [], "result": result}))).into_response()
+}
+
+/// An error envelope; `retry_after` adds the header (429).
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: i64,
+    pub message: String,
+    pub retry_after: Option<u64>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: i64, message: impl Into<String>) -> Self {
+        Self { status, code, message: message.into(), retry_after: None }
+    }
+    pub fn auth() -> Self {
+        Self::new(StatusCode::FORBIDDEN, AUTH_ERROR, "Authentication error")
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = json!({"success": false, "errors": [{"code": self.code, "message": self.message}], "messages": [], "result": null});
+        let mut resp = (self.status, axum::Json(body)).into_response();
+        if let Some(secs) = self.retry_after {
+            resp.headers_mut().insert("retry-after", HeaderValue::from(secs));
+        }
+        resp
+    }
+}
