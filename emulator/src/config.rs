@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use crate::faults::Fault;
+
 #[derive(Debug, Clone)]
 pub struct RateLimit {
     /// Provisioning requests allowed per client address per window.
@@ -23,6 +25,8 @@ pub struct EmulatorConfig {
     pub rate_limit: Option<RateLimit>,
     /// Threads used to verify a proof of work.
     pub verify_threads: usize,
+    /// Scripted faults (tests); more can be added at run time.
+    pub faults: Vec<Fault>,
 }
 
 impl Default for EmulatorConfig {
@@ -35,6 +39,7 @@ impl Default for EmulatorConfig {
             lifetime: Duration::from_secs(3600),
             rate_limit: Some(RateLimit { max: 30, per: Duration::from_secs(60) }),
             verify_threads: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+            faults: Vec::new(),
         }
     }
 }

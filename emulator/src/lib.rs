@@ -6,10 +6,12 @@ mod auth;
 mod challenge;
 pub mod config;
 pub mod envelope;
+pub mod faults;
 mod names;
 mod routes;
 pub mod server;
 pub mod state;
 
 pub use config::{EmulatorConfig, RateLimit};
+pub use faults::{Fault, FaultKind};
 pub use server::{spawn, EmulatorHandle, API_PREFIX};

@@ -13,6 +13,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::config::EmulatorConfig;
+use crate::faults::{self, Fault};
 use crate::envelope::{ApiError, NO_ROUTE};
 use crate::routes::{accounts, provisioning};
 use crate::state::AppState;
@@ -42,6 +43,7 @@ fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .nest(API_PREFIX, api)
         .fallback(|| async { (StatusCode::NOT_FOUND, "boardingpass emulator: nothing here").into_response() })
+        .layer(middleware::from_fn_with_state(state.clone(), faults::inject))
         .layer(middleware::from_fn(ray))
         .with_state(state)
 }
@@ -67,6 +69,10 @@ impl EmulatorHandle {
     }
     pub fn state(&self) -> &Arc<AppState> {
         &self.state
+    }
+    /// Adds a scripted fault (see [`Fault`]).
+    pub fn inject(&self, fault: Fault) {
+        self.state.faults.lock().unwrap_or_else(|p| p.into_inner()).push(fault);
     }
     pub fn account_count(&self) -> usize {
         self.state.store().accounts.len()

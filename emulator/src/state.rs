@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use crate::config::EmulatorConfig;
+use crate::faults::Fault;
 
 pub type Hash = [u8; 32];
 
@@ -60,11 +61,13 @@ pub struct AppState {
     /// HMAC key of challenge tokens, per process.
     pub key: [u8; 32],
     pub store: Mutex<Store>,
+    pub faults: Mutex<Vec<Fault>>,
 }
 
 impl AppState {
     pub fn new(config: EmulatorConfig, origin: String) -> Self {
-        Self { config, origin, key: rand::random(), store: Mutex::new(Store::default()) }
+        let faults = Mutex::new(config.faults.clone());
+        Self { config, origin, key: rand::random(), store: Mutex::new(Store::default()), faults }
     }
 
     pub fn store(&self) -> std::sync::MutexGuard<'_, Store> {
