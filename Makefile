@@ -27,7 +27,7 @@ build:
 	$(CARGO) build --workspace
 
 demo: setup
-	$(CARGO) run -q -p boardingpass-cli -- provision --local --accept-terms
+	$(CARGO) run -q -p boardingpass-cli -- provision --local --accept-terms --owner "$${BOARDINGPASS_OWNER:-Demo Owner}"
 
 test: setup test-rust
 

@@ -21,6 +21,8 @@ enum Command {
     Serve(commands::serve::Args),
     /// Provision a temporary account (challenge, proof of work, create).
     Provision(commands::provision::Args),
+    /// Provision, deploy, verify and print the URL, claim URL and ticket.
+    Deploy(Box<commands::deploy::Args>),
     /// Proof-of-work tools.
     #[command(subcommand)]
     Pow(commands::pow::Command),
@@ -32,6 +34,7 @@ async fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => commands::serve::run(args).await,
         Command::Provision(args) => commands::provision::run(args).await,
+        Command::Deploy(args) => commands::deploy::run(*args).await,
         Command::Pow(cmd) => commands::pow::run(cmd),
     };
     match result {

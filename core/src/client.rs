@@ -7,7 +7,9 @@ use std::time::Duration;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use url::Url;
 
+use crate::audit::AuditLog;
 use crate::error::Error;
+use crate::policy::Policy;
 use crate::http::{is_loopback_host, Http};
 use crate::pow::DEFAULT_WORK_CAP;
 use crate::retry::RetryPolicy;
@@ -46,6 +48,14 @@ pub struct ClientConfig {
     pub expiry_margin: Duration,
     /// Extra headers for every call (like wrangler's `CLOUDFLARE_API_HEADERS`).
     pub extra_headers: Vec<(String, String)>,
+    /// Rules checked before provisioning, before each deploy and before a
+    /// ticket is issued. Default: a named claim owner and a passing
+    /// verification are required.
+    pub policy: Policy,
+    /// Class of the job using this client (checked against the policy).
+    pub job_class: Option<String>,
+    /// Where audit events go (and the run/job ids they carry).
+    pub audit: AuditLog,
 }
 
 impl Default for ClientConfig {
@@ -60,6 +70,9 @@ impl Default for ClientConfig {
             pow_work_cap: DEFAULT_WORK_CAP,
             expiry_margin: Duration::from_secs(5),
             extra_headers: Vec::new(),
+            policy: Policy::default(),
+            job_class: None,
+            audit: AuditLog::disabled(None),
         }
     }
 }
@@ -106,6 +119,19 @@ impl ClientBuilder {
     }
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.config.extra_headers.push((name.into(), value.into()));
+        self
+    }
+    pub fn policy(mut self, policy: Policy) -> Self {
+        self.config.policy = policy;
+        self
+    }
+    pub fn job_class(mut self, class: impl Into<String>) -> Self {
+        self.config.job_class = Some(class.into());
+        self
+    }
+    /// Audit log (JSON lines file and/or callback) carrying the caller's job id.
+    pub fn audit(mut self, log: AuditLog) -> Self {
+        self.config.audit = log;
         self
     }
     pub fn build(self) -> Result<Client, Error> {
@@ -190,6 +216,11 @@ impl Client {
 
     pub fn config(&self) -> &ClientConfig {
         &self.inner.config
+    }
+
+    /// The audit log this client writes to.
+    pub fn audit(&self) -> &AuditLog {
+        &self.inner.config.audit
     }
 
     pub(crate) fn http(&self) -> &Http {

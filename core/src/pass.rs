@@ -8,11 +8,13 @@
 
 use std::time::Duration;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::client::Client;
+use crate::deploy::Deployment;
+use crate::verify::Evidence;
 
 use crate::error::Error;
 use crate::secret::Secret;
@@ -35,6 +37,19 @@ pub(crate) struct PassInner {
     pub(crate) api_token: Secret,
     pub(crate) claim_url: Secret,
     pub(crate) claim_token: Option<Secret>,
+    /// The person who will receive the claim link.
+    pub(crate) owner: Option<String>,
+    pub(crate) state: Mutex<PassState>,
+}
+
+/// What happened with this pass so far (feeds redeploys, teardown, tickets).
+#[derive(Debug, Default)]
+pub(crate) struct PassState {
+    pub(crate) subdomain: Option<String>,
+    pub(crate) deployments: Vec<Deployment>,
+    pub(crate) evidence: Vec<Evidence>,
+    pub(crate) deleted: Vec<String>,
+    pub(crate) revoked: bool,
 }
 
 impl BoardingPass {
@@ -60,6 +75,14 @@ impl BoardingPass {
     /// Cloudflare's id of the API token (not a secret).
     pub fn token_id(&self) -> Option<&str> {
         self.inner.token_id.as_deref()
+    }
+    /// The named person the claim link is for.
+    pub fn owner(&self) -> Option<&str> {
+        self.inner.owner.as_deref()
+    }
+    /// `true` once [`BoardingPass::teardown`] revoked the token.
+    pub fn is_revoked(&self) -> bool {
+        self.state().revoked
     }
     /// When this process received the pass.
     pub fn created_at(&self) -> DateTime<Utc> {
@@ -89,6 +112,12 @@ impl BoardingPass {
     /// Fails locally with [`Error::PassExpired`] once the window (minus the
     /// client's safety margin) has passed.
     pub fn ensure_valid(&self) -> Result<(), Error> {
+        if self.is_revoked() {
+            return Err(Error::PassExpired {
+                account_id: self.inner.account_id.clone(),
+                expired_at: "revocation by teardown".into(),
+            });
+        }
         if self.is_expired() {
             return Err(Error::PassExpired {
                 account_id: self.inner.account_id.clone(),
@@ -116,6 +145,39 @@ impl BoardingPass {
     /// the named claim owner.
     pub fn expose_claim_url(&self) -> &str {
         self.inner.claim_url.expose_secret()
+    }
+
+    pub(crate) fn state(&self) -> MutexGuard<'_, PassState> {
+        // A panic while holding the lock leaves plain data behind; keep going.
+        self.inner.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn record_deployment(&self, d: &Deployment) {
+        let mut st = self.state();
+        st.deleted.retain(|n| n != &d.worker_name);
+        st.deployments.push(d.clone());
+    }
+
+    /// Every deploy made with this pass, oldest first.
+    pub fn deployments(&self) -> Vec<Deployment> {
+        self.state().deployments.clone()
+    }
+
+    /// Every verification made with this pass, oldest first.
+    pub fn evidence(&self) -> Vec<Evidence> {
+        self.state().evidence.clone()
+    }
+
+    /// Names of the Workers deployed with this pass and not deleted since.
+    pub fn live_workers(&self) -> Vec<String> {
+        let st = self.state();
+        let mut unique: Vec<String> = Vec::new();
+        for d in &st.deployments {
+            if !unique.contains(&d.worker_name) && !st.deleted.contains(&d.worker_name) {
+                unique.push(d.worker_name.clone());
+            }
+        }
+        unique
     }
 
     pub(crate) fn api_token(&self) -> &Secret {
@@ -154,6 +216,8 @@ pub(crate) fn test_pass(expires_in: chrono::Duration) -> BoardingPass {
         api_token: Secret::new("cfat_TESTTOKENVALUE_abcdefghijklmnop"),
         claim_url: Secret::new("https://dash.cloudflare.com/claim-preview?claimToken=CLAIMVALUE123"),
         claim_token: Some(Secret::new("CLAIMVALUE123")),
+        owner: Some("Ada Lovelace".into()),
+        state: Default::default(),
     })
 }
 

@@ -10,11 +10,13 @@ use reqwest::Method;
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::audit::{rfc3339, AuditKind};
 use crate::cancel::{cancellable, CancellationToken};
 use crate::client::{Client, PRIVACY_POLICY_URL, TERMS_OF_SERVICE_URL};
 use crate::error::Error;
 use crate::http::{Auth, Call};
 use crate::pass::{BoardingPass, PassInner};
+use crate::policy::Context;
 use crate::pow::{self, CancelFlag, Challenge};
 use crate::progress::{Phase, Progress};
 use crate::secret::Secret;
@@ -24,6 +26,9 @@ const CREATE_PATH: &str = "/provisioning/previews";
 
 #[derive(Debug, Clone, Default)]
 pub struct ProvisionOptions {
+    /// The named person who will receive the claim link (required by the
+    /// default policy).
+    pub owner: Option<String>,
     /// Hidden wrangler `--event-code`: redeem an event allocation.
     pub event_code: Option<String>,
     pub progress: Progress,
@@ -111,7 +116,36 @@ impl Client {
                 return Err(Error::invalid("event_code", "must not be empty"));
             }
         }
-        cancellable(options.cancel.as_ref(), self.provision_inner(&options)).await
+        let ctx = Context { job_class: self.config().job_class.as_deref(), claim_owner: options.owner.as_deref() };
+        let checked = self.config().policy.check_provision(&ctx);
+        let violations: Vec<String> = match &checked {
+            Err(Error::PolicyViolation { violations }) => violations.iter().map(|v| v.rule.clone()).collect(),
+            _ => Vec::new(),
+        };
+        self.audit().record(AuditKind::PolicyChecked, None, None, None, json!({"step": "provision", "violations": violations}), &[])?;
+        checked?;
+        match cancellable(options.cancel.as_ref(), self.provision_inner(&options)).await {
+            Ok(pass) => {
+                pass.audit(
+                    AuditKind::Provisioned,
+                    None,
+                    None,
+                    json!({
+                        "account_name": pass.account_name(),
+                        "expires_at": rfc3339(pass.expires_at()),
+                        "token_fingerprint": pass.token_fingerprint(),
+                        "claim_url_fingerprint": pass.claim_fingerprint(),
+                        "owner": pass.owner(),
+                    }),
+                )?;
+                Ok(pass)
+            }
+            Err(e) => {
+                let details = json!({"step": "provision", "code": e.code(), "error": e.to_string()});
+                self.audit().record(AuditKind::Failed, None, None, None, details, &[])?;
+                Err(e)
+            }
+        }
     }
 
     async fn provision_inner(&self, options: &ProvisionOptions) -> Result<BoardingPass, Error> {
@@ -139,15 +173,15 @@ impl Client {
         let call = Call::new(Method::POST, CREATE_PATH, Auth::None).json(body).idempotent(false);
         let endpoint = call.endpoint();
         let created: CreateResult = self.http().call(call).await?.result_as(&endpoint)?;
-        let pass = self.pass_from(created, options.event_code.is_some())?;
+        let pass = self.pass_from(created, options)?;
         progress.emit(Phase::CreateAccount, 1, 1);
         tracing::info!(account_id = %pass.account_id(), token = %pass.token_fingerprint(), "provisioned temporary account");
         Ok(pass)
     }
 
-    fn pass_from(&self, created: CreateResult, sent_event_code: bool) -> Result<BoardingPass, Error> {
+    fn pass_from(&self, created: CreateResult, options: &ProvisionOptions) -> Result<BoardingPass, Error> {
         let endpoint = format!("POST {CREATE_PATH}");
-        if sent_event_code && created.event_code_accepted != Some(true) {
+        if options.event_code.is_some() && created.event_code_accepted != Some(true) {
             return Err(Error::protocol(endpoint, "the event code was not accepted (no eventCodeAccepted: true)"));
         }
         let account = created.account;
@@ -180,6 +214,8 @@ impl Client {
             api_token: Secret::new(token),
             claim_url: Secret::new(claim_url),
             claim_token: claim_token.map(Secret::new),
+            owner: options.owner.clone(),
+            state: Default::default(),
         }))
     }
 }

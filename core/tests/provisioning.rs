@@ -10,6 +10,10 @@ async fn emulator(config: EmulatorConfig) -> EmulatorHandle {
     boardingpass_emulator::spawn(EmulatorConfig { pow_k: 20, pow_g: 50, ..config }).await.expect("emulator starts")
 }
 
+fn owned() -> ProvisionOptions {
+    ProvisionOptions { owner: Some("Ada Lovelace".into()), ..Default::default() }
+}
+
 fn client(emu: &EmulatorHandle) -> Client {
     let fast = RetryPolicy { base_delay: Duration::from_millis(10), ..RetryPolicy::default() };
     Client::builder().api_base(emu.base_url()).accept_terms(true).retry(fast).build().unwrap()
@@ -18,7 +22,7 @@ fn client(emu: &EmulatorHandle) -> Client {
 #[tokio::test]
 async fn provisions_a_pass_with_secrets_held_in_memory() {
     let emu = emulator(EmulatorConfig::default()).await;
-    let pass = client(&emu).provision(ProvisionOptions::default()).await.unwrap();
+    let pass = client(&emu).provision(owned()).await.unwrap();
     assert_eq!(pass.account_id().len(), 32);
     assert!(pass.account_id().chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
     assert_eq!(pass.account_name().split(' ').count(), 2);
@@ -52,7 +56,7 @@ async fn provisions_a_pass_with_secrets_held_in_memory() {
 async fn terms_must_be_accepted_before_anything_is_sent() {
     let emu = emulator(EmulatorConfig::default()).await;
     let client = Client::builder().api_base(emu.base_url()).build().unwrap();
-    let e = client.provision(ProvisionOptions::default()).await.unwrap_err();
+    let e = client.provision(owned()).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::TermsNotAccepted);
     assert_eq!(emu.account_count(), 0);
 }
@@ -62,7 +66,7 @@ async fn hostile_challenge_is_refused_without_solving() {
     // k·g = 64,000,001 is over the default cap.
     let emu = boardingpass_emulator::spawn(EmulatorConfig { pow_k: 8001, pow_g: 7999 + 1, ..Default::default() }).await.unwrap();
     let started = std::time::Instant::now();
-    let e = client(&emu).provision(ProvisionOptions::default()).await.unwrap_err();
+    let e = client(&emu).provision(owned()).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::PowRefused, "{e}");
     assert!(e.to_string().contains("work cap"));
     assert!(started.elapsed() < Duration::from_secs(2), "refused before hashing");
@@ -74,8 +78,8 @@ async fn rate_limit_surfaces_retry_after() {
     // The server's wait (up to 30 s) exceeds what this client sleeps through, so it surfaces.
     let impatient = RetryPolicy { max_retry_after: Duration::from_secs(1), ..RetryPolicy::default() };
     let c = Client::builder().api_base(emu.base_url()).accept_terms(true).retry(impatient).build().unwrap();
-    c.provision(ProvisionOptions::default()).await.unwrap(); // challenge + create = 2 requests
-    let e = c.provision(ProvisionOptions::default()).await.unwrap_err();
+    c.provision(owned()).await.unwrap(); // challenge + create = 2 requests
+    let e = c.provision(owned()).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::RateLimited, "{e}");
     assert_eq!(e.status(), Some(429));
     let wait = e.retry_after().expect("Retry-After").as_secs();
@@ -86,14 +90,14 @@ async fn rate_limit_surfaces_retry_after() {
 async fn transient_challenge_failures_are_retried_but_create_is_not() {
     let emu = emulator(EmulatorConfig::default()).await;
     emu.inject(Fault::new("/challenge", FaultKind::Status { status: 503, retry_after: None }, 2));
-    let pass = client(&emu).provision(ProvisionOptions::default()).await;
+    let pass = client(&emu).provision(owned()).await;
     assert!(pass.is_ok(), "two 503s then success: {pass:?}");
 
     // A fault on the create call (the first match, the challenge, is let through by a zero delay).
     let emu2 = emulator(EmulatorConfig::default()).await;
     emu2.inject(Fault::new("/provisioning/previews", FaultKind::Delay(Duration::ZERO), 1));
     emu2.inject(Fault::new("/provisioning/previews", FaultKind::Status { status: 500, retry_after: None }, 1));
-    let e = client(&emu2).provision(ProvisionOptions::default()).await.unwrap_err();
+    let e = client(&emu2).provision(owned()).await.unwrap_err();
     assert_eq!((e.kind(), e.status()), (ErrorKind::Api, Some(500)));
     assert_eq!(emu2.account_count(), 0);
 }
@@ -102,7 +106,7 @@ async fn transient_challenge_failures_are_retried_but_create_is_not() {
 async fn malformed_json_is_a_protocol_error() {
     let emu = emulator(EmulatorConfig::default()).await;
     emu.inject(Fault::new("/challenge", FaultKind::MalformedJson, 1));
-    let e = client(&emu).provision(ProvisionOptions::default()).await.unwrap_err();
+    let e = client(&emu).provision(owned()).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Protocol, "{e}");
     assert!(e.to_string().contains("/provisioning/previews/challenge"));
 }
@@ -173,7 +177,7 @@ mod raw {
     async fn expired_accounts_tokens_get_the_authentication_error() {
         let emu = emulator(EmulatorConfig { lifetime: Duration::from_secs(1), ..Default::default() }).await;
         let c = Client::builder().api_base(emu.base_url()).accept_terms(true).expiry_margin(Duration::ZERO).build().unwrap();
-        let pass = c.provision(ProvisionOptions::default()).await.unwrap();
+        let pass = c.provision(owned()).await.unwrap();
         tokio::time::sleep(Duration::from_millis(1200)).await;
         assert!(pass.ensure_valid().is_err(), "expired locally too");
         let r: Value = reqwest::Client::new()

@@ -1,3 +1,4 @@
+pub mod deploy;
 pub mod pow;
 pub mod provision;
 pub mod serve;

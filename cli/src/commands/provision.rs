@@ -11,6 +11,9 @@ use crate::output::print_json;
 pub struct Args {
     #[command(flatten)]
     target: TargetArgs,
+    /// The person who will receive the claim link (required by the default policy).
+    #[arg(long, env = "BOARDINGPASS_OWNER")]
+    owner: Option<String>,
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
@@ -18,7 +21,7 @@ pub struct Args {
 
 pub async fn run(args: Args) -> Result<ExitCode, Error> {
     let target = args.target.connect(|b| b).await?;
-    let pass = target.client.provision(ProvisionOptions::default()).await?;
+    let pass = target.client.provision(ProvisionOptions { owner: args.owner, ..Default::default() }).await?;
     let expires = pass.expires_at().to_rfc3339_opts(SecondsFormat::Secs, true);
     if args.json {
         print_json(&json!({
