@@ -17,8 +17,10 @@ help:
 
 # Test tools from the npm registry, pinned in package.json/package-lock.json:
 # workerd (runs Workers in the emulator), wrangler 4.164 + Node 22 (compatibility suite).
+# `npm install --no-save` rather than `npm ci`: the registry mirror lacks the macOS/Windows
+# builds of workerd, so the lockfile cannot list them and `npm ci` would refuse it.
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	npm install --no-save --no-audit --no-fund --loglevel=error
 	@touch $@
 
 setup: node_modules/.installed
