@@ -14,8 +14,8 @@ pub fn authenticate(state: &AppState, headers: &HeaderMap, account_id: Option<&s
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .ok_or_else(ApiError::auth)?;
-    let mut store = state.store();
-    store.expire(chrono::Utc::now());
+    state.sweep();
+    let store = state.store();
     let owner = store.tokens.get(&hash(token)).cloned().ok_or_else(ApiError::auth)?;
     match account_id {
         Some(id) if id != owner => Err(ApiError::new(StatusCode::FORBIDDEN, FORBIDDEN, "Unauthorized to access requested resource")),

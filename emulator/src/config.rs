@@ -27,6 +27,17 @@ pub struct EmulatorConfig {
     pub verify_threads: usize,
     /// Scripted faults (tests); more can be added at run time.
     pub faults: Vec<Fault>,
+    /// Hashes per bucket in an asset upload session's answer.
+    pub asset_bucket_size: usize,
+    /// Ask clients for one request per asset (`wrangler_single_asset_uploads`).
+    pub single_asset_uploads: bool,
+    /// Temporary-account limits (PROTOCOL.md §8), enforced server-side.
+    pub max_asset_files: usize,
+    pub max_asset_size: u64,
+    /// Total size of a Worker's modules.
+    pub max_script_size: u64,
+    /// How long workerd may take to start a Worker.
+    pub workerd_startup_timeout: Duration,
 }
 
 impl Default for EmulatorConfig {
@@ -40,6 +51,12 @@ impl Default for EmulatorConfig {
             rate_limit: Some(RateLimit { max: 30, per: Duration::from_secs(60) }),
             verify_threads: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
             faults: Vec::new(),
+            asset_bucket_size: 20,
+            single_asset_uploads: false,
+            max_asset_files: 1000,
+            max_asset_size: 5 * 1024 * 1024,
+            max_script_size: 10 * 1024 * 1024,
+            workerd_startup_timeout: Duration::from_secs(15),
         }
     }
 }

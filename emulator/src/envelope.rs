@@ -51,3 +51,37 @@ impl IntoResponse for ApiError {
         resp
     }
 }
+
+/// Cloudflare's "This Worker does not exist on your account." (scripts paths).
+pub const WORKER_NOT_FOUND: i64 = 10007;
+/// Cloudflare's `workers.api.error.service_not_found` (services paths).
+pub const SERVICE_NOT_FOUND: i64 = 10090;
+/// Cloudflare's script validation error (bad module, startup failure).
+pub const SCRIPT_INVALID: i64 = 10021;
+/// Cloudflare's script size error.
+pub const SCRIPT_TOO_LARGE: i64 = 10027;
+/// Emulator codes for static-asset failures (Cloudflare's are undocumented).
+pub const ASSET_LIMIT: i64 = 1201;
+pub const ASSET_HASH_MISMATCH: i64 = 1202;
+pub const ASSET_TOKEN_INVALID: i64 = 1203;
+pub const ASSET_UPLOAD_INCOMPLETE: i64 = 1204;
+pub const ASSET_NOT_EXPECTED: i64 = 1205;
+/// Emulator code: the workers.dev subdomain belongs to another account.
+pub const SUBDOMAIN_TAKEN: i64 = 10036;
+
+pub fn bad_request(code: i64, message: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, code, message)
+}
+
+pub fn worker_not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, WORKER_NOT_FOUND, "This Worker does not exist on your account.")
+}
+
+pub fn service_not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, SERVICE_NOT_FOUND, "workers.api.error.service_not_found")
+}
+
+/// An answer with a status other than 200 (asset uploads use 201/202).
+pub fn ok_with(status: StatusCode, result: Value) -> Response {
+    (status, axum::Json(json!({"success": true, "errors": [], "messages": [], "result": result}))).into_response()
+}

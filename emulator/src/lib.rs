@@ -7,10 +7,15 @@ mod challenge;
 pub mod config;
 pub mod envelope;
 pub mod faults;
+mod gateway;
+mod jwt;
 mod names;
 mod routes;
+pub mod runner;
 pub mod server;
 pub mod state;
+mod static_assets;
+pub mod workers;
 
 pub use config::{EmulatorConfig, RateLimit};
 pub use faults::{Fault, FaultKind};

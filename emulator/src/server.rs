@@ -7,7 +7,8 @@ use std::sync::Arc;
 use axum::http::{HeaderValue, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{delete, get, post, put};
 use axum::Router;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -15,7 +16,8 @@ use tokio::task::JoinHandle;
 use crate::config::EmulatorConfig;
 use crate::faults::{self, Fault};
 use crate::envelope::{ApiError, NO_ROUTE};
-use crate::routes::{accounts, provisioning};
+use crate::gateway;
+use crate::routes::{accounts, assets, provisioning, scripts};
 use crate::state::AppState;
 
 /// Path prefix of the Cloudflare API, as in `https://api.cloudflare.com/client/v4`.
@@ -38,13 +40,36 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/provisioning/previews/challenge", post(provisioning::challenge))
         .route("/provisioning/previews", post(provisioning::create))
         .route("/user/tokens/verify", get(accounts::verify_token))
+        .route("/user", get(accounts::user))
         .route("/accounts/{id}", get(accounts::account))
+        .route("/accounts/{acc}/tokens/{id}", delete(accounts::revoke_token))
+        .route("/accounts/{acc}/workers/subdomain", get(accounts::get_subdomain).put(accounts::put_subdomain))
+        .route("/accounts/{acc}/workers/services/{name}", get(scripts::service).delete(scripts::delete_service))
+        .route("/accounts/{acc}/workers/workers/{name}", get(scripts::worker))
+        .route("/accounts/{acc}/workers/scripts/{name}", put(scripts::put).delete(scripts::delete_script))
+        .route("/accounts/{acc}/workers/scripts/{name}/versions", post(scripts::upload_version))
+        .route("/accounts/{acc}/workers/scripts/{name}/deployments", get(scripts::deployments).post(scripts::deploy))
+        .route("/accounts/{acc}/workers/scripts/{name}/settings", get(scripts::settings))
+        .route("/accounts/{acc}/workers/scripts/{name}/script-settings", axum::routing::patch(scripts::patch_settings))
+        .route("/accounts/{acc}/workers/scripts/{name}/secrets", get(scripts::secrets))
+        .route("/accounts/{acc}/workers/scripts/{name}/subdomain", get(scripts::get_subdomain).post(scripts::set_subdomain))
+        .route("/accounts/{acc}/workers/scripts/{name}/schedules", put(scripts::schedules))
+        .route("/accounts/{acc}/workers/scripts/{name}/references", get(scripts::references))
+        .route("/accounts/{acc}/workers/scripts/{name}/assets-upload-session", post(assets::session))
+        .route("/accounts/{acc}/workers/assets/upload", post(assets::upload))
+        .route("/accounts/{acc}/workers/assets/upload/{hash}", post(assets::upload_one))
+        .route("/accounts/{acc}/workers/tails/by-consumer/{name}", get(accounts::empty_list))
+        .route("/accounts/{acc}/workers/durable_objects/namespaces", get(accounts::empty_page))
+        .route("/accounts/{acc}/storage/kv/namespaces", get(accounts::empty_page))
+        // Worker uploads and asset buckets are larger than axum's 2 MB default.
+        .layer(DefaultBodyLimit::max(128 * 1024 * 1024))
         .fallback(not_found);
     Router::new()
         .nest(API_PREFIX, api)
         .fallback(|| async { (StatusCode::NOT_FOUND, "boardingpass emulator: nothing here").into_response() })
         .layer(middleware::from_fn_with_state(state.clone(), faults::inject))
         .layer(middleware::from_fn(ray))
+        .layer(middleware::from_fn_with_state(state.clone(), gateway::route))
         .with_state(state)
 }
 
@@ -77,7 +102,15 @@ impl EmulatorHandle {
     pub fn account_count(&self) -> usize {
         self.state.store().accounts.len()
     }
-    /// Stops accepting connections and waits for the server task.
+    /// Console output of the Worker `script` of `account_id` (newest last).
+    pub fn worker_logs(&self, account_id: &str, script: &str) -> Vec<crate::runner::LogLine> {
+        self.state.runner.get(account_id, script).map(|i| i.logs.lock().unwrap_or_else(|p| p.into_inner()).iter().cloned().collect()).unwrap_or_default()
+    }
+    /// Number of workerd processes serving traffic.
+    pub fn live_workers(&self) -> usize {
+        self.state.runner.live_count()
+    }
+    /// Stops accepting connections, stops every Worker and waits for the server task.
     pub async fn shutdown(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
@@ -85,6 +118,7 @@ impl EmulatorHandle {
         if let Some(task) = self.task.take() {
             let _ = task.await;
         }
+        self.state.runner.stop_all();
     }
 }
 
@@ -93,6 +127,7 @@ impl Drop for EmulatorHandle {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
+        self.state.runner.stop_all();
     }
 }
 
@@ -103,8 +138,21 @@ pub async fn spawn(config: EmulatorConfig) -> std::io::Result<EmulatorHandle> {
     let state = Arc::new(AppState::new(config, format!("http://{addr}")));
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let (tx, rx) = oneshot::channel();
+    // Expiry happens on time even when nobody calls: Workers stop, data goes.
+    let sweeper = Arc::downgrade(&state);
+    let reaper = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_millis(250));
+        loop {
+            tick.tick().await;
+            match sweeper.upgrade() {
+                Some(s) => s.sweep(),
+                None => break,
+            }
+        }
+    });
     let task = tokio::spawn(async move {
         let _ = axum::serve(listener, app).with_graceful_shutdown(async { let _ = rx.await; }).await;
+        reaper.abort();
     });
     Ok(EmulatorHandle { addr, state, stop: Some(tx), task: Some(task) })
 }

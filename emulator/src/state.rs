@@ -12,6 +12,8 @@ use sha2::{Digest, Sha256};
 
 use crate::config::EmulatorConfig;
 use crate::faults::Fault;
+use crate::runner::Runner;
+use crate::workers::{AccountWorkers, UploadSession};
 
 pub type Hash = [u8; 32];
 
@@ -52,6 +54,10 @@ pub struct Store {
     pub used_challenges: HashSet<String>,
     /// provisioning request times per client address
     pub rate: HashMap<IpAddr, Vec<Instant>>,
+    /// account id → its Workers and assets
+    pub workers: HashMap<String, AccountWorkers>,
+    /// asset upload session id → session
+    pub sessions: HashMap<String, UploadSession>,
 }
 
 pub struct AppState {
@@ -62,12 +68,22 @@ pub struct AppState {
     pub key: [u8; 32],
     pub store: Mutex<Store>,
     pub faults: Mutex<Vec<Fault>>,
+    /// workerd processes of live Workers.
+    pub runner: Runner,
+    /// Forwards requests to workerd (no proxy, no redirects followed).
+    pub proxy: reqwest::Client,
 }
 
 impl AppState {
     pub fn new(config: EmulatorConfig, origin: String) -> Self {
         let faults = Mutex::new(config.faults.clone());
-        Self { config, origin, key: rand::random(), store: Mutex::new(Store::default()), faults }
+        let runner = Runner::new(config.workerd_startup_timeout);
+        let proxy = reqwest::Client::builder()
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("a plain HTTP client builds");
+        Self { config, origin, key: rand::random(), store: Mutex::new(Store::default()), faults, runner, proxy }
     }
 
     pub fn store(&self) -> std::sync::MutexGuard<'_, Store> {
@@ -76,18 +92,55 @@ impl AppState {
 }
 
 impl Store {
-    /// Marks accounts whose window has passed as expired and forgets their tokens.
-    pub fn expire(&mut self, now: DateTime<Utc>) {
+    /// Marks accounts whose window has passed as expired, forgets their
+    /// tokens, Workers, assets and upload sessions, and returns their ids
+    /// (whose workerd processes the caller stops).
+    pub fn expire(&mut self, now: DateTime<Utc>) -> Vec<String> {
         let mut dead = Vec::new();
+        let mut ids = Vec::new();
         for a in self.accounts.values_mut() {
             if a.status == AccountStatus::Pending && a.expires_at <= now {
                 a.status = AccountStatus::Expired;
                 a.changed_at = now;
                 dead.extend(a.token_hash.take());
+                ids.push(a.id.clone());
             }
         }
         for h in dead {
             self.tokens.remove(&h);
+        }
+        for id in &ids {
+            self.workers.remove(id);
+            self.sessions.retain(|_, s| &s.account != id);
+        }
+        ids
+    }
+
+    /// A subdomain no other account uses, derived from `name`.
+    pub fn unique_subdomain(&self, name: &str) -> String {
+        let base = crate::names::subdomain_of(name);
+        let taken = |s: &str| self.accounts.values().any(|a| a.subdomain.as_deref() == Some(s));
+        let mut candidate = base.clone();
+        while taken(&candidate) {
+            candidate = format!("{base}-{}", hex::encode(rand::random::<[u8; 2]>()));
+        }
+        candidate
+    }
+
+    /// The live account serving `subdomain` (pending or claimed).
+    pub fn account_by_subdomain(&self, subdomain: &str) -> Option<&Account> {
+        self.accounts.values().find(|a| {
+            a.subdomain.as_deref() == Some(subdomain) && matches!(a.status, AccountStatus::Pending | AccountStatus::Claimed)
+        })
+    }
+}
+
+impl AppState {
+    /// Expires what is due and stops the expired accounts' Workers.
+    pub fn sweep(&self) {
+        let gone = self.store().expire(Utc::now());
+        for id in gone {
+            self.runner.stop_account(&id);
         }
     }
 }

@@ -2,15 +2,16 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
 use chrono::SecondsFormat;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::auth::authenticate;
 use crate::envelope::{self, ApiError};
-use crate::state::AppState;
+use crate::state::{AccountStatus, AppState};
 
 pub async fn verify_token(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Result<Response, ApiError> {
     let id = authenticate(&state, &headers, None)?;
@@ -30,4 +31,71 @@ pub async fn account(State(state): State<Arc<AppState>>, Path(id): Path<String>,
         "id": a.id, "name": a.name, "type": "temporary",
         "created_on": a.created_at.to_rfc3339_opts(SecondsFormat::Millis, true), "settings": {},
     })))
+}
+
+pub async fn user(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Result<Response, ApiError> {
+    let id = authenticate(&state, &headers, None)?;
+    Ok(envelope::ok(json!({"id": id, "email": "", "has_pro_zones": false, "has_business_zones": false, "has_enterprise_zones": false, "suspended": false})))
+}
+
+/// `DELETE /accounts/{a}/tokens/{id}`: the agent ends its pass early. The
+/// token stops working at once and the account counts as revoked.
+pub async fn revoke_token(State(state): State<Arc<AppState>>, Path((acc, token_id)): Path<(String, String)>, headers: HeaderMap) -> Result<Response, ApiError> {
+    authenticate(&state, &headers, Some(&acc))?;
+    let mut store = state.store();
+    let account = store.accounts.get_mut(&acc).expect("authenticated account exists");
+    if account.token_id != token_id {
+        return Err(ApiError::new(axum::http::StatusCode::NOT_FOUND, 1000, "no such token on this account"));
+    }
+    let hash = account.token_hash.take();
+    if account.status == AccountStatus::Pending {
+        account.status = AccountStatus::Revoked;
+        account.changed_at = chrono::Utc::now();
+    }
+    if let Some(h) = hash {
+        store.tokens.remove(&h);
+    }
+    drop(store);
+    state.runner.stop_account(&acc);
+    state.store().workers.remove(&acc);
+    Ok(envelope::ok(json!({"id": token_id})))
+}
+
+pub async fn get_subdomain(State(state): State<Arc<AppState>>, Path(acc): Path<String>, headers: HeaderMap) -> Result<Response, ApiError> {
+    authenticate(&state, &headers, Some(&acc))?;
+    let store = state.store();
+    match &store.accounts[&acc].subdomain {
+        Some(s) => Ok(envelope::ok(json!({"subdomain": s}))),
+        None => Err(ApiError::new(axum::http::StatusCode::NOT_FOUND, envelope::WORKER_NOT_FOUND, "This account has no workers.dev subdomain.")),
+    }
+}
+
+pub async fn put_subdomain(State(state): State<Arc<AppState>>, Path(acc): Path<String>, headers: HeaderMap, Json(body): Json<Value>) -> Result<Response, ApiError> {
+    authenticate(&state, &headers, Some(&acc))?;
+    let wanted = body["subdomain"].as_str().unwrap_or_default().to_string();
+    let valid = !wanted.is_empty() && wanted.len() <= 63 && wanted.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') && !wanted.starts_with('-');
+    if !valid {
+        return Err(envelope::bad_request(envelope::BAD_REQUEST, "subdomain must be 1-63 lowercase letters, digits or dashes"));
+    }
+    let mut store = state.store();
+    if store.accounts.values().any(|a| a.id != acc && a.subdomain.as_deref() == Some(wanted.as_str())) {
+        return Err(ApiError::new(axum::http::StatusCode::CONFLICT, envelope::SUBDOMAIN_TAKEN, "That subdomain is taken."));
+    }
+    store.accounts.get_mut(&acc).expect("authenticated").subdomain = Some(wanted.clone());
+    Ok(envelope::ok(json!({"subdomain": wanted})))
+}
+
+/// Listings wrangler's delete walks; temporary accounts have none of these.
+pub async fn empty_list(State(state): State<Arc<AppState>>, Path(params): Path<Vec<(String, String)>>, headers: HeaderMap) -> Result<Response, ApiError> {
+    let acc = params.iter().find(|(k, _)| k == "acc").map(|(_, v)| v.clone()).unwrap_or_default();
+    authenticate(&state, &headers, Some(&acc))?;
+    Ok(envelope::ok(json!([])))
+}
+
+pub async fn empty_page(State(state): State<Arc<AppState>>, Path(acc): Path<String>, headers: HeaderMap, Query(q): Query<std::collections::HashMap<String, String>>) -> Result<Response, ApiError> {
+    authenticate(&state, &headers, Some(&acc))?;
+    let per_page: u64 = q.get("per_page").and_then(|p| p.parse().ok()).unwrap_or(20);
+    let mut resp = json!({"success": true, "errors": [], "messages": [], "result": []});
+    resp["result_info"] = json!({"page": 1, "per_page": per_page, "count": 0, "total_count": 0});
+    Ok((axum::http::StatusCode::OK, Json(resp)).into_response())
 }

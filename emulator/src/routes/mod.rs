@@ -1,2 +1,5 @@
 pub mod accounts;
+pub mod assets;
 pub mod provisioning;
+mod script_upload;
+pub mod scripts;

@@ -111,7 +111,7 @@ fn new_account(state: &AppState) -> Value {
     let account = Account {
         id: id.clone(),
         name: name.clone(),
-        subdomain: Some(names::subdomain_of(&name)),
+        subdomain: None,
         token_id: token_id.clone(),
         token_hash: Some(hash(&api_token)),
         claim_hash: hash(&claim_token),
@@ -121,6 +121,8 @@ fn new_account(state: &AppState) -> Value {
         changed_at: now,
     };
     let mut store = state.store();
+    let mut account = account;
+    account.subdomain = Some(store.unique_subdomain(&name));
     store.tokens.insert(hash(&api_token), id.clone());
     store.claims.insert(hash(&claim_token), id.clone());
     store.accounts.insert(id.clone(), account);

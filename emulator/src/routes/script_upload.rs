@@ -1,0 +1,142 @@
+//! Turns a script upload (multipart form, PROTOCOL.md §6) into a `Version`:
+//! metadata, modules, bindings (with `inherit` and `keep_bindings`), and the
+//! asset set proven by a completion token.
+
+use axum::extract::Multipart;
+use bytes::Bytes;
+use chrono::Utc;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::envelope::{bad_request, ApiError, ASSET_TOKEN_INVALID, ASSET_UPLOAD_INCOMPLETE, BAD_REQUEST, SCRIPT_INVALID, SCRIPT_TOO_LARGE};
+use crate::jwt::{self, Purpose};
+use crate::state::AppState;
+use crate::workers::{AssetSet, ModuleFile, Script, Version};
+
+pub struct Upload {
+    pub metadata: Value,
+    pub modules: Vec<ModuleFile>,
+}
+
+/// Reads every part; `metadata` must be JSON.
+pub async fn read(mut form: Multipart) -> Result<Upload, ApiError> {
+    let mut metadata = None;
+    let mut modules = Vec::new();
+    while let Some(field) = form.next_field().await.map_err(|e| bad_request(BAD_REQUEST, format!("malformed multipart body: {e}")))? {
+        let name = field.name().unwrap_or_default().to_string();
+        let content_type = field.content_type().unwrap_or("application/octet-stream").to_string();
+        let bytes: Bytes = field.bytes().await.map_err(|e| bad_request(BAD_REQUEST, format!("part {name:?}: {e}")))?;
+        if name == "metadata" {
+            let v: Value = serde_json::from_slice(&bytes).map_err(|e| bad_request(BAD_REQUEST, format!("metadata is not JSON: {e}")))?;
+            metadata = Some(v);
+        } else {
+            modules.push(ModuleFile { name, content_type, bytes });
+        }
+    }
+    let metadata = metadata.ok_or_else(|| bad_request(BAD_REQUEST, "the form has no metadata part"))?;
+    Ok(Upload { metadata, modules })
+}
+
+pub fn uuid() -> String {
+    let b: [u8; 16] = rand::random();
+    let h = hex::encode(b);
+    format!("{}-{}-4{}-{}-{}", &h[0..8], &h[8..12], &h[13..16], &h[16..20], &h[20..32])
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array().map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect()).unwrap_or_default()
+}
+
+/// Resolves `inherit` bindings and carries over the `keep_bindings` types
+/// from the version currently deployed.
+fn bindings(metadata: &Value, previous: Option<&Version>) -> Result<Vec<Value>, ApiError> {
+    let mut out = Vec::new();
+    for b in metadata["bindings"].as_array().into_iter().flatten() {
+        if b["type"] == "inherit" {
+            let name = b["name"].as_str().unwrap_or_default();
+            let found = previous.and_then(|p| p.bindings.iter().find(|x| x["name"] == name));
+            out.push(found.cloned().ok_or_else(|| bad_request(SCRIPT_INVALID, format!("binding {name:?} is marked inherit but the deployed version has no such binding")))?);
+        } else {
+            out.push(b.clone());
+        }
+    }
+    let keep = strings(&metadata["keep_bindings"]);
+    if let Some(prev) = previous {
+        for b in &prev.bindings {
+            let kept = b["type"].as_str().is_some_and(|t| keep.iter().any(|k| k == t));
+            if kept && !out.iter().any(|x| x["name"] == b["name"]) {
+                out.push(b.clone());
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The asset set a completion token proves for `account`.
+fn assets(state: &AppState, account: &str, meta: &Value, previous: Option<&Version>) -> Result<Option<AssetSet>, ApiError> {
+    let config = meta.get("config").cloned().unwrap_or(Value::Null);
+    if meta["keep_assets"] == true {
+        let prev = previous.and_then(|p| p.assets.clone()).ok_or_else(|| bad_request(ASSET_UPLOAD_INCOMPLETE, "keep_assets is set but the deployed version has no assets"))?;
+        return Ok(Some(AssetSet { config: if config.is_null() { prev.config } else { config }, ..prev }));
+    }
+    let Some(token) = meta["jwt"].as_str() else { return Ok(None) };
+    let claims = jwt::verify(&state.key, token, Utc::now().timestamp())
+        .map_err(|e| bad_request(ASSET_TOKEN_INVALID, format!("assets.jwt is not a valid completion token ({e:?}); run the upload session again")))?;
+    if claims.purpose != Purpose::Complete || claims.acc != account {
+        return Err(bad_request(ASSET_TOKEN_INVALID, "assets.jwt is not a completion token of this account"));
+    }
+    let store = state.store();
+    let session = store.sessions.get(&claims.sid).ok_or_else(|| bad_request(ASSET_TOKEN_INVALID, "the upload session of assets.jwt is unknown"))?;
+    if !session.missing.is_empty() {
+        return Err(bad_request(ASSET_UPLOAD_INCOMPLETE, format!("{} asset(s) of the session were never uploaded", session.missing.len())));
+    }
+    let files = session.manifest.iter().map(|(p, (h, _))| (p.clone(), h.clone())).collect();
+    Ok(Some(AssetSet { files, config }))
+}
+
+/// Builds (without storing) the next version of `script` from an upload.
+pub fn version(state: &AppState, account: &str, existing: Option<&Script>, upload: Upload) -> Result<Version, ApiError> {
+    let Upload { metadata, modules } = upload;
+    let previous = existing.and_then(|s| s.active()).map(|v| v.as_ref());
+    let size: u64 = modules.iter().map(|m| m.bytes.len() as u64).sum();
+    if size > state.config.max_script_size {
+        return Err(bad_request(SCRIPT_TOO_LARGE, format!("the Worker's modules total {size} bytes, over the limit of {} bytes", state.config.max_script_size)));
+    }
+    let (main_module, service_worker) = match (metadata["main_module"].as_str(), metadata["body_part"].as_str()) {
+        (Some(m), _) => (Some(m.to_string()), false),
+        (None, Some(b)) => (Some(b.to_string()), true),
+        (None, None) => (None, false),
+    };
+    if let Some(main) = &main_module {
+        if !modules.iter().any(|m| &m.name == main) {
+            return Err(bad_request(SCRIPT_INVALID, format!("Uncaught Error: No such module \"{main}\" (named by metadata but not uploaded)")));
+        }
+    }
+    let assets = match metadata.get("assets") {
+        Some(meta) => assets(state, account, meta, previous)?,
+        None => None,
+    };
+    if main_module.is_none() && assets.is_none() {
+        return Err(bad_request(SCRIPT_INVALID, "the upload has neither a main module (main_module/body_part) nor assets"));
+    }
+    let mut etag = Sha256::new();
+    for m in &modules {
+        etag.update(m.name.as_bytes());
+        etag.update(&m.bytes);
+    }
+    etag.update(metadata.to_string().as_bytes());
+    Ok(Version {
+        id: uuid(),
+        number: existing.map_or(1, |s| s.versions.len() as u32 + 1),
+        created_on: Utc::now(),
+        bindings: bindings(&metadata, previous)?,
+        compatibility_date: metadata["compatibility_date"].as_str().unwrap_or("2024-01-01").to_string(),
+        compatibility_flags: strings(&metadata["compatibility_flags"]),
+        main_module,
+        service_worker,
+        modules,
+        assets,
+        etag: hex::encode(etag.finalize()),
+        startup_time_ms: 0,
+    })
+}

@@ -1,0 +1,306 @@
+//! The Workers script surface wrangler 4.164 uses (PROTOCOL.md §5): upload,
+//! versions, deployments, settings, workers.dev toggle, delete. "Not found"
+//! codes are exact: 10007 on `scripts/…`, 10090 on `services/…`.
+
+use std::sync::Arc;
+
+use axum::extract::{Multipart, Path, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use axum::Json;
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::{json, Value};
+
+use super::script_upload::{self, uuid};
+use crate::auth::authenticate;
+use crate::envelope::{self, bad_request, service_not_found, worker_not_found, ApiError, BAD_REQUEST, SCRIPT_INVALID};
+use crate::gateway;
+use crate::runner::{AssetsLink, Instance};
+use crate::state::AppState;
+use crate::workers::{DeploymentRecord, Script, Version};
+
+type Shared = State<Arc<AppState>>;
+
+fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+fn script_of(state: &AppState, account: &str, name: &str) -> Option<Script> {
+    state.store().workers.get(account).and_then(|w| w.scripts.get(name)).cloned()
+}
+
+fn handlers(v: &Version) -> Vec<&'static str> {
+    if v.has_code() { vec!["fetch"] } else { vec![] }
+}
+
+fn script_json(s: &Script, v: &Version) -> Value {
+    json!({
+        "id": s.name, "tag": s.tag, "etag": v.etag, "handlers": handlers(v),
+        "created_on": ts(s.created_on), "modified_on": ts(s.modified_on), "usage_model": "standard",
+        "compatibility_date": v.compatibility_date, "compatibility_flags": v.compatibility_flags,
+        "last_deployed_from": "wrangler", "has_assets": v.assets.is_some(), "has_modules": v.has_code(),
+        "placement_mode": null, "entry_point": v.main_module,
+    })
+}
+
+/// Starts workerd for a version with code; assets-only versions need none.
+async fn start(state: &Arc<AppState>, account: &str, script: &str, version: &Version) -> Result<Option<Arc<Instance>>, ApiError> {
+    if !version.has_code() {
+        return Ok(None);
+    }
+    let token = gateway::assets_token(state, account, script, &version.id);
+    let address = state.origin.trim_start_matches("http://").to_string();
+    let link = version.assets.as_ref().map(|_| AssetsLink { address: &address, header: gateway::ASSETS_HEADER, token: &token });
+    state.runner.start(account, script, version, link).await.map(Some).map_err(|e| bad_request(SCRIPT_INVALID, e))
+}
+
+fn validate_name(name: &str) -> Result<(), ApiError> {
+    boardingpass::worker::validate_name(name).map_err(|e| bad_request(BAD_REQUEST, e.to_string()))
+}
+
+/// `PUT scripts/{name}`: upload and deploy at once.
+pub async fn put(State(state): Shared, Path((acc, name)): Path<(String, String)>, headers: HeaderMap, form: Multipart) -> Result<Response, ApiError> {
+    authenticate(&state, &headers, Some(&acc))?;
+    validate_name(&name)?;
+    let upload = script_upload::read(form).await?;
+    let existing = script_of(&state, &acc, &name);
+    let mut version = script_upload::version(&state, &acc, existing.as_ref(), upload)?;
+    let instance = start(&state, &acc, &name, &version).await?;
+    version.startup_time_ms = instance.as_ref().map_or(0, |i| i.startup_time_ms);
+    let version = Arc::new(version);
+    let now = Utc::now();
+    let script = {
+        let mut store = state.store();
+        let script = store.workers.entry(acc.clone()).or_default().scripts.entry(name.clone()).or_insert_with(|| Script {
+            name: name.clone(),
+            tag: hex::encode(rand::random::<[u8; 16]>()),
+            created_on: now,
+            modified_on: now,
+            versions: Vec::new(),
+            deployments: Vec::new(),
+            workers_dev: false,
+            previews_enabled: false,
+            schedules: Vec::new(),
+            observability: json!({"enabled": false}),
+            tags: Vec::new(),
+        });
+        script.modified_on = now;
+        script.versions.push(version.clone());
+        script.deployments.push(DeploymentRecord { id: uuid(), created_on: now, version_id: version.id.clone(), annotations: json!({"workers/triggered_by": "upload"}) });
+        script.clone()
+    };
+    match instance {
+        Some(i) => state.runner.activate(&acc, &name, i),
+        None => state.runner.stop(&acc, &name),
+    }
+    let mut result = script_json(&script, &version);
+    result["deployment_id"] = json!(version.id);
+    result["startup_time_ms"] = json!(version.startup_time_ms);
+    Ok(envelope::ok(result))
+}
+
+/// `POST scripts/{name}/versions`: upload without deploying; the version is
+/// started (and so validated) now and routed by the next deployment.
+pub async fn upload_version(State(state): Shared, Path((acc, name)): Path<(String, String)>, headers: HeaderMap, form: Multipart) -> Result<Response, ApiError> {
+    authenticate(&state, &headers, Some(&acc))?;
+    let upload = script_upload::read(form).await?;
+    let existing = script_of(&state, &acc, &name).ok_or_else(worker_not_found)?;
+    let mut version = script_upload::version(&state, &acc, Some(&existing), upload)?;
+    let instance = start(&state, &acc, &name, &version).await?;
+    version.startup_time_ms = instance.as_ref().map_or(0, |i| i.startup_time_ms);
+    let version = Arc::new(version);
+    {
+        let mut store = state.store();
+        let script = store.workers.get_mut(&acc).and_then(|w| w.scripts.get_mut(&name)).ok_or_else(worker_not_found)?;
+        script.versions.push(version.clone());
+    }
+    if let Some(i) = instance {
+        state.runner.prepare(&acc, &name, i);
+    }
+    let v = &version;
+    Ok(envelope::ok(json!({
+        "id": v.id, "number": v.number,
+        "metadata": {"author_email": "", "author_id": "", "created_on": ts(v.created_on), "modified_on": ts(v.created_on), "source": "wrangler"},
+        "annotations": {"workers/triggered_by": "version_upload"},
+        "resources": {
+            "script": {"etag": v.etag, "handlers": handlers(v), "last_deployed_from": "wrangler"},
+            "script_runtime": {"compatibility_date": v.compatibility_date, "compatibility_flags": v.compatibility_flags, "usage_model": "standard"},
+            "bindings": v.public_bindings(),
+        },
+        "startup_time_ms": v.startup_time_ms,
+    })))
+}
+
+/// `POST scripts/{name}/deployments`: routes traffic to one version. The
+/// new process is listening before the switch, so there is no 5xx window.
+pub async fn deploy(State(state): Shared, Path((acc, name)): Path<(String, String)>, headers: HeaderMap, Json(body): Json<Value>) -> Result<Response, ApiError> {
+    authenticate(&state, &headers, Some(&acc))?;
+    let versions = body["versions"].as_array().cloned().unwrap_or_default();
+    let [only] = versions.as_slice() else {
+        return Err(bad_request(BAD_REQUEST, "the emulator deploys exactly one version at 100 percent"));
+    };
+    let version_id = only["version_id"].as_str().unwrap_or_default().to_string();
+    if only["percentage"].as_f64() != Some(100.0) {
+        return Err(bad_request(BAD_REQUEST, "the emulator deploys exactly one version at 100 percent"));
+    }
+    let script = script_of(&state, &acc, &name).ok_or_else(worker_not_found)?;
+    let version = script.version(&version_id).cloned().ok_or_else(|| bad_request(BAD_REQUEST, format!("version {version_id} does not exist on this Worker")))?;
+    let instance = match state.runner.take_prepared(&acc, &name, &version_id) {
+        Some(i) => Some(i),
+        None => start(&state, &acc, &name, &version).await?,
+    };
+    let record = DeploymentRecord {
+        id: uuid(),
+        created_on: Utc::now(),
+        version_id: version_id.clone(),
+        annotations: body.get("annotations").cloned().unwrap_or_else(|| json!({})),
+    };
+    {
+        let mut store = state.store();
+        let script = store.workers.get_mut(&acc).and_then(|w| w.scripts.get_mut(&name)).ok_or_else(worker_not_found)?;
+        script.modified_on = record.created_on;
+        script.deployments.push(record.clone());
+    }
+    match instance {
+        Some(i) => state.runner.activate(&acc, &name, i),
+        None => state.runner.stop(&acc, &name),
+    }
+    Ok(envelope::ok(json!({
+        "id": record.id, "created_on": ts(record.created_on), "source": "wrangler", "strategy": "percentage",
+        "versions": [{"version_id": version_id, "percentage": 100}], "annotations": record.annotations, "author_email": "",
+    })))
+}
+
+pub async fn deployments(State(state): Shared, Path((acc, name)): Path<(String, String)>, headers: HeaderMap) -> Result<Response, ApiError> {
+    authenticate(&state, &headers, Some(&acc))?;
+    let script = script_of(&state, &acc, &name).ok_or_else(worker_not_found)?;
+    let list: Vec<Value> = script
+        .deployments
+        .iter()
+        .rev()
+        .map(|d| json!({
+            "id": d.id, "created_on": ts(d.created_on), "source": "wrangler", "strategy": "percentage",
+            "versions": [{"version_id": d.version_id, "percentage": 100.0}], "annotations": d.annotations,
+        }))
+        .collect();
+    Ok(envelope::ok(json!({"deployments": list})))
+}
+
+pub async fn settings(State(state): Shared, Path((acc, name)): Path<(String, String)>, headers: HeaderMap) -> Result<Response, ApiError> {
+    authenticate(&state, &headers, Some(&acc))?;
+    let script = script_of(&state, &acc, &name).ok_or_else(worker_not_found)?;
+    let v = script.active().ok_or_else(worker_not_found)?;
+    Ok(envelope::ok(json!({
+        "bindings": v.public_bindings(), "compatibility_date": v.compatibility_date, "compatibility_flags": v.compatibility_flags,
+        "logpush": false, "observability": script.observability, "placement": {}, "tags": script.tags, "tail_consumers": [],
+        "usage_model": "standard",
+    })))
+}
+
+pub async fn secrets(State(state): Shared, Path((acc, name)): Path<(String, String)>, headers: HeaderMap) -> Result<Response, ApiError> {
+    authenticate(&state, &headers, Some(&acc))?;
+    let script = script_of(&state, &acc, &name).ok_or_else(worker_not_found)?;
+    let list: Vec<Value> = script
+        .active()
+        .map(|v| v.bindings.iter().filter(|b| b["type"] == "secret_text").map(|b| json!({"name": b["name"], "type": "secret_text"})).collect())
+        .unwrap_or_default();
+    Ok(envelope::ok(Value::Array(list)))
+}
+
+pub async fn patch_settings(State(state): Shared, Path((acc, name)): Path<(String, String)>, headers: HeaderMap, Json(body): Json<Value>) -> Result<Response, ApiError> {
+    authenticate(&state, &headers, Some(&acc))?;
+    let mut store = state.store();
+    let script = store.workers.get_mut(&acc).and_then(|w| w.scripts.get_mut(&name)).ok_or_else(worker_not_found)?;
+    if let Some(o) = body.get("observability") {
+        script.observability = o.clone();
+    }
+    if let Some(t) = body.get("tags") {
+        script.tags = t.as_array().into_iter().flatten().filter_map(|x| x.as_str().map(str::to_string)).collect();
+    }
+    Ok(envelope::ok(json!({"logpush": false, "tail_consumers": null, "observability": script.observability, "tags": script.tags})))
+}
+
+pub async fn service(State(state): Shared, Path((acc, name)): Path<(String, String)>, headers: HeaderMap) -> Result<Response, ApiError> {
+    authenticate(&state, &headers, Some(&acc))?;
+    let script = script_of(&state, &acc, &name).ok_or_else(service_not_found)?;
+    let v = script.active().ok_or_else(service_not_found)?;
+    Ok(envelope::ok(json!({
+        "id": script.name, "created_on": ts(script.created_on), "modified_on": ts(script.modified_on),
+        "default_environment": {
+            "environment": "production", "created_on": ts(script.created_on), "modified_on": ts(script.modified_on),
+            "script": script_json(&script, v),
+        },
+    })))
+}
+
+pub async fn worker(State(state): Shared, Path((acc, name)): Path<(String, String)>, headers: HeaderMap) -> Result<Response, ApiError> {
+    authenticate(&state, &headers, Some(&acc))?;
+    let s = script_of(&state, &acc, &name).ok_or_else(worker_not_found)?;
+    Ok(envelope::ok(json!({
+        "id": s.tag, "name": s.name, "created_on": ts(s.created_on), "updated_on": ts(s.modified_on),
+        "logpush": false, "observability": s.observability, "tags": s.tags, "tail_consumers": [], "references": {},
+        "subdomain": {"enabled": s.workers_dev, "previews_enabled": s.previews_enabled},
+    })))
+}
+
+fn subdomain_json(s: &Script) -> Value {
+    json!({"enabled": s.workers_dev, "previews_enabled": s.previews_enabled})
+}
+
+pub async fn set_subdomain(State(state): Shared, Path((acc, name)): Path<(String, String)>, headers: HeaderMap, Json(body): Json<Value>) -> Result<Response, ApiError> {
+    authenticate(&state, &headers, Some(&acc))?;
+    let mut store = state.store();
+    let s = store.workers.get_mut(&acc).and_then(|w| w.scripts.get_mut(&name)).ok_or_else(worker_not_found)?;
+    let enabled = body["enabled"].as_bool().ok_or_else(|| bad_request(BAD_REQUEST, "body needs a boolean \"enabled\""))?;
+    s.workers_dev = enabled;
+    if let Some(p) = body["previews_enabled"].as_bool() {
+        s.previews_enabled = p;
+    }
+    Ok(envelope::ok(subdomain_json(s)))
+}
+
+pub async fn get_subdomain(State(state): Shared, Path((acc, name)): Path<(String, String)>, headers: HeaderMap) -> Result<Response, ApiError> {
+    authenticate(&state, &headers, Some(&acc))?;
+    let s = script_of(&state, &acc, &name).ok_or_else(worker_not_found)?;
+    Ok(envelope::ok(subdomain_json(&s)))
+}
+
+pub async fn schedules(State(state): Shared, Path((acc, name)): Path<(String, String)>, headers: HeaderMap, Json(body): Json<Value>) -> Result<Response, ApiError> {
+    authenticate(&state, &headers, Some(&acc))?;
+    let now = ts(Utc::now());
+    let list: Vec<Value> = body
+        .as_array()
+        .ok_or_else(|| bad_request(BAD_REQUEST, "body must be an array of {\"cron\": …}"))?
+        .iter()
+        .map(|c| json!({"cron": c["cron"], "created_on": now, "modified_on": now}))
+        .collect();
+    let mut store = state.store();
+    let s = store.workers.get_mut(&acc).and_then(|w| w.scripts.get_mut(&name)).ok_or_else(worker_not_found)?;
+    s.schedules = list.clone();
+    Ok(envelope::ok(json!({"schedules": list})))
+}
+
+pub async fn references(State(state): Shared, Path((acc, name)): Path<(String, String)>, headers: HeaderMap) -> Result<Response, ApiError> {
+    authenticate(&state, &headers, Some(&acc))?;
+    script_of(&state, &acc, &name).ok_or_else(worker_not_found)?;
+    Ok(envelope::ok(json!({"services": {"incoming": [], "outgoing": [], "pages_function": false}, "durable_objects": [], "dispatch_outbounds": []})))
+}
+
+/// Removes a script and stops its process; `None` when it did not exist.
+fn remove(state: &AppState, acc: &str, name: &str) -> Option<()> {
+    state.store().workers.get_mut(acc)?.scripts.remove(name)?;
+    state.runner.stop(acc, name);
+    Some(())
+}
+
+pub async fn delete_service(State(state): Shared, Path((acc, name)): Path<(String, String)>, headers: HeaderMap) -> Result<Response, ApiError> {
+    authenticate(&state, &headers, Some(&acc))?;
+    remove(&state, &acc, &name).ok_or_else(service_not_found)?;
+    Ok(envelope::ok(Value::Null))
+}
+
+pub async fn delete_script(State(state): Shared, Path((acc, name)): Path<(String, String)>, headers: HeaderMap) -> Result<Response, ApiError> {
+    authenticate(&state, &headers, Some(&acc))?;
+    remove(&state, &acc, &name).ok_or_else(worker_not_found)?;
+    Ok(envelope::ok(Value::Null))
+}
