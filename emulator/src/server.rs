@@ -35,6 +35,20 @@ async fn ray(req: axum::extract::Request, next: Next) -> Response {
     resp
 }
 
+/// Keeps method, path and status of every API request (see [`EmulatorHandle::requests`]).
+async fn record(axum::extract::State(state): axum::extract::State<Arc<AppState>>, req: axum::extract::Request, next: Next) -> Response {
+    // Nested routes see the path without `/client/v4`; record what the client sent.
+    let original = req.extensions().get::<axum::extract::OriginalUri>().map(|u| u.0.path().to_string());
+    let (method, path) = (req.method().to_string(), original.unwrap_or_else(|| req.uri().path().to_string()));
+    let resp = next.run(req).await;
+    let mut log = state.requests.lock().unwrap_or_else(|p| p.into_inner());
+    if log.len() == crate::state::RECORDED_REQUESTS {
+        log.pop_front();
+    }
+    log.push_back(crate::state::RecordedRequest { method, path, status: resp.status().as_u16() });
+    resp
+}
+
 fn router(state: Arc<AppState>) -> Router {
     let api = Router::new()
         .route("/provisioning/previews/challenge", post(provisioning::challenge))
@@ -63,7 +77,8 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/accounts/{acc}/storage/kv/namespaces", get(accounts::empty_page))
         // Worker uploads and asset buckets are larger than axum's 2 MB default.
         .layer(DefaultBodyLimit::max(128 * 1024 * 1024))
-        .fallback(not_found);
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), record));
     Router::new()
         .nest(API_PREFIX, api)
         .fallback(|| async { (StatusCode::NOT_FOUND, "boardingpass emulator: nothing here").into_response() })
@@ -105,6 +120,14 @@ impl EmulatorHandle {
     /// Console output of the Worker `script` of `account_id` (newest last).
     pub fn worker_logs(&self, account_id: &str, script: &str) -> Vec<crate::runner::LogLine> {
         self.state.runner.get(account_id, script).map(|i| i.logs.lock().unwrap_or_else(|p| p.into_inner()).iter().cloned().collect()).unwrap_or_default()
+    }
+    /// API requests answered so far (method, path, status), oldest first.
+    pub fn requests(&self) -> Vec<crate::state::RecordedRequest> {
+        self.state.requests.lock().unwrap_or_else(|p| p.into_inner()).iter().cloned().collect()
+    }
+    /// Forgets the recorded requests.
+    pub fn clear_requests(&self) {
+        self.state.requests.lock().unwrap_or_else(|p| p.into_inner()).clear();
     }
     /// Number of workerd processes serving traffic.
     pub fn live_workers(&self) -> usize {

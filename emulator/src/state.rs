@@ -72,7 +72,20 @@ pub struct AppState {
     pub runner: Runner,
     /// Forwards requests to workerd (no proxy, no redirects followed).
     pub proxy: reqwest::Client,
+    /// API requests answered, oldest first (bounded), for protocol tests.
+    pub requests: Mutex<std::collections::VecDeque<RecordedRequest>>,
 }
+
+/// One API request as the emulator saw it: no headers, no bodies, so no secrets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedRequest {
+    pub method: String,
+    pub path: String,
+    pub status: u16,
+}
+
+/// Requests kept for inspection.
+pub const RECORDED_REQUESTS: usize = 10_000;
 
 impl AppState {
     pub fn new(config: EmulatorConfig, origin: String) -> Self {
@@ -83,7 +96,7 @@ impl AppState {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("a plain HTTP client builds");
-        Self { config, origin, key: rand::random(), store: Mutex::new(Store::default()), faults, runner, proxy }
+        Self { config, origin, key: rand::random(), store: Mutex::new(Store::default()), faults, runner, proxy, requests: Mutex::default() }
     }
 
     pub fn store(&self) -> std::sync::MutexGuard<'_, Store> {
