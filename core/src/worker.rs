@@ -176,17 +176,21 @@ impl Worker {
         self.compatibility_flags.push(flag.into());
         self
     }
-    pub fn var(mut self, name: impl Into<String>, text: impl Into<String>) -> Self {
-        self.bindings.push(Binding::PlainText { name: name.into(), text: text.into() });
+    /// Sets a binding, replacing any earlier one of the same name (so a
+    /// loaded project's vars can be overridden).
+    pub fn binding(mut self, binding: Binding) -> Self {
+        self.bindings.retain(|b| b.name() != binding.name());
+        self.bindings.push(binding);
         self
     }
-    pub fn json_var(mut self, name: impl Into<String>, json: Value) -> Self {
-        self.bindings.push(Binding::Json { name: name.into(), json });
-        self
+    pub fn var(self, name: impl Into<String>, text: impl Into<String>) -> Self {
+        self.binding(Binding::PlainText { name: name.into(), text: text.into() })
     }
-    pub fn secret(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.bindings.push(Binding::Secret { name: name.into(), value: Secret::new(value) });
-        self
+    pub fn json_var(self, name: impl Into<String>, json: Value) -> Self {
+        self.binding(Binding::Json { name: name.into(), json })
+    }
+    pub fn secret(self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.binding(Binding::Secret { name: name.into(), value: Secret::new(value) })
     }
     pub fn assets(mut self, config: AssetsConfig) -> Self {
         self.assets = Some(config);
@@ -387,7 +391,10 @@ mod tests {
         assert!(w.validate(10_000).is_ok());
         let e = w.validate(100).unwrap_err();
         assert!(e.to_string().contains("over the 100-byte limit"), "{e}");
-        let dup = w.clone().var("A", "1").var("A", "2");
+        let replaced = w.clone().var("A", "1").var("A", "2");
+        assert_eq!(replaced.bindings, vec![Binding::PlainText { name: "A".into(), text: "2".into() }], "setting a var again replaces it");
+        let mut dup = replaced;
+        dup.bindings.push(Binding::PlainText { name: "A".into(), text: "3".into() });
         assert!(dup.validate(1 << 20).unwrap_err().to_string().contains("used twice"));
     }
 

@@ -38,6 +38,8 @@ pub struct EmulatorConfig {
     pub max_script_size: u64,
     /// How long workerd may take to start a Worker.
     pub workerd_startup_timeout: Duration,
+    /// The workerd binary; `None` finds it (`$BOARDINGPASS_WORKERD`, then `node_modules`).
+    pub workerd: Option<std::path::PathBuf>,
 }
 
 impl Default for EmulatorConfig {
@@ -57,6 +59,7 @@ impl Default for EmulatorConfig {
             max_asset_size: 5 * 1024 * 1024,
             max_script_size: 10 * 1024 * 1024,
             workerd_startup_timeout: Duration::from_secs(15),
+            workerd: None,
         }
     }
 }

@@ -90,7 +90,7 @@ pub const RECORDED_REQUESTS: usize = 10_000;
 impl AppState {
     pub fn new(config: EmulatorConfig, origin: String) -> Self {
         let faults = Mutex::new(config.faults.clone());
-        let runner = Runner::new(config.workerd_startup_timeout);
+        let runner = Runner::new(config.workerd_startup_timeout, config.workerd.clone());
         let proxy = reqwest::Client::builder()
             .no_proxy()
             .redirect(reqwest::redirect::Policy::none())

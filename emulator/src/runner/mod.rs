@@ -60,6 +60,7 @@ struct Workerd {
 type Key = (String, String);
 
 pub struct Runner {
+    configured: Option<PathBuf>,
     workerd: OnceLock<Result<Workerd, String>>,
     root: PathBuf,
     startup_timeout: Duration,
@@ -70,14 +71,21 @@ pub struct Runner {
 }
 
 impl Runner {
-    pub fn new(startup_timeout: Duration) -> Self {
+    pub fn new(startup_timeout: Duration, workerd: Option<PathBuf>) -> Self {
         let root = std::env::temp_dir().join(format!("boardingpass-emulator-{}-{}", std::process::id(), hex::encode(rand::random::<[u8; 4]>())));
-        Self { workerd: OnceLock::new(), root, startup_timeout, live: Mutex::default(), prepared: Mutex::default() }
+        Self { configured: workerd, workerd: OnceLock::new(), root, startup_timeout, live: Mutex::default(), prepared: Mutex::default() }
     }
 
     fn workerd(&self) -> Result<&Workerd, String> {
         self.workerd
-            .get_or_init(|| locate_workerd().map(|path| Workerd { max_date: workerd_date(&path), path }))
+            .get_or_init(|| {
+                let found = match &self.configured {
+                    Some(p) if p.is_file() => Ok(p.clone()),
+                    Some(p) => Err(format!("workerd {} is not a file; {INSTALL_HINT}", p.display())),
+                    None => locate_workerd(),
+                };
+                found.map(|path| Workerd { max_date: workerd_date(&path), path })
+            })
             .as_ref()
             .map_err(Clone::clone)
     }
