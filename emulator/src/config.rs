@@ -38,6 +38,9 @@ pub struct EmulatorConfig {
     pub max_script_size: u64,
     /// How long workerd may take to start a Worker.
     pub workerd_startup_timeout: Duration,
+    /// Whether claiming revokes the temporary API token (Cloudflare leaves
+    /// this undocumented; PROTOCOL.md §4).
+    pub revoke_token_on_claim: bool,
     /// The workerd binary; `None` finds it (`$BOARDINGPASS_WORKERD`, then `node_modules`).
     pub workerd: Option<std::path::PathBuf>,
 }
@@ -60,6 +63,7 @@ impl Default for EmulatorConfig {
             max_script_size: 10 * 1024 * 1024,
             workerd_startup_timeout: Duration::from_secs(15),
             workerd: None,
+            revoke_token_on_claim: true,
         }
     }
 }

@@ -4,6 +4,7 @@
 
 mod auth;
 mod challenge;
+mod claim_page;
 pub mod config;
 pub mod envelope;
 pub mod faults;

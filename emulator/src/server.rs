@@ -17,7 +17,7 @@ use crate::config::EmulatorConfig;
 use crate::faults::{self, Fault};
 use crate::envelope::{ApiError, NO_ROUTE};
 use crate::gateway;
-use crate::routes::{accounts, assets, provisioning, scripts};
+use crate::routes::{accounts, assets, claim, provisioning, scripts};
 use crate::state::AppState;
 
 /// Path prefix of the Cloudflare API, as in `https://api.cloudflare.com/client/v4`.
@@ -54,6 +54,7 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/provisioning/previews/challenge", post(provisioning::challenge))
         .route("/provisioning/previews", post(provisioning::create))
         .route("/user/tokens/verify", get(accounts::verify_token))
+        .route("/x-boardingpass/claim-status", get(claim::status))
         .route("/user", get(accounts::user))
         .route("/accounts/{id}", get(accounts::account))
         .route("/accounts/{acc}/tokens/{id}", delete(accounts::revoke_token))
@@ -81,6 +82,8 @@ fn router(state: Arc<AppState>) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), record));
     Router::new()
         .nest(API_PREFIX, api)
+        .route("/claim-preview", get(claim::page).post(claim::submit))
+        .route("/x-boardingpass/claim", post(claim::claim_api))
         .fallback(|| async { (StatusCode::NOT_FOUND, "boardingpass emulator: nothing here").into_response() })
         .layer(middleware::from_fn_with_state(state.clone(), faults::inject))
         .layer(middleware::from_fn(ray))

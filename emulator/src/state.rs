@@ -72,6 +72,9 @@ pub struct AppState {
     pub runner: Runner,
     /// Forwards requests to workerd (no proxy, no redirects followed).
     pub proxy: reqwest::Client,
+    /// Bumped on every account status change (claim, revocation, expiry);
+    /// long-polls wait on it.
+    pub status_changes: tokio::sync::watch::Sender<u64>,
     /// API requests answered, oldest first (bounded), for protocol tests.
     pub requests: Mutex<std::collections::VecDeque<RecordedRequest>>,
 }
@@ -96,7 +99,7 @@ impl AppState {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("a plain HTTP client builds");
-        Self { config, origin, key: rand::random(), store: Mutex::new(Store::default()), faults, runner, proxy, requests: Mutex::default() }
+        Self { config, origin, key: rand::random(), store: Mutex::new(Store::default()), faults, runner, proxy, status_changes: tokio::sync::watch::Sender::new(0), requests: Mutex::default() }
     }
 
     pub fn store(&self) -> std::sync::MutexGuard<'_, Store> {
@@ -152,8 +155,16 @@ impl AppState {
     /// Expires what is due and stops the expired accounts' Workers.
     pub fn sweep(&self) {
         let gone = self.store().expire(Utc::now());
+        if !gone.is_empty() {
+            self.status_changed();
+        }
         for id in gone {
             self.runner.stop_account(&id);
         }
+    }
+
+    /// Wakes every claim-status long-poll.
+    pub fn status_changed(&self) {
+        self.status_changes.send_modify(|g| *g += 1);
     }
 }

@@ -48,16 +48,25 @@ pub async fn revoke_token(State(state): State<Arc<AppState>>, Path((acc, token_i
         return Err(ApiError::new(axum::http::StatusCode::NOT_FOUND, 1000, "no such token on this account"));
     }
     let hash = account.token_hash.take();
-    if account.status == AccountStatus::Pending {
+    // A pending pass ends here; a claimed account belongs to its new owner
+    // and only loses the temporary token.
+    let ended = account.status == AccountStatus::Pending;
+    if ended {
         account.status = AccountStatus::Revoked;
         account.changed_at = chrono::Utc::now();
     }
     if let Some(h) = hash {
         store.tokens.remove(&h);
     }
+    if ended {
+        store.workers.remove(&acc);
+        store.sessions.retain(|_, s| s.account != acc);
+    }
     drop(store);
-    state.runner.stop_account(&acc);
-    state.store().workers.remove(&acc);
+    if ended {
+        state.runner.stop_account(&acc);
+        state.status_changed();
+    }
     Ok(envelope::ok(json!({"id": token_id})))
 }
 

@@ -1,5 +1,6 @@
 pub mod accounts;
 pub mod assets;
+pub mod claim;
 pub mod provisioning;
 mod script_upload;
 pub mod scripts;
