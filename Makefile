@@ -23,13 +23,19 @@ node_modules/.installed: package.json package-lock.json
 	npm install --no-save --no-audit --no-fund --loglevel=error
 	@touch $@
 
-setup: node_modules/.installed
+# Debian's Chromium for the claim-page browser test (playwright-core drives it).
+/usr/bin/chromium:
+	@command -v apt-get >/dev/null || { echo "install Chromium at /usr/bin/chromium (or set CHROMIUM)"; exit 1; }
+	$$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq chromium >/dev/null
+
+setup: node_modules/.installed $(if $(CHROMIUM),,/usr/bin/chromium)
 
 build:
 	$(CARGO) build --workspace
 
-demo: setup
-	$(CARGO) run -q -p boardingpass-cli -- provision --local --accept-terms --owner "$${BOARDINGPASS_OWNER:-Demo Owner}"
+demo: node_modules/.installed
+	$(CARGO) run -q -p boardingpass-cli -- deploy examples/hello-worker --local --accept-terms --owner "$${BOARDINGPASS_OWNER:-Demo Owner}"
 
 test: setup test-rust
 

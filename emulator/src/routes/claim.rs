@@ -145,8 +145,11 @@ fn csrf_for(state: &AppState, nonce: &str, token: &str) -> String {
     hex::encode(m.finalize().into_bytes())
 }
 
+/// `same-origin`: the claim URL (a bearer link) never leaks to other sites in
+/// a Referer, while the form still posts with a real Origin (`no-referrer`
+/// would make it `null`).
 fn html(status: StatusCode, body: String) -> Response {
-    (status, [(header::CACHE_CONTROL, "no-store"), (header::REFERRER_POLICY, "no-referrer")], Html(body)).into_response()
+    (status, [(header::CACHE_CONTROL, "no-store"), (header::REFERRER_POLICY, "same-origin")], Html(body)).into_response()
 }
 
 #[derive(Deserialize)]
@@ -155,8 +158,18 @@ pub struct PageQuery {
     claim_token: Option<String>,
 }
 
+fn csrf_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().strip_prefix(&format!("{CSRF_COOKIE}=")).map(str::to_string))
+        .find(|n| n.len() == 32 && n.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
 /// `GET /claim-preview?claimToken=…`
-pub async fn page(State(state): Shared, Query(q): Query<PageQuery>) -> Response {
+pub async fn page(State(state): Shared, headers: HeaderMap, Query(q): Query<PageQuery>) -> Response {
     let Some(token) = q.claim_token.filter(|t| !t.is_empty()) else {
         return html(StatusCode::BAD_REQUEST, claim_page::problem("Claim link incomplete", "The link has no claimToken. Open the whole claim URL the agent gave you."));
     };
@@ -165,8 +178,9 @@ pub async fn page(State(state): Shared, Query(q): Query<PageQuery>) -> Response 
     };
     match a.status {
         AccountStatus::Pending => {
-            // Double-submit: a random cookie plus a form field bound to it and to this claim.
-            let nonce = hex::encode(rand::random::<[u8; 16]>());
+            // Double-submit: a random cookie (kept across tabs) plus a form
+            // field bound to it and to this claim.
+            let nonce = csrf_cookie(&headers).unwrap_or_else(|| hex::encode(rand::random::<[u8; 16]>()));
             let csrf = csrf_for(&state, &nonce, &token);
             let body = claim_page::pending(&view(&state, &a), &token, &csrf);
             let cookie = format!("{CSRF_COOKIE}={nonce}; Path=/claim-preview; HttpOnly; SameSite=Strict");
@@ -189,13 +203,7 @@ pub struct ClaimForm {
 
 /// `POST /claim-preview` from the page's form.
 pub async fn submit(State(state): Shared, headers: HeaderMap, Form(form): Form<ClaimForm>) -> Response {
-    let nonce = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|c| c.trim().strip_prefix(&format!("{CSRF_COOKIE}=")).map(str::to_string))
-        .next();
+    let nonce = csrf_cookie(&headers);
     let origin_ok = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()).is_none_or(|o| o == state.origin || o.starts_with("http://localhost:") || o.starts_with("http://127.0.0.1:"));
     let csrf_ok = nonce.is_some_and(|n| {
         let expected = csrf_for(&state, &n, &form.claim_token);
