@@ -32,18 +32,23 @@ node_modules/.installed: package.json package-lock.json
 setup: node_modules/.installed $(if $(CHROMIUM),,/usr/bin/chromium)
 
 build:
-	$(CARGO) build --workspace
+	$(CARGO) build
 
 demo: node_modules/.installed
 	$(CARGO) run -q -p boardingpass-cli -- deploy examples/hello-worker --local --accept-terms --owner "$${BOARDINGPASS_OWNER:-Demo Owner}"
 
 test: setup test-rust
 
+# default-members only: the binding crates are tested by their own targets below.
 test-rust:
-	$(CARGO) test --workspace
+	$(CARGO) test
+
+# --- python (issue 5) ---
+
+# --- node (issue 6) ---
 
 lint:
-	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy --all-targets -- -D warnings
 
 bench: setup
 	NODE22=$(NODE22) $(CARGO) bench -p boardingpass --bench pow

@@ -224,6 +224,14 @@ mod tests {
     }
 
     #[test]
+    fn binding_fixture_lists_every_kind_in_order() {
+        let doc: serde_json::Value = serde_json::from_str(include_str!("../../tests/fixtures/error-kinds.json")).unwrap();
+        let listed: Vec<&str> = doc["kinds"].as_array().unwrap().iter().map(|k| k["code"].as_str().unwrap()).collect();
+        let ours: Vec<&str> = ErrorKind::ALL.iter().map(|k| k.code()).collect();
+        assert_eq!(listed, ours, "tests/fixtures/error-kinds.json is what the bindings map; keep it in step");
+    }
+
+    #[test]
     fn rate_limited_exposes_status_code_retry_after_and_request_id() {
         let e = Error::RateLimited {
             failure: ApiFailure {

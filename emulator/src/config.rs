@@ -12,6 +12,13 @@ pub struct RateLimit {
     pub per: Duration,
 }
 
+impl RateLimit {
+    /// `max` provisioning requests per client address per minute; 0 means no limit.
+    pub fn per_minute(max: u32) -> Option<Self> {
+        (max > 0).then(|| Self { max, per: Duration::from_secs(60) })
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct EmulatorConfig {
     /// Port on 127.0.0.1; 0 picks a free one.
@@ -41,6 +48,9 @@ pub struct EmulatorConfig {
     /// Whether claiming revokes the temporary API token (Cloudflare leaves
     /// this undocumented; PROTOCOL.md §4).
     pub revoke_token_on_claim: bool,
+    /// Accept `POST /x-boardingpass/test/faults` (scripted faults over HTTP,
+    /// for test suites in other languages). Off by default.
+    pub test_control: bool,
     /// The workerd binary; `None` finds it (`$BOARDINGPASS_WORKERD`, then `node_modules`).
     pub workerd: Option<std::path::PathBuf>,
 }
@@ -64,6 +74,7 @@ impl Default for EmulatorConfig {
             workerd_startup_timeout: Duration::from_secs(15),
             workerd: None,
             revoke_token_on_claim: true,
+            test_control: false,
         }
     }
 }

@@ -60,3 +60,55 @@ pub async fn inject(State(state): State<Arc<AppState>>, req: Request, next: Next
         }
     }
 }
+
+/// JSON body of `POST /x-boardingpass/test/faults` (test control, off unless
+/// the emulator was started with `test_control`).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultRequest {
+    pub path_contains: String,
+    /// `status`, `malformed_json` or `delay`.
+    pub kind: String,
+    pub status: Option<u16>,
+    pub retry_after: Option<u64>,
+    pub delay_ms: Option<u64>,
+    #[serde(default = "one")]
+    pub times: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+impl TryFrom<FaultRequest> for Fault {
+    type Error = String;
+    fn try_from(r: FaultRequest) -> Result<Self, String> {
+        let kind = match r.kind.as_str() {
+            "status" => FaultKind::Status {
+                status: r.status.filter(|s| (400..600).contains(s)).ok_or("kind \"status\" needs a status between 400 and 599")?,
+                retry_after: r.retry_after,
+            },
+            "malformed_json" => FaultKind::MalformedJson,
+            "delay" => FaultKind::Delay(Duration::from_millis(r.delay_ms.ok_or("kind \"delay\" needs delay_ms")?)),
+            other => return Err(format!("unknown kind {other:?}; use status, malformed_json or delay")),
+        };
+        Ok(Fault::new(r.path_contains, kind, r.times))
+    }
+}
+
+/// `POST /x-boardingpass/test/faults`: lets tests in any language script the
+/// next answers. Answers 404 unless test control is on, so a normal emulator
+/// exposes no way to tamper with it.
+pub async fn add(State(state): State<Arc<AppState>>, body: axum::body::Bytes) -> Response {
+    if !state.config.test_control {
+        return (StatusCode::NOT_FOUND, "test control is off (start the emulator with --test-control)").into_response();
+    }
+    let parsed = serde_json::from_slice::<FaultRequest>(&body).map_err(|e| e.to_string()).and_then(Fault::try_from);
+    match parsed {
+        Ok(fault) => {
+            state.faults.lock().unwrap_or_else(|p| p.into_inner()).push(fault);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(e) => (StatusCode::BAD_REQUEST, e).into_response(),
+    }
+}

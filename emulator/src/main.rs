@@ -1,13 +1,17 @@
-//! `boardingpass-emulator [--port P] [--pow-k K] [--pow-g G] [--lifetime SECS]`
+//! `boardingpass-emulator [--port P] [--pow-k K] [--pow-g G] [--lifetime SECS] [--rate-limit N] [--test-control]`
 
 use std::time::Duration;
 
-use boardingpass_emulator::EmulatorConfig;
+use boardingpass_emulator::{EmulatorConfig, RateLimit};
 
 fn parse(args: &[String]) -> Result<EmulatorConfig, String> {
     let mut config = EmulatorConfig::default();
     let mut it = args.iter();
     while let Some(flag) = it.next() {
+        if flag == "--test-control" {
+            config.test_control = true;
+            continue;
+        }
         let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
         let num = |v: &str| v.parse::<u64>().map_err(|_| format!("{flag}: {v:?} is not a number"));
         match flag.as_str() {
@@ -15,6 +19,7 @@ fn parse(args: &[String]) -> Result<EmulatorConfig, String> {
             "--pow-k" => config.pow_k = num(value)?.try_into().map_err(|_| "--pow-k: too large".to_string())?,
             "--pow-g" => config.pow_g = num(value)?.try_into().map_err(|_| "--pow-g: too large".to_string())?,
             "--lifetime" => config.lifetime = Duration::from_secs(num(value)?),
+            "--rate-limit" => config.rate_limit = RateLimit::per_minute(num(value)?.try_into().map_err(|_| "--rate-limit: too large".to_string())?),
             other => return Err(format!("unknown flag {other}")),
         }
     }
@@ -27,7 +32,7 @@ async fn main() -> std::process::ExitCode {
     let config = match parse(&args) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("error: {e}\nusage: boardingpass-emulator [--port P] [--pow-k K] [--pow-g G] [--lifetime SECS]");
+            eprintln!("error: {e}\nusage: boardingpass-emulator [--port P] [--pow-k K] [--pow-g G] [--lifetime SECS] [--rate-limit N] [--test-control]");
             return std::process::ExitCode::from(2);
         }
     };

@@ -84,6 +84,7 @@ fn router(state: Arc<AppState>) -> Router {
         .nest(API_PREFIX, api)
         .route("/claim-preview", get(claim::page).post(claim::submit))
         .route("/x-boardingpass/claim", post(claim::claim_api))
+        .route("/x-boardingpass/test/faults", post(faults::add))
         .fallback(|| async { (StatusCode::NOT_FOUND, "boardingpass emulator: nothing here").into_response() })
         .layer(middleware::from_fn_with_state(state.clone(), faults::inject))
         .layer(middleware::from_fn(ray))

@@ -2,7 +2,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use boardingpass::Error;
-use boardingpass_emulator::EmulatorConfig;
+use boardingpass_emulator::{EmulatorConfig, RateLimit};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -18,6 +18,12 @@ pub struct Args {
     /// Account lifetime in seconds.
     #[arg(long, default_value_t = 3600)]
     lifetime: u64,
+    /// Provisioning requests per client address per minute (0: no limit).
+    #[arg(long, default_value_t = 30)]
+    rate_limit: u32,
+    /// Accept scripted faults over HTTP (`POST /x-boardingpass/test/faults`), for test suites.
+    #[arg(long)]
+    test_control: bool,
 }
 
 pub async fn run(args: Args) -> Result<ExitCode, Error> {
@@ -26,6 +32,8 @@ pub async fn run(args: Args) -> Result<ExitCode, Error> {
         pow_k: args.pow_k,
         pow_g: args.pow_g,
         lifetime: Duration::from_secs(args.lifetime),
+        rate_limit: RateLimit::per_minute(args.rate_limit),
+        test_control: args.test_control,
         ..EmulatorConfig::default()
     };
     let handle = boardingpass_emulator::spawn(config)
