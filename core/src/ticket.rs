@@ -108,7 +108,8 @@ impl ClaimTicket {
         let live = pass.live_workers();
         let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_else(|_| "this host".into());
         let expires = rfc3339(pass.expires_at());
-        let minutes = (pass.expires_at() - pass.created_at()).num_minutes();
+        // Rounded: `created_at` is when this process received the pass, a moment after the server started the clock.
+        let minutes = ((pass.expires_at() - pass.created_at()).num_seconds() + 30) / 60;
         Self {
             schema: TICKET_SCHEMA,
             issued_at: crate::audit::now(),
