@@ -162,3 +162,16 @@ async fn the_claim_page_protects_its_form_and_explains_every_state() {
     assert_eq!(wrong.status(), 404);
     assert!(wrong.text().await.unwrap().contains("not valid"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claim_between_the_probe_and_the_long_poll_is_not_missed() {
+    let emu = emulator(EmulatorConfig::default()).await;
+    let pass = pass(&emu).await;
+    let mut watch = pass.watch_claim(ClaimWaitOptions { timeout: Duration::from_secs(40), long_poll: Duration::from_secs(30), ..Default::default() });
+    assert_eq!(watch.next().await.unwrap().unwrap().status, ClaimStatus::Pending, "the probe sees a pending pass");
+    assert_eq!(claim_via_api(&emu, &claim_token(&pass)).await.status(), 200);
+    let started = Instant::now();
+    let next = watch.next().await.unwrap().unwrap();
+    assert_eq!(next.status, ClaimStatus::Claimed);
+    assert!(started.elapsed() < Duration::from_secs(10), "answered at once, not after the 30 s hold ({:?})", started.elapsed());
+}

@@ -1,0 +1,232 @@
+//! The `boardingpass` binary as a user runs it: flags, outputs, exit codes,
+//! files it writes. Against `boardingpass serve` (a child process) or the
+//! embedded emulator (`--local`).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_boardingpass");
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+fn bp() -> Command {
+    let mut c = Command::new(BIN);
+    c.current_dir(root()).env_remove("CLOUDFLARE_API_BASE_URL").env_remove("BOARDINGPASS_OWNER");
+    c
+}
+
+/// `boardingpass serve` on a free port, stopped on drop.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(extra: &[&str]) -> Self {
+        let mut child = bp()
+            .args(["serve", "--pow-k", "20", "--pow-g", "50", "--test-control"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.as_mut().unwrap()).read_line(&mut line).unwrap();
+        let base = line.trim().rsplit(' ').next().unwrap().to_string();
+        assert!(base.starts_with("http://127.0.0.1:") && base.ends_with("/client/v4"), "{line}");
+        Self { child, base }
+    }
+    fn origin(&self) -> &str {
+        self.base.trim_end_matches("/client/v4")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Minimal HTTP/1.0 over loopback: (status, body).
+fn http(method: &str, url: &str, headers: &[(&str, &str)]) -> (u16, String) {
+    let u = url.strip_prefix("http://").unwrap();
+    let (host, path) = u.split_once('/').map(|(h, p)| (h, format!("/{p}"))).unwrap_or((u, "/".into()));
+    let port = host.rsplit(':').next().unwrap();
+    let mut s = TcpStream::connect(format!("127.0.0.1:{port}")).unwrap();
+    let mut req = format!("{method} {path} HTTP/1.0\r\nHost: {host}\r\nContent-Length: 0\r\n");
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    s.write_all(format!("{req}\r\n").as_bytes()).unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    let status = resp.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, resp.split_once("\r\n\r\n").map(|x| x.1.to_string()).unwrap_or_default())
+}
+
+fn text(o: &Output) -> (String, String) {
+    (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+}
+
+fn last_json(stdout: &str) -> Value {
+    serde_json::from_str(stdout.lines().last().expect("output")).expect("last line is JSON")
+}
+
+#[test]
+fn provisioning_without_accepting_the_terms_stops_before_any_request() {
+    // Nothing listens on port 1: any request would be a network error instead.
+    let o = bp().args(["provision", "--api-base", "http://127.0.0.1:1/client/v4", "--owner", "Ada"]).output().unwrap();
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("error[terms_not_accepted]") && err.contains("--accept-terms"), "{err}");
+}
+
+#[test]
+fn plain_http_to_a_remote_host_is_refused() {
+    let o = bp().args(["provision", "--api-base", "http://api.example.com/client/v4", "--accept-terms"]).output().unwrap();
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err.contains("error[invalid_input]") && err.contains("use https"), "{err}");
+}
+
+#[test]
+fn pow_solve_prints_the_shared_vectors() {
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(root().join("tests/fixtures/pow-vectors.json")).unwrap()).unwrap();
+    let mut checked = 0;
+    for v in doc["vectors"].as_array().unwrap().iter().filter(|v| v["checkpoints"].is_string()).take(3) {
+        let o = bp()
+            .args(["pow", "solve", "--seed", v["seed"].as_str().unwrap(), "--k", &v["k"].to_string(), "--g", &v["g"].to_string()])
+            .output()
+            .unwrap();
+        assert!(o.status.success());
+        assert_eq!(text(&o).0.trim(), v["checkpoints"].as_str().unwrap(), "{}", v["name"]);
+        checked += 1;
+    }
+    assert!(checked > 0);
+    let o = bp().args(["pow", "solve", "--seed", "AAAA", "--k", "1", "--g", "1"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).1.contains("error[pow_refused]"), "a short seed is refused: {}", text(&o).1);
+}
+
+#[test]
+fn provision_local_prints_fingerprints_never_the_token() {
+    let o = bp().args(["provision", "--local", "--accept-terms", "--owner", "Ada Lovelace", "--json"]).output().unwrap();
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    let v = last_json(&out);
+    assert_eq!(v["account_id"].as_str().unwrap().len(), 32);
+    assert!(v["token_fingerprint"].as_str().unwrap().starts_with("sha256:"));
+    assert!(v["expires_at"].as_str().unwrap().ends_with('Z'));
+    for stream in [&out, &err] {
+        assert!(!stream.contains("cfat_") && !stream.contains("claimToken="), "a credential was printed");
+    }
+}
+
+fn deploy(server: &Server, path: &str, extra: &[&str]) -> Command {
+    let mut c = bp();
+    c.args(["deploy", path, "--api-base", &server.base, "--accept-terms", "--owner", "Ada Lovelace", "--json"]).args(extra);
+    c
+}
+
+#[test]
+fn deploy_prints_the_handoff_and_writes_ticket_and_audit_log_without_secrets() {
+    let server = Server::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let (ticket, audit) = (dir.path().join("ticket.json"), dir.path().join("audit.jsonl"));
+    let o = deploy(&server, "examples/hello-worker", &["--job-id", "job-7", "--ticket", ticket.to_str().unwrap(), "--audit-log", audit.to_str().unwrap()]).output().unwrap();
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    let v = last_json(&out);
+    for key in ["url", "version_id", "account_id", "expires_at", "claim_url", "evidence", "ticket"] {
+        assert!(!v[key].is_null(), "{key} missing from {v}");
+    }
+    assert_eq!(v["evidence"]["passed"], true);
+    let (status, body) = http("GET", v["url"].as_str().unwrap(), &[]);
+    assert_eq!(status, 200);
+    assert!(body.contains("hello from a boarding pass") || body.contains("<html"), "{body}");
+
+    let claim_url = v["claim_url"].as_str().unwrap();
+    let claim_token = claim_url.split("claimToken=").nth(1).unwrap();
+    let ticket_text = std::fs::read_to_string(&ticket).unwrap();
+    let audit_text = std::fs::read_to_string(&audit).unwrap();
+    assert_eq!(serde_json::from_str::<Value>(&ticket_text).unwrap()["job_id"], "job-7");
+    assert!(audit_text.lines().all(|l| serde_json::from_str::<Value>(l).unwrap()["job_id"] == "job-7"));
+    for (what, t) in [("ticket file", &ticket_text), ("audit log", &audit_text), ("stderr", &err)] {
+        assert!(!t.contains(claim_token) && !t.contains("cfat_"), "a credential reached the {what}");
+    }
+}
+
+#[test]
+fn deploy_takes_a_single_worker_file_or_a_directory_of_static_files() {
+    let server = Server::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("echo.js");
+    std::fs::write(&file, "export default { fetch() { return new Response('from a single file') } }").unwrap();
+    let site = dir.path().join("site");
+    std::fs::create_dir(&site).unwrap();
+    std::fs::write(site.join("index.html"), "<h1>static only</h1>").unwrap();
+    for (path, expect) in [(file.to_str().unwrap(), "from a single file"), (site.to_str().unwrap(), "static only")] {
+        let o = deploy(&server, path, &["--name", "plain-one", "--expect-body", expect]).output().unwrap();
+        assert!(o.status.success(), "{path}: {}", text(&o).1);
+        let v = last_json(&text(&o).0);
+        assert!(http("GET", v["url"].as_str().unwrap(), &[]).1.contains(expect));
+    }
+}
+
+#[test]
+fn wait_claim_exits_0_when_claimed_and_prints_the_status_last() {
+    let server = Server::start(&[]);
+    let mut child = deploy(&server, "examples/hello-worker", &["--wait-claim", "--timeout", "30"]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    let handoff: Value = serde_json::from_str(&first).unwrap();
+    let token = handoff["claim_url"].as_str().unwrap().split("claimToken=").nth(1).unwrap().to_string();
+    let (status, _) = http("POST", &format!("{}/x-boardingpass/claim", server.origin()), &[("X-Claim-Token", &token)]);
+    assert_eq!(status, 200);
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    let v = last_json(&rest);
+    assert_eq!(v["status"], "claimed");
+    assert_eq!(v["confirmed"], true);
+}
+
+#[test]
+fn wait_claim_has_distinct_exit_codes_for_timeout_and_expiry() {
+    let server = Server::start(&[]);
+    let o = deploy(&server, "examples/hello-worker", &["--wait-claim", "--timeout", "1"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(12), "{}", text(&o).1);
+    assert_eq!(last_json(&text(&o).0)["status"], "timeout");
+
+    // Long enough to outlast the client's 5 s expiry margin while deploying.
+    let short = Server::start(&["--lifetime", "9"]);
+    let o = deploy(&short, "examples/hello-worker", &["--wait-claim", "--timeout", "30"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(10), "{}", text(&o).1);
+    let v = last_json(&text(&o).0);
+    assert_eq!((v["status"].as_str(), v["confirmed"].as_bool()), (Some("expired"), Some(true)));
+}
+
+#[test]
+fn a_policy_file_is_enforced_and_every_broken_rule_is_named() {
+    let server = Server::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("policy.toml");
+    std::fs::write(&policy, "worker_name_pattern = \"^agent-[a-z]+$\"\nallowed_binding_types = [\"plain_text\"]\n").unwrap();
+    let o = deploy(&server, "examples/hello-worker", &["--policy", policy.to_str().unwrap()]).output().unwrap();
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(out.is_empty(), "nothing handed off: {out}");
+    assert!(err.contains("error[policy_violation]") && err.contains("[worker_name_pattern]") && err.contains("[allowed_binding_types]"), "{err}");
+
+    let o = bp().args(["deploy", "examples/hello-worker", "--api-base", &server.base, "--accept-terms"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("[require_claim_owner]"), "the default policy wants a named owner: {}", text(&o).1);
+}
