@@ -344,3 +344,59 @@ async fn expiry_stops_workers_and_refuses_the_token() {
     let r: serde_json::Value = reqwest::Client::new().get(format!("{}/user/tokens/verify", emu.base_url())).bearer_auth(pass.expose_api_token()).send().await.unwrap().json().await.unwrap();
     assert_eq!(r["errors"][0]["code"], 10000);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_upload_session_is_a_clear_error_and_no_worker_is_created() {
+    let emu = emulator(EmulatorConfig { asset_jwt_ttl: Duration::ZERO, ..Default::default() }).await;
+    let pass = pass(&emu).await;
+    let worker = boardingpass::project::load(&repo().join("examples/hello-worker"), None).unwrap();
+    let e = pass.deploy(&worker, DeployOptions::default()).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    assert!(e.to_string().contains("deploy again"), "says what to do: {e}");
+    let r = reqwest::Client::new()
+        .get(format!("{}/accounts/{}/workers/services/hello-worker", emu.base_url(), pass.account_id()))
+        .bearer_auth(pass.expose_api_token())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404, "nothing half-deployed");
+    assert_eq!(emu.live_workers(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn progress_reports_every_phase_in_order_and_ends_at_its_total() {
+    use boardingpass::{Phase, Progress, ProgressEvent};
+    let emu = emulator(EmulatorConfig::default()).await;
+    let events = Arc::new(std::sync::Mutex::new(Vec::<ProgressEvent>::new()));
+    let sink = events.clone();
+    let progress = Progress::new(move |e| sink.lock().unwrap().push(e));
+    let client = Client::builder().api_base(emu.base_url()).accept_terms(true).build().unwrap();
+    let pass = client.provision(ProvisionOptions { owner: Some("Ada".into()), progress: progress.clone(), ..Default::default() }).await.unwrap();
+    let worker = boardingpass::project::load(&repo().join("examples/hello-worker"), None).unwrap();
+    let d = pass.deploy(&worker, DeployOptions { progress: progress.clone(), ..Default::default() }).await.unwrap();
+    pass.verify(&d, VerifyOptions { progress, ..Default::default() }).await.unwrap();
+
+    let events = events.lock().unwrap().clone();
+    let mut order: Vec<Phase> = Vec::new();
+    for e in &events {
+        if order.last() != Some(&e.phase) {
+            assert!(!order.contains(&e.phase), "{:?} came back after another phase: {events:?}", e.phase);
+            order.push(e.phase);
+        }
+    }
+    assert_eq!(
+        order,
+        [Phase::Challenge, Phase::ProofOfWork, Phase::CreateAccount, Phase::Hashing, Phase::UploadSession, Phase::Uploading, Phase::UploadScript, Phase::EnableSubdomain, Phase::Verifying]
+    );
+    for phase in order {
+        let of: Vec<&ProgressEvent> = events.iter().filter(|e| e.phase == phase).collect();
+        assert!(of.windows(2).all(|w| w[0].done <= w[1].done && w[0].total == w[1].total), "{phase:?} goes forward: {of:?}");
+        let last = of.last().unwrap();
+        assert_eq!(last.done, last.total, "{phase:?} ends complete");
+    }
+    let total = |p: Phase| events.iter().find(|e| e.phase == p).unwrap().total;
+    assert_eq!(total(Phase::ProofOfWork), 20, "checkpoints (k)");
+    assert_eq!(total(Phase::Hashing), 4, "files");
+    let bytes: u64 = std::fs::read_dir(repo().join("examples/hello-worker/public")).unwrap().filter_map(|e| e.ok()?.metadata().ok()).filter(|m| m.is_file()).map(|m| m.len()).sum();
+    assert!(total(Phase::Uploading) > bytes, "bytes, including the nested file: {} vs top level {bytes}", total(Phase::Uploading));
+}

@@ -34,6 +34,8 @@ pub struct EmulatorConfig {
     pub verify_threads: usize,
     /// Scripted faults (tests); more can be added at run time.
     pub faults: Vec<Fault>,
+    /// Lifetime of asset upload and completion tokens (1 hour on Cloudflare).
+    pub asset_jwt_ttl: Duration,
     /// Hashes per bucket in an asset upload session's answer.
     pub asset_bucket_size: usize,
     /// Ask clients for one request per asset (`wrangler_single_asset_uploads`).
@@ -66,6 +68,7 @@ impl Default for EmulatorConfig {
             rate_limit: Some(RateLimit { max: 30, per: Duration::from_secs(60) }),
             verify_threads: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
             faults: Vec::new(),
+            asset_jwt_ttl: Duration::from_secs(3600),
             asset_bucket_size: 20,
             single_asset_uploads: false,
             max_asset_files: 1000,

@@ -136,7 +136,8 @@ pub async fn upload(
     let result: Result<Vec<()>, Error> = futures::stream::iter(units).map(|unit| ctx.send_unit(unit)).buffer_unordered(concurrency).try_collect().await;
     if let Err(e) = result {
         return Err(match c.exp {
-            Some(exp) if exp < chrono::Utc::now().timestamp() => Error::InvalidInput {
+            // `exp` is the first second the token is no longer valid (RFC 7519).
+            Some(exp) if exp <= chrono::Utc::now().timestamp() => Error::InvalidInput {
                 field: "assets upload".into(),
                 message: format!(
                     "the upload took longer than its one-hour session ({e}); deploy again: files already uploaded are kept and only the rest is sent"

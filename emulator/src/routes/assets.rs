@@ -42,7 +42,7 @@ fn token(state: &AppState, sid: &str, acc: &str, purpose: Purpose) -> String {
         sid: sid.to_string(),
         acc: acc.to_string(),
         purpose,
-        exp: Utc::now().timestamp() + jwt::TTL_SECS,
+        exp: Utc::now().timestamp() + state.config.asset_jwt_ttl.as_secs() as i64,
         wrangler_single_asset_uploads: single.then_some(true),
         edge_kv_upload_concurrency: None,
     })
