@@ -1,0 +1,21 @@
+//! Node binding of boardingpass (napi-rs). It converts types and errors and
+//! nothing else: every behaviour (validation, polling, retries, redaction,
+//! policy, ticket rendering) is the Rust core's.
+//!
+//! Long calls are synchronous napi functions that link the optional
+//! `AbortSignal` on the JS thread, then spawn the core future on napi's tokio
+//! runtime and return its Promise (`promise.rs`); nothing runs on the event
+//! loop thread but conversions.
+
+mod abort;
+mod client;
+mod convert;
+mod errors;
+mod pass;
+mod policy;
+mod progress;
+mod promise;
+mod secret;
+mod ticket;
+mod watch;
+mod worker;

@@ -1,0 +1,89 @@
+//! `watchClaim()`: the core `ClaimWatcher` behind the async-iterator
+//! protocol (`next`/`return`; lib/index.js adds `Symbol.asyncIterator`).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use boardingpass as bp;
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use tokio::sync::Mutex;
+
+use crate::abort::Abort;
+use crate::convert::ClaimOutcome;
+use crate::errors;
+use crate::promise;
+
+#[napi(object, object_from_js = false)]
+pub struct ClaimWatchStep {
+    pub done: bool,
+    pub value: Option<ClaimOutcome>,
+}
+
+fn step(outcome: Option<bp::ClaimOutcome>) -> ClaimWatchStep {
+    ClaimWatchStep { done: outcome.is_none(), value: outcome.map(ClaimOutcome::from) }
+}
+
+/// Claim status changes, for `for await (const outcome of pass.watchClaim())`.
+#[napi]
+pub struct ClaimWatch {
+    watcher: Arc<Mutex<bp::ClaimWatcher>>,
+    stop: bp::CancellationToken,
+    closed: Arc<AtomicBool>,
+    /// The signal's listener, removed once the watch ends.
+    listener: Rc<RefCell<Option<Abort>>>,
+}
+
+fn release(listener: &RefCell<Option<Abort>>, env: &Env) {
+    if let Some(abort) = listener.borrow_mut().take() {
+        // A listener that cannot be removed only costs memory.
+        let _ = abort.release(env);
+    }
+}
+
+impl ClaimWatch {
+    pub(crate) fn new(pass: &bp::BoardingPass, opts: bp::ClaimWaitOptions, abort: Abort) -> Self {
+        let stop = abort.token.clone();
+        let watcher = pass.watch_claim(bp::ClaimWaitOptions { cancel: Some(stop.clone()), ..opts });
+        Self {
+            watcher: Arc::new(Mutex::new(watcher)),
+            stop,
+            closed: Arc::new(AtomicBool::new(false)),
+            listener: Rc::new(RefCell::new(Some(abort))),
+        }
+    }
+}
+
+#[napi]
+impl ClaimWatch {
+    /// The next status change; `done` once a final status was seen, the
+    /// timeout passed or the watch was closed.
+    #[napi(ts_return_type = "Promise<ClaimWatchStep>")]
+    pub fn next(&self, env: &Env) -> Result<AsyncBlock<ClaimWatchStep>> {
+        let (watcher, closed, listener) = (self.watcher.clone(), self.closed.clone(), self.listener.clone());
+        let fut = async move {
+            if closed.load(Ordering::SeqCst) {
+                return Ok(None);
+            }
+            watcher.lock().await.next().await
+        };
+        promise::settle(env, fut, move |env, out| {
+            if !matches!(out, Ok(Some(_))) {
+                release(&listener, env);
+            }
+            out.map(step).map_err(|e| errors::to_js(env, &e))
+        })
+    }
+
+    /// Stops polling (what leaving a `for await` loop calls); a pending
+    /// `next()` rejects with `CancelledError`.
+    #[napi(js_name = "return", ts_return_type = "Promise<ClaimWatchStep>")]
+    pub fn close(&self, env: &Env) -> Result<AsyncBlock<ClaimWatchStep>> {
+        self.closed.store(true, Ordering::SeqCst);
+        self.stop.cancel();
+        release(&self.listener, env);
+        promise::settle(env, async { Ok(None) }, |_, out| Ok(step(out.unwrap_or(None))))
+    }
+}

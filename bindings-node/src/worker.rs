@@ -1,0 +1,266 @@
+//! The Worker builder (core `Worker`): in memory or from a file/project
+//! directory. Builder methods mutate and return `this` for chaining; a
+//! deploy snapshots the Worker, so later changes do not affect it.
+
+use std::path::PathBuf;
+
+use boardingpass as bp;
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+
+use crate::abort::Abort;
+use crate::errors;
+use crate::promise::{self, blocking};
+
+/// How a module is uploaded.
+#[napi(string_enum = "snake_case")]
+pub enum ModuleKind {
+    EsModule,
+    CommonJs,
+    /// A classic service-worker script (no `export default`); must be the only script.
+    ServiceWorker,
+    Text,
+    Data,
+    Wasm,
+    Json,
+    SourceMap,
+    Python,
+    PythonRequirement,
+}
+
+impl From<ModuleKind> for bp::ModuleKind {
+    fn from(k: ModuleKind) -> Self {
+        match k {
+            ModuleKind::EsModule => Self::EsModule,
+            ModuleKind::CommonJs => Self::CommonJs,
+            ModuleKind::ServiceWorker => Self::ServiceWorker,
+            ModuleKind::Text => Self::Text,
+            ModuleKind::Data => Self::Data,
+            ModuleKind::Wasm => Self::Wasm,
+            ModuleKind::Json => Self::Json,
+            ModuleKind::SourceMap => Self::SourceMap,
+            ModuleKind::Python => Self::Python,
+            ModuleKind::PythonRequirement => Self::PythonRequirement,
+        }
+    }
+}
+
+impl From<bp::ModuleKind> for ModuleKind {
+    fn from(k: bp::ModuleKind) -> Self {
+        match k {
+            bp::ModuleKind::EsModule => Self::EsModule,
+            bp::ModuleKind::CommonJs => Self::CommonJs,
+            bp::ModuleKind::ServiceWorker => Self::ServiceWorker,
+            bp::ModuleKind::Text => Self::Text,
+            bp::ModuleKind::Data => Self::Data,
+            bp::ModuleKind::Wasm => Self::Wasm,
+            bp::ModuleKind::Json => Self::Json,
+            bp::ModuleKind::SourceMap => Self::SourceMap,
+            bp::ModuleKind::Python => Self::Python,
+            bp::ModuleKind::PythonRequirement => Self::PythonRequirement,
+        }
+    }
+}
+
+/// Static assets served with (or instead of) the Worker's code.
+#[napi(object)]
+pub struct AssetsOptions {
+    /// Directory of files to upload.
+    pub directory: String,
+    /// Name of the binding the Worker fetches assets through (e.g. `ASSETS`).
+    pub binding: Option<String>,
+    /// `auto-trailing-slash` (default), `force-trailing-slash`, `drop-trailing-slash`, `none`.
+    pub html_handling: Option<String>,
+    /// `none` (default), `404-page`, `single-page-application`.
+    pub not_found_handling: Option<String>,
+    /// `true`/`false` or a list of route patterns.
+    #[napi(ts_type = "boolean | string[]")]
+    pub run_worker_first: Option<serde_json::Value>,
+}
+
+#[napi(object, object_to_js = false)]
+pub struct FromPathOptions<'env> {
+    /// Overrides the configured or derived Worker name.
+    pub name: Option<String>,
+    #[napi(ts_type = "AbortSignal")]
+    pub signal: Option<Object<'env>>,
+}
+
+#[napi(object, object_from_js = false)]
+pub struct ModuleInfo {
+    pub name: String,
+    pub kind: ModuleKind,
+    pub size: u32,
+}
+
+/// A binding's name and Cloudflare type (`plain_text`, `json`, `secret_text`); never its value.
+#[napi(object, object_from_js = false)]
+pub struct BindingInfo {
+    pub name: String,
+    #[napi(js_name = "type")]
+    pub kind: String,
+}
+
+/// What `toJSON`/`util.inspect` show: everything but binding values.
+#[napi(object, object_from_js = false)]
+pub struct WorkerSummary {
+    pub name: String,
+    pub main_module: Option<String>,
+    pub compatibility_date: String,
+    pub compatibility_flags: Vec<String>,
+    pub modules: Vec<ModuleInfo>,
+    pub bindings: Vec<BindingInfo>,
+    pub assets_directory: Option<String>,
+    pub content_digest: String,
+}
+
+/// A Worker ready to deploy.
+#[napi]
+pub struct Worker {
+    pub(crate) inner: bp::Worker,
+}
+
+impl Worker {
+    fn update(&mut self, f: impl FnOnce(bp::Worker) -> bp::Worker) {
+        let current = std::mem::replace(&mut self.inner, bp::Worker::new(""));
+        self.inner = f(current);
+    }
+}
+
+#[napi]
+impl Worker {
+    /// An empty Worker named `name`; add modules, bindings or assets.
+    #[napi(constructor)]
+    pub fn new(name: String) -> Self {
+        Self { inner: bp::Worker::new(name) }
+    }
+
+    /// A single-file Worker: `source` is an ES module, or a service-worker
+    /// script when it has no `import`/`export`.
+    #[napi(factory, writable = true, configurable = true)]
+    pub fn from_source(name: String, file_name: String, source: String) -> Self {
+        Self { inner: bp::Worker::from_source(name, &file_name, source) }
+    }
+
+    /// Reads a Worker from disk (off the JS thread): a single Worker file, a
+    /// directory with a wrangler config (`wrangler.toml`/`.jsonc`/`.json`),
+    /// or a plain directory of static files.
+    #[napi(ts_return_type = "Promise<Worker>", writable = true, configurable = true)]
+    pub fn from_path(env: &Env, path: String, options: Option<FromPathOptions>) -> Result<AsyncBlock<Worker>> {
+        let (name, signal) = options.map_or((None, None), |o| (o.name, o.signal));
+        let abort = Abort::link(env, signal)?;
+        let cancel = abort.token.clone();
+        let load = blocking(move || bp::project::load(&PathBuf::from(path), name.as_deref()));
+        let fut = async move { bp::cancel::cancellable(Some(&cancel), load).await };
+        promise::spawn(env, abort, fut, |_, inner| Ok(Worker { inner }))
+    }
+
+    /// Adds a module; `kind` defaults to what the file extension says.
+    #[napi]
+    pub fn module<'a>(&mut self, env: &Env, this: This<'a>, name: String, content: Either<String, Buffer>, kind: Option<ModuleKind>) -> Result<This<'a>> {
+        let kind = match kind {
+            Some(k) => k.into(),
+            None => bp::ModuleKind::from_path(&name).ok_or_else(|| {
+                errors::to_js(env, &errors::invalid("module kind", format!("cannot tell the kind of {name:?} from its extension; pass a kind such as 'es_module' or 'text'")))
+            })?,
+        };
+        let bytes: Vec<u8> = match content {
+            Either::A(text) => text.into_bytes(),
+            Either::B(buf) => buf.to_vec(),
+        };
+        self.update(|w| w.module(bp::Module::new(name, kind, bytes)));
+        Ok(this)
+    }
+
+    /// Names the entry module.
+    #[napi]
+    pub fn main_module<'a>(&mut self, this: This<'a>, name: String) -> This<'a> {
+        self.update(|w| w.main_module(name));
+        this
+    }
+
+    /// `YYYY-MM-DD`; defaults to today (UTC).
+    #[napi]
+    pub fn compatibility_date<'a>(&mut self, this: This<'a>, date: String) -> This<'a> {
+        self.update(|w| w.compatibility_date(date));
+        this
+    }
+
+    #[napi]
+    pub fn compatibility_flag<'a>(&mut self, this: This<'a>, flag: String) -> This<'a> {
+        self.update(|w| w.compatibility_flag(flag));
+        this
+    }
+
+    /// A plain-text variable on `env`; replaces a binding of the same name.
+    #[napi]
+    pub fn var<'a>(&mut self, this: This<'a>, name: String, text: String) -> This<'a> {
+        self.update(|w| w.var(name, text));
+        this
+    }
+
+    /// A JSON variable on `env`; replaces a binding of the same name.
+    #[napi]
+    pub fn json_var<'a>(&mut self, this: This<'a>, name: String, value: serde_json::Value) -> This<'a> {
+        self.update(|w| w.json_var(name, value));
+        this
+    }
+
+    /// A secret on `env`: held in Rust memory, never shown by `toJSON`/inspect.
+    #[napi]
+    pub fn secret<'a>(&mut self, this: This<'a>, name: String, value: String) -> This<'a> {
+        self.update(|w| w.secret(name, value));
+        this
+    }
+
+    /// Serves the files of `options.directory` as static assets.
+    #[napi]
+    pub fn assets<'a>(&mut self, this: This<'a>, options: AssetsOptions) -> This<'a> {
+        let mut config = bp::AssetsConfig::new(&options.directory);
+        config.binding = options.binding;
+        config.html_handling = options.html_handling;
+        config.not_found_handling = options.not_found_handling;
+        config.run_worker_first = options.run_worker_first;
+        self.update(|w| w.assets(config));
+        this
+    }
+
+    /// The local checks a deploy runs before sending anything.
+    #[napi]
+    pub fn validate(&self, env: &Env, max_script_size: Option<i64>) -> Result<()> {
+        let max = max_script_size.map_or(bp::deploy::DEFAULT_MAX_SCRIPT_SIZE, |m| m.max(0) as u64);
+        self.inner.validate(max).map_err(|e| errors::to_js(env, &e))
+    }
+
+    #[napi(getter)]
+    pub fn name(&self) -> String {
+        self.inner.name.clone()
+    }
+
+    /// `sha256:` over module names, kinds and contents.
+    #[napi(getter)]
+    pub fn content_digest(&self) -> String {
+        self.inner.content_digest()
+    }
+
+    /// Total bytes of the modules.
+    #[napi(getter)]
+    pub fn script_size(&self) -> f64 {
+        self.inner.script_size() as f64
+    }
+
+    #[napi(js_name = "toJSON")]
+    pub fn to_json(&self) -> WorkerSummary {
+        let w = &self.inner;
+        WorkerSummary {
+            name: w.name.clone(),
+            main_module: w.main_module.clone(),
+            compatibility_date: w.compatibility_date.clone(),
+            compatibility_flags: w.compatibility_flags.clone(),
+            modules: w.modules.iter().map(|m| ModuleInfo { name: m.name.clone(), kind: m.kind.into(), size: m.content.len() as u32 }).collect(),
+            bindings: w.bindings.iter().map(|b| BindingInfo { name: b.name().into(), kind: b.type_name().into() }).collect(),
+            assets_directory: w.assets.as_ref().map(|a| a.directory.display().to_string()),
+            content_digest: w.content_digest(),
+        }
+    }
+}
