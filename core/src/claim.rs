@@ -239,7 +239,8 @@ impl ClaimWatcher {
         let wait = if self.last.is_none() { Duration::ZERO } else { self.opts.long_poll.min(MAX_LONG_POLL).min(left) };
         let call = Call::new(Method::GET, CLAIM_STATUS_PATH, Auth::None)
             .header(CLAIM_TOKEN_HEADER, token.expose_secret())
-            .query("wait", wait.as_secs().to_string())
+            // Fractional: whole seconds would round the last second to 0 and spin.
+            .query("wait", format!("{:.3}", wait.as_secs_f64()))
             .timeout(wait + Duration::from_secs(10))
             .idempotent(false);
         let endpoint = call.endpoint();

@@ -175,3 +175,15 @@ async fn a_claim_between_the_probe_and_the_long_poll_is_not_missed() {
     assert_eq!(next.status, ClaimStatus::Claimed);
     assert!(started.elapsed() < Duration::from_secs(10), "answered at once, not after the 30 s hold ({:?})", started.elapsed());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pending_wait_costs_a_probe_and_one_held_request_per_long_poll() {
+    let emu = emulator(EmulatorConfig::default()).await;
+    let pass = pass(&emu).await;
+    emu.clear_requests();
+    let o = pass.wait_for_claim(ClaimWaitOptions { timeout: Duration::from_millis(2500), long_poll: Duration::from_secs(1), ..Default::default() }).await.unwrap();
+    assert!(o.timed_out && o.status == ClaimStatus::Pending);
+    let polls = emu.requests().iter().filter(|r| r.path.contains("claim-status")).count();
+    // Probe + three held requests (1 s, 1 s, the last 0.5 s); never a spin near the deadline.
+    assert!((2..=5).contains(&polls), "{polls} requests");
+}

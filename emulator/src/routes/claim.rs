@@ -64,14 +64,14 @@ fn unknown() -> ApiError {
 
 /// `GET /client/v4/x-boardingpass/claim-status?wait=S`: answers at once
 /// unless the account is pending, then when it stops being pending or after
-/// `wait` seconds (at most 60). Holding only while pending means a claim that
+/// `wait` seconds (decimals allowed, at most 60). Holding only while pending means a claim that
 /// lands between a client's probe and its long poll is still seen at once.
 pub async fn status(State(state): Shared, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Result<Response, ApiError> {
     let token = claim_token(&headers)?;
-    let wait = q.get("wait").and_then(|w| w.parse::<u64>().ok()).unwrap_or(0).min(MAX_WAIT);
+    let wait = q.get("wait").and_then(|w| w.parse::<f64>().ok()).filter(|w| w.is_finite() && *w > 0.0).unwrap_or(0.0).min(MAX_WAIT as f64);
     let mut changes = state.status_changes.subscribe();
     let mut current = account_for(&state, &token).ok_or_else(unknown)?;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(wait);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs_f64(wait);
     while current.status == AccountStatus::Pending {
         // Expiry is a change too: wake at the expiry instant at the latest.
         let until_expiry = (current.expires_at - Utc::now()).to_std().unwrap_or(Duration::ZERO) + Duration::from_millis(300);
