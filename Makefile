@@ -44,6 +44,33 @@ test-rust:
 	$(CARGO) test
 
 # --- python (issue 5) ---
+# bindings-python: the `boardingpass` wheel (pyo3, abi3, maturin). test-python
+# builds it into a fresh virtualenv and runs pytest against emulators, which
+# also runs stubtest and mypy --strict (package, examples, typed usage) and
+# the examples in examples/python.
+PY_VENV := $(CURDIR)/.venv-python
+PY_WHEELS := $(CURDIR)/target/python-wheels
+.PHONY: test-python bench-python python-venv
+
+python-venv:
+	rm -rf $(PY_VENV) $(PY_WHEELS)
+	python3 -m venv $(PY_VENV)
+	$(PY_VENV)/bin/pip install --quiet --disable-pip-version-check -r bindings-python/requirements-dev.txt
+	cd bindings-python && $(PY_VENV)/bin/maturin build --strip --interpreter $(PY_VENV)/bin/python --out $(PY_WHEELS)
+	$(PY_VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps $(PY_WHEELS)/boardingpass-*.whl
+
+test-python: setup python-venv
+	$(CARGO) build -p boardingpass-emulator
+	cd bindings-python && $(PY_VENV)/bin/python -m pytest -q
+
+# `import boardingpass` (release wheel) vs `import cloudflare` 5.9.0, fresh interpreters.
+bench-python:
+	rm -rf $(PY_VENV)-bench $(PY_WHEELS)/release
+	python3 -m venv $(PY_VENV)-bench
+	$(PY_VENV)-bench/bin/pip install --quiet --disable-pip-version-check cloudflare==5.9.0 maturin==1.16.0
+	cd bindings-python && $(PY_VENV)-bench/bin/maturin build --release --strip --interpreter $(PY_VENV)-bench/bin/python --out $(PY_WHEELS)/release
+	$(PY_VENV)-bench/bin/pip install --quiet --disable-pip-version-check --no-deps $(PY_WHEELS)/release/boardingpass-*.whl
+	$(PY_VENV)-bench/bin/python tests/bench/python_import.py
 
 # --- node (issue 6) ---
 

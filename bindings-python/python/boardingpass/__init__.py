@@ -1,0 +1,81 @@
+"""boardingpass: deploy code to a live URL on a temporary Cloudflare account
+from inside your process, and hand a human the claim link.
+
+Async first::
+
+    async with boardingpass.Client(accept_terms=True) as client:
+        bp = await client.provision(owner="Ada Lovelace")
+        deployment = await bp.deploy(boardingpass.Worker.from_path("worker.js"))
+        await bp.verify(deployment)
+        print(bp.ticket().to_markdown())
+
+Every long method has a blocking ``*_sync`` twin for scripts
+(``client.provision_sync(...)``, ``bp.deploy_sync(...)``) that releases the
+GIL while it works. Errors are the classes of :mod:`boardingpass.errors`.
+"""
+
+from boardingpass._native import (
+    BoardingPass,
+    ClaimOutcome,
+    ClaimTicket,
+    ClaimWatcher,
+    Client,
+    Deployment,
+    Evidence,
+    Policy,
+    ProgressEvent,
+    ProgressStream,
+    Secret,
+    TeardownReport,
+    Worker,
+    __version__,
+)
+from boardingpass.errors import (
+    ApiError,
+    BoardingpassError,
+    CancelledError,
+    InvalidInputError,
+    IoError,
+    NetworkError,
+    PassExpiredError,
+    PolicyViolationError,
+    PowRefusedError,
+    ProtocolError,
+    RateLimitedError,
+    RustCause,
+    TermsNotAcceptedError,
+    TimeoutError,
+    VerificationError,
+)
+
+__all__ = [
+    "ApiError",
+    "BoardingPass",
+    "BoardingpassError",
+    "CancelledError",
+    "ClaimOutcome",
+    "ClaimTicket",
+    "ClaimWatcher",
+    "Client",
+    "Deployment",
+    "Evidence",
+    "InvalidInputError",
+    "IoError",
+    "NetworkError",
+    "PassExpiredError",
+    "Policy",
+    "PolicyViolationError",
+    "PowRefusedError",
+    "ProgressEvent",
+    "ProgressStream",
+    "ProtocolError",
+    "RateLimitedError",
+    "RustCause",
+    "Secret",
+    "TeardownReport",
+    "TermsNotAcceptedError",
+    "TimeoutError",
+    "VerificationError",
+    "Worker",
+    "__version__",
+]

@@ -1,0 +1,259 @@
+//! `boardingpass.Client`: core's client configured from keyword arguments,
+//! plus what a Python process needs around it: `close()` (cancels every
+//! operation still running from this client and its passes), context
+//! managers, and a fresh connection pool after `fork` (pooled connections
+//! belong to the parent's runtime and would never answer in the child).
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use boardingpass::audit::AuditLog;
+use boardingpass::{CancellationToken, Client as CoreClient, ClientConfig, Error, ProvisionOptions, RetryPolicy};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use crate::convert::{opt_seconds, repr};
+use crate::errors::{invalid, py_result, OrRaise};
+use crate::pass::PyBoardingPass;
+use crate::policy::PyPolicy;
+use crate::progress::progress_from;
+use crate::runtime::{block_on, call_python, coroutine, flush_callbacks, flush_callbacks_blocking, Op};
+
+/// What the audit log is built from, kept to rebuild it in a forked child.
+struct AuditSpec {
+    job_id: Option<String>,
+    path: Option<PathBuf>,
+    callback: Option<Arc<Py<PyAny>>>,
+}
+
+impl AuditSpec {
+    fn build(&self) -> Result<AuditLog, Error> {
+        let callback = self.callback.clone().map(|cb| {
+            Arc::new(move |event: &boardingpass::AuditEvent| {
+                let (cb, event) = (cb.clone(), serde_json::to_value(event).unwrap_or_default());
+                call_python(move |py| {
+                    let delivered = crate::convert::json_to_py(py, &event).and_then(|e| cb.call1(py, (e,)));
+                    if let Err(err) = delivered {
+                        err.write_unraisable(py, Some(cb.bind(py)));
+                    }
+                });
+            }) as Arc<dyn Fn(&boardingpass::AuditEvent) + Send + Sync>
+        });
+        AuditLog::new(self.job_id.clone(), self.path.as_deref(), callback)
+    }
+}
+
+/// State shared by a client and every pass it provisions.
+pub struct Shared {
+    config: ClientConfig,
+    audit: AuditSpec,
+    /// The core client and the process that built it.
+    core: Mutex<(u32, CoreClient)>,
+    pub closed: CancellationToken,
+}
+
+impl Shared {
+    fn new(config: ClientConfig, audit: AuditSpec) -> Result<Self, Error> {
+        let core = CoreClient::from_config(ClientConfig { audit: audit.build()?, ..config.clone() })?;
+        Ok(Self { config, audit, core: Mutex::new((std::process::id(), core)), closed: CancellationToken::new() })
+    }
+
+    /// The core client, rebuilt (new pool, new audit run) in a forked child.
+    pub fn core(&self) -> Result<CoreClient, Error> {
+        let mut slot = self.core.lock().unwrap_or_else(|p| p.into_inner());
+        let pid = std::process::id();
+        if slot.0 != pid {
+            let fresh = CoreClient::from_config(ClientConfig { audit: self.audit.build()?, ..self.config.clone() })?;
+            *slot = (pid, fresh);
+        }
+        Ok(slot.1.clone())
+    }
+}
+
+#[pyclass(frozen, module = "boardingpass", name = "Client")]
+pub struct PyClient {
+    shared: Arc<Shared>,
+}
+
+fn provision(
+    py: Python<'_>,
+    shared: Arc<Shared>,
+    owner: Option<String>,
+    event_code: Option<String>,
+    progress: Option<Py<PyAny>>,
+    locals: Option<&pyo3_async_runtimes::TaskLocals>,
+) -> PyResult<Op<PyBoardingPass>> {
+    let progress = progress_from(py, progress.as_ref().map(|p| p.bind(py)), locals)?;
+    let options = ProvisionOptions { owner, event_code, progress, cancel: Some(shared.closed.clone()) };
+    Ok(Box::pin(async move {
+        let core = py_result(async { shared.core() }).await?;
+        let pass = py_result(core.provision(options)).await?;
+        Ok(PyBoardingPass::new(pass, shared))
+    }))
+}
+
+#[pymethods]
+impl PyClient {
+    #[new]
+    #[pyo3(signature = (api_base=None, *, accept_terms=false, policy=None, audit_log=None, on_audit=None,
+        job_id=None, job_class=None, timeout=None, max_attempts=None, pow_work_cap=None,
+        expiry_margin=None, headers=None, user_agent=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        api_base: Option<String>,
+        accept_terms: bool,
+        policy: Option<PyRef<'_, PyPolicy>>,
+        audit_log: Option<PathBuf>,
+        on_audit: Option<Bound<'_, PyAny>>,
+        job_id: Option<String>,
+        job_class: Option<String>,
+        timeout: Option<f64>,
+        max_attempts: Option<u32>,
+        pow_work_cap: Option<u64>,
+        expiry_margin: Option<f64>,
+        headers: Option<Bound<'_, PyDict>>,
+        user_agent: Option<String>,
+    ) -> PyResult<Self> {
+        let mut config = ClientConfig { api_base, accept_terms, job_class, ..ClientConfig::default() };
+        if let Some(p) = policy {
+            config.policy = p.inner.clone();
+        }
+        if let Some(t) = opt_seconds(py, "timeout", timeout)? {
+            config.timeout = t;
+        }
+        if let Some(n) = max_attempts {
+            if n == 0 {
+                return Err(invalid(py, "max_attempts", "must be at least 1 (1 disables retries)"));
+            }
+            config.retry = RetryPolicy { max_attempts: n, ..RetryPolicy::default() };
+        }
+        if let Some(cap) = pow_work_cap {
+            config.pow_work_cap = cap;
+        }
+        if let Some(m) = opt_seconds(py, "expiry_margin", expiry_margin)? {
+            config.expiry_margin = m;
+        }
+        if let Some(h) = headers {
+            config.extra_headers = h.extract()?;
+        }
+        if let Some(ua) = user_agent {
+            config.user_agent = ua;
+        }
+        if let Some(cb) = on_audit.as_ref().filter(|cb| !cb.is_callable()) {
+            return Err(invalid(py, "on_audit", format!("expected a callable taking a dict, got {}", cb.get_type().name()?)));
+        }
+        let audit = AuditSpec { job_id, path: audit_log, callback: on_audit.map(|cb| Arc::new(cb.unbind())) };
+        let shared = py.detach(|| Shared::new(config, audit)).or_raise(py)?;
+        Ok(Self { shared: Arc::new(shared) })
+    }
+
+    /// Provisions a temporary account (challenge, proof of work, create) and
+    /// returns its boarding pass. `owner` names the person who will get the claim link.
+    #[pyo3(signature = (*, owner=None, event_code=None, progress=None))]
+    fn provision<'py>(
+        &self,
+        py: Python<'py>,
+        owner: Option<String>,
+        event_code: Option<String>,
+        progress: Option<Py<PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let shared = self.shared.clone();
+        coroutine(py, move |py, locals| provision(py, shared, owner, event_code, progress, Some(locals)))
+    }
+
+    /// `provision`, blocking (the GIL is released while it runs).
+    #[pyo3(signature = (*, owner=None, event_code=None, progress=None))]
+    fn provision_sync(
+        &self,
+        py: Python<'_>,
+        owner: Option<String>,
+        event_code: Option<String>,
+        progress: Option<Py<PyAny>>,
+    ) -> PyResult<PyBoardingPass> {
+        block_on(py, provision(py, self.shared.clone(), owner, event_code, progress, None)?)
+    }
+
+    /// Cancels every operation still running from this client or its passes
+    /// (they raise `CancelledError`) and delivers pending callbacks. Passes
+    /// stay valid on the server until they expire or are torn down.
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        self.shared.closed.cancel();
+        py.detach(flush_callbacks_blocking);
+        Ok(())
+    }
+
+    #[getter]
+    fn closed(&self) -> bool {
+        self.shared.closed.is_cancelled()
+    }
+
+    #[getter]
+    fn api_base(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(self.shared.core().or_raise(py)?.api_base().to_owned())
+    }
+
+    /// Id of this client's audit run (in every audit event and ticket).
+    #[getter]
+    fn run_id(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(self.shared.core().or_raise(py)?.audit().run_id().to_owned())
+    }
+
+    #[getter]
+    fn job_id(&self) -> Option<String> {
+        self.shared.audit.job_id.clone()
+    }
+
+    #[getter]
+    fn audit_log(&self) -> Option<PathBuf> {
+        self.shared.audit.path.clone()
+    }
+
+    #[getter]
+    fn policy(&self) -> PyPolicy {
+        PyPolicy { inner: self.shared.config.policy.clone() }
+    }
+
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    fn __exit__(&self, py: Python<'_>, _t: Option<Bound<'_, PyAny>>, _v: Option<Bound<'_, PyAny>>, _tb: Option<Bound<'_, PyAny>>) -> PyResult<bool> {
+        self.close(py)?;
+        Ok(false)
+    }
+
+    fn __aenter__<'py>(slf: Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let me = slf.unbind();
+        coroutine(py, move |_, _| Ok(Box::pin(async move { Ok(me) }) as Op<Py<Self>>))
+    }
+
+    fn __aexit__<'py>(
+        &self,
+        py: Python<'py>,
+        _t: Option<Bound<'py, PyAny>>,
+        _v: Option<Bound<'py, PyAny>>,
+        _tb: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let closed = self.shared.closed.clone();
+        coroutine(py, move |_, _| {
+            closed.cancel();
+            Ok(Box::pin(async {
+                flush_callbacks().await;
+                Ok(false)
+            }) as Op<bool>)
+        })
+    }
+
+    fn __repr__(&self) -> String {
+        let core = self.shared.core.lock().unwrap_or_else(|p| p.into_inner());
+        format!(
+            "Client(api_base={}, accept_terms={}, job_id={}, closed={})",
+            repr::s(core.1.api_base()),
+            repr::b(self.shared.config.accept_terms),
+            repr::opt_s(self.shared.audit.job_id.as_deref()),
+            repr::b(self.closed())
+        )
+    }
+}

@@ -1,0 +1,378 @@
+//! `boardingpass.BoardingPass`: the authority for one temporary account.
+//! Every long method has an async form and a `*_sync` twin.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use boardingpass::cancel::cancellable;
+use boardingpass::{BoardingPass as CorePass, ClaimStatus, ClaimWaitOptions, DeployOptions, Deployment as CoreDeployment, VerifyOptions, Worker as CoreWorker};
+use chrono::{DateTime, Utc};
+use pyo3::prelude::*;
+use pyo3_async_runtimes::TaskLocals;
+
+use crate::claim::PyClaimWatcher;
+use crate::client::Shared;
+use crate::convert::{opt_seconds, repr, seconds};
+use crate::errors::{invalid, py_result, OrRaise};
+use crate::progress::progress_from;
+use crate::results::{PyClaimOutcome, PyClaimTicket, PyDeployment, PyEvidence, PyTeardownReport};
+use crate::runtime::{block_on, coroutine, flush_callbacks_blocking, Op};
+use crate::secret::PySecret;
+use crate::worker::PyWorker;
+
+#[pyclass(frozen, module = "boardingpass", name = "BoardingPass")]
+pub struct PyBoardingPass {
+    handle: PassHandle,
+}
+
+/// What an operation needs from the pass, cloned into its future.
+#[derive(Clone)]
+struct PassHandle {
+    core: CorePass,
+    shared: Arc<Shared>,
+}
+
+/// `ClaimWaitOptions` from keyword arguments.
+fn wait_options(py: Python<'_>, timeout: f64, poll_interval: Option<f64>, long_poll: Option<f64>, shared: &Shared) -> PyResult<ClaimWaitOptions> {
+    let mut o = ClaimWaitOptions { timeout: seconds(py, "timeout", timeout)?, cancel: Some(shared.closed.clone()), ..Default::default() };
+    if let Some(p) = opt_seconds(py, "poll_interval", poll_interval)? {
+        o.poll_interval = p;
+    }
+    if let Some(l) = opt_seconds(py, "long_poll", long_poll)? {
+        o.long_poll = l;
+    }
+    Ok(o)
+}
+
+fn claim_status(py: Python<'_>, status: &Bound<'_, PyAny>) -> PyResult<ClaimStatus> {
+    if let Ok(outcome) = status.cast::<PyClaimOutcome>() {
+        return Ok(outcome.get().inner.status);
+    }
+    let name: String = status.extract().map_err(|_| invalid(py, "status", "expected a status name or a ClaimOutcome"))?;
+    let all = [ClaimStatus::Pending, ClaimStatus::Claimed, ClaimStatus::Expired, ClaimStatus::Revoked, ClaimStatus::ClaimedOrRevoked];
+    all.into_iter().find(|s| s.as_str() == name).ok_or_else(|| {
+        let names: Vec<&str> = all.iter().map(|s| s.as_str()).collect();
+        invalid(py, "status", format!("{name:?} is not one of {}", names.join(", ")))
+    })
+}
+
+/// The `worker` argument of `deploy`: a `Worker`, or a path core loads.
+fn worker_arg(py: Python<'_>, worker: &Bound<'_, PyAny>) -> PyResult<CoreWorker> {
+    if let Ok(w) = worker.cast::<PyWorker>() {
+        return Ok(w.get().inner.clone());
+    }
+    let path: PathBuf = worker
+        .extract()
+        .map_err(|_| invalid(py, "worker", "expected a Worker or a path (Worker file, project or assets directory)"))?;
+    py.detach(|| boardingpass::project::load(&path, None)).or_raise(py)
+}
+
+/// Arguments of `verify` other than the deployment.
+struct Expectations {
+    path: String,
+    timeout: Duration,
+    status: Option<u16>,
+    body_contains: Option<String>,
+    header: Option<(String, String)>,
+}
+
+impl PassHandle {
+    fn deploy(
+        self,
+        py: Python<'_>,
+        worker: CoreWorker,
+        progress: Option<Py<PyAny>>,
+        message: Option<String>,
+        max_script_size: Option<u64>,
+        locals: Option<&TaskLocals>,
+    ) -> PyResult<Op<PyDeployment>> {
+        let progress = progress_from(py, progress.as_ref().map(|p| p.bind(py)), locals)?;
+        let mut options = DeployOptions { progress, cancel: Some(self.shared.closed.clone()), message, ..Default::default() };
+        if let Some(max) = max_script_size {
+            options.max_script_size = max;
+        }
+        Ok(Box::pin(async move { Ok(PyDeployment { inner: py_result(self.core.deploy(&worker, options)).await? }) }))
+    }
+
+    fn verify(
+        self,
+        py: Python<'_>,
+        deployment: CoreDeployment,
+        expect: Expectations,
+        progress: Option<Py<PyAny>>,
+        locals: Option<&TaskLocals>,
+    ) -> PyResult<Op<PyEvidence>> {
+        let options = VerifyOptions {
+            path: expect.path,
+            timeout: expect.timeout,
+            expect_status: expect.status,
+            expect_body_contains: expect.body_contains,
+            expect_header: expect.header,
+            progress: progress_from(py, progress.as_ref().map(|p| p.bind(py)), locals)?,
+            cancel: Some(self.shared.closed.clone()),
+            ..Default::default()
+        };
+        Ok(Box::pin(async move { Ok(PyEvidence { inner: py_result(self.core.verify(&deployment, options)).await? }) }))
+    }
+
+    fn teardown(self) -> Op<PyTeardownReport> {
+        Box::pin(async move { Ok(PyTeardownReport { inner: py_result(cancellable(Some(&self.shared.closed), self.core.teardown())).await? }) })
+    }
+
+    fn delete_worker(self, name: String, force: bool) -> Op<()> {
+        Box::pin(async move { py_result(cancellable(Some(&self.shared.closed), self.core.delete_worker(&name, force))).await })
+    }
+
+    fn wait(self, options: ClaimWaitOptions) -> Op<PyClaimOutcome> {
+        Box::pin(async move { Ok(PyClaimOutcome { inner: py_result(self.core.wait_for_claim(options)).await? }) })
+    }
+}
+
+impl PyBoardingPass {
+    pub fn new(core: CorePass, shared: Arc<Shared>) -> Self {
+        Self { handle: PassHandle { core, shared } }
+    }
+
+    fn expectations(
+        py: Python<'_>,
+        path: &str,
+        timeout: f64,
+        status: Option<u16>,
+        body_contains: Option<String>,
+        header: Option<(String, String)>,
+    ) -> PyResult<Expectations> {
+        Ok(Expectations { path: path.to_owned(), timeout: seconds(py, "timeout", timeout)?, status, body_contains, header })
+    }
+}
+
+#[pymethods]
+impl PyBoardingPass {
+    #[getter]
+    fn account_id(&self) -> &str {
+        self.handle.core.account_id()
+    }
+    /// Two-word display name, e.g. "Waiting Salmonberry".
+    #[getter]
+    fn account_name(&self) -> &str {
+        self.handle.core.account_name()
+    }
+    #[getter]
+    fn account_type(&self) -> Option<&str> {
+        self.handle.core.account_type()
+    }
+    /// Cloudflare's id of the API token (not a secret).
+    #[getter]
+    fn token_id(&self) -> Option<&str> {
+        self.handle.core.token_id()
+    }
+    /// The named person the claim link is for.
+    #[getter]
+    fn owner(&self) -> Option<&str> {
+        self.handle.core.owner()
+    }
+    #[getter]
+    fn created_at(&self) -> DateTime<Utc> {
+        self.handle.core.created_at()
+    }
+    #[getter]
+    fn expires_at(&self) -> DateTime<Utc> {
+        self.handle.core.expires_at()
+    }
+    #[getter]
+    fn claim_expires_at(&self) -> DateTime<Utc> {
+        self.handle.core.claim_expires_at()
+    }
+    /// Time left before the pass stops being usable (zero once expired).
+    #[getter]
+    fn time_left(&self) -> Duration {
+        self.handle.core.time_left()
+    }
+    #[getter]
+    fn is_expired(&self) -> bool {
+        self.handle.core.is_expired()
+    }
+    /// `True` once `teardown()` revoked the token.
+    #[getter]
+    fn is_revoked(&self) -> bool {
+        self.handle.core.is_revoked()
+    }
+    #[getter]
+    fn token_fingerprint(&self) -> String {
+        self.handle.core.token_fingerprint()
+    }
+    #[getter]
+    fn claim_fingerprint(&self) -> String {
+        self.handle.core.claim_fingerprint()
+    }
+    /// The API token: a bearer credential for the whole account.
+    #[getter]
+    fn api_token(&self) -> PySecret {
+        PySecret::new("api_token", self.handle.core.expose_api_token())
+    }
+    /// The claim URL: whoever completes it owns the account. Only for the named owner.
+    #[getter]
+    fn claim_url(&self) -> PySecret {
+        PySecret::new("claim_url", self.handle.core.expose_claim_url())
+    }
+    /// Every deploy made with this pass, oldest first.
+    #[getter]
+    fn deployments(&self) -> Vec<PyDeployment> {
+        self.handle.core.deployments().into_iter().map(|inner| PyDeployment { inner }).collect()
+    }
+    /// Every verification made with this pass, oldest first.
+    #[getter]
+    fn evidence(&self) -> Vec<PyEvidence> {
+        self.handle.core.evidence().into_iter().map(|inner| PyEvidence { inner }).collect()
+    }
+    /// Workers deployed with this pass and not deleted since.
+    #[getter]
+    fn live_workers(&self) -> Vec<String> {
+        self.handle.core.live_workers()
+    }
+
+    /// Deploys (or redeploys, when the name exists) a `Worker` or a path.
+    /// Local checks and the client's policy run first: on a violation
+    /// nothing is sent.
+    #[pyo3(signature = (worker, *, progress=None, message=None, max_script_size=None))]
+    fn deploy<'py>(
+        &self,
+        py: Python<'py>,
+        worker: &Bound<'py, PyAny>,
+        progress: Option<Py<PyAny>>,
+        message: Option<String>,
+        max_script_size: Option<u64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (handle, worker) = (self.handle.clone(), worker_arg(py, worker)?);
+        coroutine(py, move |py, locals| handle.deploy(py, worker, progress, message, max_script_size, Some(locals)))
+    }
+
+    #[pyo3(signature = (worker, *, progress=None, message=None, max_script_size=None))]
+    fn deploy_sync(
+        &self,
+        py: Python<'_>,
+        worker: &Bound<'_, PyAny>,
+        progress: Option<Py<PyAny>>,
+        message: Option<String>,
+        max_script_size: Option<u64>,
+    ) -> PyResult<PyDeployment> {
+        let op = self.handle.clone().deploy(py, worker_arg(py, worker)?, progress, message, max_script_size, None)?;
+        block_on(py, op)
+    }
+
+    /// Requests the deployment's URL until it answers as expected; raises
+    /// `VerificationError` when `timeout` seconds pass first.
+    #[pyo3(signature = (deployment, *, path="/", timeout=30.0, expect_status=None, expect_body_contains=None, expect_header=None, progress=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn verify<'py>(
+        &self,
+        py: Python<'py>,
+        deployment: PyRef<'py, PyDeployment>,
+        path: &str,
+        timeout: f64,
+        expect_status: Option<u16>,
+        expect_body_contains: Option<String>,
+        expect_header: Option<(String, String)>,
+        progress: Option<Py<PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let expect = Self::expectations(py, path, timeout, expect_status, expect_body_contains, expect_header)?;
+        let (handle, deployment) = (self.handle.clone(), deployment.inner.clone());
+        coroutine(py, move |py, locals| handle.verify(py, deployment, expect, progress, Some(locals)))
+    }
+
+    #[pyo3(signature = (deployment, *, path="/", timeout=30.0, expect_status=None, expect_body_contains=None, expect_header=None, progress=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn verify_sync(
+        &self,
+        py: Python<'_>,
+        deployment: PyRef<'_, PyDeployment>,
+        path: &str,
+        timeout: f64,
+        expect_status: Option<u16>,
+        expect_body_contains: Option<String>,
+        expect_header: Option<(String, String)>,
+        progress: Option<Py<PyAny>>,
+    ) -> PyResult<PyEvidence> {
+        let expect = Self::expectations(py, path, timeout, expect_status, expect_body_contains, expect_header)?;
+        let op = self.handle.clone().verify(py, deployment.inner.clone(), expect, progress, None)?;
+        block_on(py, op)
+    }
+
+    /// Ends the pass early: deletes every live Worker and revokes the token
+    /// where the server allows.
+    fn teardown<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let handle = self.handle.clone();
+        coroutine(py, move |_, _| Ok(handle.teardown()))
+    }
+
+    fn teardown_sync(&self, py: Python<'_>) -> PyResult<PyTeardownReport> {
+        block_on(py, self.handle.clone().teardown())
+    }
+
+    /// Deletes one Worker; refuses, unless `force`, while others reference it.
+    #[pyo3(signature = (name, *, force=false))]
+    fn delete_worker<'py>(&self, py: Python<'py>, name: String, force: bool) -> PyResult<Bound<'py, PyAny>> {
+        let handle = self.handle.clone();
+        coroutine(py, move |_, _| Ok(handle.delete_worker(name, force)))
+    }
+
+    #[pyo3(signature = (name, *, force=false))]
+    fn delete_worker_sync(&self, py: Python<'_>, name: String, force: bool) -> PyResult<()> {
+        block_on(py, self.handle.clone().delete_worker(name, force))
+    }
+
+    /// Waits until the pass is claimed, expires or is revoked, or `timeout`
+    /// seconds pass (then the outcome has `timed_out=True`).
+    #[pyo3(signature = (timeout=3600.0, *, poll_interval=None, long_poll=None))]
+    fn wait_for_claim<'py>(&self, py: Python<'py>, timeout: f64, poll_interval: Option<f64>, long_poll: Option<f64>) -> PyResult<Bound<'py, PyAny>> {
+        let options = wait_options(py, timeout, poll_interval, long_poll, &self.handle.shared)?;
+        let handle = self.handle.clone();
+        coroutine(py, move |_, _| Ok(handle.wait(options)))
+    }
+
+    #[pyo3(signature = (timeout=3600.0, *, poll_interval=None, long_poll=None))]
+    fn wait_for_claim_sync(&self, py: Python<'_>, timeout: f64, poll_interval: Option<f64>, long_poll: Option<f64>) -> PyResult<PyClaimOutcome> {
+        let options = wait_options(py, timeout, poll_interval, long_poll, &self.handle.shared)?;
+        block_on(py, self.handle.clone().wait(options))
+    }
+
+    /// Iterates over claim status changes (`async for` or `for`): first the
+    /// current status, then each change, until a final status or `timeout`.
+    #[pyo3(signature = (timeout=3600.0, *, poll_interval=None, long_poll=None))]
+    fn watch_claim(&self, py: Python<'_>, timeout: f64, poll_interval: Option<f64>, long_poll: Option<f64>) -> PyResult<PyClaimWatcher> {
+        let mut options = wait_options(py, timeout, poll_interval, long_poll, &self.handle.shared)?;
+        let stop = self.handle.shared.closed.child_token();
+        options.cancel = Some(stop.clone());
+        Ok(PyClaimWatcher::new(self.handle.core.watch_claim(options), stop))
+    }
+
+    /// The claim ticket. `include_claim_url=True` renders the owner's copy
+    /// with the claim URL; hand that only to the named owner.
+    /// `status` defaults to `"pending"`.
+    #[pyo3(signature = (status=None, *, include_claim_url=false))]
+    fn ticket(&self, py: Python<'_>, status: Option<Bound<'_, PyAny>>, include_claim_url: bool) -> PyResult<PyClaimTicket> {
+        let status = status.map(|s| claim_status(py, &s)).transpose()?.unwrap_or(ClaimStatus::Pending);
+        let pass = self.handle.core.clone();
+        let ticket = py
+            .detach(|| {
+                let issued = if include_claim_url { pass.owner_ticket(status) } else { pass.ticket(status) };
+                flush_callbacks_blocking();
+                issued
+            })
+            .or_raise(py)?;
+        Ok(PyClaimTicket { inner: ticket })
+    }
+
+    fn __repr__(&self) -> String {
+        let p = &self.handle.core;
+        format!(
+            "BoardingPass(account_id={}, account_name={}, owner={}, expires_at={}, api_token=Secret({}), claim_url=Secret({}))",
+            repr::s(p.account_id()),
+            repr::s(p.account_name()),
+            repr::opt_s(p.owner()),
+            repr::s(&p.expires_at().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+            p.token_fingerprint(),
+            p.claim_fingerprint()
+        )
+    }
+}
