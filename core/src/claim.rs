@@ -79,7 +79,7 @@ pub struct ClaimOutcome {
 pub struct ClaimWaitOptions {
     /// Stop waiting after this long (capped by the pass's claim expiry).
     pub timeout: Duration,
-    /// Poll interval of the inferred mode (≤ 4 requests a minute by default).
+    /// Mean poll interval of the inferred mode (±20 % jitter); 16 s keeps it under 4 requests a minute.
     pub poll_interval: Duration,
     /// Long-poll duration asked of the status endpoint.
     pub long_poll: Duration,
@@ -94,7 +94,7 @@ impl Default for ClaimWaitOptions {
     fn default() -> Self {
         Self {
             timeout: Duration::from_secs(3600),
-            poll_interval: Duration::from_secs(15),
+            poll_interval: Duration::from_secs(16),
             long_poll: MAX_LONG_POLL,
             retry: RetryPolicy { max_attempts: u32::MAX, base_delay: Duration::from_millis(500), max_delay: Duration::from_secs(30), ..RetryPolicy::default() },
             expiry_grace: Duration::from_secs(10),
