@@ -67,7 +67,7 @@ async fn a_person_claims_in_a_browser_and_the_sdk_sees_it() {
     assert!(outcome.confirmed);
     let latency = seen_at.saturating_duration_since(clicked_at.expect("the script clicked"));
     println!("claim seen by the SDK {latency:?} after the click started");
-    // Generous bound: proves the long-poll, not the 15 s fallback poll (figures: tests/bench).
+    // Generous bound: proves the long-poll, not the 16 s fallback poll (figures: make bench-lifecycle).
     assert!(latency < Duration::from_secs(5), "{latency:?}");
 
     let u = reqwest::Url::parse(&d.url).unwrap();
