@@ -205,6 +205,11 @@ impl PyClient {
     }
 
     #[getter]
+    fn job_class(&self) -> Option<String> {
+        self.shared.config.job_class.clone()
+    }
+
+    #[getter]
     fn audit_log(&self) -> Option<PathBuf> {
         self.shared.audit.path.clone()
     }

@@ -2,7 +2,7 @@
 //! Every long method has an async form and a `*_sync` twin.
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use boardingpass::cancel::cancellable;
@@ -23,7 +23,12 @@ use crate::worker::PyWorker;
 
 #[pyclass(frozen, module = "boardingpass", name = "BoardingPass")]
 pub struct PyBoardingPass {
-    handle: PassHandle,
+    /// Identity and credentials: the same in every process.
+    original: CorePass,
+    shared: Arc<Shared>,
+    /// The copy this process talks through, and the process: a forked child
+    /// rebinds the pass to its own client (the parent's connections are dead there).
+    current: Mutex<(u32, CorePass)>,
 }
 
 /// What an operation needs from the pass, cloned into its future.
@@ -131,7 +136,21 @@ impl PassHandle {
 
 impl PyBoardingPass {
     pub fn new(core: CorePass, shared: Arc<Shared>) -> Self {
-        Self { handle: PassHandle { core, shared } }
+        Self { current: Mutex::new((std::process::id(), core.clone())), original: core, shared }
+    }
+
+    fn current(&self, py: Python<'_>) -> PyResult<CorePass> {
+        let mut slot = self.current.lock().unwrap_or_else(|p| p.into_inner());
+        let pid = std::process::id();
+        if slot.0 != pid {
+            let rebound = slot.1.with_client(self.shared.core().or_raise(py)?);
+            *slot = (pid, rebound);
+        }
+        Ok(slot.1.clone())
+    }
+
+    fn handle(&self, py: Python<'_>) -> PyResult<PassHandle> {
+        Ok(PassHandle { core: self.current(py)?, shared: self.shared.clone() })
     }
 
     fn expectations(
@@ -150,85 +169,85 @@ impl PyBoardingPass {
 impl PyBoardingPass {
     #[getter]
     fn account_id(&self) -> &str {
-        self.handle.core.account_id()
+        self.original.account_id()
     }
     /// Two-word display name, e.g. "Waiting Salmonberry".
     #[getter]
     fn account_name(&self) -> &str {
-        self.handle.core.account_name()
+        self.original.account_name()
     }
     #[getter]
     fn account_type(&self) -> Option<&str> {
-        self.handle.core.account_type()
+        self.original.account_type()
     }
     /// Cloudflare's id of the API token (not a secret).
     #[getter]
     fn token_id(&self) -> Option<&str> {
-        self.handle.core.token_id()
+        self.original.token_id()
     }
     /// The named person the claim link is for.
     #[getter]
     fn owner(&self) -> Option<&str> {
-        self.handle.core.owner()
+        self.original.owner()
     }
     #[getter]
     fn created_at(&self) -> DateTime<Utc> {
-        self.handle.core.created_at()
+        self.original.created_at()
     }
     #[getter]
     fn expires_at(&self) -> DateTime<Utc> {
-        self.handle.core.expires_at()
+        self.original.expires_at()
     }
     #[getter]
     fn claim_expires_at(&self) -> DateTime<Utc> {
-        self.handle.core.claim_expires_at()
+        self.original.claim_expires_at()
     }
     /// Time left before the pass stops being usable (zero once expired).
     #[getter]
     fn time_left(&self) -> Duration {
-        self.handle.core.time_left()
+        self.original.time_left()
     }
     #[getter]
     fn is_expired(&self) -> bool {
-        self.handle.core.is_expired()
+        self.original.is_expired()
     }
     /// `True` once `teardown()` revoked the token.
     #[getter]
-    fn is_revoked(&self) -> bool {
-        self.handle.core.is_revoked()
+    fn is_revoked(&self, py: Python<'_>) -> PyResult<bool> {
+        Ok(self.current(py)?.is_revoked())
     }
     #[getter]
     fn token_fingerprint(&self) -> String {
-        self.handle.core.token_fingerprint()
+        self.original.token_fingerprint()
     }
     #[getter]
     fn claim_fingerprint(&self) -> String {
-        self.handle.core.claim_fingerprint()
+        self.original.claim_fingerprint()
     }
     /// The API token: a bearer credential for the whole account.
     #[getter]
     fn api_token(&self) -> PySecret {
-        PySecret::new("api_token", self.handle.core.expose_api_token())
+        PySecret::new("api_token", self.original.expose_api_token())
     }
     /// The claim URL: whoever completes it owns the account. Only for the named owner.
     #[getter]
     fn claim_url(&self) -> PySecret {
-        PySecret::new("claim_url", self.handle.core.expose_claim_url())
+        PySecret::new("claim_url", self.original.expose_claim_url())
     }
     /// Every deploy made with this pass, oldest first.
     #[getter]
-    fn deployments(&self) -> Vec<PyDeployment> {
-        self.handle.core.deployments().into_iter().map(|inner| PyDeployment { inner }).collect()
+    fn deployments(&self, py: Python<'_>) -> PyResult<Vec<PyDeployment>> {
+        Ok(self.current(py)?.deployments().into_iter().map(|inner| PyDeployment { inner }).collect())
     }
     /// Every verification made with this pass, oldest first.
     #[getter]
-    fn evidence(&self) -> Vec<PyEvidence> {
-        self.handle.core.evidence().into_iter().map(|inner| PyEvidence { inner }).collect()
+    fn evidence(&self, py: Python<'_>) -> PyResult<Vec<PyEvidence>> {
+        Ok(self.current(py)?.evidence().into_iter().map(|inner| PyEvidence { inner }).collect())
     }
     /// Workers deployed with this pass and not deleted since.
     #[getter]
-    fn live_workers(&self) -> Vec<String> {
-        self.handle.core.live_workers()
+    fn live_workers(&self, py: Python<'_>) -> PyResult<Vec<String>> {
+        Ok(self.current(py)?.live_workers())
     }
 
     /// Deploys (or redeploys, when the name exists) a `Worker` or a path.
@@ -243,7 +262,7 @@ impl PyBoardingPass {
         message: Option<String>,
         max_script_size: Option<u64>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let (handle, worker) = (self.handle.clone(), worker_arg(py, worker)?);
+        let (handle, worker) = (self.handle(py)?, worker_arg(py, worker)?);
         coroutine(py, move |py, locals| handle.deploy(py, worker, progress, message, max_script_size, Some(locals)))
     }
 
@@ -256,7 +275,7 @@ impl PyBoardingPass {
         message: Option<String>,
         max_script_size: Option<u64>,
     ) -> PyResult<PyDeployment> {
-        let op = self.handle.clone().deploy(py, worker_arg(py, worker)?, progress, message, max_script_size, None)?;
+        let op = self.handle(py)?.deploy(py, worker_arg(py, worker)?, progress, message, max_script_size, None)?;
         block_on(py, op)
     }
 
@@ -276,7 +295,7 @@ impl PyBoardingPass {
         progress: Option<Py<PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let expect = Self::expectations(py, path, timeout, expect_status, expect_body_contains, expect_header)?;
-        let (handle, deployment) = (self.handle.clone(), deployment.inner.clone());
+        let (handle, deployment) = (self.handle(py)?, deployment.inner.clone());
         coroutine(py, move |py, locals| handle.verify(py, deployment, expect, progress, Some(locals)))
     }
 
@@ -294,56 +313,56 @@ impl PyBoardingPass {
         progress: Option<Py<PyAny>>,
     ) -> PyResult<PyEvidence> {
         let expect = Self::expectations(py, path, timeout, expect_status, expect_body_contains, expect_header)?;
-        let op = self.handle.clone().verify(py, deployment.inner.clone(), expect, progress, None)?;
+        let op = self.handle(py)?.verify(py, deployment.inner.clone(), expect, progress, None)?;
         block_on(py, op)
     }
 
     /// Ends the pass early: deletes every live Worker and revokes the token
     /// where the server allows.
     fn teardown<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let handle = self.handle.clone();
+        let handle = self.handle(py)?;
         coroutine(py, move |_, _| Ok(handle.teardown()))
     }
 
     fn teardown_sync(&self, py: Python<'_>) -> PyResult<PyTeardownReport> {
-        block_on(py, self.handle.clone().teardown())
+        block_on(py, self.handle(py)?.teardown())
     }
 
     /// Deletes one Worker; refuses, unless `force`, while others reference it.
     #[pyo3(signature = (name, *, force=false))]
     fn delete_worker<'py>(&self, py: Python<'py>, name: String, force: bool) -> PyResult<Bound<'py, PyAny>> {
-        let handle = self.handle.clone();
+        let handle = self.handle(py)?;
         coroutine(py, move |_, _| Ok(handle.delete_worker(name, force)))
     }
 
     #[pyo3(signature = (name, *, force=false))]
     fn delete_worker_sync(&self, py: Python<'_>, name: String, force: bool) -> PyResult<()> {
-        block_on(py, self.handle.clone().delete_worker(name, force))
+        block_on(py, self.handle(py)?.delete_worker(name, force))
     }
 
     /// Waits until the pass is claimed, expires or is revoked, or `timeout`
     /// seconds pass (then the outcome has `timed_out=True`).
     #[pyo3(signature = (timeout=3600.0, *, poll_interval=None, long_poll=None))]
     fn wait_for_claim<'py>(&self, py: Python<'py>, timeout: f64, poll_interval: Option<f64>, long_poll: Option<f64>) -> PyResult<Bound<'py, PyAny>> {
-        let options = wait_options(py, timeout, poll_interval, long_poll, &self.handle.shared)?;
-        let handle = self.handle.clone();
+        let options = wait_options(py, timeout, poll_interval, long_poll, &self.shared)?;
+        let handle = self.handle(py)?;
         coroutine(py, move |_, _| Ok(handle.wait(options)))
     }
 
     #[pyo3(signature = (timeout=3600.0, *, poll_interval=None, long_poll=None))]
     fn wait_for_claim_sync(&self, py: Python<'_>, timeout: f64, poll_interval: Option<f64>, long_poll: Option<f64>) -> PyResult<PyClaimOutcome> {
-        let options = wait_options(py, timeout, poll_interval, long_poll, &self.handle.shared)?;
-        block_on(py, self.handle.clone().wait(options))
+        let options = wait_options(py, timeout, poll_interval, long_poll, &self.shared)?;
+        block_on(py, self.handle(py)?.wait(options))
     }
 
     /// Iterates over claim status changes (`async for` or `for`): first the
     /// current status, then each change, until a final status or `timeout`.
     #[pyo3(signature = (timeout=3600.0, *, poll_interval=None, long_poll=None))]
     fn watch_claim(&self, py: Python<'_>, timeout: f64, poll_interval: Option<f64>, long_poll: Option<f64>) -> PyResult<PyClaimWatcher> {
-        let mut options = wait_options(py, timeout, poll_interval, long_poll, &self.handle.shared)?;
-        let stop = self.handle.shared.closed.child_token();
+        let mut options = wait_options(py, timeout, poll_interval, long_poll, &self.shared)?;
+        let stop = self.shared.closed.child_token();
         options.cancel = Some(stop.clone());
-        Ok(PyClaimWatcher::new(self.handle.core.watch_claim(options), stop))
+        Ok(PyClaimWatcher::new(self.current(py)?.watch_claim(options), stop))
     }
 
     /// The claim ticket. `include_claim_url=True` renders the owner's copy
@@ -352,7 +371,7 @@ impl PyBoardingPass {
     #[pyo3(signature = (status=None, *, include_claim_url=false))]
     fn ticket(&self, py: Python<'_>, status: Option<Bound<'_, PyAny>>, include_claim_url: bool) -> PyResult<PyClaimTicket> {
         let status = status.map(|s| claim_status(py, &s)).transpose()?.unwrap_or(ClaimStatus::Pending);
-        let pass = self.handle.core.clone();
+        let pass = self.current(py)?;
         let ticket = py
             .detach(|| {
                 let issued = if include_claim_url { pass.owner_ticket(status) } else { pass.ticket(status) };
@@ -364,7 +383,7 @@ impl PyBoardingPass {
     }
 
     fn __repr__(&self) -> String {
-        let p = &self.handle.core;
+        let p = &self.original;
         format!(
             "BoardingPass(account_id={}, account_name={}, owner={}, expires_at={}, api_token=Secret({}), claim_url=Secret({}))",
             repr::s(p.account_id()),

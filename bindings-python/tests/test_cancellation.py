@@ -67,7 +67,7 @@ async def test_cancelling_provisioning_stops_the_proof_of_work(slow_pow: Emulato
         assert await settles(lambda: operations_in_flight() == 0)
         await asyncio.sleep(0.2)
         idle = await asyncio.to_thread(cpu_busy_fraction, 0.5)
-    assert busy > 0.5, f"the solver was running ({busy:.2f} of a core)"
+    assert busy > 0.25, f"the solver was running ({busy:.2f} of a core)"
     assert idle < busy / 3, f"the solver stopped when the task was cancelled ({busy:.2f} -> {idle:.2f})"
 
 

@@ -76,9 +76,10 @@ def test_another_thread_runs_during_a_sync_proof_of_work(medium_pow: Emulator) -
     assert at_progress[-1] - at_progress[0] > 10_000, f"the counting thread ran while Rust solved: {at_progress}"
 
 
-def test_a_forked_child_provisions_with_inherited_and_new_clients(emulator: Emulator) -> None:
+def test_a_forked_child_uses_inherited_clients_and_passes(emulator: Emulator) -> None:
     inherited = emulator.client()
     parent_pass = inherited.provision_sync(owner="Ada Lovelace")
+    parent_pass.deploy_sync(bp.Worker.from_source("before-fork", HELLO))
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: report, never return into pytest
@@ -88,7 +89,9 @@ def test_a_forked_child_provisions_with_inherited_and_new_clients(emulator: Emul
             b = emulator.client().provision_sync(owner="Grace Hopper")
             d = b.deploy_sync(bp.Worker.from_source("forked", HELLO))
             b.verify_sync(d, expect_body_contains="hello world")
-            report = {"ids": [a.account_id, b.account_id], "run_ids": [inherited.run_id]}
+            in_child = parent_pass.deploy_sync(bp.Worker.from_source("in-child", HELLO))
+            parent_pass.verify_sync(in_child, expect_body_contains="hello world")
+            report = {"ids": [a.account_id, b.account_id], "run_ids": [inherited.run_id], "child_workers": parent_pass.live_workers}
             os.write(write, json.dumps(report).encode())
             code = 0
         finally:
@@ -100,5 +103,8 @@ def test_a_forked_child_provisions_with_inherited_and_new_clients(emulator: Emul
     assert os.waitstatus_to_exitcode(status) == 0
     assert len(set(report["ids"]) | {parent_pass.account_id}) == 3
     assert report["run_ids"][0] != inherited.run_id, "the child's audit run is its own"
-    # The parent's client still works after the fork.
+    assert report["child_workers"] == ["before-fork", "in-child"], "the child used the pass it inherited"
+    # The parent's client and pass still work after the fork, with their own history.
     assert inherited.provision_sync(owner="Ada Lovelace").account_id not in report["ids"]
+    assert parent_pass.deploy_sync(bp.Worker.from_source("after-fork", HELLO)).redeploy is False
+    assert parent_pass.live_workers == ["before-fork", "after-fork"]

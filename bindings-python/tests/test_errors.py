@@ -75,6 +75,7 @@ async def test_terms_and_policy_refusals(emulator: Emulator, hello: bp.Worker) -
         record(e)
     policy = bp.Policy(max_deploys_per_pass=1, worker_name_pattern="^agent-", allowed_job_classes=["preview"])
     async with emulator.client(policy=policy, job_class="preview") as client:
+        assert client.job_class == "preview" and client.policy == policy
         with pytest.raises(bp.PolicyViolationError) as e:
             await client.provision()
         assert record(e).violations == [("require_claim_owner", "name the person who will own the claim link (owner)")]

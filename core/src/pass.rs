@@ -147,6 +147,36 @@ impl BoardingPass {
         self.inner.claim_url.expose_secret()
     }
 
+    /// The same pass (credentials, window, deploy and verification history)
+    /// talking through `client`: for a process that cannot use the original
+    /// client's connections, such as a child forked after provisioning.
+    /// The copy's history then grows on its own.
+    pub fn with_client(&self, client: Client) -> BoardingPass {
+        let st = self.state();
+        let i = &self.inner;
+        BoardingPass::new(PassInner {
+            client,
+            account_id: i.account_id.clone(),
+            account_name: i.account_name.clone(),
+            account_type: i.account_type.clone(),
+            token_id: i.token_id.clone(),
+            created_at: i.created_at,
+            expires_at: i.expires_at,
+            claim_expires_at: i.claim_expires_at,
+            api_token: i.api_token.clone(),
+            claim_url: i.claim_url.clone(),
+            claim_token: i.claim_token.clone(),
+            owner: i.owner.clone(),
+            state: Mutex::new(PassState {
+                subdomain: st.subdomain.clone(),
+                deployments: st.deployments.clone(),
+                evidence: st.evidence.clone(),
+                deleted: st.deleted.clone(),
+                revoked: st.revoked,
+            }),
+        })
+    }
+
     pub(crate) fn state(&self) -> MutexGuard<'_, PassState> {
         // A panic while holding the lock leaves plain data behind; keep going.
         self.inner.state.lock().unwrap_or_else(|p| p.into_inner())
@@ -232,6 +262,22 @@ mod tests {
         assert!(!dbg.contains("TESTTOKENVALUE") && !dbg.contains("CLAIMVALUE"), "{dbg}");
         assert!(dbg.contains(&p.token_fingerprint()) && dbg.contains("Waiting Salmonberry"));
         assert_eq!(p.derived_subdomain(), "waiting-salmonberry");
+    }
+
+    #[test]
+    fn with_client_keeps_identity_credentials_and_history() {
+        let p = test_pass(chrono::Duration::minutes(60));
+        p.state().deleted.push("old".into());
+        let other = Client::builder().api_base("http://127.0.0.1:10/client/v4").build().unwrap();
+        let q = p.with_client(other);
+        assert_eq!(q.client().api_base(), "http://127.0.0.1:10/client/v4");
+        assert_eq!((q.account_id(), q.account_name(), q.owner()), (p.account_id(), p.account_name(), p.owner()));
+        assert_eq!((q.expose_api_token(), q.expose_claim_url()), (p.expose_api_token(), p.expose_claim_url()));
+        assert_eq!((q.expires_at(), q.claim_expires_at(), q.created_at()), (p.expires_at(), p.claim_expires_at(), p.created_at()));
+        assert_eq!(q.claim_token().map(|t| t.expose_secret()), Some("CLAIMVALUE123"));
+        assert_eq!(q.state().deleted, vec!["old".to_string()]);
+        q.state().revoked = true;
+        assert!(!p.is_revoked() && q.is_revoked(), "each copy keeps its own history from then on");
     }
 
     #[test]
