@@ -73,6 +73,40 @@ bench-python:
 	$(PY_VENV)-bench/bin/python tests/bench/python_import.py
 
 # --- node (issue 6) ---
+# bindings-node: the `boardingpass` npm package (napi-rs). test-node builds the
+# native module from scratch (debug), checks the committed index.d.ts and the
+# TypeScript types, and runs node:test (examples included) against emulators.
+.PHONY: test-node node-build node-dts bench-node
+NODE_PKG := bindings-node
+NODE_TESTS := $(NODE_PKG)/test/*.test.mjs
+
+# `npm install` rather than `npm ci`: like the root tools, the registry mirror
+# lacks other platforms' optional builds, so the lockfile cannot list them.
+$(NODE_PKG)/node_modules/.installed: $(NODE_PKG)/package.json $(NODE_PKG)/package-lock.json
+	cd $(NODE_PKG) && npm install --no-save --no-audit --no-fund --loglevel=error
+	@touch $@
+
+examples/node/node_modules/.installed: examples/node/package.json
+	cd examples/node && npm install --no-save --no-audit --no-fund --loglevel=error
+	@touch $@
+
+node-build: $(NODE_PKG)/node_modules/.installed
+	cd $(NODE_PKG) && npx napi build --platform --output-dir native --js index.js --dts index.d.ts $(NAPI_FLAGS)
+
+# Regenerates the committed types after a change to bindings-node/src or lib/header.d.ts.
+node-dts: node-build
+	cp $(NODE_PKG)/native/index.d.ts $(NODE_PKG)/index.d.ts
+
+test-node: setup node-build examples/node/node_modules/.installed
+	$(CARGO) build -q -p boardingpass-emulator
+	cd $(NODE_PKG) && npx tsc --noEmit -p test/types
+	node --test --test-concurrency=1 $(NODE_TESTS)
+
+# Event-loop delay during a k=8000 g=2000 solve and load time, on release builds.
+bench-node:
+	$(MAKE) node-build NAPI_FLAGS=--release
+	$(CARGO) build -q --release -p boardingpass-emulator
+	BOARDINGPASS_EMULATOR=$(CURDIR)/target/release/boardingpass-emulator node tests/bench/node_event_loop.mjs
 
 lint:
 	$(CARGO) clippy --all-targets -- -D warnings

@@ -64,7 +64,7 @@ export declare class CancelledError extends BoardingpassError { readonly code: '
 export declare const AbortError: typeof CancelledError
 export type AbortError = CancelledError
 
-export interface ClaimWatch {
+export interface ClaimWatcher {
   [Symbol.asyncIterator](): AsyncIterator<ClaimOutcome, undefined>
 }
 
@@ -110,7 +110,7 @@ export declare class BoardingPass {
    * first the current status, then every change, until a final status
    * or the timeout. Breaking out of the loop stops polling.
    */
-  watchClaim(options?: ClaimWaitOptions | undefined | null): ClaimWatch
+  watchClaim(options?: ClaimWaitOptions | undefined | null): ClaimWatcher
   /**
    * The handoff document. With the default policy, refused
    * (`PolicyViolationError`) until the latest deploy of every live Worker
@@ -162,22 +162,25 @@ export declare class ClaimTicket {
   /** What `JSON.stringify` sees: the record view, without the claim URL. */
   toJSON(): Record<string, any>
   get status(): ClaimStatus
+  /** The client run that issued it (also in the audit log). */
+  get runId(): string
+  get jobId(): string | null
   /** True for the owner view (the renderings carry the claim URL). */
   get includesClaimUrl(): boolean
 }
 
 /** Claim status changes, for `for await (const outcome of pass.watchClaim())`. */
-export declare class ClaimWatch {
+export declare class ClaimWatcher {
   /**
    * The next status change; `done` once a final status was seen, the
    * timeout passed or the watch was closed.
    */
-  next(): Promise<ClaimWatchStep>
+  next(): Promise<ClaimWatcherStep>
   /**
    * Stops polling (what leaving a `for await` loop calls); a pending
    * `next()` rejects with `CancelledError`.
    */
-  return(): Promise<ClaimWatchStep>
+  return(): Promise<ClaimWatcherStep>
 }
 
 /** Entry point: configuration plus one pooled HTTP client. */
@@ -194,6 +197,8 @@ export declare class Client {
   get runId(): string
   get jobId(): string | null
   get jobClass(): string | null
+  /** The rules this client enforces. */
+  get policy(): Policy
   /** Path of the audit log file, if any. */
   get auditLog(): string | null
 }
@@ -212,6 +217,8 @@ export declare class Policy {
   /** Reads `.toml` or `.json` (by extension; anything else is tried as TOML). */
   static fromFile(path: string): Promise<Policy>
   /** The rules as fields (the default values filled in). */
+  toDict(): PolicyFields
+  /** `JSON.stringify` and `util.inspect` show the fields. */
   toJSON(): PolicyFields
 }
 
@@ -255,8 +262,11 @@ export declare class Worker {
   var(name: string, text: string): this
   /** A JSON variable on `env`; replaces a binding of the same name. */
   jsonVar(name: string, value: any): this
-  /** A secret on `env`: held in Rust memory, never shown by `toJSON`/inspect. */
-  secret(name: string, value: string): this
+  /**
+   * A secret on `env`: held in Rust memory, never shown by `toJSON`/inspect.
+   * Pass a `Secret` (e.g. `pass.apiToken`) to forward it without exposing it.
+   */
+  secret(name: string, value: string | Secret): this
   /** Serves the files of `options.directory` as static assets. */
   assets(options: AssetsOptions): this
   /** The local checks a deploy runs before sending anything. */
@@ -322,17 +332,7 @@ export interface ClaimOutcome {
 }
 
 /** Where a claim stands. */
-export declare const enum ClaimStatus {
-  Pending = 'pending',
-  Claimed = 'claimed',
-  Expired = 'expired',
-  Revoked = 'revoked',
-  /**
-   * Inferred only: the token was refused before expiry (Cloudflare does
-   * not say whether a human claimed the account or it was revoked).
-   */
-  ClaimedOrRevoked = 'claimed_or_revoked',
-}
+export type ClaimStatus = 'pending' | 'claimed' | 'expired' | 'revoked' | 'claimed_or_revoked'
 
 export interface ClaimWaitOptions {
   /**
@@ -349,7 +349,7 @@ export interface ClaimWaitOptions {
   signal?: AbortSignal
 }
 
-export interface ClaimWatchStep {
+export interface ClaimWatcherStep {
   done: boolean
   value?: ClaimOutcome
 }
@@ -470,19 +470,7 @@ export interface ModuleInfo {
 }
 
 /** How a module is uploaded. */
-export declare const enum ModuleKind {
-  EsModule = 'es_module',
-  CommonJs = 'common_js',
-  /** A classic service-worker script (no `export default`); must be the only script. */
-  ServiceWorker = 'service_worker',
-  Text = 'text',
-  Data = 'data',
-  Wasm = 'wasm',
-  Json = 'json',
-  SourceMap = 'source_map',
-  Python = 'python',
-  PythonRequirement = 'python_requirement',
-}
+export type ModuleKind = 'es_module' | 'common_js' | 'service_worker' | 'text' | 'data' | 'wasm' | 'json' | 'source_map' | 'python' | 'python_requirement'
 
 /** What `toJSON`/`util.inspect` show: identity and fingerprints, no credential. */
 export interface PassSummary {

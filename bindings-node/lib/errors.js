@@ -2,7 +2,7 @@
 // The package's error classes: one base, one subclass per core error code
 // (tests/fixtures/error-kinds.json). The native layer throws or rejects with
 // a plain Error whose own properties carry `code` and the structured fields;
-// toBoardingpassError re-types it. Nothing is read from the message text.
+// lib/index.js re-types it by `code`. Nothing is read from the message text.
 //
 // Cancellation: aborting a call's AbortSignal rejects with CancelledError,
 // whose `name` is 'AbortError' (the DOM/Node convention that code such as
@@ -23,52 +23,44 @@ class BoardingpassError extends Error {
   }
 }
 
-class NetworkError extends BoardingpassError {}
-class TimeoutError extends BoardingpassError {}
-class ApiError extends BoardingpassError {}
-class RateLimitedError extends BoardingpassError {}
-class TermsNotAcceptedError extends BoardingpassError {}
-class PowRefusedError extends BoardingpassError {}
-class PassExpiredError extends BoardingpassError {}
-class PolicyViolationError extends BoardingpassError {}
-class InvalidInputError extends BoardingpassError {}
-class ProtocolError extends BoardingpassError {}
-class VerificationError extends BoardingpassError {}
-class IoError extends BoardingpassError {}
-class CancelledError extends BoardingpassError {}
-
-const byCode = {
-  network: NetworkError,
-  timeout: TimeoutError,
-  api: ApiError,
-  rate_limited: RateLimitedError,
-  terms_not_accepted: TermsNotAcceptedError,
-  pow_refused: PowRefusedError,
-  pass_expired: PassExpiredError,
-  policy_violation: PolicyViolationError,
-  invalid_input: InvalidInputError,
-  protocol: ProtocolError,
-  verification: VerificationError,
-  io: IoError,
-  cancelled: CancelledError,
+class NetworkError extends BoardingpassError {
+  static code = 'network'
 }
-
-for (const [code, cls] of Object.entries(byCode)) {
-  cls.code = code
-  const name = cls === CancelledError ? 'AbortError' : cls.name
-  Object.defineProperty(cls.prototype, 'name', { value: name, writable: true, configurable: true })
+class TimeoutError extends BoardingpassError {
+  static code = 'timeout'
 }
-Object.defineProperty(BoardingpassError.prototype, 'name', { value: 'BoardingpassError', writable: true, configurable: true })
-
-// napi-rs statuses of arguments it could not convert (wrong type, missing
-// field): the caller's input, so InvalidInputError.
-const isArgumentStatus = (code) => code === 'InvalidArg' || (typeof code === 'string' && code.endsWith('Expected'))
-
-/** The package error for `err`, or `err` itself when it is not one of ours. */
-function toBoardingpassError(err) {
-  if (err instanceof BoardingpassError || err === null || typeof err !== 'object') return err
-  const cls = Object.hasOwn(byCode, err.code) ? byCode[err.code] : isArgumentStatus(err.code) ? InvalidInputError : undefined
-  return cls ? new cls(err.message, err) : err
+class ApiError extends BoardingpassError {
+  static code = 'api'
+}
+class RateLimitedError extends BoardingpassError {
+  static code = 'rate_limited'
+}
+class TermsNotAcceptedError extends BoardingpassError {
+  static code = 'terms_not_accepted'
+}
+class PowRefusedError extends BoardingpassError {
+  static code = 'pow_refused'
+}
+class PassExpiredError extends BoardingpassError {
+  static code = 'pass_expired'
+}
+class PolicyViolationError extends BoardingpassError {
+  static code = 'policy_violation'
+}
+class InvalidInputError extends BoardingpassError {
+  static code = 'invalid_input'
+}
+class ProtocolError extends BoardingpassError {
+  static code = 'protocol'
+}
+class VerificationError extends BoardingpassError {
+  static code = 'verification'
+}
+class IoError extends BoardingpassError {
+  static code = 'io'
+}
+class CancelledError extends BoardingpassError {
+  static code = 'cancelled'
 }
 
 module.exports = {
@@ -87,5 +79,10 @@ module.exports = {
   IoError,
   CancelledError,
   AbortError: CancelledError,
-  toBoardingpassError,
+}
+
+// `name` is the class's own (AbortError for cancellation, see above).
+for (const cls of new Set(Object.values(module.exports))) {
+  const name = cls === CancelledError ? 'AbortError' : cls.name
+  Object.defineProperty(cls.prototype, 'name', { value: name, writable: true, configurable: true })
 }

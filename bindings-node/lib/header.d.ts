@@ -64,7 +64,7 @@ export declare class CancelledError extends BoardingpassError { readonly code: '
 export declare const AbortError: typeof CancelledError
 export type AbortError = CancelledError
 
-export interface ClaimWatch {
+export interface ClaimWatcher {
   [Symbol.asyncIterator](): AsyncIterator<ClaimOutcome, undefined>
 }
 

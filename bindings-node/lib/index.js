@@ -1,15 +1,25 @@
 'use strict'
 // Package entry (CommonJS; index.mjs re-exports it for `import`). Loads the
 // napi-rs module and adds what must be JS: error re-typing at the boundary,
-// redacted `util.inspect`, and `Symbol.asyncIterator` on ClaimWatch.
+// redacted `util.inspect`, and `Symbol.asyncIterator` on ClaimWatcher.
 
 const { inspect } = require('node:util')
 const native = require('../native/index.js')
 const errors = require('./errors.js')
 
-const { toBoardingpassError } = errors
+const byCode = new Map(Object.values(errors).filter((cls) => cls.code).map((cls) => [cls.code, cls]))
 
-// Methods throw or reject with plain errors carrying a `code`; re-type them.
+// napi-rs statuses of arguments it could not convert (wrong type, missing
+// field): the caller's input, so InvalidInputError.
+const isArgumentStatus = (code) => code === 'InvalidArg' || (typeof code === 'string' && code.endsWith('Expected'))
+
+/** The package error for a native one (which carries `code` and the fields as properties). */
+function toBoardingpassError(err) {
+  if (err instanceof errors.BoardingpassError || err === null || typeof err !== 'object') return err
+  const cls = byCode.get(err.code) ?? (isArgumentStatus(err.code) ? errors.InvalidInputError : undefined)
+  return cls ? new cls(err.message, err) : err
+}
+
 function guarded(fn) {
   return function boardingpassCall(...args) {
     let out
@@ -35,10 +45,12 @@ function guardFunctions(target, skip) {
   }
 }
 
-// Constructors can throw too (bad options); a Proxy re-types those.
-function guardedClass(cls) {
+// Methods and static functions throw or reject with native errors; re-type
+// them. Constructors can throw too (bad options): a Proxy re-types those.
+function guardedClass(cls, constructible) {
   guardFunctions(cls.prototype, ['constructor'])
   guardFunctions(cls, ['length', 'name', 'prototype'])
+  if (!constructible) return cls
   const proxy = new Proxy(cls, {
     construct(target, args, newTarget) {
       try {
@@ -58,45 +70,36 @@ function showAs(cls, view) {
   }
 }
 
-const { BoardingPass, ClaimTicket, ClaimWatch, Client, Policy, Secret, Worker } = native
-
-Secret.prototype[inspect.custom] = function () {
+showAs(native.BoardingPass, (p) => p.toJSON())
+showAs(native.ClaimTicket, (t) => t.toJSON())
+showAs(native.Policy, (p) => p.toJSON())
+showAs(native.Worker, (w) => w.toJSON())
+showAs(native.Client, (c) => ({ apiBase: c.apiBase, runId: c.runId, jobId: c.jobId, jobClass: c.jobClass }))
+native.Secret.prototype[inspect.custom] = function () {
   return `Secret(${this.toString()})`
 }
-showAs(BoardingPass, (p) => p.toJSON())
-showAs(ClaimTicket, (t) => t.toJSON())
-showAs(Policy, (p) => p.toJSON())
-showAs(Worker, (w) => w.toJSON())
-showAs(Client, (c) => ({ apiBase: c.apiBase, runId: c.runId, jobId: c.jobId, jobClass: c.jobClass }))
-ClaimWatch.prototype[Symbol.asyncIterator] = function () {
+native.ClaimWatcher.prototype[Symbol.asyncIterator] = function () {
   return this
 }
 
-for (const cls of [BoardingPass, ClaimTicket, ClaimWatch, Secret]) {
-  guardFunctions(cls.prototype, ['constructor'])
-}
+const Client = guardedClass(native.Client, true)
+const Worker = guardedClass(native.Worker, true)
+const Policy = guardedClass(native.Policy, true)
+const BoardingPass = guardedClass(native.BoardingPass, false)
+const ClaimTicket = guardedClass(native.ClaimTicket, false)
+const ClaimWatcher = guardedClass(native.ClaimWatcher, false)
+const Secret = guardedClass(native.Secret, false)
+// Which build the napi loader picked ('native' here); declared by the generated types.
+const __napiBindingTarget = native.__napiBindingTarget
 
 module.exports = {
-  Client: guardedClass(Client),
-  Worker: guardedClass(Worker),
-  Policy: guardedClass(Policy),
+  ...require('./errors.js'),
+  Client,
+  Worker,
+  Policy,
   BoardingPass,
   ClaimTicket,
-  ClaimWatch,
+  ClaimWatcher,
   Secret,
-  BoardingpassError: errors.BoardingpassError,
-  NetworkError: errors.NetworkError,
-  TimeoutError: errors.TimeoutError,
-  ApiError: errors.ApiError,
-  RateLimitedError: errors.RateLimitedError,
-  TermsNotAcceptedError: errors.TermsNotAcceptedError,
-  PowRefusedError: errors.PowRefusedError,
-  PassExpiredError: errors.PassExpiredError,
-  PolicyViolationError: errors.PolicyViolationError,
-  InvalidInputError: errors.InvalidInputError,
-  ProtocolError: errors.ProtocolError,
-  VerificationError: errors.VerificationError,
-  IoError: errors.IoError,
-  CancelledError: errors.CancelledError,
-  AbortError: errors.AbortError,
+  __napiBindingTarget,
 }

@@ -8,6 +8,9 @@ use napi::bindgen_prelude::*;
 
 use crate::errors;
 
+/// `addEventListener`/`removeEventListener` with `(type, listener)`.
+type ListenerFn<'a> = Function<'a, FnArgs<(&'static str, Function<'a, (), ()>)>, ()>;
+
 const NOT_A_SIGNAL: &str = "must be an AbortSignal (e.g. new AbortController().signal or AbortSignal.timeout(ms))";
 
 pub(crate) struct Abort {
@@ -29,7 +32,7 @@ impl Abort {
     pub(crate) fn link(env: &Env, signal: Option<Object>) -> Result<Self> {
         let Some(signal) = signal else { return Ok(Self::none()) };
         let aborted: Option<bool> = signal.get("aborted").ok().flatten();
-        let add: Option<Function<(&str, Function<(), ()>), ()>> = signal.get("addEventListener").ok().flatten();
+        let add: Option<ListenerFn> = signal.get("addEventListener").ok().flatten();
         let (Some(aborted), Some(add)) = (aborted, add) else {
             return Err(errors::to_js(env, &errors::invalid("signal", NOT_A_SIGNAL)));
         };
@@ -43,7 +46,7 @@ impl Abort {
             fire.cancel();
             Ok(())
         })?;
-        add.apply(signal, ("abort", handler))?;
+        add.apply(signal, FnArgs::from(("abort", handler)))?;
         let listener = Listener { signal: signal.create_ref()?, handler: handler.create_ref()? };
         Ok(Self { token, listener: Some(listener) })
     }
@@ -52,9 +55,9 @@ impl Abort {
     pub(crate) fn release(mut self, env: &Env) -> Result<()> {
         let Some(Listener { signal, handler }) = self.listener.take() else { return Ok(()) };
         let target = signal.get_value(env)?;
-        let remove: Option<Function<(&str, Function<(), ()>), ()>> = target.get("removeEventListener")?;
+        let remove: Option<ListenerFn> = target.get("removeEventListener")?;
         if let Some(remove) = remove {
-            remove.apply(target, ("abort", handler.borrow_back(env)?))?;
+            remove.apply(target, FnArgs::from(("abort", handler.borrow_back(env)?)))?;
         }
         signal.unref(env)
     }

@@ -209,6 +209,12 @@ impl Client {
         self.inner.config().job_class.clone()
     }
 
+    /// The rules this client enforces.
+    #[napi(getter)]
+    pub fn policy(&self) -> Policy {
+        Policy { inner: self.inner.config().policy.clone() }
+    }
+
     /// Path of the audit log file, if any.
     #[napi(getter)]
     pub fn audit_log(&self) -> Option<String> {

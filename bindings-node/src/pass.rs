@@ -14,7 +14,7 @@ use crate::progress::{progress, ProgressCallback};
 use crate::promise::{self, blocking};
 use crate::secret::Secret;
 use crate::ticket::ClaimTicket;
-use crate::watch::ClaimWatch;
+use crate::watch::ClaimWatcher;
 use crate::worker::Worker;
 
 #[napi(object, object_to_js = false)]
@@ -240,13 +240,13 @@ impl BoardingPass {
     /// first the current status, then every change, until a final status
     /// or the timeout. Breaking out of the loop stops polling.
     #[napi]
-    pub fn watch_claim(&self, env: &Env, options: Option<ClaimWaitOptions>) -> Result<ClaimWatch> {
+    pub fn watch_claim(&self, env: &Env, options: Option<ClaimWaitOptions>) -> Result<ClaimWatcher> {
         let (opts, signal) = match options {
             None => (bp::ClaimWaitOptions::default(), None),
             Some(o) => o.split().map_err(|e| crate::errors::to_js(env, &e))?,
         };
         let abort = Abort::link(env, signal)?;
-        Ok(ClaimWatch::new(&self.inner, opts, abort))
+        Ok(ClaimWatcher::new(&self.inner, opts, abort))
     }
 
     /// The handoff document. With the default policy, refused
@@ -254,9 +254,8 @@ impl BoardingPass {
     /// passed verification. Written to the audit log off the JS thread.
     #[napi(ts_return_type = "Promise<ClaimTicket>")]
     pub fn ticket(&self, env: &Env, options: Option<TicketOptions>) -> Result<AsyncBlock<ClaimTicket>> {
-        let (status, owner_view) = options.map_or((ClaimStatus::Pending, false), |o| {
-            (o.status.unwrap_or(ClaimStatus::Pending), o.include_claim_url.unwrap_or(false))
-        });
+        let (status, owner_view) = options
+            .map_or((ClaimStatus::Pending, false), |o| (o.status.unwrap_or(ClaimStatus::Pending), o.include_claim_url.unwrap_or(false)));
         let status = bp::ClaimStatus::from(status);
         let pass = self.inner.clone();
         let fut = blocking(move || if owner_view { pass.owner_ticket(status) } else { pass.ticket(status) });

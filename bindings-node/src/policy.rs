@@ -109,9 +109,15 @@ impl Policy {
     }
 
     /// The rules as fields (the default values filled in).
+    #[napi]
+    pub fn to_dict(&self) -> PolicyFields {
+        PolicyFields::from_core(&self.inner)
+    }
+
+    /// `JSON.stringify` and `util.inspect` show the fields.
     #[napi(js_name = "toJSON")]
     pub fn to_json(&self) -> PolicyFields {
-        PolicyFields::from_core(&self.inner)
+        self.to_dict()
     }
 }
 

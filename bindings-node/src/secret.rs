@@ -7,7 +7,7 @@ use napi_derive::napi;
 
 #[napi]
 pub struct Secret {
-    inner: bp::Secret,
+    pub(crate) inner: bp::Secret,
 }
 
 impl Secret {

@@ -52,6 +52,17 @@ impl ClaimTicket {
         self.inner.status.into()
     }
 
+    /// The client run that issued it (also in the audit log).
+    #[napi(getter)]
+    pub fn run_id(&self) -> String {
+        self.inner.run_id.clone()
+    }
+
+    #[napi(getter)]
+    pub fn job_id(&self) -> Option<String> {
+        self.inner.job_id.clone()
+    }
+
     /// True for the owner view (the renderings carry the claim URL).
     #[napi(getter)]
     pub fn includes_claim_url(&self) -> bool {

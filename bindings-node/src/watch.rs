@@ -17,18 +17,18 @@ use crate::errors;
 use crate::promise;
 
 #[napi(object, object_from_js = false)]
-pub struct ClaimWatchStep {
+pub struct ClaimWatcherStep {
     pub done: bool,
     pub value: Option<ClaimOutcome>,
 }
 
-fn step(outcome: Option<bp::ClaimOutcome>) -> ClaimWatchStep {
-    ClaimWatchStep { done: outcome.is_none(), value: outcome.map(ClaimOutcome::from) }
+fn step(outcome: Option<bp::ClaimOutcome>) -> ClaimWatcherStep {
+    ClaimWatcherStep { done: outcome.is_none(), value: outcome.map(ClaimOutcome::from) }
 }
 
 /// Claim status changes, for `for await (const outcome of pass.watchClaim())`.
 #[napi]
-pub struct ClaimWatch {
+pub struct ClaimWatcher {
     watcher: Arc<Mutex<bp::ClaimWatcher>>,
     stop: bp::CancellationToken,
     closed: Arc<AtomicBool>,
@@ -43,7 +43,7 @@ fn release(listener: &RefCell<Option<Abort>>, env: &Env) {
     }
 }
 
-impl ClaimWatch {
+impl ClaimWatcher {
     pub(crate) fn new(pass: &bp::BoardingPass, opts: bp::ClaimWaitOptions, abort: Abort) -> Self {
         let stop = abort.token.clone();
         let watcher = pass.watch_claim(bp::ClaimWaitOptions { cancel: Some(stop.clone()), ..opts });
@@ -57,11 +57,11 @@ impl ClaimWatch {
 }
 
 #[napi]
-impl ClaimWatch {
+impl ClaimWatcher {
     /// The next status change; `done` once a final status was seen, the
     /// timeout passed or the watch was closed.
-    #[napi(ts_return_type = "Promise<ClaimWatchStep>")]
-    pub fn next(&self, env: &Env) -> Result<AsyncBlock<ClaimWatchStep>> {
+    #[napi(ts_return_type = "Promise<ClaimWatcherStep>")]
+    pub fn next(&self, env: &Env) -> Result<AsyncBlock<ClaimWatcherStep>> {
         let (watcher, closed, listener) = (self.watcher.clone(), self.closed.clone(), self.listener.clone());
         let fut = async move {
             if closed.load(Ordering::SeqCst) {
@@ -79,8 +79,8 @@ impl ClaimWatch {
 
     /// Stops polling (what leaving a `for await` loop calls); a pending
     /// `next()` rejects with `CancelledError`.
-    #[napi(js_name = "return", ts_return_type = "Promise<ClaimWatchStep>")]
-    pub fn close(&self, env: &Env) -> Result<AsyncBlock<ClaimWatchStep>> {
+    #[napi(js_name = "return", ts_return_type = "Promise<ClaimWatcherStep>")]
+    pub fn close(&self, env: &Env) -> Result<AsyncBlock<ClaimWatcherStep>> {
         self.closed.store(true, Ordering::SeqCst);
         self.stop.cancel();
         release(&self.listener, env);

@@ -11,6 +11,7 @@ use napi_derive::napi;
 use crate::abort::Abort;
 use crate::errors;
 use crate::promise::{self, blocking};
+use crate::secret::Secret;
 
 /// How a module is uploaded.
 #[napi(string_enum = "snake_case")]
@@ -157,11 +158,24 @@ impl Worker {
 
     /// Adds a module; `kind` defaults to what the file extension says.
     #[napi]
-    pub fn module<'a>(&mut self, env: &Env, this: This<'a>, name: String, content: Either<String, Buffer>, kind: Option<ModuleKind>) -> Result<This<'a>> {
+    pub fn module<'a>(
+        &mut self,
+        env: &Env,
+        this: This<'a>,
+        name: String,
+        content: Either<String, Buffer>,
+        kind: Option<ModuleKind>,
+    ) -> Result<This<'a>> {
         let kind = match kind {
             Some(k) => k.into(),
             None => bp::ModuleKind::from_path(&name).ok_or_else(|| {
-                errors::to_js(env, &errors::invalid("module kind", format!("cannot tell the kind of {name:?} from its extension; pass a kind such as 'es_module' or 'text'")))
+                errors::to_js(
+                    env,
+                    &errors::invalid(
+                        "module kind",
+                        format!("cannot tell the kind of {name:?} from its extension; pass a kind such as 'es_module' or 'text'"),
+                    ),
+                )
             })?,
         };
         let bytes: Vec<u8> = match content {
@@ -207,9 +221,14 @@ impl Worker {
     }
 
     /// A secret on `env`: held in Rust memory, never shown by `toJSON`/inspect.
+    /// Pass a `Secret` (e.g. `pass.apiToken`) to forward it without exposing it.
     #[napi]
-    pub fn secret<'a>(&mut self, this: This<'a>, name: String, value: String) -> This<'a> {
-        self.update(|w| w.secret(name, value));
+    pub fn secret<'a>(&mut self, this: This<'a>, name: String, value: Either<String, &Secret>) -> This<'a> {
+        let value = match value {
+            Either::A(text) => bp::Secret::new(text),
+            Either::B(secret) => secret.inner.clone(),
+        };
+        self.update(|w| w.binding(bp::Binding::Secret { name, value }));
         this
     }
 
@@ -257,7 +276,11 @@ impl Worker {
             main_module: w.main_module.clone(),
             compatibility_date: w.compatibility_date.clone(),
             compatibility_flags: w.compatibility_flags.clone(),
-            modules: w.modules.iter().map(|m| ModuleInfo { name: m.name.clone(), kind: m.kind.into(), size: m.content.len() as u32 }).collect(),
+            modules: w
+                .modules
+                .iter()
+                .map(|m| ModuleInfo { name: m.name.clone(), kind: m.kind.into(), size: m.content.len() as u32 })
+                .collect(),
             bindings: w.bindings.iter().map(|b| BindingInfo { name: b.name().into(), kind: b.type_name().into() }).collect(),
             assets_directory: w.assets.as_ref().map(|a| a.directory.display().to_string()),
             content_digest: w.content_digest(),

@@ -1,0 +1,81 @@
+// The examples under examples/node, run as a user would (subprocesses with
+// CLOUDFLARE_API_BASE_URL pointing at the emulator), and the AI SDK tool
+// driven in-process through its failure paths.
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { createInterface } from 'node:readline'
+import path from 'node:path'
+import { pathToFileURL } from 'node:url'
+
+import { AbortError } from 'boardingpass'
+import { repoRoot, startEmulator } from './emulator.mjs'
+import { clientFor, OWNER } from './helpers.mjs'
+
+const examples = path.join(repoRoot, 'examples/node')
+let emu
+before(async () => {
+  emu = await startEmulator()
+})
+after(() => emu.stop())
+
+function run(script, args = []) {
+  return spawn(process.execPath, [path.join(examples, script), ...args], {
+    cwd: examples,
+    env: { ...process.env, CLOUDFLARE_API_BASE_URL: emu.base },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+}
+
+async function text(stream) {
+  let out = ''
+  for await (const chunk of stream) out += chunk
+  return out
+}
+
+test('quickstart deploys, verifies, prints the ticket and the link, and sees the owner claim', async () => {
+  const child = run('quickstart.mjs', [OWNER, '--wait'])
+  const stderr = text(child.stderr)
+  const exited = once(child, 'exit')
+  const lines = []
+  for await (const line of createInterface({ input: child.stdout })) {
+    lines.push(line)
+    const link = /^claim link for Ada Lovelace: (\S+)$/.exec(line)
+    if (link) assert.equal((await emu.claim(link[1])).status, 200)
+  }
+  const [code] = await exited
+  assert.equal(code, 0, await stderr)
+  const out = lines.join('\n')
+  assert.match(out, /live at http:\/\/hello\.[a-z-]+\.localhost:\d+\/: HTTP 200/)
+  assert.match(out, /# Claim ticket: /)
+  assert.match(out, /claim status: claimed$/)
+})
+
+test('the AI SDK tool returns JSON with URL, status and ticket, and keeps the claim link away from the model', async () => {
+  const child = run('ai-sdk-tool.mjs')
+  const [stdout, stderr, [code]] = await Promise.all([text(child.stdout), text(child.stderr), once(child, 'exit')])
+  assert.equal(code, 0, stderr)
+  const result = JSON.parse(stdout)
+  assert.equal(result.status, 'verified')
+  assert.match(result.url, /^http:\/\/agent-hello\./)
+  assert.equal(result.evidence.status, 200)
+  assert.equal(result.ticket.schema, 'boardingpass.claim-ticket/v1')
+  assert.equal(result.ticket.temporary_resource.workers[0].url, result.url)
+  const link = /claim link for Ada Lovelace: (\S+)/.exec(stderr)?.[1]
+  assert.ok(link, 'the owner got the link out of band')
+  assert.ok(!stdout.includes(link) && !stdout.includes(new URL(link).searchParams.get('claimToken')))
+})
+
+test('the tool reports bad input to the model and lets an abort propagate', async () => {
+  const { deployTool, parameters } = await import(pathToFileURL(path.join(examples, 'ai-sdk-tool.mjs')).href)
+  assert.deepEqual(parameters.required, ['name', 'source'])
+  const delivered = []
+  const tool = deployTool({ client: clientFor(emu), owner: OWNER, deliverClaimLink: (to, link) => delivered.push([to, link.fingerprint]) })
+  const bad = await tool.execute({ name: 'Bad Name', source: 'export default {}' })
+  assert.equal(bad.status, 'failed')
+  assert.equal(bad.error.code, 'invalid_input')
+  assert.match(bad.error.message, /lowercase letters/)
+  await assert.rejects(tool.execute({ name: 'x', source: 'export default {}' }, { abortSignal: AbortSignal.abort() }), AbortError)
+  assert.deepEqual(delivered, [], 'no link is delivered for a failed deploy')
+})

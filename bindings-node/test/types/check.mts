@@ -1,0 +1,83 @@
+// Compiled with `tsc --noEmit` (make test-node): exercises the published
+// types the way an agent's TypeScript would. Never run.
+import {
+  AbortError,
+  BoardingpassError,
+  Client,
+  Policy,
+  RateLimitedError,
+  Worker,
+  type BoardingPass,
+  type ClaimOutcome,
+  type ClaimStatus,
+  type Deployment,
+  type ErrorCode,
+  type Evidence,
+  type ProgressEvent,
+} from 'boardingpass'
+
+export async function agent(apiBase: string, signal: AbortSignal): Promise<string> {
+  const client = new Client({
+    apiBase,
+    acceptTerms: true,
+    timeout: 30_000,
+    retry: { maxAttempts: 5, baseDelay: 100 },
+    headers: { 'x-team': 'agents' },
+    policy: Policy.fromToml('max_deploys_per_pass = 3'),
+    jobClass: 'preview',
+    jobId: 'job-1',
+    onAudit: (event) => console.log(event.event, event.details),
+  })
+  const phases: ProgressEvent['phase'][] = []
+  const pass: BoardingPass = await client.provision({ owner: 'Ada', signal, onProgress: (e) => phases.push(e.phase) })
+  const left: number = pass.timeLeft
+  const expires: Date = pass.expiresAt
+  const token: string = pass.apiToken.expose()
+  const fingerprint: string = pass.claimUrl.fingerprint
+
+  const worker = Worker.fromSource('hello', 'index.js', 'export default {}')
+    .var('A', '1')
+    .jsonVar('B', { n: 1 })
+    .secret('C', token)
+    .module('data.bin', Buffer.from([1]), 'data')
+    .assets({ directory: './public', runWorkerFirst: ['/api/*'] })
+  const fromDisk: Worker = await Worker.fromPath('./project', { name: 'other', signal })
+  const d1: Deployment = await pass.deploy(worker, { signal, onProgress: (e) => e.done / e.total })
+  const d2: Deployment = await pass.deploy('./project')
+  const evidence: Evidence = await pass.verify(d1, { path: '/', timeout: 10_000, expectStatus: 200, expectHeader: { name: 'x', value: 'y' } })
+  const ticket = await pass.ticket({ status: 'pending', includeClaimUrl: false })
+  const markdown: string = ticket.toMarkdown()
+  const status: ClaimStatus = ticket.status
+  for await (const outcome of pass.watchClaim({ timeout: 60_000, signal })) {
+    const o: ClaimOutcome = outcome
+    if (o.status === 'claimed') break
+  }
+  const outcome = await pass.waitForClaim({ timeout: 5_000 })
+  const report = await pass.teardown({ signal })
+  await pass.deleteWorker('hello', { force: true })
+
+  try {
+    await pass.deploy(fromDisk)
+  } catch (e) {
+    if (e instanceof RateLimitedError) {
+      const wait: number | undefined = e.retryAfter
+      const code: 'rate_limited' = e.code
+      console.log(wait, code)
+    } else if (e instanceof AbortError) {
+      const name: string = e.name
+      console.log(name)
+    } else if (e instanceof BoardingpassError) {
+      const code: ErrorCode = e.code
+      console.log(code, e.status, e.requestId, e.violations?.map((v) => v.rule))
+    }
+  }
+
+  // @ts-expect-error: not a claim status
+  await pass.ticket({ status: 'bogus' })
+  // @ts-expect-error: durations are numbers of milliseconds
+  new Client({ timeout: '5s' })
+  // @ts-expect-error: a Secret is not a string; call expose()
+  const notAString: string = pass.apiToken
+
+  return [left, expires, fingerprint, d2.url, evidence.passed, markdown, status, outcome.status, report.tokenRevoked, notAString].join()
+}
