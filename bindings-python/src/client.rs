@@ -85,8 +85,8 @@ fn provision(
 ) -> PyResult<Op<PyBoardingPass>> {
     let progress = progress_from(py, progress.as_ref().map(|p| p.bind(py)), locals)?;
     let options = ProvisionOptions { owner, event_code, progress, cancel: Some(shared.closed.clone()) };
+    let core = shared.core().or_raise(py)?;
     Ok(Box::pin(async move {
-        let core = py_result(async { shared.core() }).await?;
         let pass = py_result(core.provision(options)).await?;
         Ok(PyBoardingPass::new(pass, shared))
     }))

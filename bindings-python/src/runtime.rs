@@ -5,13 +5,14 @@
 //! runtime is not used: it cannot be replaced).
 //!
 //! Every Rust operation reaches Python in one of two ways:
-//! - [`awaitable`]: an asyncio future; cancelling it drops the Rust future.
+//! - [`coroutine`]: starts the operation when awaited; cancelling the task
+//!   drops the Rust future.
 //! - [`block_on`]: the sync facade; the GIL is released while the future runs,
 //!   and signals are checked every 100 ms so Ctrl-C drops the future too.
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -38,21 +39,35 @@ struct Native {
     jobs: mpsc::Sender<Job>,
 }
 
-static NATIVE: Mutex<Option<Native>> = Mutex::new(None);
+/// This process's runtime and callback thread. Read without a lock (tokio
+/// workers read it constantly, and a lock held at `fork` would stay held in
+/// the child); each `Native` is leaked, so a pointer to one stays valid.
+static NATIVE: AtomicPtr<Native> = AtomicPtr::new(std::ptr::null_mut());
+/// Taken only to start a `Native` (once per process).
+static STARTING: Mutex<()> = Mutex::new(());
 
 /// Rust operations started from Python and not yet dropped.
 static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
 
-fn with_native<T>(f: impl FnOnce(&Native) -> T) -> T {
-    let mut slot = NATIVE.lock().unwrap_or_else(|p| p.into_inner());
+fn this_process(ptr: *mut Native, pid: u32) -> Option<&'static Native> {
+    // SAFETY: NATIVE only ever holds null or a pointer from `Box::leak`.
+    unsafe { ptr.as_ref() }.filter(|n| n.pid == pid)
+}
+
+/// The `Native` of this process. One inherited from the parent is left alone:
+/// its threads do not exist here, and dropping it would wait for them forever.
+fn native() -> &'static Native {
     let pid = std::process::id();
-    if slot.as_ref().is_some_and(|n| n.pid != pid) {
-        // Inherited from the parent: its threads do not exist here, and
-        // dropping it would wait for them forever. Leak it.
-        std::mem::forget(slot.take());
+    if let Some(n) = this_process(NATIVE.load(Ordering::Acquire), pid) {
+        return n;
     }
-    let native = slot.get_or_insert_with(|| start(pid));
-    f(native)
+    let _starting = STARTING.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(n) = this_process(NATIVE.load(Ordering::Acquire), pid) {
+        return n;
+    }
+    let fresh: &'static Native = Box::leak(Box::new(start(pid)));
+    NATIVE.store(std::ptr::from_ref(fresh).cast_mut(), Ordering::Release);
+    fresh
 }
 
 fn start(pid: u32) -> Native {
@@ -80,15 +95,13 @@ fn start(pid: u32) -> Native {
 }
 
 pub fn handle() -> Handle {
-    with_native(|n| n.runtime.handle().clone())
+    native().runtime.handle().clone()
 }
 
 /// Runs `f` with the GIL on the callback thread, after every call queued
 /// before it. Never blocks the caller (tokio workers must not wait for the GIL).
 pub fn call_python(f: impl FnOnce(Python<'_>) + Send + 'static) {
-    with_native(|n| {
-        let _ = n.jobs.send(Job::Call(Box::new(f)));
-    });
+    let _ = native().jobs.send(Job::Call(Box::new(f)));
 }
 
 thread_local! {
@@ -104,9 +117,7 @@ fn on_callback_thread() -> bool {
 /// progress, audit and log callbacks all happen before its result is seen.
 pub async fn flush_callbacks() {
     let (tx, rx) = oneshot::channel();
-    with_native(|n| {
-        let _ = n.jobs.send(Job::Flush(tx));
-    });
+    let _ = native().jobs.send(Job::Flush(tx));
     let _ = rx.await;
 }
 
