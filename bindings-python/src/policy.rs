@@ -70,7 +70,7 @@ impl PyPolicy {
     /// `.json` files are read as JSON, anything else as TOML.
     #[staticmethod]
     fn from_file(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
-        Ok(Self { inner: CorePolicy::from_file(&path).or_raise(py)? })
+        Ok(Self { inner: py.detach(|| CorePolicy::from_file(&path)).or_raise(py)? })
     }
 
     fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
