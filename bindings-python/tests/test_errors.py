@@ -146,11 +146,11 @@ async def test_local_failures(emulator: Emulator, hello: bp.Worker, tmp_path: Pa
 
 
 async def test_closing_the_client_cancels_what_runs(emulator: Emulator) -> None:
-    client = emulator.client()
-    bpass = await client.provision(owner="Ada Lovelace")
-    waiting = asyncio.ensure_future(bpass.wait_for_claim(600))
-    await asyncio.sleep(0.3)
-    client.close()
+    async with emulator.client() as client:
+        bpass = await client.provision(owner="Ada Lovelace")
+        waiting = asyncio.ensure_future(bpass.wait_for_claim(600))
+        await asyncio.sleep(0.3)
+        assert not waiting.done()
     with pytest.raises(bp.CancelledError) as e:
         await waiting
     record(e)
