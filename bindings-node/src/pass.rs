@@ -57,6 +57,25 @@ pub struct VerifyOptions<'env> {
     pub signal: Option<Object<'env>>,
 }
 
+impl<'env> VerifyOptions<'env> {
+    /// The core options (cancelled through the linked signal) and the signal.
+    fn split(self) -> promise::CoreResult<(bp::VerifyOptions, Option<Object<'env>>)> {
+        let d = bp::VerifyOptions::default();
+        let opts = bp::VerifyOptions {
+            path: self.path.unwrap_or(d.path),
+            timeout: millis_or("timeout", self.timeout, d.timeout)?,
+            expect_status: self.expect_status.map(|s| s as u16),
+            expect_body_contains: self.expect_body_contains,
+            expect_header: self.expect_header.map(|h| (h.name, h.value)),
+            interval: millis_or("interval", self.interval, d.interval)?,
+            max_interval: millis_or("maxInterval", self.max_interval, d.max_interval)?,
+            progress: progress(self.on_progress),
+            cancel: None,
+        };
+        Ok((opts, self.signal))
+    }
+}
+
 #[napi(object, object_to_js = false)]
 pub struct SignalOptions<'env> {
     #[napi(ts_type = "AbortSignal")]
@@ -87,8 +106,8 @@ pub struct ClaimWaitOptions<'env> {
 }
 
 impl<'env> ClaimWaitOptions<'env> {
-    /// The core options (cancelled through `abort`) and the signal to link.
-    pub(crate) fn split(self) -> promise::CoreResult<(bp::ClaimWaitOptions, Option<Object<'env>>)> {
+    /// The core options (cancelled through the linked signal) and the signal.
+    fn split(self) -> promise::CoreResult<(bp::ClaimWaitOptions, Option<Object<'env>>)> {
         let d = bp::ClaimWaitOptions::default();
         let opts = bp::ClaimWaitOptions {
             timeout: millis_or("timeout", self.timeout, d.timeout)?,
@@ -173,25 +192,9 @@ impl BoardingPass {
     /// evidence is kept for the ticket. Fails with `VerificationError`.
     #[napi(ts_return_type = "Promise<Evidence>")]
     pub fn verify(&self, env: &Env, deployment: Deployment, options: Option<VerifyOptions>) -> Result<AsyncBlock<Evidence>> {
-        let d = bp::VerifyOptions::default();
         let (opts, signal) = match options {
-            None => (d, None),
-            Some(o) => {
-                let converted = (|| {
-                    Ok(bp::VerifyOptions {
-                        path: o.path.unwrap_or(d.path.clone()),
-                        timeout: millis_or("timeout", o.timeout, d.timeout)?,
-                        expect_status: o.expect_status.map(|s| s as u16),
-                        expect_body_contains: o.expect_body_contains,
-                        expect_header: o.expect_header.map(|h| (h.name, h.value)),
-                        interval: millis_or("interval", o.interval, d.interval)?,
-                        max_interval: millis_or("maxInterval", o.max_interval, d.max_interval)?,
-                        progress: progress(o.on_progress),
-                        cancel: None,
-                    })
-                })();
-                (converted.map_err(|e: bp::Error| crate::errors::to_js(env, &e))?, o.signal)
-            }
+            None => (bp::VerifyOptions::default(), None),
+            Some(o) => o.split().map_err(|e| crate::errors::to_js(env, &e))?,
         };
         let abort = Abort::link(env, signal)?;
         let opts = bp::VerifyOptions { cancel: Some(abort.token.clone()), ..opts };

@@ -27,7 +27,7 @@ fn step(outcome: Option<bp::ClaimOutcome>) -> ClaimWatcherStep {
 }
 
 /// Claim status changes, for `for await (const outcome of pass.watchClaim())`.
-#[napi]
+#[napi(custom_finalize)]
 pub struct ClaimWatcher {
     watcher: Arc<Mutex<bp::ClaimWatcher>>,
     stop: bp::CancellationToken,
@@ -53,6 +53,14 @@ impl ClaimWatcher {
             closed: Arc::new(AtomicBool::new(false)),
             listener: Rc::new(RefCell::new(Some(abort))),
         }
+    }
+}
+
+/// A watcher collected before it ended still lets go of its signal.
+impl ObjectFinalize for ClaimWatcher {
+    fn finalize(self, env: Env) -> Result<()> {
+        release(&self.listener, &env);
+        Ok(())
     }
 }
 

@@ -4,6 +4,8 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { getEventListeners } from 'node:events'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 
 import { AbortError, BoardingpassError, CancelledError } from 'boardingpass'
 import { startEmulator } from './emulator.mjs'
@@ -69,4 +71,17 @@ test('aborting a watch ends the for-await loop with AbortError; leaving the loop
     break
   }
   assert.deepEqual(await watch.next(), { done: true }, 'a closed watch is done')
+})
+
+test('a watcher dropped without being closed lets go of its signal when collected', async () => {
+  setFlagsFromString('--expose-gc')
+  const gc = runInNewContext('gc')
+  const { signal } = new AbortController()
+  ;(() => pass.watchClaim({ signal }))()
+  assert.equal(getEventListeners(signal, 'abort').length, 1)
+  for (let i = 0; i < 20 && getEventListeners(signal, 'abort').length > 0; i++) {
+    gc()
+    await sleep(20)
+  }
+  assert.equal(getEventListeners(signal, 'abort').length, 0)
 })
