@@ -139,7 +139,10 @@ impl Http {
             Body::Json(v) => req.json(v),
             Body::Raw { content_type, bytes } => req.header("content-type", content_type).body(bytes.clone()),
             Body::Multipart(parts) => {
-                let mut form = reqwest::multipart::Form::new();
+                // Names go verbatim, as undici (wrangler) sends them: Cloudflare matches
+                // module names in the metadata against part names byte for byte.
+                // `Worker::validate` refuses the characters that would break the header.
+                let mut form = reqwest::multipart::Form::new().percent_encode_noop();
                 for p in parts {
                     let mut part = reqwest::multipart::Part::stream_with_length(p.bytes.clone(), p.bytes.len() as u64);
                     if let Some(f) = &p.filename {

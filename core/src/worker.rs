@@ -256,6 +256,9 @@ impl Worker {
         }
         let mut seen = std::collections::HashSet::new();
         for m in &self.modules {
+            if m.name.is_empty() || m.name.contains(['"', '\r', '\n', '\0']) {
+                return Err(Error::invalid("modules", format!("module name {:?} is empty or contains a quote, CR, LF or NUL; rename the file", m.name)));
+            }
             if !seen.insert(&m.name) {
                 return Err(Error::invalid("modules", format!("module {:?} appears twice", m.name)));
             }
@@ -396,6 +399,16 @@ mod tests {
         let mut dup = replaced;
         dup.bindings.push(Binding::PlainText { name: "A".into(), text: "3".into() });
         assert!(dup.validate(1 << 20).unwrap_err().to_string().contains("used twice"));
+    }
+
+    #[test]
+    fn module_names_that_would_break_the_form_are_refused() {
+        for bad in ["a\"b.js", "a\r\nContent-Type: x.js", ""] {
+            let w = Worker::from_source("w", bad, "export default {}");
+            let e = w.validate(1 << 20).unwrap_err();
+            assert!(e.to_string().contains("rename the file"), "{bad:?}: {e}");
+        }
+        assert!(Worker::from_source("w", "My Worker é.js", "export default {}").validate(1 << 20).is_ok());
     }
 
     #[test]

@@ -400,3 +400,15 @@ async fn progress_reports_every_phase_in_order_and_ends_at_its_total() {
     let bytes: u64 = std::fs::read_dir(repo().join("examples/hello-worker/public")).unwrap().filter_map(|e| e.ok()?.metadata().ok()).filter(|m| m.is_file()).map(|m| m.len()).sum();
     assert!(total(Phase::Uploading) > bytes, "bytes, including the nested file: {} vs top level {bytes}", total(Phase::Uploading));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn module_names_with_spaces_and_non_ascii_go_verbatim() {
+    let emu = emulator(EmulatorConfig::default()).await;
+    let pass = pass(&emu).await;
+    let dir = tmp();
+    std::fs::write(dir.path().join("Mein Wörker.js"), "export default { fetch() { return new Response('spaces and accents survive') } }").unwrap();
+    let worker = boardingpass::project::load(&dir.path().join("Mein Wörker.js"), Some("mein-worker")).unwrap();
+    assert_eq!(worker.main_module.as_deref(), Some("Mein Wörker.js"));
+    let d = pass.deploy(&worker, DeployOptions::default()).await.unwrap();
+    assert_eq!(get(&d.url, "/").await, (200, "spaces and accents survive".to_string()));
+}
