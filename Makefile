@@ -37,7 +37,7 @@ build:
 demo: node_modules/.installed
 	$(CARGO) run -q -p boardingpass-cli -- deploy examples/hello-worker --local --accept-terms --owner "$${BOARDINGPASS_OWNER:-Demo Owner}"
 
-test: setup test-rust test-python
+test: setup test-rust test-python test-node
 
 # default-members only: the binding crates are tested by their own targets below.
 test-rust:
