@@ -55,11 +55,7 @@ fn claim_status(py: Python<'_>, status: &Bound<'_, PyAny>) -> PyResult<ClaimStat
         return Ok(outcome.get().inner.status);
     }
     let name: String = status.extract().map_err(|_| invalid(py, "status", "expected a status name or a ClaimOutcome"))?;
-    let all = [ClaimStatus::Pending, ClaimStatus::Claimed, ClaimStatus::Expired, ClaimStatus::Revoked, ClaimStatus::ClaimedOrRevoked];
-    all.into_iter().find(|s| s.as_str() == name).ok_or_else(|| {
-        let names: Vec<&str> = all.iter().map(|s| s.as_str()).collect();
-        invalid(py, "status", format!("{name:?} is not one of {}", names.join(", ")))
-    })
+    name.parse::<ClaimStatus>().or_raise(py)
 }
 
 /// The `worker` argument of `deploy`: a `Worker`, or a path core loads.

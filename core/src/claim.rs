@@ -46,6 +46,8 @@ pub enum ClaimStatus {
 }
 
 impl ClaimStatus {
+    pub const ALL: [ClaimStatus; 5] = [Self::Pending, Self::Claimed, Self::Expired, Self::Revoked, Self::ClaimedOrRevoked];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Pending => "pending",
@@ -57,6 +59,33 @@ impl ClaimStatus {
     }
     pub fn is_terminal(self) -> bool {
         self != Self::Pending
+    }
+}
+
+impl std::str::FromStr for ClaimStatus {
+    type Err = Error;
+    /// Parses [`ClaimStatus::as_str`] names (bindings take statuses as strings).
+    fn from_str(name: &str) -> Result<Self, Error> {
+        Self::ALL.into_iter().find(|s| s.as_str() == name).ok_or_else(|| {
+            let names: Vec<&str> = Self::ALL.iter().map(|s| s.as_str()).collect();
+            Error::InvalidInput { field: "status".into(), message: format!("{name:?} is not one of {}", names.join(", ")) }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_names_round_trip_and_unknown_names_are_typed_errors() {
+        for s in ClaimStatus::ALL {
+            assert_eq!(s.as_str().parse::<ClaimStatus>().unwrap(), s);
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str(), "serde and as_str agree");
+        }
+        let e = "Claimed".parse::<ClaimStatus>().unwrap_err();
+        assert_eq!(e.code(), "invalid_input");
+        assert!(e.to_string().contains("pending, claimed, expired, revoked, claimed_or_revoked"), "{e}");
     }
 }
 
