@@ -340,7 +340,7 @@ export interface ClaimWaitOptions {
    * expiry). Default one hour.
    */
   timeout?: number
-  /** Poll interval where the status must be inferred, in milliseconds. Default 15000. */
+  /** Mean poll interval where the status must be inferred (±20 % jitter), in milliseconds. Default 16000. */
   pollInterval?: number
   /** Long-poll duration asked of the status endpoint, in milliseconds. Default 60000. */
   longPoll?: number

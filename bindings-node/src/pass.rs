@@ -95,7 +95,7 @@ pub struct ClaimWaitOptions<'env> {
     /// Stop waiting after this many milliseconds (capped by the claim
     /// expiry). Default one hour.
     pub timeout: Option<f64>,
-    /// Poll interval where the status must be inferred, in milliseconds. Default 15000.
+    /// Mean poll interval where the status must be inferred (±20 % jitter), in milliseconds. Default 16000.
     pub poll_interval: Option<f64>,
     /// Long-poll duration asked of the status endpoint, in milliseconds. Default 60000.
     pub long_poll: Option<f64>,
