@@ -42,5 +42,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<progress::ProgressEvent>()?;
     m.add_class::<progress::ProgressStream>()?;
     m.add_function(wrap_pyfunction!(operations_in_flight, m)?)?;
+    m.py().import("atexit")?.call_method1("register", (wrap_pyfunction!(runtime::shutdown, m)?,))?;
     Ok(())
 }

@@ -31,12 +31,17 @@ enum Job {
     Call(Box<dyn FnOnce(Python<'_>) + Send>),
     /// Answered once every job queued before it has run.
     Flush(oneshot::Sender<()>),
+    /// Ends the thread (interpreter exit).
+    Stop,
 }
 
 struct Native {
     pid: u32,
-    runtime: tokio::runtime::Runtime,
+    handle: Handle,
+    /// Taken out only by [`shutdown`], at interpreter exit.
+    runtime: Mutex<Option<tokio::runtime::Runtime>>,
     jobs: mpsc::Sender<Job>,
+    callbacks: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
 /// This process's runtime and callback thread. Read without a lock (tokio
@@ -77,7 +82,7 @@ fn start(pid: u32) -> Native {
         .build()
         .expect("cannot start the tokio runtime");
     let (jobs, queue) = mpsc::channel::<Job>();
-    std::thread::Builder::new()
+    let callbacks = std::thread::Builder::new()
         .name("boardingpass-callbacks".into())
         .spawn(move || {
             ON_CALLBACK_THREAD.with(|on| on.set(true));
@@ -87,15 +92,37 @@ fn start(pid: u32) -> Native {
                     Job::Flush(done) => {
                         let _ = done.send(());
                     }
+                    Job::Stop => break,
                 }
             }
         })
         .expect("cannot start the callback thread");
-    Native { pid, runtime, jobs }
+    Native { pid, handle: runtime.handle().clone(), runtime: Mutex::new(Some(runtime)), jobs, callbacks: Mutex::new(Some(callbacks)) }
 }
 
 pub fn handle() -> Handle {
-    native().runtime.handle().clone()
+    native().handle.clone()
+}
+
+/// Registered with `atexit`: stops this process's runtime and callback thread
+/// before the interpreter finalizes. A thread of ours that reached for the GIL
+/// during finalization would be ended by CPython inside pyo3's GIL guard, which
+/// aborts the process. The GIL is released meanwhile so that operations still
+/// completing (they set asyncio results) can take it and finish. A later call
+/// into the library (another atexit hook) starts a fresh runtime.
+#[pyfunction]
+pub fn shutdown(py: Python<'_>) {
+    let ptr = NATIVE.swap(std::ptr::null_mut(), Ordering::AcqRel);
+    let Some(n) = this_process(ptr, std::process::id()) else { return };
+    py.detach(|| {
+        if let Some(rt) = n.runtime.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            rt.shutdown_timeout(Duration::from_secs(2));
+        }
+        let _ = n.jobs.send(Job::Stop);
+        if let Some(t) = n.callbacks.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            let _ = t.join();
+        }
+    });
 }
 
 /// Runs `f` with the GIL on the callback thread, after every call queued
