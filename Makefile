@@ -108,8 +108,9 @@ bench-node:
 	$(CARGO) build -q --release -p boardingpass-emulator
 	BOARDINGPASS_EMULATOR=$(CURDIR)/target/release/boardingpass-emulator node tests/bench/node_event_loop.mjs
 
+# Every crate, bindings included (CI runs this too).
 lint:
-	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 bench: bench-pow bench-deploy bench-lifecycle
 

@@ -38,7 +38,7 @@ pub fn assets_token(state: &AppState, account: &str, script: &str, version: &str
 fn open_assets_token(state: &AppState, token: &str) -> Option<(String, String, String)> {
     let (payload, sig) = token.rsplit_once(':')?;
     let expected = mac(state, payload);
-    if !bool::from(subtle_eq(expected.as_bytes(), sig.as_bytes())) {
+    if !subtle_eq(expected.as_bytes(), sig.as_bytes()) {
         return None;
     }
     let mut it = payload.splitn(3, ':');
