@@ -65,7 +65,7 @@ impl Default for EmulatorConfig {
             pow_g: 2000,
             challenge_ttl: Duration::from_secs(300),
             lifetime: Duration::from_secs(3600),
-            rate_limit: Some(RateLimit { max: 30, per: Duration::from_secs(60) }),
+            rate_limit: RateLimit::per_minute(30),
             verify_threads: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
             faults: Vec::new(),
             asset_jwt_ttl: Duration::from_secs(3600),
