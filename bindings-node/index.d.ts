@@ -469,8 +469,11 @@ export interface ModuleInfo {
   size: number
 }
 
-/** How a module is uploaded. */
-export type ModuleKind = 'es_module' | 'common_js' | 'service_worker' | 'text' | 'data' | 'wasm' | 'json' | 'source_map' | 'python' | 'python_requirement'
+/**
+ * How a module is uploaded. Names are core's `ModuleKind::as_str`
+ * (tested in builder.test.mjs), the same in every binding.
+ */
+export type ModuleKind = 'es_module' | 'commonjs' | 'service_worker' | 'text' | 'data' | 'wasm' | 'json' | 'source_map' | 'python' | 'python_requirement'
 
 /** What `toJSON`/`util.inspect` show: identity and fingerprints, no credential. */
 export interface PassSummary {

@@ -13,10 +13,12 @@ use crate::errors;
 use crate::promise::{self, blocking};
 use crate::secret::Secret;
 
-/// How a module is uploaded.
+/// How a module is uploaded. Names are core's `ModuleKind::as_str`
+/// (tested in builder.test.mjs), the same in every binding.
 #[napi(string_enum = "snake_case")]
 pub enum ModuleKind {
     EsModule,
+    #[napi(value = "commonjs")]
     CommonJs,
     /// A classic service-worker script (no `export default`); must be the only script.
     ServiceWorker,

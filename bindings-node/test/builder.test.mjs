@@ -87,3 +87,12 @@ test('credentials and passes cannot be made from JS', () => {
   assert.throws(() => new Secret())
   assert.throws(() => new BoardingPass())
 })
+
+test('module kinds use the names core and the Python binding use', () => {
+  const w = new Worker('kinds').module('index.js', 'export default {}').module('legacy.cjs', 'module.exports = 1').module('shim', 'x', 'commonjs')
+  assert.deepEqual(
+    w.toJSON().modules.map((m) => m.kind),
+    ['es_module', 'commonjs', 'commonjs'],
+  )
+  assert.throws(() => w.module('other', 'x', 'common_js'), InvalidInputError)
+})

@@ -12,24 +12,6 @@ use crate::convert::{py_to_json, repr};
 use crate::errors::{invalid, OrRaise};
 use crate::secret::PySecret;
 
-/// Python names of module kinds (the `kind` argument of `Worker.module`).
-const KINDS: [(&str, ModuleKind); 10] = [
-    ("es_module", ModuleKind::EsModule),
-    ("commonjs", ModuleKind::CommonJs),
-    ("service_worker", ModuleKind::ServiceWorker),
-    ("text", ModuleKind::Text),
-    ("data", ModuleKind::Data),
-    ("wasm", ModuleKind::Wasm),
-    ("json", ModuleKind::Json),
-    ("source_map", ModuleKind::SourceMap),
-    ("python", ModuleKind::Python),
-    ("python_requirement", ModuleKind::PythonRequirement),
-];
-
-fn kind_name(kind: ModuleKind) -> &'static str {
-    KINDS.iter().find(|(_, k)| *k == kind).map_or("unknown", |(n, _)| n)
-}
-
 #[pyclass(frozen, module = "boardingpass", name = "Worker")]
 #[derive(Clone)]
 pub struct PyWorker {
@@ -95,10 +77,7 @@ impl PyWorker {
     #[pyo3(signature = (name, content, *, kind=None, main=false))]
     fn module(&self, py: Python<'_>, name: String, content: &Bound<'_, PyAny>, kind: Option<&str>, main: bool) -> PyResult<Self> {
         let kind = match kind {
-            Some(k) => KINDS.iter().find(|(n, _)| *n == k).map(|(_, kind)| *kind).ok_or_else(|| {
-                let names: Vec<&str> = KINDS.iter().map(|(n, _)| *n).collect();
-                invalid(py, "module kind", format!("{k:?} is not one of {}", names.join(", ")))
-            })?,
+            Some(k) => k.parse::<ModuleKind>().or_raise(py)?,
             None => ModuleKind::from_path(&name).ok_or_else(|| {
                 invalid(py, "module kind", format!("cannot tell the kind of {name:?} from its extension; pass kind="))
             })?,
@@ -179,7 +158,7 @@ impl PyWorker {
     /// `(name, kind)` of every module.
     #[getter]
     fn modules(&self) -> Vec<(String, &'static str)> {
-        self.inner.modules.iter().map(|m| (m.name.clone(), kind_name(m.kind))).collect()
+        self.inner.modules.iter().map(|m| (m.name.clone(), m.kind.as_str())).collect()
     }
     /// `(name, type)` of every binding; values are not exposed.
     #[getter]

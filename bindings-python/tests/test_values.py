@@ -66,3 +66,11 @@ def test_the_worker_builder_returns_new_workers() -> None:
         bp.Worker("empty").validate()
     with pytest.raises(bp.InvalidInputError, match="pass kind="):
         bp.Worker("w").module("README", "text")
+
+
+def test_module_kinds_use_the_names_core_and_the_node_binding_use() -> None:
+    w = bp.Worker("kinds").module("index.js", "export default {}").module("legacy.cjs", "module.exports = 1")
+    w = w.module("shim", "x", kind="commonjs")
+    assert [kind for _, kind in w.modules] == ["es_module", "commonjs", "commonjs"]
+    with pytest.raises(bp.InvalidInputError, match="is not one of es_module, commonjs, service_worker"):
+        w.module("other", "x", kind="common_js")

@@ -66,10 +66,7 @@ impl std::str::FromStr for ClaimStatus {
     type Err = Error;
     /// Parses [`ClaimStatus::as_str`] names (bindings take statuses as strings).
     fn from_str(name: &str) -> Result<Self, Error> {
-        Self::ALL.into_iter().find(|s| s.as_str() == name).ok_or_else(|| {
-            let names: Vec<&str> = Self::ALL.iter().map(|s| s.as_str()).collect();
-            Error::InvalidInput { field: "status".into(), message: format!("{name:?} is not one of {}", names.join(", ")) }
-        })
+        crate::error::parse_name("status", name, &Self::ALL, Self::as_str)
     }
 }
 

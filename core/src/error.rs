@@ -212,6 +212,15 @@ impl Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// Parses one of `all` by its `as_str` name, for the enums bindings take as
+/// strings; an unknown name is an `invalid_input` error listing every name.
+pub(crate) fn parse_name<T: Copy>(field: &str, name: &str, all: &[T], as_str: fn(T) -> &'static str) -> Result<T> {
+    all.iter().copied().find(|v| as_str(*v) == name).ok_or_else(|| {
+        let names: Vec<&str> = all.iter().map(|v| as_str(*v)).collect();
+        Error::invalid(field, format!("{name:?} is not one of {}", names.join(", ")))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -30,6 +30,35 @@ pub enum ModuleKind {
 }
 
 impl ModuleKind {
+    pub const ALL: [ModuleKind; 10] = [
+        Self::EsModule,
+        Self::CommonJs,
+        Self::ServiceWorker,
+        Self::Text,
+        Self::Data,
+        Self::Wasm,
+        Self::Json,
+        Self::SourceMap,
+        Self::Python,
+        Self::PythonRequirement,
+    ];
+
+    /// Stable snake_case name every binding uses for the kind.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::EsModule => "es_module",
+            Self::CommonJs => "commonjs",
+            Self::ServiceWorker => "service_worker",
+            Self::Text => "text",
+            Self::Data => "data",
+            Self::Wasm => "wasm",
+            Self::Json => "json",
+            Self::SourceMap => "source_map",
+            Self::Python => "python",
+            Self::PythonRequirement => "python_requirement",
+        }
+    }
+
     pub fn content_type(self) -> &'static str {
         match self {
             Self::EsModule => "application/javascript+module",
@@ -64,6 +93,14 @@ impl ModuleKind {
 
     pub fn is_code(self) -> bool {
         matches!(self, Self::EsModule | Self::CommonJs | Self::ServiceWorker | Self::Python)
+    }
+}
+
+impl std::str::FromStr for ModuleKind {
+    type Err = Error;
+    /// Parses [`ModuleKind::as_str`] names.
+    fn from_str(name: &str) -> Result<Self, Error> {
+        crate::error::parse_name("module kind", name, &Self::ALL, Self::as_str)
     }
 }
 
@@ -399,6 +436,19 @@ mod tests {
         let mut dup = replaced;
         dup.bindings.push(Binding::PlainText { name: "A".into(), text: "3".into() });
         assert!(dup.validate(1 << 20).unwrap_err().to_string().contains("used twice"));
+    }
+
+    #[test]
+    fn kind_names_round_trip_and_unknown_names_are_typed_errors() {
+        let names: std::collections::HashSet<_> = ModuleKind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(names.len(), ModuleKind::ALL.len());
+        for k in ModuleKind::ALL {
+            assert_eq!(k.as_str().parse::<ModuleKind>().unwrap(), k);
+        }
+        assert_eq!(ModuleKind::from_path("lib.cjs").map(ModuleKind::as_str), Some("commonjs"));
+        let e = "common_js".parse::<ModuleKind>().unwrap_err();
+        assert_eq!(e.code(), "invalid_input");
+        assert!(e.to_string().contains("module kind") && e.to_string().contains("es_module, commonjs, service_worker"), "{e}");
     }
 
     #[test]
