@@ -8,6 +8,7 @@ mod claim_page;
 pub mod config;
 pub mod envelope;
 pub mod faults;
+pub mod flags;
 mod gateway;
 mod jwt;
 mod names;
@@ -20,4 +21,5 @@ pub mod workers;
 
 pub use config::{EmulatorConfig, RateLimit};
 pub use faults::{Fault, FaultKind};
+pub use flags::ServeFlags;
 pub use server::{spawn, EmulatorHandle, API_PREFIX};

@@ -1,0 +1,42 @@
+//! The command-line flags of the emulator, shared by the `boardingpass-emulator`
+//! binary and `boardingpass serve`, so a flag is declared once.
+
+use std::time::Duration;
+
+use crate::config::{EmulatorConfig, RateLimit};
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct ServeFlags {
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Proof-of-work checkpoints per challenge.
+    #[arg(long, default_value_t = 1000)]
+    pub pow_k: u32,
+    /// Hashes per checkpoint.
+    #[arg(long, default_value_t = 2000)]
+    pub pow_g: u32,
+    /// Account lifetime in seconds.
+    #[arg(long, default_value_t = 3600)]
+    pub lifetime: u64,
+    /// Provisioning requests per client address per minute (0: no limit).
+    #[arg(long, default_value_t = 30)]
+    pub rate_limit: u32,
+    /// Accept scripted faults over HTTP (`POST /x-boardingpass/test/faults`), for test suites.
+    #[arg(long)]
+    pub test_control: bool,
+}
+
+impl ServeFlags {
+    pub fn config(&self) -> EmulatorConfig {
+        EmulatorConfig {
+            port: self.port,
+            pow_k: self.pow_k,
+            pow_g: self.pow_g,
+            lifetime: Duration::from_secs(self.lifetime),
+            rate_limit: RateLimit::per_minute(self.rate_limit),
+            test_control: self.test_control,
+            ..EmulatorConfig::default()
+        }
+    }
+}
