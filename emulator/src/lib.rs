@@ -1,5 +1,5 @@
 //! A local emulator of Cloudflare's temporary-account and Workers deploy API
-//! (see `../shared/protocol/PROTOCOL.md`), bound to loopback. Used in-process
+//! (see `docs/PROTOCOL.md`), bound to loopback. Used in-process
 //! by every test (`spawn`) and as a binary.
 
 mod auth;
