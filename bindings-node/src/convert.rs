@@ -11,12 +11,10 @@ use napi_derive::napi;
 use crate::errors::invalid;
 use crate::promise::CoreResult;
 
-/// `ms` milliseconds, refused when negative or not a number.
+/// `ms` milliseconds, refused when negative, not a number or too large for a duration.
 pub(crate) fn millis(field: &str, ms: f64) -> CoreResult<Duration> {
-    if !ms.is_finite() || ms < 0.0 {
-        return Err(invalid(field, format!("{ms} is not a duration; pass a non-negative number of milliseconds")));
-    }
-    Ok(Duration::from_secs_f64(ms / 1000.0))
+    Duration::try_from_secs_f64(ms / 1000.0)
+        .map_err(|_| invalid(field, format!("{ms} is not a duration; pass a non-negative number of milliseconds")))
 }
 
 /// Like [`millis`], keeping `default` when the option was not given.

@@ -113,6 +113,9 @@ describe('each error from a real failure', () => {
     assert.match(base.message, /https/)
     const duration = await failure('invalid_input', () => pass.waitForClaim({ timeout: -1 }))
     assert.equal(duration.field, 'timeout')
+    // Past what a Duration holds: refused, not a panic that would abort the process.
+    const huge = await failure('invalid_input', () => pass.waitForClaim({ timeout: 1e300 }))
+    assert.equal(huge.field, 'timeout')
     await failure('invalid_input', () => new bp.Worker(42))
     await failure('invalid_input', () => pass.ticket({ status: 'bogus' }))
     await failure('invalid_input', () => bp.Worker.fromSource('x', 'a.js', 'x').module('data.weird', 'x'))

@@ -62,7 +62,8 @@ pub fn request_id(headers: &HeaderMap) -> Option<String> {
 pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let raw = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(secs) = raw.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
+        // A finite wait too long for a Duration is still a wait: longer than any retry allows.
+        return (secs.is_finite() && secs >= 0.0).then(|| Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX));
     }
     let when = chrono::DateTime::parse_from_rfc2822(raw).ok()?;
     let delta = when.with_timezone(&chrono::Utc) - chrono::Utc::now();
@@ -204,6 +205,19 @@ mod tests {
         assert!((28..=30).contains(&wait), "{wait}");
         let e = decode("POST /p", 429, &HeaderMap::new(), b"").unwrap_err();
         assert_eq!((e.code(), e.retry_after()), ("rate_limited", None));
+    }
+
+    #[test]
+    fn retry_after_beyond_any_duration_is_a_very_long_wait_not_a_panic() {
+        // Found by tests/fuzz (envelope): Duration::from_secs_f64 panics past u64::MAX seconds.
+        let body = br#"{"success":false,"errors":[],"messages":[]}"#;
+        let huge = "3".repeat(100);
+        let e = decode("POST /p", 429, &headers(&[("retry-after", &huge)]), body).unwrap_err();
+        assert_eq!(e.retry_after(), Some(Duration::MAX));
+        for bad in ["NaN", "inf", "-1"] {
+            let e = decode("POST /p", 429, &headers(&[("retry-after", bad)]), body).unwrap_err();
+            assert_eq!(e.retry_after(), None, "{bad}");
+        }
     }
 
     #[test]
