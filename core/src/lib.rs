@@ -41,6 +41,10 @@ pub mod ticket;
 pub mod verify;
 pub mod worker;
 
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
+
 pub use assets::AssetsConfig;
 pub use audit::{AuditEvent, AuditKind, AuditLog};
 pub use cancel::CancellationToken;

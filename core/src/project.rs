@@ -16,7 +16,7 @@ use crate::worker::{modules_from_dir, name_from_path, read_file, Binding, Worker
 const CONFIG_FILES: [&str; 3] = ["wrangler.toml", "wrangler.jsonc", "wrangler.json"];
 
 #[derive(Debug, Default, Deserialize)]
-struct WranglerConfig {
+pub(crate) struct WranglerConfig {
     name: Option<String>,
     main: Option<String>,
     compatibility_date: Option<String>,
@@ -62,7 +62,7 @@ fn from_file(path: &Path) -> Result<Worker, Error> {
 
 /// Strips `//` and `/* */` comments and trailing commas from JSONC, leaving
 /// strings untouched.
-fn jsonc_to_json(text: &str) -> String {
+pub(crate) fn jsonc_to_json(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     let mut in_string = false;
@@ -115,11 +115,16 @@ fn jsonc_to_json(text: &str) -> String {
 fn parse_config(config: &Path) -> Result<WranglerConfig, Error> {
     let text = String::from_utf8(read_file(config)?)
         .map_err(|_| Error::invalid("wrangler config", format!("{} is not UTF-8", config.display())))?;
-    let bad = |e: String| Error::invalid("wrangler config", format!("{}: {e}", config.display()));
-    if config.extension().is_some_and(|e| e == "toml") {
-        toml::from_str(&text).map_err(|e| bad(e.to_string()))
+    parse_config_text(&text, config.extension().is_some_and(|e| e == "toml"), config)
+}
+
+/// `path` only names the file in errors.
+pub(crate) fn parse_config_text(text: &str, toml: bool, path: &Path) -> Result<WranglerConfig, Error> {
+    let bad = |e: String| Error::invalid("wrangler config", format!("{}: {e}", path.display()));
+    if toml {
+        toml::from_str(text).map_err(|e| bad(e.to_string()))
     } else {
-        serde_json::from_str(&jsonc_to_json(&text)).map_err(|e| bad(e.to_string()))
+        serde_json::from_str(&jsonc_to_json(text)).map_err(|e| bad(e.to_string()))
     }
 }
 

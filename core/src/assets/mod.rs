@@ -3,7 +3,7 @@
 //! bucketed (or single-file) uploads authorised by the session's JWT, and
 //! the completion JWT that goes into the Worker's metadata.
 
-mod ignore;
+pub(crate) mod ignore;
 mod manifest;
 mod mime;
 mod upload;

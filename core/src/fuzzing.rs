@@ -1,0 +1,27 @@
+//! Entry points for the fuzz targets in `tests/fuzz` (feature `fuzzing`,
+//! never enabled by users): every parser and validator that takes input from
+//! a server or a project on disk, reachable without a network or a pass.
+
+use reqwest::header::HeaderMap;
+
+use crate::error::Error;
+
+pub use crate::assets::ignore::Ignore;
+pub use crate::pow::{Challenge, DEFAULT_WORK_CAP};
+pub use crate::worker::{Module, ModuleKind, Worker};
+
+/// One HTTP answer through the v4 envelope decoder: `Ok(true)` when it
+/// decoded as a success.
+pub fn decode_envelope(status: u16, headers: &HeaderMap, body: &[u8]) -> Result<bool, Error> {
+    crate::envelope::decode("GET /fuzz", status, headers, body).map(|_| true)
+}
+
+/// A wrangler config file's text through the loader's parser.
+pub fn parse_wrangler_config(text: &str, toml: bool) -> Result<(), Error> {
+    crate::project::parse_config_text(text, toml, std::path::Path::new("wrangler.fuzz")).map(|_| ())
+}
+
+/// JSONC comment and trailing-comma stripping, as the config loader applies it.
+pub fn jsonc_to_json(text: &str) -> String {
+    crate::project::jsonc_to_json(text)
+}
