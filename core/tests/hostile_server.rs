@@ -245,3 +245,20 @@ async fn an_absurd_challenge_shape_is_refused_before_solving() {
     assert!(started.elapsed() < Duration::from_secs(2), "refused before hashing");
     assert!(!server.requests().iter().any(|r| r.path() == "/client/v4/provisioning/previews"), "nothing was submitted");
 }
+
+#[tokio::test]
+async fn the_markdown_ticket_shows_no_terminal_escapes() {
+    let server = mock(|_, _| None);
+    let pass = provision(&client(&server)).await.unwrap();
+    let d = pass.deploy(&hello(), DeployOptions::default()).await.unwrap();
+    pass.verify(&d, VerifyOptions::default()).await.unwrap();
+    // Values are validated on receipt; the rendering must hold even for a ticket built by other means.
+    let mut ticket = pass.owner_ticket(ClaimStatus::Pending).unwrap();
+    ticket.temporary_resource.account_name = "Quiet\u{1b}[2J\u{1b}[1;1HHeron".into();
+    ticket.credential.token_id = Some("id\u{1b}]0;owned\u{7}".into());
+    ticket.temporary_resource.workers[0].version_id = "v\u{202e}1".into();
+    let md = ticket.to_markdown();
+    assert!(!md.chars().any(|c| c == '\u{1b}' || c == '\u{7}' || c == '\u{202e}'), "{md:?}");
+    assert!(md.starts_with("# Claim ticket: QuietHeron (pending)"), "{md}");
+    assert!(md.contains(CLAIM_TOKEN), "the owner's rendering keeps the claim link");
+}
