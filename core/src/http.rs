@@ -321,19 +321,19 @@ pub(crate) async fn read_capped(
 ) -> Result<Bytes, Error> {
     let status = resp.status().as_u16();
     let request_id = envelope::request_id(resp.headers());
-    let too_big = |size: String| Error::Protocol {
+    let too_big = |what: String| Error::Protocol {
         endpoint: endpoint.to_string(),
         status: Some(status),
-        message: format!("the answer's body is {size}, over the client's cap of {cap} bytes; it was not read"),
+        message: format!("the answer's body {what} the client's cap of {cap} bytes"),
         request_id: request_id.clone(),
     };
     if let Some(announced) = resp.content_length().filter(|n| *n > cap as u64) {
-        return Err(too_big(format!("{announced} bytes")));
+        return Err(too_big(format!("announces {announced} bytes, over")));
     }
     let mut body = BytesMut::with_capacity(resp.content_length().unwrap_or(0) as usize);
     while let Some(chunk) = resp.chunk().await.map_err(&transport)? {
         if body.len() + chunk.len() > cap {
-            return Err(too_big("longer".into()));
+            return Err(too_big("ran past".into()));
         }
         body.extend_from_slice(&chunk);
     }

@@ -262,3 +262,24 @@ async fn the_markdown_ticket_shows_no_terminal_escapes() {
     assert!(md.starts_with("# Claim ticket: QuietHeron (pending)"), "{md}");
     assert!(md.contains(CLAIM_TOKEN), "the owner's rendering keeps the claim link");
 }
+
+#[tokio::test]
+async fn a_hostile_assets_session_token_is_refused_before_use() {
+    let server = mock(|req, _| {
+        req.path().ends_with("/assets-upload-session").then(|| Reply::ok(json!({"jwt": "eyJ\r\nX-Injected: 1", "buckets": []})))
+    });
+    let site = tempfile::tempdir().unwrap();
+    std::fs::write(site.path().join("index.html"), "<h1>hi</h1>").unwrap();
+    let worker = hello().assets(boardingpass::AssetsConfig {
+        directory: site.path().to_path_buf(),
+        binding: None,
+        html_handling: None,
+        not_found_handling: None,
+        run_worker_first: None,
+    });
+    let pass = provision(&client(&server)).await.unwrap();
+    let e = pass.deploy(&worker, DeployOptions::default()).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Protocol, "{e}");
+    assert!(e.to_string().contains("jwt") && !e.to_string().contains("X-Injected"), "{e}");
+    assert!(!server.requests().iter().any(|r| r.method == "PUT"), "no script was uploaded with it");
+}
