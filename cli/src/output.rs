@@ -1,9 +1,10 @@
 //! Printing rules shared by every command: results on stdout, diagnostics on
-//! stderr, secrets never (only fingerprints), errors with their stable code.
+//! stderr, secrets never (only fingerprints), errors with their stable code,
+//! server-supplied text only through [`printable`] (no terminal escapes).
 
 use std::process::ExitCode;
 
-use boardingpass::Error;
+use boardingpass::{printable, Error};
 
 /// Exit status for errors; distinct statuses for outcomes come from commands.
 pub const EXIT_ERROR: u8 = 1;
@@ -11,10 +12,10 @@ pub const EXIT_ERROR: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 
 pub fn fail(e: &Error) -> ExitCode {
-    eprintln!("error[{}]: {e}", e.code());
+    eprintln!("error[{}]: {}", e.code(), printable(&e.to_string()));
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
-        eprintln!("  caused by: {s}");
+        eprintln!("  caused by: {}", printable(&s.to_string()));
         source = s.source();
     }
     ExitCode::from(match e.kind() {

@@ -7,7 +7,11 @@ use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
-use serde_json::Value;
+use serde_json::{json, Value};
+
+#[path = "../../tests/support/mock_cloudflare.rs"]
+mod mock_cloudflare;
+use mock_cloudflare::{cloudflare, MockServer, Reply, Request};
 
 const BIN: &str = env!("CARGO_BIN_EXE_boardingpass");
 
@@ -229,4 +233,66 @@ fn a_policy_file_is_enforced_and_every_broken_rule_is_named() {
     let o = bp().args(["deploy", "examples/hello-worker", "--api-base", &server.base, "--accept-terms"]).output().unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).1.contains("[require_claim_owner]"), "the default policy wants a named owner: {}", text(&o).1);
+}
+
+/// A hostile API: `broken` answers what it wants to, the rest is Cloudflare's happy path.
+fn hostile(broken: impl Fn(&Request) -> Option<Reply> + Send + Sync + 'static) -> MockServer {
+    let origin = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let o = origin.clone();
+    let server = MockServer::start(move |req| broken(req).unwrap_or_else(|| cloudflare(req, &o.lock().unwrap())));
+    *origin.lock().unwrap() = server.origin();
+    server
+}
+
+fn single_file_worker() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("hello.js");
+    std::fs::write(&file, "export default { fetch() { return new Response('hi') } }").unwrap();
+    (dir, file)
+}
+
+#[test]
+fn wait_claim_does_not_trust_a_claim_answer_redirected_to_another_origin() {
+    let other = MockServer::start(|_| Reply::ok(json!({"status": "claimed", "changed_at": null})));
+    let to = format!("{}/client/v4/x-boardingpass/claim-status", other.origin());
+    let server = hostile(move |req| (req.path() == "/client/v4/x-boardingpass/claim-status").then(|| Reply::redirect(307, &to)));
+    let (_dir, file) = single_file_worker();
+    let o = bp()
+        .args(["deploy", file.to_str().unwrap(), "--name", "hello", "--api-base", &server.base(), "--accept-terms", "--owner", "Ada Lovelace"])
+        .args(["--json", "--wait-claim", "--timeout", "10"])
+        .output()
+        .unwrap();
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}\n{err}");
+    assert!(err.contains("error[protocol]") && err.contains(&other.origin()), "{err}");
+    assert!(!out.contains("\"claimed\""), "{out}");
+    assert!(other.requests().is_empty(), "the claim token went to {:?}", other.requests());
+}
+
+#[test]
+fn server_text_reaches_the_terminal_without_escape_sequences() {
+    let server = hostile(|req| {
+        req.path().ends_with("/challenge").then(|| Reply::err(400, 1000, "\u{1b}[2J\u{1b}[HClaim URL: https://evil.example\u{1b}]0;owned\u{7}"))
+    });
+    let (_dir, file) = single_file_worker();
+    let o = bp().args(["deploy", file.to_str().unwrap(), "--api-base", &server.base(), "--accept-terms", "--owner", "Ada"]).output().unwrap();
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("Claim URL: https://evil.example"), "the message is kept: {err}");
+    assert!(!err.contains('\u{1b}') && !err.contains('\u{7}') && !out.contains('\u{1b}'), "{err:?}");
+}
+
+#[test]
+fn a_verify_path_on_another_origin_is_refused_before_anything_is_provisioned() {
+    let server = hostile(|_| None);
+    let (_dir, file) = single_file_worker();
+    for path in ["https://evil.example/", "//evil.example/"] {
+        let o = bp()
+            .args(["deploy", file.to_str().unwrap(), "--api-base", &server.base(), "--accept-terms", "--owner", "Ada", "--verify-path", path])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{path}: {}", text(&o).1);
+        assert!(text(&o).1.contains("verify path"), "{}", text(&o).1);
+    }
+    assert!(server.requests().is_empty(), "{:?}", server.requests());
 }

@@ -141,8 +141,11 @@ impl AuditLog {
         };
         let mut line = serde_json::to_string(&ev).expect("audit event serialises");
         for s in secrets.iter().filter(|s| !s.is_empty()) {
-            if line.contains(s.expose_secret()) {
-                line = line.replace(s.expose_secret(), &s.fingerprint());
+            // Inside the line a secret appears as JSON writes it (`"` as `\"`, a newline as `\n`, ...).
+            let quoted = zeroize::Zeroizing::new(serde_json::to_string(s.expose_secret()).expect("a string serialises"));
+            let as_written = &quoted[1..quoted.len() - 1];
+            if line.contains(as_written) {
+                line = line.replace(as_written, &s.fingerprint());
             }
         }
         if let Some(cb) = &self.inner.callback {
@@ -182,6 +185,20 @@ pub(crate) fn rfc3339(t: DateTime<Utc>) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn secrets_holding_characters_json_escapes_are_scrubbed_too() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let sink = seen.clone();
+        let log = AuditLog::new(None, None, Some(Arc::new(move |e: &AuditEvent| sink.lock().unwrap().push(e.clone())))).unwrap();
+        let secret = Secret::new("tok\"en\\with\nnewline\u{1}ctl-ünï€-LEAKY");
+        log.record(AuditKind::Failed, None, Some(secret.expose_secret()), None, json!({"error": format!("bad {}", secret.expose_secret())}), &[&secret]).unwrap();
+        let ev = seen.lock().unwrap()[0].clone();
+        let text = serde_json::to_string(&ev).unwrap();
+        assert!(!text.contains("LEAKY") && !format!("{ev:?}").contains("LEAKY"), "{text}");
+        assert_eq!(ev.details["error"], format!("bad {}", secret.fingerprint()));
+        assert_eq!(ev.worker.as_deref(), Some(secret.fingerprint().as_str()));
+    }
 
     #[test]
     fn appends_json_lines_with_run_and_job_ids_and_scrubs_secrets() {

@@ -4,7 +4,8 @@
 //! two sources, tried in this order:
 //! 1. **Confirmed**: the emulator's extension endpoint
 //!    `GET {api_base}/x-boardingpass/claim-status?wait=S` (claim token in the
-//!    `X-Claim-Token` header, never in the URL), which long-polls up to 60 s
+//!    `X-Claim-Token` header, never in the URL, never sent to another origin:
+//!    a redirect elsewhere is a `protocol` error), which long-polls up to 60 s
 //!    and returns at once when the status changes. Not a Cloudflare API; a
 //!    server without it answers 404 and we fall back to (2).
 //! 2. **Inferred**: before expiry, `GET /user/tokens/verify` with the pass's
@@ -264,13 +265,16 @@ impl ClaimWatcher {
         // The first request only probes (no wait) so the mode is known fast.
         let wait = if self.last.is_none() { Duration::ZERO } else { self.opts.long_poll.min(MAX_LONG_POLL).min(left) };
         let call = Call::new(Method::GET, CLAIM_STATUS_PATH, Auth::None)
-            .header(CLAIM_TOKEN_HEADER, token.expose_secret())
+            .secret_header(CLAIM_TOKEN_HEADER, token)
             // Fractional: whole seconds would round the last second to 0 and spin.
             .query("wait", format!("{:.3}", wait.as_secs_f64()))
             .timeout(wait + Duration::from_secs(10))
             .idempotent(false);
         let endpoint = call.endpoint();
         let r: StatusResult = self.pass.client().http().call(call).await?.result_as(&endpoint)?;
+        if let Some(t) = &r.changed_at {
+            crate::untrusted::timestamp(&endpoint, "changed_at", t)?;
+        }
         Ok(outcome(r.status, true, r.changed_at, "reported by the server's claim-status endpoint"))
     }
 

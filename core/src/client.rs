@@ -10,7 +10,7 @@ use url::Url;
 use crate::audit::AuditLog;
 use crate::error::Error;
 use crate::policy::Policy;
-use crate::http::{is_loopback_host, Http};
+use crate::http::{is_loopback_host, redirect_policy, Http};
 use crate::pow::DEFAULT_WORK_CAP;
 use crate::retry::RetryPolicy;
 
@@ -204,6 +204,7 @@ impl Client {
             .user_agent(config.user_agent.clone())
             .connect_timeout(config.connect_timeout)
             .https_only(!is_loopback_host(&base))
+            .redirect(redirect_policy())
             .build()
             .map_err(|e| Error::invalid("client", format!("cannot build HTTP client: {e}")))?;
         let http = Http { client, base, timeout: config.timeout, retry: config.retry.clone(), extra_headers: extra };

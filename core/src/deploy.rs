@@ -15,6 +15,7 @@ use chrono::{DateTime, Utc};
 use reqwest::Method;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use url::Url;
 
 use crate::assets::{self, AssetOptions, Manifest};
 use crate::audit::AuditKind;
@@ -23,6 +24,7 @@ use crate::error::Error;
 use crate::http::{is_loopback_host, Auth, Body, Call, Part};
 use crate::pass::BoardingPass;
 use crate::progress::{Phase, Progress};
+use crate::untrusted;
 use crate::worker::{ModuleKind, Worker};
 
 /// Script API date wrangler 4.164 sends when toggling workers.dev.
@@ -173,18 +175,11 @@ impl BoardingPass {
         self.client().http().call(call).await?;
         progress.emit(Phase::EnableSubdomain, 1, 1);
 
-        let workers_dev_url = format!("https://{name}.{subdomain}.workers.dev/");
-        let base = &self.client().http().base;
-        let url = if is_loopback_host(base) {
-            let port = base.port_or_known_default().unwrap_or(80);
-            format!("http://{name}.{subdomain}.localhost:{port}/")
-        } else {
-            workers_dev_url.clone()
-        };
+        let (url, workers_dev_url) = live_urls(&self.client().http().base, name, &subdomain)?;
         let deployment = Deployment {
             worker_name: name.to_string(),
-            url,
-            workers_dev_url,
+            url: url.to_string(),
+            workers_dev_url: workers_dev_url.to_string(),
             version_id,
             startup_time_ms,
             redeploy: exists,
@@ -270,6 +265,7 @@ impl BoardingPass {
         let endpoint = call.endpoint();
         let r: ScriptUploadResult = self.client().http().call(call).await?.result_as(&endpoint)?;
         let id = r.deployment_id.or(r.id).ok_or_else(|| Error::protocol(&endpoint, "no deployment_id in the result"))?;
+        untrusted::identifier(&endpoint, "deployment_id", &id)?;
         Ok((id, r.startup_time_ms))
     }
 
@@ -283,6 +279,7 @@ impl BoardingPass {
         let endpoint = call.endpoint();
         let r: ScriptUploadResult = self.client().http().call(call).await?.result_as(&endpoint)?;
         let id = r.id.ok_or_else(|| Error::protocol(&endpoint, "no version id in the result"))?;
+        untrusted::identifier(&endpoint, "id", &id)?;
         let mut annotations = serde_json::Map::new();
         if let Some(m) = message {
             annotations.insert("workers/message".into(), json!(m));
@@ -313,16 +310,59 @@ impl BoardingPass {
         let call = self.call(Method::GET, path.clone())?;
         let endpoint = call.endpoint();
         let sub = match self.client().http().call(call).await {
-            Ok(env) => env.result_as::<Sub>(&endpoint)?.subdomain,
+            Ok(env) => untrusted::dns_label(&endpoint, "subdomain", &env.result_as::<Sub>(&endpoint)?.subdomain)?,
             Err(Error::Api(f)) if f.code == Some(10007) => {
                 let wanted = self.derived_subdomain();
                 let call = self.call(Method::PUT, path)?.json(json!({"subdomain": wanted}));
                 let endpoint = call.endpoint();
-                self.client().http().call(call).await?.result_as::<Sub>(&endpoint)?.subdomain
+                untrusted::dns_label(&endpoint, "subdomain", &self.client().http().call(call).await?.result_as::<Sub>(&endpoint)?.subdomain)?
             }
             Err(e) => return Err(e),
         };
         self.state().subdomain = Some(sub.clone());
         Ok(sub)
+    }
+}
+
+/// Where a Worker answers and its canonical workers.dev URL, built from a
+/// validated Worker name and subdomain (both DNS labels): on Cloudflare both
+/// are `https://{name}.{subdomain}.workers.dev/`; behind a loopback API base
+/// (the emulator) it answers at `http://{name}.{subdomain}.localhost:{port}/`.
+fn live_urls(api_base: &Url, name: &str, subdomain: &str) -> Result<(Url, Url), Error> {
+    let build = |scheme: &str, suffix: &str, port: Option<u16>| -> Result<Url, Error> {
+        let host = format!("{name}.{subdomain}.{suffix}");
+        let mut url = Url::parse(&format!("{scheme}://{suffix}/")).expect("a fixed URL parses");
+        url.set_host(Some(&host)).map_err(|e| Error::protocol("live URL", format!("{} is not a host: {e}", untrusted::quote(&host))))?;
+        url.set_port(port).map_err(|_| Error::protocol("live URL", "cannot set the port"))?;
+        if url.host_str() != Some(host.as_str()) {
+            return Err(Error::protocol("live URL", format!("{} did not stay the URL's host", untrusted::quote(&host))));
+        }
+        Ok(url)
+    };
+    let workers_dev = build("https", "workers.dev", None)?;
+    let live = if is_loopback_host(api_base) {
+        build("http", "localhost", Some(api_base.port_or_known_default().unwrap_or(80)))?
+    } else {
+        workers_dev.clone()
+    };
+    Ok((live, workers_dev))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn live_urls_come_from_validated_labels() {
+        let cf = Url::parse("https://api.cloudflare.com/client/v4").unwrap();
+        let (live, dev) = live_urls(&cf, "hello", "quiet-heron").unwrap();
+        assert_eq!((live.as_str(), dev.as_str()), ("https://hello.quiet-heron.workers.dev/", "https://hello.quiet-heron.workers.dev/"));
+        let emu = Url::parse("http://127.0.0.1:8787/client/v4").unwrap();
+        let (live, _) = live_urls(&emu, "hello", "quiet-heron").unwrap();
+        assert_eq!(live.as_str(), "http://hello.quiet-heron.localhost:8787/");
+        // Never reached with a validated subdomain; the builder still refuses to move the host.
+        for bad in ["x@evil.example:8443/p?", "a/b", "evil.example#"] {
+            assert!(live_urls(&cf, "hello", bad).is_err(), "{bad}");
+        }
     }
 }

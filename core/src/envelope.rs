@@ -4,6 +4,7 @@
 //! Success is decided by the body's `success`, as wrangler does, not by the
 //! HTTP status. `errors`/`messages` may be `null` on real Cloudflare answers.
 //! A 204/205 with an empty body is a success with a `null` result.
+//! Server error texts are kept [`printable`] (they end up on terminals).
 
 use std::time::Duration;
 
@@ -12,6 +13,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::error::{ApiFailure, Error};
+use crate::untrusted::printable;
 
 /// A successful envelope.
 #[derive(Debug, Clone)]
@@ -116,7 +118,7 @@ pub fn decode(endpoint: &str, status: u16, headers: &HeaderMap, body: &[u8]) -> 
         Some(false) | None if !is_2xx || raw.success == Some(false) => {
             let first = raw.errors.unwrap_or_default().into_iter().next();
             let code = first.as_ref().and_then(|e| e.code);
-            let message = first.and_then(|e| e.message).unwrap_or_else(|| reason(status));
+            let message = first.and_then(|e| e.message).map(|m| printable(&m).into_owned()).unwrap_or_else(|| reason(status));
             Err(as_error(failure(code, message)))
         }
         _ => Err(Error::Protocol {
@@ -170,6 +172,13 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn server_error_texts_lose_terminal_escapes() {
+        let body = br#"{"success":false,"errors":[{"code":1,"message":"\u001b[2J\u001b[HClaim URL: https://evil.example\nforged"}]}"#;
+        let e = decode("POST /p", 400, &HeaderMap::new(), body).unwrap_err();
+        assert!(e.to_string().ends_with(": Claim URL: https://evil.example forged"), "{e}");
     }
 
     #[test]

@@ -1,22 +1,36 @@
 //! One place where requests are built, sent, retried and decoded.
 //!
 //! Every API call goes through [`Http::call`]: it adds the user agent, the
-//! bearer credential (marked sensitive so it never shows up in reqwest's
-//! `Debug`), extra headers, per-call timeout, and retries idempotent calls
-//! on network errors, 429 and 5xx. Request bodies are kept as plain data
-//! ([`Body`]) so a retry can rebuild the request, multipart included.
+//! credentials (marked sensitive so they never show up in reqwest's
+//! `Debug`, their buffers wiped once the call is over), extra headers,
+//! per-call timeout, and retries idempotent calls on network errors, 429 and
+//! 5xx. Request bodies are kept as plain data ([`Body`]) so a retry can
+//! rebuild the request, multipart included.
+//!
+//! Credentials stay with their origin: redirects are followed only within
+//! the origin of the request ([`redirect_policy`]); a redirect elsewhere is a
+//! `protocol` error. Every answer is read with a running size cap
+//! ([`Call::max_body`], default [`MAX_API_BODY`]).
 
 use std::time::Duration;
 
-use bytes::Bytes;
-use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION};
+use bytes::{Bytes, BytesMut};
+use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, LOCATION};
 use reqwest::Method;
 use url::Url;
+use zeroize::Zeroize;
 
 use crate::envelope::{self, Envelope};
 use crate::error::{ApiFailure, Error};
 use crate::retry::RetryPolicy;
 use crate::secret::Secret;
+
+/// Largest API answer read (bytes). Cloudflare's v4 answers are kilobytes;
+/// the biggest this client asks for, an assets upload session for 20,000
+/// files, is well under 2 MiB.
+pub const MAX_API_BODY: usize = 4 << 20;
+/// Same-origin redirects followed before giving up.
+pub const MAX_REDIRECTS: usize = 5;
 
 /// One multipart part. `filename: None` makes a plain form field.
 #[derive(Debug, Clone)]
@@ -50,6 +64,10 @@ pub struct Call<'a> {
     pub auth: Auth<'a>,
     pub body: Body,
     pub headers: Vec<(&'static str, String)>,
+    /// Headers carrying a credential (e.g. the claim token).
+    pub secret_headers: Vec<(&'static str, &'a Secret)>,
+    /// Largest answer read; a longer one is a `protocol` error.
+    pub max_body: usize,
     /// Safe to send twice: retried on network errors, 429 and 5xx.
     pub idempotent: bool,
     /// Overrides the client timeout (long polls, big uploads).
@@ -66,6 +84,8 @@ impl<'a> Call<'a> {
             auth,
             body: Body::Empty,
             headers: Vec::new(),
+            secret_headers: Vec::new(),
+            max_body: MAX_API_BODY,
             idempotent,
             timeout: None,
         }
@@ -84,6 +104,15 @@ impl<'a> Call<'a> {
     }
     pub fn header(mut self, key: &'static str, value: impl Into<String>) -> Self {
         self.headers.push((key, value.into()));
+        self
+    }
+    /// A header whose value is a credential: marked sensitive, wiped after the call.
+    pub fn secret_header(mut self, key: &'static str, value: &'a Secret) -> Self {
+        self.secret_headers.push((key, value));
+        self
+    }
+    pub fn max_body(mut self, bytes: usize) -> Self {
+        self.max_body = bytes;
         self
     }
     pub fn idempotent(mut self, yes: bool) -> Self {
@@ -116,7 +145,8 @@ impl Http {
         Url::parse(&joined).map_err(|e| Error::invalid("path", format!("{path}: {e}")))
     }
 
-    fn build(&self, call: &Call<'_>) -> Result<reqwest::RequestBuilder, Error> {
+    /// The request, and the credential buffers to wipe once it is done.
+    fn build(&self, call: &Call<'_>, wipe: &mut Wipe) -> Result<reqwest::RequestBuilder, Error> {
         let mut req = self
             .client
             .request(call.method.clone(), self.url(&call.path)?)
@@ -129,10 +159,10 @@ impl Http {
             req = req.header(*k, v);
         }
         if let Auth::Bearer(secret) = call.auth {
-            let mut value = HeaderValue::from_str(&format!("Bearer {}", secret.expose_secret()))
-                .map_err(|_| Error::invalid("credential", "contains characters not allowed in an HTTP header"))?;
-            value.set_sensitive(true);
-            req = req.header(AUTHORIZATION, value);
+            req = req.header(AUTHORIZATION, wipe.sensitive("Bearer ", secret)?);
+        }
+        for (k, secret) in &call.secret_headers {
+            req = req.header(*k, wipe.sensitive("", secret)?);
         }
         Ok(match &call.body {
             Body::Empty => req,
@@ -158,7 +188,8 @@ impl Http {
         })
     }
 
-    /// Sends once; maps transport failures to typed errors.
+    /// Sends once; maps transport failures, redirects that leave the origin
+    /// and over-cap bodies to typed errors.
     async fn send_once(&self, call: &Call<'_>) -> Result<(u16, HeaderMap, Bytes), Error> {
         let endpoint = call.endpoint();
         let transport = |e: reqwest::Error| {
@@ -169,10 +200,14 @@ impl Http {
                 Error::Network { endpoint: endpoint.clone(), message: e.to_string(), source: Some(Box::new(e)) }
             }
         };
-        let resp = self.build(call)?.send().await.map_err(transport)?;
+        let mut wipe = Wipe::default();
+        let resp = self.build(call, &mut wipe)?.send().await.map_err(transport)?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
-        let body = resp.bytes().await.map_err(transport)?;
+        if resp.status().is_redirection() && headers.contains_key(LOCATION) {
+            return Err(redirect_refused(&endpoint, resp.url(), status, &headers));
+        }
+        let body = read_capped(resp, call.max_body, &endpoint, transport).await?;
         Ok((status, headers, body))
     }
 
@@ -180,6 +215,22 @@ impl Http {
     pub async fn call(&self, call: Call<'_>) -> Result<Envelope, Error> {
         let (status, headers, body) = self.send_with_retries(&call).await?;
         envelope::decode(&call.endpoint(), status, &headers, &body)
+    }
+
+    /// Like [`Http::call`] for an answer that holds credentials: the body
+    /// and the decoded JSON are wiped once `T` is built (`T` should wipe
+    /// its own copies on drop).
+    pub async fn call_secret<T: serde::de::DeserializeOwned>(&self, call: Call<'_>) -> Result<T, Error> {
+        let endpoint = call.endpoint();
+        let (status, headers, body) = self.send_with_retries(&call).await?;
+        let mut wipe = Wipe::default();
+        wipe.keep(body.clone());
+        let decoded = envelope::decode(&endpoint, status, &headers, &body);
+        drop(body);
+        let mut env = decoded?;
+        let result = env.result_as(&endpoint);
+        wipe_json(&mut env.result);
+        result
     }
 
     /// Sends with retries and returns the raw answer (for non-envelope APIs).
@@ -226,6 +277,122 @@ fn rate_limited(call: &Call<'_>, status: u16, headers: &HeaderMap, asked: Option
     }
 }
 
+/// Follows a redirect only within the origin (scheme, host, port) of the
+/// first request, at most [`MAX_REDIRECTS`] times; anything else stops and
+/// the redirect answer itself comes back (see [`redirect_refused`]).
+pub(crate) fn redirect_policy() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let same_origin = attempt.previous().first().is_some_and(|first| first.origin() == attempt.url().origin());
+        if same_origin && attempt.previous().len() <= MAX_REDIRECTS {
+            attempt.follow()
+        } else {
+            attempt.stop()
+        }
+    })
+}
+
+/// Where a redirect points, as an origin only (its path and query are the server's text).
+pub(crate) fn redirect_target(from: &Url, headers: &HeaderMap) -> String {
+    headers
+        .get(LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|l| from.join(l).ok())
+        .map(|u| u.origin().ascii_serialization())
+        .unwrap_or_else(|| "an unreadable location".into())
+}
+
+fn redirect_refused(endpoint: &str, from: &Url, status: u16, headers: &HeaderMap) -> Error {
+    let target = redirect_target(from, headers);
+    let why = if target == from.origin().ascii_serialization() {
+        format!("more than {MAX_REDIRECTS} redirects")
+    } else {
+        format!("a redirect to {target}, which is not followed: credentials never leave {}; check the API base URL", from.origin().ascii_serialization())
+    };
+    Error::Protocol { endpoint: endpoint.to_string(), status: Some(status), message: why, request_id: envelope::request_id(headers) }
+}
+
+/// Reads a body chunk by chunk, failing as soon as it passes `cap` bytes
+/// (or announces more), so an endless or huge answer is never buffered.
+pub(crate) async fn read_capped(
+    mut resp: reqwest::Response,
+    cap: usize,
+    endpoint: &str,
+    transport: impl Fn(reqwest::Error) -> Error,
+) -> Result<Bytes, Error> {
+    let status = resp.status().as_u16();
+    let request_id = envelope::request_id(resp.headers());
+    let too_big = |what: String| Error::Protocol {
+        endpoint: endpoint.to_string(),
+        status: Some(status),
+        message: format!("the answer's body {what} the client's cap of {cap} bytes"),
+        request_id: request_id.clone(),
+    };
+    if let Some(announced) = resp.content_length().filter(|n| *n > cap as u64) {
+        return Err(too_big(format!("announces {announced} bytes, over")));
+    }
+    let mut body = BytesMut::with_capacity(resp.content_length().unwrap_or(0) as usize);
+    while let Some(chunk) = resp.chunk().await.map_err(&transport)? {
+        if body.len() + chunk.len() > cap {
+            return Err(too_big("ran past".into()));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+/// Credential buffers to zero once a call is over. A buffer still shared
+/// (reqwest or hyper holding a clone) cannot be written and is only dropped;
+/// copies hyper makes into its connection buffers are out of reach.
+#[derive(Default)]
+pub(crate) struct Wipe(Vec<Bytes>);
+
+impl Wipe {
+    /// A sensitive header value `prefix + secret`, built in a buffer this guard wipes.
+    fn sensitive(&mut self, prefix: &str, secret: &Secret) -> Result<HeaderValue, Error> {
+        let mut buf = Vec::with_capacity(prefix.len() + secret.expose_secret().len());
+        buf.extend_from_slice(prefix.as_bytes());
+        buf.extend_from_slice(secret.expose_secret().as_bytes());
+        let bytes = Bytes::from(buf);
+        self.keep(bytes.clone());
+        let mut value = HeaderValue::from_maybe_shared(bytes)
+            .map_err(|_| Error::invalid("credential", "contains characters not allowed in an HTTP header"))?;
+        value.set_sensitive(true);
+        Ok(value)
+    }
+
+    fn keep(&mut self, bytes: Bytes) {
+        self.0.push(bytes);
+    }
+
+    /// Zeroes every buffer no one else holds; returns them (for tests).
+    fn wipe(&mut self) -> Vec<BytesMut> {
+        self.0
+            .drain(..)
+            .filter_map(|b| b.try_into_mut().ok())
+            .map(|mut b| {
+                b.as_mut().zeroize();
+                b
+            })
+            .collect()
+    }
+}
+
+impl Drop for Wipe {
+    fn drop(&mut self) {
+        self.wipe();
+    }
+}
+
+/// Zeroes every string in a decoded JSON value.
+fn wipe_json(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::String(s) => s.zeroize(),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(wipe_json),
+        serde_json::Value::Object(map) => map.values_mut().for_each(wipe_json),
+        _ => {}
+    }
+}
+
 /// Hosts for which plain `http://` is allowed: the loopback range and `localhost`.
 pub fn is_loopback_host(url: &Url) -> bool {
     match url.host() {
@@ -233,5 +400,64 @@ pub fn is_loopback_host(url: &Url) -> bool {
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
         Some(url::Host::Domain(d)) => d == "localhost" || d.ends_with(".localhost"),
         None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn http() -> crate::Client {
+        crate::Client::builder().api_base("http://127.0.0.1:1/client/v4").build().unwrap()
+    }
+
+    #[test]
+    fn credentials_are_sensitive_headers() {
+        let client = http();
+        let (token, claim) = (Secret::new("cfat_abc"), Secret::new("claim-xyz"));
+        let call = Call::new(Method::GET, "/x", Auth::Bearer(&token)).secret_header("X-Claim-Token", &claim).header("x-plain", "p");
+        let mut wipe = Wipe::default();
+        let req = client.http().build(&call, &mut wipe).unwrap().build().unwrap();
+        let h = req.headers();
+        assert!(h["authorization"].is_sensitive() && h["x-claim-token"].is_sensitive());
+        assert!(!h["x-plain"].is_sensitive());
+        assert_eq!(h["x-claim-token"], "claim-xyz");
+        let shown = format!("{req:?}");
+        assert!(!shown.contains("cfat_abc") && !shown.contains("claim-xyz"), "{shown}");
+    }
+
+    #[test]
+    fn credential_buffers_are_zeroed_once_the_request_is_gone() {
+        let client = http();
+        let token = Secret::new("cfat_abc");
+        let call = Call::new(Method::GET, "/x", Auth::Bearer(&token));
+        let mut wipe = Wipe::default();
+        let req = client.http().build(&call, &mut wipe).unwrap().build().unwrap();
+        assert!(wipe.wipe().is_empty(), "a buffer the request still holds is left alone");
+        drop(req);
+        let mut wipe = Wipe::default();
+        let req = client.http().build(&call, &mut wipe).unwrap().build().unwrap();
+        drop(req);
+        let wiped = wipe.wipe();
+        assert_eq!(wiped.len(), 1);
+        assert_eq!(wiped[0].len(), "Bearer cfat_abc".len());
+        assert!(wiped[0].iter().all(|b| *b == 0));
+    }
+
+    #[test]
+    fn decoded_json_is_wiped() {
+        let mut v = serde_json::json!({"account": {"apiToken": "cfat_abc", "ids": ["x"]}});
+        wipe_json(&mut v);
+        assert_eq!(v, serde_json::json!({"account": {"apiToken": "", "ids": [""]}}));
+    }
+
+    #[test]
+    fn redirect_targets_are_reported_as_origins_only() {
+        let from = Url::parse("http://127.0.0.1:8787/client/v4/x").unwrap();
+        let mut h = HeaderMap::new();
+        h.insert(LOCATION, HeaderValue::from_static("https://evil.example:8443/p?token=abc"));
+        assert_eq!(redirect_target(&from, &h), "https://evil.example:8443");
+        h.insert(LOCATION, HeaderValue::from_static("/same/origin"));
+        assert_eq!(redirect_target(&from, &h), "http://127.0.0.1:8787");
     }
 }

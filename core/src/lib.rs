@@ -38,6 +38,7 @@ pub mod retry;
 pub mod secret;
 pub mod teardown;
 pub mod ticket;
+pub mod untrusted;
 pub mod verify;
 pub mod worker;
 
@@ -60,5 +61,6 @@ pub use provision::ProvisionOptions;
 pub use retry::RetryPolicy;
 pub use secret::Secret;
 pub use ticket::ClaimTicket;
+pub use untrusted::printable;
 pub use verify::{Evidence, VerifyOptions};
 pub use worker::{Binding, Module, ModuleKind, Worker};

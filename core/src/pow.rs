@@ -24,6 +24,21 @@ pub const DEFAULT_WORK_CAP: u64 = 64_000_000;
 
 /// Length in bytes of a decoded seed and of every checkpoint.
 pub const SEED_LEN: usize = 32;
+/// Most checkpoints accepted: twice the k=8000 Cloudflare documents as its
+/// top, so a solution stays under [`MAX_SOLUTION_LEN`].
+pub const MAX_K: u32 = 16_000;
+/// Most hashes per checkpoint accepted: four times the documented g=2000
+/// (and the g that wrangler's work cap allows at k=8000).
+pub const MAX_G: u32 = 8_000;
+/// Longest `checkpoints` string (standard base64 of `(MAX_K+1)·32` bytes, ~683 KB).
+pub const MAX_SOLUTION_LEN: usize = base64_len((MAX_K as usize + 1) * SEED_LEN);
+/// Longest seed string: unpadded base64url of 32 bytes is 43 characters, 44 padded.
+const MAX_SEED_TEXT: usize = 44;
+
+/// Length of the padded standard base64 of `n` bytes.
+const fn base64_len(n: usize) -> usize {
+    n.div_ceil(3) * 4
+}
 
 const SHA256_IV: [u32; 8] = [
     0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
@@ -48,11 +63,15 @@ impl std::fmt::Debug for Challenge {
 }
 
 impl Challenge {
-    /// Validates a challenge as received from the server before any hashing:
-    /// the seed must be base64url (padding tolerated) of exactly 32 bytes,
-    /// `k` and `g` positive integers and `k·g` at most `work_cap`.
+    /// Validates a challenge as received from the server before any hashing
+    /// or allocation: the seed must be base64url (padding tolerated) of
+    /// exactly 32 bytes, `k` in 1..=[`MAX_K`], `g` in 1..=[`MAX_G`] and `k·g`
+    /// at most `work_cap`.
     pub fn new(seed_b64url: &str, k: i64, g: i64, work_cap: u64) -> Result<Self, Error> {
         let refuse = |reason: String| Error::PowRefused { reason };
+        if seed_b64url.len() > MAX_SEED_TEXT {
+            return Err(refuse(format!("seed is {} characters, longer than the {MAX_SEED_TEXT} of a 32-byte seed", seed_b64url.len())));
+        }
         let decoded = URL_SAFE_NO_PAD
             .decode(seed_b64url.trim_end_matches('='))
             .map_err(|e| refuse(format!("seed is not base64url: {e}")))?;
@@ -62,10 +81,13 @@ impl Challenge {
         if k <= 0 || g <= 0 {
             return Err(refuse(format!("k={k} and g={g} must both be positive")));
         }
-        let (k, g) = (
-            u32::try_from(k).map_err(|_| refuse(format!("k={k} is too large")))?,
-            u32::try_from(g).map_err(|_| refuse(format!("g={g} is too large")))?,
-        );
+        if k > i64::from(MAX_K) {
+            return Err(refuse(format!("k={k} is over the client's bound of {MAX_K} checkpoints (Cloudflare documents k=8000)")));
+        }
+        if g > i64::from(MAX_G) {
+            return Err(refuse(format!("g={g} is over the client's bound of {MAX_G} hashes per checkpoint (Cloudflare documents g=2000)")));
+        }
+        let (k, g) = (k as u32, g as u32);
         let work = u64::from(k) * u64::from(g);
         if work > work_cap {
             return Err(refuse(format!(
@@ -200,8 +222,14 @@ pub enum VerifyError {
 /// given the published checkpoints, so they are split across `threads`
 /// scoped threads (wall time ≈ k·g / threads).
 pub fn verify(challenge: &Challenge, checkpoints_b64: &str, threads: usize) -> Result<(), VerifyError> {
-    let raw = STANDARD.decode(checkpoints_b64).map_err(|_| VerifyError::NotBase64)?;
     let expected = (challenge.k as usize + 1) * 32;
+    // Checked on the text first, so an oversized submission is never decoded.
+    if checkpoints_b64.len() != base64_len(expected) {
+        let padding = checkpoints_b64.bytes().rev().take_while(|b| *b == b'=').count().min(2);
+        let got = (checkpoints_b64.len() / 4 * 3).saturating_sub(padding);
+        return Err(VerifyError::WrongLength { got, expected });
+    }
+    let raw = STANDARD.decode(checkpoints_b64).map_err(|_| VerifyError::NotBase64)?;
     if raw.len() != expected {
         return Err(VerifyError::WrongLength { got: raw.len(), expected });
     }
@@ -283,7 +311,11 @@ mod tests {
             (ZERO_SEED, 0, 1, "positive"),
             (ZERO_SEED, 1, -3, "positive"),
             (ZERO_SEED, 8001, 8000, "exceeds the work cap"),
-            (ZERO_SEED, 1 << 40, 1, "too large"),
+            (ZERO_SEED, 16_000_000, 4, "k=16000000 is over the client's bound"),
+            (ZERO_SEED, 16_001, 1, "bound of 16000"),
+            (ZERO_SEED, 1, 8_001, "g=8001 is over"),
+            (ZERO_SEED, 1 << 40, 1, "over the client's bound"),
+            (&"A".repeat(400 << 20 >> 10), 1, 1, "longer than the 44"),
         ];
         for (seed, k, g, needle) in cases {
             match Challenge::new(seed, k, g, DEFAULT_WORK_CAP) {
@@ -291,9 +323,12 @@ mod tests {
                 other => panic!("{seed} {k} {g}: expected refusal, got {other:?}"),
             }
         }
-        // The cap is configurable.
+        // The cap is configurable, the bounds on k and g are not.
         assert!(Challenge::new(ZERO_SEED, 10, 10, 99).is_err());
         assert!(Challenge::new(ZERO_SEED, 10, 10, 100).is_ok());
+        assert!(Challenge::new(ZERO_SEED, i64::from(MAX_K), 1, u64::MAX).is_ok());
+        assert!(Challenge::new(ZERO_SEED, i64::from(MAX_K) + 1, 1, u64::MAX).is_err());
+        assert!(Challenge::new(ZERO_SEED, 1, i64::from(MAX_G), u64::MAX).is_ok());
     }
 
     #[test]
@@ -331,7 +366,11 @@ mod tests {
             verify(&ch, &encode_checkpoints(&raw[..raw.len() - 32]), 2),
             Err(VerifyError::WrongLength { got: 37 * 32, expected: 38 * 32 })
         );
-        assert_eq!(verify(&ch, "***", 2), Err(VerifyError::NotBase64));
+        let not_base64 = "*".repeat(encode_checkpoints(&raw).len());
+        assert_eq!(verify(&ch, &not_base64, 2), Err(VerifyError::NotBase64));
+        // An oversized submission is refused on its length alone.
+        let huge = "A".repeat(MAX_SOLUTION_LEN * 4);
+        assert!(matches!(verify(&ch, &huge, 2), Err(VerifyError::WrongLength { .. })));
     }
 
     #[test]

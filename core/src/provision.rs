@@ -4,11 +4,16 @@
 //! The challenge request is retried like any idempotent call (a fresh
 //! challenge is harmless); the create request is sent once, because its
 //! challenge token is single-use: on failure the caller provisions again.
+//!
+//! Every field of the create answer is validated ([`crate::untrusted`])
+//! before a pass is built from it, and the answer's buffers are wiped once
+//! the credentials sit in their [`Secret`]s.
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use reqwest::Method;
 use serde::Deserialize;
 use serde_json::json;
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::audit::{rfc3339, AuditKind};
 use crate::cancel::{cancellable, CancellationToken};
@@ -20,9 +25,12 @@ use crate::policy::Context;
 use crate::pow::{self, CancelFlag, Challenge};
 use crate::progress::{Phase, Progress};
 use crate::secret::Secret;
+use crate::untrusted;
 
 const CHALLENGE_PATH: &str = "/provisioning/previews/challenge";
 const CREATE_PATH: &str = "/provisioning/previews";
+/// Largest challenge answer read: a real one (a JWT, a seed, k, g) is under 1 KB.
+pub const MAX_CHALLENGE_BODY: usize = 16 << 10;
 
 #[derive(Debug, Clone, Default)]
 pub struct ProvisionOptions {
@@ -44,7 +52,7 @@ struct ChallengeResult {
     g: i64,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Zeroize, ZeroizeOnDrop)]
 #[serde(rename_all = "camelCase")]
 struct CreateResult {
     account: Option<AccountResult>,
@@ -52,7 +60,7 @@ struct CreateResult {
     event_code_accepted: Option<bool>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Zeroize)]
 #[serde(rename_all = "camelCase")]
 struct AccountResult {
     id: Option<String>,
@@ -64,7 +72,7 @@ struct AccountResult {
     expires_at: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Zeroize)]
 #[serde(rename_all = "camelCase")]
 struct ClaimResult {
     token: Option<String>,
@@ -93,14 +101,9 @@ pub async fn solve(challenge: Challenge, progress: Progress) -> Result<String, E
     Ok(pow::encode_checkpoints(&raw))
 }
 
-fn parse_time(field: &str, value: &str) -> Result<DateTime<Utc>, Error> {
-    DateTime::parse_from_rfc3339(value)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| Error::protocol(format!("POST {CREATE_PATH}"), format!("{field} {value:?} is not an ISO-8601 time: {e}")))
-}
-
-fn claim_token_from_url(url: &str) -> Option<String> {
-    url::Url::parse(url).ok()?.query_pairs().find(|(k, _)| k == "claimToken").map(|(_, v)| v.into_owned())
+/// The `claimToken` query parameter of a claim URL (wrangler reads only the URL).
+fn claim_token_from_url(url: &url::Url) -> Option<Zeroizing<String>> {
+    url.query_pairs().find(|(k, _)| k == "claimToken").map(|(_, v)| Zeroizing::new(v.into_owned()))
 }
 
 impl Client {
@@ -151,7 +154,7 @@ impl Client {
     async fn provision_inner(&self, options: &ProvisionOptions) -> Result<BoardingPass, Error> {
         let progress = &options.progress;
         progress.emit(Phase::Challenge, 0, 1);
-        let call = Call::new(Method::POST, CHALLENGE_PATH, Auth::None).json(json!({})).idempotent(true);
+        let call = Call::new(Method::POST, CHALLENGE_PATH, Auth::None).json(json!({})).idempotent(true).max_body(MAX_CHALLENGE_BODY);
         let endpoint = call.endpoint();
         let ch: ChallengeResult = self.http().call(call).await?.result_as(&endpoint)?;
         progress.emit(Phase::Challenge, 1, 1);
@@ -172,48 +175,72 @@ impl Client {
         }
         let call = Call::new(Method::POST, CREATE_PATH, Auth::None).json(body).idempotent(false);
         let endpoint = call.endpoint();
-        let created: CreateResult = self.http().call(call).await?.result_as(&endpoint)?;
-        let pass = self.pass_from(created, options)?;
+        let created: CreateResult = self.http().call_secret(call).await?;
+        let pass = self.pass_from(created, &endpoint, options)?;
         progress.emit(Phase::CreateAccount, 1, 1);
         tracing::info!(account_id = %pass.account_id(), token = %pass.token_fingerprint(), "provisioned temporary account");
         Ok(pass)
     }
 
-    fn pass_from(&self, created: CreateResult, options: &ProvisionOptions) -> Result<BoardingPass, Error> {
-        let endpoint = format!("POST {CREATE_PATH}");
+    fn pass_from(&self, mut created: CreateResult, endpoint: &str, options: &ProvisionOptions) -> Result<BoardingPass, Error> {
         if options.event_code.is_some() && created.event_code_accepted != Some(true) {
             return Err(Error::protocol(endpoint, "the event code was not accepted (no eventCodeAccepted: true)"));
         }
-        let account = created.account;
-        let claim = created.claim;
-        let a = |f: fn(&AccountResult) -> &Option<String>| account.as_ref().and_then(|x| f(x).clone());
-        let c = |f: fn(&ClaimResult) -> &Option<String>| claim.as_ref().and_then(|x| f(x).clone());
+        let (mut account, mut claim) = (created.account.take(), created.claim.take());
+        let required = |name: &str, value: Option<&mut Option<String>>| {
+            let taken = value.and_then(Option::take).filter(|v| !v.is_empty());
+            taken.map(Zeroizing::new).ok_or_else(|| name.to_string())
+        };
         let fields = [
-            ("account.id", a(|x| &x.id)),
-            ("account.name", a(|x| &x.name)),
-            ("account.apiToken", a(|x| &x.api_token)),
-            ("account.expiresAt", a(|x| &x.expires_at)),
-            ("claim.url", c(|x| &x.url)),
-            ("claim.expiresAt", c(|x| &x.expires_at)),
+            required("account.id", account.as_mut().map(|a| &mut a.id)),
+            required("account.name", account.as_mut().map(|a| &mut a.name)),
+            required("account.apiToken", account.as_mut().map(|a| &mut a.api_token)),
+            required("account.expiresAt", account.as_mut().map(|a| &mut a.expires_at)),
+            required("claim.url", claim.as_mut().map(|c| &mut c.url)),
+            required("claim.expiresAt", claim.as_mut().map(|c| &mut c.expires_at)),
         ];
-        let missing: Vec<_> = fields.iter().filter(|(_, v)| v.as_deref().is_none_or(str::is_empty)).map(|(n, _)| *n).collect();
+        let missing: Vec<&str> = fields.iter().filter_map(|f| f.as_ref().err().map(String::as_str)).collect();
         if !missing.is_empty() {
             return Err(Error::protocol(endpoint, format!("missing required fields: {}", missing.join(", "))));
         }
-        let [id, name, token, expires, claim_url, claim_expires] = fields.map(|(_, v)| v.unwrap_or_default());
-        let claim_token = c(|x| &x.token).or_else(|| claim_token_from_url(&claim_url));
+        let [id, name, token, expires, claim_url, claim_expires] = fields.map(|f| f.unwrap_or_default());
+        let optional = |v: Option<&mut Option<String>>| v.and_then(Option::take).map(Zeroizing::new);
+        let account_type = optional(account.as_mut().map(|a| &mut a.kind));
+        let token_id = optional(account.as_mut().map(|a| &mut a.token_id));
+        let sent_claim_token = optional(claim.as_mut().map(|c| &mut c.token));
+        account.zeroize();
+        claim.zeroize();
+
+        untrusted::identifier(endpoint, "account.id", &id)?;
+        untrusted::display_name(endpoint, "account.name", &name)?;
+        untrusted::credential(endpoint, "account.apiToken", &token)?;
+        if let Some(t) = &token_id {
+            untrusted::identifier(endpoint, "account.tokenId", t)?;
+        }
+        if let Some(t) = &account_type {
+            untrusted::identifier(endpoint, "account.type", t)?;
+        }
+        let expires_at = untrusted::expiry(endpoint, "account.expiresAt", &expires)?;
+        let claim_expires_at = untrusted::expiry(endpoint, "claim.expiresAt", &claim_expires)?;
+        let parsed = untrusted::claim_url(endpoint, "claim.url", &claim_url, &self.http().base)?;
+        let claim_token = sent_claim_token.or_else(|| claim_token_from_url(&parsed));
+        // The parsed URL holds the claim token too: wipe its text.
+        drop(Zeroizing::new(String::from(parsed)));
+        if let Some(t) = &claim_token {
+            untrusted::credential(endpoint, "claim.token", t)?;
+        }
         Ok(BoardingPass::new(PassInner {
             client: self.clone(),
-            account_id: id,
-            account_name: name,
-            account_type: a(|x| &x.kind),
-            token_id: a(|x| &x.token_id),
+            account_id: id.to_string(),
+            account_name: name.to_string(),
+            account_type: account_type.map(|t| t.to_string()),
+            token_id: token_id.map(|t| t.to_string()),
             created_at: Utc::now(),
-            expires_at: parse_time("account.expiresAt", &expires)?,
-            claim_expires_at: parse_time("claim.expiresAt", &claim_expires)?,
-            api_token: Secret::new(token),
-            claim_url: Secret::new(claim_url),
-            claim_token: claim_token.map(Secret::new),
+            expires_at,
+            claim_expires_at,
+            api_token: Secret::new(token.as_str()),
+            claim_url: Secret::new(claim_url.as_str()),
+            claim_token: claim_token.map(|t| Secret::new(t.as_str())),
             owner: options.owner.clone(),
             state: Default::default(),
         }))

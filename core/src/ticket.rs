@@ -14,6 +14,7 @@ use crate::audit::rfc3339;
 use crate::claim::ClaimStatus;
 use crate::deploy::Deployment;
 use crate::pass::BoardingPass;
+use crate::untrusted::printable;
 use crate::verify::Evidence;
 
 /// `schema` value of the JSON rendering; bump on incompatible changes.
@@ -170,7 +171,9 @@ impl ClaimTicket {
         serde_json::to_value(self).expect("ticket serialises")
     }
 
-    /// Markdown for a person reading it at 9 a.m.
+    /// Markdown for a person reading it at 9 a.m. Server-supplied values go
+    /// through [`printable`] (validated on receipt already; this is the
+    /// display-side guarantee).
     pub fn to_markdown(&self) -> String {
         let r = &self.temporary_resource;
         let mut md = String::new();
@@ -178,17 +181,17 @@ impl ClaimTicket {
             md.push_str(&s);
             md.push('\n');
         };
-        line(&mut md, format!("# Claim ticket: {} ({})", r.account_name, self.status.as_str()));
+        line(&mut md, format!("# Claim ticket: {} ({})", printable(&r.account_name), self.status.as_str()));
         line(&mut md, String::new());
         line(&mut md, format!("Issued {} · run `{}`{}", self.issued_at, self.run_id, self.job_id.as_ref().map(|j| format!(" · job `{j}`")).unwrap_or_default()));
         line(&mut md, String::new());
         line(&mut md, "## Temporary resource".into());
-        line(&mut md, format!("- Cloudflare account **{}** (`{}`), API `{}`", r.account_name, r.account_id, r.api_base));
+        line(&mut md, format!("- Cloudflare account **{}** (`{}`), API `{}`", printable(&r.account_name), printable(&r.account_id), r.api_base));
         if r.workers.is_empty() {
             line(&mut md, "- No Workers deployed".into());
         }
         for w in &r.workers {
-            line(&mut md, format!("- Worker **{}**: {} (version `{}`, {} deploy(s))", w.name, w.url, w.version_id, w.deploys));
+            line(&mut md, format!("- Worker **{}**: {} (version `{}`, {} deploy(s))", w.name, printable(&w.url), printable(&w.version_id), w.deploys));
             line(&mut md, format!("  - code digest `{}`{}", w.content_digest, w.assets_digest.as_ref().map(|d| format!(", assets digest `{d}`")).unwrap_or_default()));
         }
         line(&mut md, String::new());
@@ -199,13 +202,13 @@ impl ClaimTicket {
         line(&mut md, self.allowed_action.clone());
         line(&mut md, String::new());
         line(&mut md, "## Credential".into());
-        line(&mut md, format!("- {}: fingerprint `{}`{}", self.credential.kind, self.credential.fingerprint, self.credential.token_id.as_ref().map(|t| format!(", token id `{t}`")).unwrap_or_default()));
+        line(&mut md, format!("- {}: fingerprint `{}`{}", self.credential.kind, self.credential.fingerprint, self.credential.token_id.as_ref().map(|t| format!(", token id `{}`", printable(t))).unwrap_or_default()));
         line(&mut md, format!("- Lives {}", self.credential.location));
         line(&mut md, String::new());
         line(&mut md, "## Claim".into());
         line(&mut md, format!("- Owner: **{}**", self.claim.owner.as_deref().unwrap_or("(nobody named)")));
         match &self.claim.url {
-            Some(url) => line(&mut md, format!("- Claim link (bearer link: whoever completes it owns the account; do not forward): {url}")),
+            Some(url) => line(&mut md, format!("- Claim link (bearer link: whoever completes it owns the account; do not forward): {}", printable(url))),
             None => line(&mut md, format!("- Claim link: held by the owner only (fingerprint `{}`)", self.claim.url_fingerprint)),
         }
         line(&mut md, String::new());
@@ -219,13 +222,13 @@ impl ClaimTicket {
                 format!(
                     "- {} {} → {} in {} ms at {} (version `{}`, body `{}`){}",
                     if e.passed { "✔" } else { "✘" },
-                    e.url,
+                    printable(&e.url),
                     e.status.map(|s| s.to_string()).unwrap_or_else(|| "no answer".into()),
                     e.latency_ms,
                     e.checked_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                    e.version_id,
+                    printable(&e.version_id),
                     e.body_sha256.as_deref().unwrap_or("-"),
-                    if e.failures.is_empty() { String::new() } else { format!(": {}", e.failures.join("; ")) }
+                    if e.failures.is_empty() { String::new() } else { format!(": {}", printable(&e.failures.join("; "))) }
                 ),
             );
         }

@@ -4,6 +4,11 @@
 //! `*.localhost` URLs (the emulator's) are requested by connecting to
 //! 127.0.0.1 on the URL's port with the original `Host` header, because
 //! system resolvers do not all map `*.localhost` to loopback.
+//!
+//! Only the deployment's own origin can verify it: the path is checked to be
+//! a path (not a URL) before any request, redirects are followed only within
+//! the origin, and a redirect elsewhere is not an acceptable answer unless
+//! that status was asked for. Bodies are read up to [`MAX_VERIFY_BODY`].
 
 use std::time::{Duration, Instant};
 
@@ -16,15 +21,19 @@ use crate::audit::AuditKind;
 use crate::cancel::CancellationToken;
 use crate::deploy::Deployment;
 use crate::error::Error;
+use crate::http::{read_capped, redirect_target};
 use crate::pass::BoardingPass;
 use crate::progress::{Phase, Progress};
 
 /// How many leading bytes of the body are kept as evidence.
 pub const BODY_PREFIX_LEN: usize = 256;
+/// Largest body read from the live URL; a longer one is not an acceptable answer.
+pub const MAX_VERIFY_BODY: usize = 8 << 20;
 
 #[derive(Debug, Clone)]
 pub struct VerifyOptions {
-    /// Path requested on the live URL.
+    /// Path (and query) requested on the live URL: starts with one `/`; a
+    /// URL or `//host` is refused ([`check_path`]).
     pub path: String,
     /// Give up after this long.
     pub timeout: Duration,
@@ -84,11 +93,34 @@ struct Observation {
     failures: Vec<String>,
 }
 
-fn check(opts: &VerifyOptions, status: u16, headers: &reqwest::header::HeaderMap, body: &[u8]) -> Vec<String> {
+/// Refuses anything but a path on the deployment's own origin: it must
+/// start with a single `/` (`//host` and `/\host` name another host) and
+/// hold only visible ASCII (percent-encode the rest).
+pub fn check_path(path: &str) -> Result<(), Error> {
+    let refuse = |why: &str| Error::invalid("verify path", format!("{}: {why}", crate::untrusted::quote(path)));
+    if !path.starts_with('/') {
+        return Err(refuse("must start with '/' (a path on the deployment's own URL, not a URL)"));
+    }
+    if path[1..].starts_with(['/', '\\']) {
+        return Err(refuse("starts like a network path ('//host'), which would leave the deployment's origin"));
+    }
+    if !path.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') {
+        return Err(refuse("may hold only visible ASCII without '\\'; percent-encode spaces and other characters"));
+    }
+    Ok(())
+}
+
+fn check(opts: &VerifyOptions, url: &Url, status: u16, headers: &reqwest::header::HeaderMap, body: &[u8]) -> Vec<String> {
     let mut failures = Vec::new();
     match opts.expect_status {
         Some(want) if want != status => failures.push(format!("status {status}, expected {want}")),
         None if !(200..400).contains(&status) => failures.push(format!("status {status}, expected 2xx or 3xx")),
+        None if (300..400).contains(&status) && headers.contains_key(reqwest::header::LOCATION) => {
+            let target = redirect_target(url, headers);
+            if target != url.origin().ascii_serialization() {
+                failures.push(format!("status {status} redirects to {target}, another origin, which is not followed (expect that status to accept the redirect itself)"));
+            }
+        }
         _ => {}
     }
     if let Some(needle) = &opts.expect_body_contains {
@@ -111,9 +143,12 @@ impl BoardingPass {
     /// evidence (also kept on the pass for the ticket); fails with
     /// [`Error::Verification`] when the timeout passes first.
     pub async fn verify(&self, deployment: &Deployment, options: VerifyOptions) -> Result<Evidence, Error> {
-        let url = Url::parse(&deployment.url)
-            .and_then(|u| u.join(options.path.trim_start_matches('/')))
-            .map_err(|e| Error::invalid("verify path", format!("{}: {e}", options.path)))?;
+        check_path(&options.path)?;
+        let base = Url::parse(&deployment.url).map_err(|e| Error::invalid("deployment url", e.to_string()))?;
+        let url = base.join(&options.path).map_err(|e| Error::invalid("verify path", format!("{}: {e}", options.path)))?;
+        if url.origin() != base.origin() {
+            return Err(Error::invalid("verify path", format!("{} leaves the deployment's origin", options.path)));
+        }
         let outcome = match options.cancel.clone() {
             None => self.poll_live(&url, &options).await,
             Some(token) => tokio::select! {
@@ -214,16 +249,17 @@ impl BoardingPass {
             req = req.header(HOST, h);
         }
         let started = Instant::now();
-        let resp = req.send().await.map_err(|e| Error::Network { endpoint: url.to_string(), message: e.to_string(), source: None })?;
+        let network = |e: reqwest::Error| Error::Network { endpoint: url.to_string(), message: e.to_string(), source: None };
+        let resp = req.send().await.map_err(network)?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
-        let body = resp.bytes().await.map_err(|e| Error::Network { endpoint: url.to_string(), message: e.to_string(), source: None })?;
+        let body = read_capped(resp, MAX_VERIFY_BODY, url.as_str(), network).await?;
         let latency = started.elapsed();
         Ok(Observation {
             status,
             latency,
             content_type: headers.get("content-type").and_then(|v| v.to_str().ok()).map(str::to_string),
-            failures: check(opts, status, &headers, &body),
+            failures: check(opts, url, status, &headers, &body),
             body,
         })
     }
@@ -243,11 +279,39 @@ mod tests {
         };
         let mut h = HeaderMap::new();
         h.insert("x-app", HeaderValue::from_static("demo-1"));
-        assert!(check(&opts, 200, &h, b"hello world").is_empty());
-        let f = check(&opts, 500, &HeaderMap::new(), b"nope");
+        let url = Url::parse("http://hello.sub.localhost:8787/").unwrap();
+        assert!(check(&opts, &url, 200, &h, b"hello world").is_empty());
+        let f = check(&opts, &url, 500, &HeaderMap::new(), b"nope");
         assert_eq!(f.len(), 3, "{f:?}");
         let exact = VerifyOptions { expect_status: Some(404), ..Default::default() };
-        assert!(check(&exact, 404, &HeaderMap::new(), b"").is_empty());
-        assert_eq!(check(&exact, 200, &HeaderMap::new(), b""), vec!["status 200, expected 404".to_string()]);
+        assert!(check(&exact, &url, 404, &HeaderMap::new(), b"").is_empty());
+        assert_eq!(check(&exact, &url, 200, &HeaderMap::new(), b""), vec!["status 200, expected 404".to_string()]);
+    }
+
+    #[test]
+    fn a_redirect_to_another_origin_is_not_an_acceptable_answer_unless_asked_for() {
+        let url = Url::parse("http://hello.sub.localhost:8787/").unwrap();
+        let to = |loc: &'static str| {
+            let mut h = HeaderMap::new();
+            h.insert("location", HeaderValue::from_static(loc));
+            h
+        };
+        let any = VerifyOptions::default();
+        assert!(check(&any, &url, 302, &to("/login"), b"").is_empty());
+        assert!(check(&any, &url, 302, &to("http://hello.sub.localhost:8787/x"), b"").is_empty());
+        let f = check(&any, &url, 307, &to("https://evil.example/"), b"");
+        assert!(f[0].contains("https://evil.example") && f[0].contains("another origin"), "{f:?}");
+        let asked = VerifyOptions { expect_status: Some(307), ..Default::default() };
+        assert!(check(&asked, &url, 307, &to("https://evil.example/"), b"").is_empty());
+    }
+
+    #[test]
+    fn the_path_must_be_a_path_on_the_same_origin() {
+        for ok in ["/", "/a/b?x=1&y=%20", "/index.html#top"] {
+            assert!(check_path(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "a", "https://evil.example/", "//evil.example/", "/\\evil.example/", "/a b", "/\u{1b}[2J", "/é"] {
+            assert_eq!(check_path(bad).unwrap_err().code(), "invalid_input", "{bad}");
+        }
     }
 }

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use boardingpass::audit::AuditLog;
-use boardingpass::{ClaimStatus, ClaimWaitOptions, DeployOptions, Error, Policy, ProvisionOptions, VerifyOptions};
+use boardingpass::{printable, ClaimStatus, ClaimWaitOptions, DeployOptions, Error, Policy, ProvisionOptions, VerifyOptions};
 use chrono::SecondsFormat;
 use serde_json::json;
 
@@ -47,8 +47,8 @@ pub struct Args {
     /// Write the claim ticket (JSON, without the claim URL) to this file.
     #[arg(long)]
     ticket: Option<PathBuf>,
-    /// Path requested to verify the deploy.
-    #[arg(long, default_value = "/")]
+    /// Path requested to verify the deploy (on the deployment's own URL).
+    #[arg(long, default_value = "/", value_parser = verify_path)]
     verify_path: String,
     /// Expected HTTP status of the verification request (default: any 2xx/3xx).
     #[arg(long)]
@@ -73,6 +73,11 @@ pub struct Args {
     json: bool,
 }
 
+/// `--verify-path` is checked while parsing, before anything is provisioned.
+fn verify_path(path: &str) -> Result<String, String> {
+    boardingpass::verify::check_path(path).map(|()| path.to_string()).map_err(|e| e.to_string())
+}
+
 pub async fn run(args: Args) -> Result<ExitCode, Error> {
     let policy = match &args.policy {
         Some(p) => Policy::from_file(p)?,
@@ -93,7 +98,7 @@ pub async fn run(args: Args) -> Result<ExitCode, Error> {
     let worker = boardingpass::project::load(&args.path, args.name.as_deref())?;
     let pass = target.client.provision(ProvisionOptions { owner: args.owner.clone(), ..Default::default() }).await?;
     if !args.json {
-        eprintln!("provisioned {} ({}), deploying {} ...", pass.account_name(), pass.account_id(), worker.name);
+        eprintln!("provisioned {} ({}), deploying {} ...", printable(pass.account_name()), printable(pass.account_id()), worker.name);
     }
     let deployment = pass.deploy(&worker, DeployOptions::default()).await?;
     let verify = VerifyOptions {
@@ -124,8 +129,8 @@ pub async fn run(args: Args) -> Result<ExitCode, Error> {
         }));
     } else {
         println!("{}", pass.owner_ticket(ClaimStatus::Pending)?.to_markdown());
-        println!("URL        {}", deployment.url);
-        println!("Claim URL  {} (bearer link: whoever completes it owns the account)", pass.expose_claim_url());
+        println!("URL        {}", printable(&deployment.url));
+        println!("Claim URL  {} (bearer link: whoever completes it owns the account)", printable(pass.expose_claim_url()));
         println!("Expires    {}", pass.expires_at().to_rfc3339_opts(SecondsFormat::Secs, true));
     }
     if args.wait_claim {

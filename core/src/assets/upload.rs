@@ -92,6 +92,7 @@ pub async fn upload(
     let endpoint = call.endpoint();
     let session: Session = http.call(call).await?.result_as(&endpoint)?;
     progress.emit(Phase::UploadSession, 1, 1);
+    crate::untrusted::credential(&endpoint, "jwt", &session.jwt)?;
     let upload_jwt = Secret::new(session.jwt);
     let buckets: Vec<Vec<String>> = session.buckets.unwrap_or_default().into_iter().filter(|b| !b.is_empty()).collect();
     if buckets.is_empty() {
@@ -102,7 +103,7 @@ pub async fn upload(
     let resolve = |hash: &String| -> Result<File, Error> {
         let (key, e) = by_hash
             .get(hash.as_str())
-            .ok_or_else(|| Error::protocol(&endpoint, format!("server asked for {hash}, which is not in the manifest")))?;
+            .ok_or_else(|| Error::protocol(&endpoint, format!("server asked for {}, which is not in the manifest", crate::untrusted::quote(hash))))?;
         Ok(File { hash: hash.clone(), path: e.path.clone(), key: (*key).clone(), size: e.size })
     };
     let buckets: Vec<Vec<File>> = buckets.iter().map(|b| b.iter().map(&resolve).collect()).collect::<Result<_, _>>()?;
