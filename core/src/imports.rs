@@ -24,9 +24,11 @@ use crate::worker::{looks_like_es_module, read_file, Module, ModuleKind};
 const FIELD: &str = "module import";
 
 static JS_SPECIFIER: LazyLock<Regex> = LazyLock::new(|| {
-    // `from "x"`, `import "x"`, `import("x")`, `require("x")`, not preceded
-    // by `.` or an identifier character (so `a.require(…)` is not one).
-    Regex::new(r#"(?:^|[^.\w$])(?:from|import|require)\s*(?:\(\s*)?(?:"([^"\n]*)"|'([^'\n]*)')"#).expect("valid regex")
+    // `from "x"`, `import "x"`, and `import("x")`, `require("x")` with a
+    // literal as the whole argument (`import("./" + name)` is computed), not
+    // preceded by `.` or an identifier character (`a.require(…)` is not one).
+    Regex::new(r#"(?:^|[^.\w$])(?:(?:from|import)\s*(?:"([^"\n]*)"|'([^'\n]*)')|(?:import|require)\s*\(\s*(?:"([^"\n]*)"|'([^'\n]*)')\s*\))"#)
+        .expect("valid regex")
 });
 
 static PY_IMPORT: LazyLock<Regex> = LazyLock::new(|| {
@@ -107,7 +109,7 @@ fn references(source: &str, kind: ModuleKind) -> Vec<(String, bool)> {
     match kind {
         ModuleKind::EsModule | ModuleKind::CommonJs => JS_SPECIFIER
             .captures_iter(&strip_js_comments(source))
-            .filter_map(|c| c.get(1).or(c.get(2)))
+            .filter_map(|c| c.get(1).or(c.get(2)).or(c.get(3)).or(c.get(4)))
             .map(|m| m.as_str())
             .filter(|s| s.starts_with("./") || s.starts_with("../") || s.starts_with('/'))
             .map(|s| (s.to_string(), !s.starts_with('/')))
@@ -206,6 +208,7 @@ mod tests {
             import { env } from "cloudflare:workers";
             import fs from "node:fs";
             const f = import(name);
+            const g = import("./computed/" + name);
             x.require("./not-a-require.js");
         "#;
         assert_eq!(specs(src), ["./a.js", "./lib/b.js", "./side.js", "../up.js", "/abs.js", "./dyn.js", "./cjs.cjs"]);
