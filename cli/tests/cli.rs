@@ -335,7 +335,7 @@ fn deploy_publishes_no_dotfile_and_no_unimported_module() {
     assert!(o.status.success(), "{}", text(&o).1);
     let url = last_json(&text(&o).0)["url"].as_str().unwrap().to_string();
     assert!(http("GET", &url, &[]).1.contains("<h1>public</h1>"));
-    for path in [".env", ".git/config", "?m=credentials.json"] {
+    for path in [".env", ".git/config", "api?m=credentials.json"] {
         let (status, body) = http("GET", &format!("{url}{path}"), &[]);
         assert_eq!(status, 404, "{path} was published: {body}");
     }
