@@ -322,12 +322,13 @@ fn deploy_publishes_no_dotfile_and_no_unimported_module() {
     // Loads any uploaded module by a computed name, so the test sees what was sent.
     write(
         &root.join("src/index.js"),
-        b"export default { async fetch(req) {\n\
+        b"import data from './data.json';\nexport default { async fetch(req) {\n\
           const name = new URL(req.url).searchParams.get('m');\n\
           try { const m = await import('./' + name); return new Response(JSON.stringify(m.default)); }\n\
           catch (e) { return new Response('absent', { status: 404 }); } } }\n",
     );
     write(&root.join("src/credentials.json"), b"{\"token\": \"cred-secret\"}");
+    write(&root.join("src/data.json"), b"{\"imported\": true}");
     write(&root.join("public/index.html"), b"<h1>public</h1>");
     write(&root.join("public/.env"), b"API_KEY=dotenv-secret");
     write(&root.join("public/.git/config"), b"[core] secret");
@@ -335,6 +336,7 @@ fn deploy_publishes_no_dotfile_and_no_unimported_module() {
     assert!(o.status.success(), "{}", text(&o).1);
     let url = last_json(&text(&o).0)["url"].as_str().unwrap().to_string();
     assert!(http("GET", &url, &[]).1.contains("<h1>public</h1>"));
+    assert_eq!(http("GET", &format!("{url}api?m=data.json"), &[]), (200, "{\"imported\":true}".into()), "the probe sees uploaded modules");
     for path in [".env", ".git/config", "api?m=credentials.json"] {
         let (status, body) = http("GET", &format!("{url}{path}"), &[]);
         assert_eq!(status, 404, "{path} was published: {body}");

@@ -97,6 +97,7 @@ async fn only_the_modules_the_entry_imports_are_uploaded() {
     assert_eq!(names, ["index.js", "lazy.js", "lib/util.js"]);
     let d = pass.deploy(&worker, DeployOptions::default()).await.unwrap();
     assert_eq!(get(&d.url, "/").await, (200, "lazy:42".into()), "static and dynamic imports resolve");
+    assert_eq!(get(&d.url, "/?m=lib/util.js").await.0, 200, "the probe sees uploaded modules");
     for private in ["credentials.json", "dump.sql", "unused.js"] {
         let (status, body) = get(&d.url, &format!("/?m={private}")).await;
         assert_eq!(status, 404, "{private} was uploaded: {body}");
