@@ -4,6 +4,10 @@
 //! The challenge request is retried like any idempotent call (a fresh
 //! challenge is harmless); the create request is sent once, because its
 //! challenge token is single-use: on failure the caller provisions again.
+//!
+//! [`Client::provision_and_prepare`] runs a deploy's local preparation
+//! alongside the challenge and proof of work and sends the create request
+//! only once both succeeded.
 
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
