@@ -298,7 +298,13 @@ fn a_failure_after_provisioning_still_prints_the_claim_url_and_is_audited() {
     let v = last_json(&out);
     assert_eq!(v["error"]["code"], "verification");
     let token = v["claim_url"].as_str().unwrap().split("claimToken=").nth(1).expect("the claim URL reaches its owner").to_string();
-    assert!(!err.contains(&token), "the claim URL goes to stdout only");
+    let audit_text = std::fs::read_to_string(&audit).unwrap();
+    for (what, t) in [("stderr", &err), ("audit log", &audit_text)] {
+        assert!(!t.contains(&token), "the claim URL reached the {what}; it goes to stdout only");
+    }
+    for (what, t) in [("stdout", &out), ("stderr", &err), ("audit log", &audit_text)] {
+        assert!(!t.contains("cfat_"), "the API token reached the {what}");
+    }
     let events = audit_events(&audit);
     let last = events.last().unwrap();
     assert_eq!((last["event"].as_str(), last["details"]["step"].as_str()), (Some("failed"), Some("verify")), "{events:?}");
