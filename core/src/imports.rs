@@ -136,9 +136,28 @@ fn module_name(root: &Path, path: &Path) -> String {
     path.strip_prefix(root).unwrap_or(path).to_string_lossy().replace('\\', "/")
 }
 
+/// `spec` resolved against the directory `dir` by name, as the runtime
+/// resolves a specifier against a module name (`.` and `..` segments, no
+/// symlinks); `None` when it climbs above `root`.
+fn resolve_by_name(root: &Path, dir: &Path, spec: &str) -> Option<PathBuf> {
+    let mut segments: Vec<String> = dir.strip_prefix(root).ok()?.iter().map(|s| s.to_string_lossy().into_owned()).collect();
+    for seg in spec.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                segments.pop()?;
+            }
+            name => segments.push(name.to_string()),
+        }
+    }
+    Some(segments.iter().fold(root.to_path_buf(), |p, s| p.join(s)))
+}
+
 /// Reads the entry `main` and every file it references, transitively.
-/// `root` (the entry's directory) and `main` are canonical paths; modules
-/// are named by their path relative to `root`, as the runtime resolves them.
+/// `root` (the entry's directory) and `main` are canonical paths. Modules
+/// are named by their path relative to `root` as written in the imports (so
+/// the runtime finds them), and each must really lie inside `root` (a
+/// symlink out of it is refused).
 pub(crate) fn modules_from_entry(root: &Path, main: &Path) -> Result<Vec<Module>, Error> {
     let mut found: BTreeMap<PathBuf, Module> = BTreeMap::new();
     let mut queue = VecDeque::from([main.to_path_buf()]);
@@ -158,18 +177,21 @@ pub(crate) fn modules_from_entry(root: &Path, main: &Path) -> Result<Vec<Module>
             let text = std::str::from_utf8(&content)
                 .map_err(|_| Error::invalid(FIELD, format!("{} is not UTF-8 text", path.display())))?;
             let dir = path.parent().unwrap_or(root);
+            // An unresolved Python import is a package or the standard library.
+            let missing_ok = kind == ModuleKind::Python;
             for (spec, relative) in references(text, kind) {
-                let from = if relative { dir } else { root };
-                let target = from.join(spec.trim_start_matches('/'));
-                let missing_ok = kind == ModuleKind::Python; // an unresolved Python import is a package or the standard library
+                let outside = |to: &Path| {
+                    Error::invalid(
+                        FIELD,
+                        format!("{} imports {spec:?}, which resolves to {}, outside the Worker's root {}; move it under the root", path.display(), to.display(), root.display()),
+                    )
+                };
+                let Some(target) = resolve_by_name(root, if relative { dir } else { root }, &spec) else {
+                    return Err(outside(&dir.join(&spec)));
+                };
                 match target.canonicalize() {
-                    Ok(resolved) if resolved.starts_with(root) && resolved.is_file() => queue.push_back(resolved),
-                    Ok(resolved) if !resolved.starts_with(root) => {
-                        return Err(Error::invalid(
-                            FIELD,
-                            format!("{} imports {spec:?}, which resolves to {}, outside the Worker's root {}; move it under the root", path.display(), resolved.display(), root.display()),
-                        ))
-                    }
+                    Ok(real) if !real.starts_with(root) => return Err(outside(&real)),
+                    Ok(real) if real.is_file() => queue.push_back(target),
                     _ if missing_ok => {}
                     _ => {
                         return Err(Error::invalid(

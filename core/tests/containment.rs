@@ -121,6 +121,19 @@ async fn a_missing_or_escaping_import_is_a_typed_error() {
         assert!(e.to_string().contains(says), "{source}: {e}");
         assert_eq!(invalid_field(e), "module import");
     }
+    #[cfg(unix)]
+    {
+        // A symlink is judged by where it leads, and named as it is imported.
+        std::os::unix::fs::symlink(dir.path().join("outside/secret.js"), root.join("leak.js")).unwrap();
+        write(&root.join("index.js"), "import { s } from './leak.js'; export default {}");
+        let e = boardingpass::project::load(&root, None).unwrap_err();
+        assert!(e.to_string().contains("outside the Worker's root"), "{e}");
+        write(&root.join("lib/real.js"), "export const r = 1;");
+        std::os::unix::fs::symlink(root.join("lib/real.js"), root.join("alias.js")).unwrap();
+        write(&root.join("index.js"), "import { r } from './alias.js'; export default {}");
+        let names: Vec<String> = boardingpass::project::load(&root, None).unwrap().modules.into_iter().map(|m| m.name).collect();
+        assert_eq!(names, ["alias.js", "index.js"]);
+    }
 }
 
 #[tokio::test]
