@@ -118,7 +118,8 @@ bench: bench-pow bench-deploy bench-lifecycle
 bench-pow: setup
 	NODE22=$(NODE22) $(CARGO) bench -p boardingpass --bench pow
 
-# Provision + deploy + live, boardingpass vs wrangler 4.164 (RUNS each), same emulator.
+# Provision + deploy + live, boardingpass vs wrangler 4.164 (RUNS each), same emulator; then the
+# 1,000-file deploy next to bare proof of work + server verification at k=8000 g=2000.
 bench-deploy: setup
 	$(CARGO) build --release -p boardingpass-cli
 	python3 tests/bench/deploy_vs_wrangler.py $${RUNS:-3}

@@ -19,7 +19,7 @@ struct Cli {
 enum Command {
     /// Run the local emulator in the foreground and print its API base URL.
     Serve(commands::serve::Args),
-    /// Provision a temporary account (challenge, proof of work, create).
+    /// Provision a temporary account and print its claim URL for its owner.
     Provision(commands::provision::Args),
     /// Provision, deploy, verify and print the URL, claim URL and ticket.
     Deploy(Box<commands::deploy::Args>),

@@ -120,17 +120,20 @@ fn pow_solve_prints_the_shared_vectors() {
 }
 
 #[test]
-fn provision_local_prints_fingerprints_never_the_token() {
-    let o = bp().args(["provision", "--local", "--accept-terms", "--owner", "Ada Lovelace", "--json"]).output().unwrap();
+fn provision_hands_the_owner_the_claim_url_and_never_prints_the_token() {
+    let server = Server::start(&[]);
+    let o = bp().args(["provision", "--api-base", &server.base, "--accept-terms", "--owner", "Ada Lovelace", "--json"]).output().unwrap();
     let (out, err) = text(&o);
     assert!(o.status.success(), "{err}");
     let v = last_json(&out);
     assert_eq!(v["account_id"].as_str().unwrap().len(), 32);
     assert!(v["token_fingerprint"].as_str().unwrap().starts_with("sha256:"));
     assert!(v["expires_at"].as_str().unwrap().ends_with('Z'));
-    for stream in [&out, &err] {
-        assert!(!stream.contains("cfat_") && !stream.contains("claimToken="), "a credential was printed");
-    }
+    // The claim URL is the usable result: completing it claims the account.
+    let token = v["claim_url"].as_str().unwrap().split("claimToken=").nth(1).expect("a claim URL on stdout").to_string();
+    let (status, _) = http("POST", &format!("{}/x-boardingpass/claim", server.origin()), &[("X-Claim-Token", &token)]);
+    assert_eq!(status, 200);
+    assert!(!out.contains("cfat_") && !err.contains("cfat_") && !err.contains(&token), "a credential reached the wrong stream");
 }
 
 fn deploy(server: &Server, path: &str, extra: &[&str]) -> Command {
@@ -295,4 +298,119 @@ fn a_verify_path_on_another_origin_is_refused_before_anything_is_provisioned() {
         assert!(text(&o).1.contains("verify path"), "{}", text(&o).1);
     }
     assert!(server.requests().is_empty(), "{:?}", server.requests());
+}
+
+fn write(path: &Path, text: &[u8]) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+fn audit_events(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path).unwrap_or_default().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+#[test]
+fn a_bad_project_fails_before_any_account_is_created() {
+    let server = Server::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let p = |rel: &str| dir.path().join(rel);
+    write(&p("date/wrangler.toml"), b"name = \"dated\"\ncompatibility_date = \"2026-13-45\"\n[assets]\ndirectory = \"public\"\n");
+    write(&p("date/public/index.html"), b"<h1>x</h1>");
+    write(&p("big/index.html"), b"<h1>x</h1>");
+    write(&p("big/video.bin"), &vec![0u8; 6 * 1024 * 1024]);
+    for i in 0..1_001 {
+        write(&p(&format!("many/d{}/f{i}.txt", i % 10)), b"x");
+    }
+    write(&p("worker-js/index.html"), b"<h1>x</h1>");
+    write(&p("worker-js/_worker.js"), b"export default {}");
+    write(&p("outside.js"), b"export default {}");
+    write(&p("escape/wrangler.toml"), b"name = \"escape\"\nmain = \"../outside.js\"\n");
+    let missing_dir_ticket = p("no-such-dir/ticket.json");
+    let cases: [(&str, &Path, Vec<&str>, &str); 7] = [
+        ("bad name", Path::new("examples/hello-worker"), vec!["--name", "Bad_Name"], "worker name"),
+        ("bad date", &p("date"), vec![], "compatibility_date"),
+        ("6 MiB asset", &p("big"), vec![], "asset size"),
+        ("1,001 files", &p("many"), vec![], "asset count"),
+        ("_worker.js", &p("worker-js"), vec![], "_worker.js"),
+        ("main outside", &p("escape"), vec![], "main"),
+        ("ticket dir", Path::new("examples/hello-worker"), vec!["--ticket", missing_dir_ticket.to_str().unwrap()], "--ticket"),
+    ];
+    for (i, (what, project, extra, named)) in cases.into_iter().enumerate() {
+        let audit = p(&format!("audit-{i}.jsonl"));
+        let o = deploy(&server, project.to_str().unwrap(), &extra).arg("--audit-log").arg(&audit).output().unwrap();
+        let (out, err) = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{what}: {err}");
+        assert!(err.contains("error[invalid_input]") && err.contains(named), "{what}: {err}");
+        assert!(out.is_empty(), "{what}: nothing to hand off, yet: {out}");
+        let events = audit_events(&audit);
+        assert!(events.iter().all(|e| e["event"] != "provisioned"), "{what}: an account was created: {events:?}");
+    }
+    assert!(!missing_dir_ticket.parent().unwrap().exists());
+}
+
+#[test]
+fn a_failure_after_provisioning_still_prints_the_claim_url_and_is_audited() {
+    let server = Server::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let audit = dir.path().join("audit.jsonl");
+    let o = deploy(&server, "examples/hello-worker", &["--expect-body", "text the page does not have", "--verify-timeout", "1"])
+        .arg("--audit-log")
+        .arg(&audit)
+        .output()
+        .unwrap();
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("error[verification]"), "{err}");
+    let v = last_json(&out);
+    assert_eq!(v["error"]["code"], "verification");
+    let token = v["claim_url"].as_str().unwrap().split("claimToken=").nth(1).expect("the claim URL reaches its owner").to_string();
+    let audit_text = std::fs::read_to_string(&audit).unwrap();
+    for (what, t) in [("stderr", &err), ("audit log", &audit_text)] {
+        assert!(!t.contains(&token), "the claim URL reached the {what}; it goes to stdout only");
+    }
+    for (what, t) in [("stdout", &out), ("stderr", &err), ("audit log", &audit_text)] {
+        assert!(!t.contains("cfat_"), "the API token reached the {what}");
+    }
+    let events = audit_events(&audit);
+    let last = events.last().unwrap();
+    assert_eq!((last["event"].as_str(), last["details"]["step"].as_str()), (Some("failed"), Some("verify")), "{events:?}");
+    // The account is still the owner's to claim.
+    let (status, _) = http("POST", &format!("{}/x-boardingpass/claim", server.origin()), &[("X-Claim-Token", &token)]);
+    assert_eq!(status, 200);
+
+    // Text mode says the same to a human.
+    let o = deploy(&server, "examples/hello-worker", &["--expect-body", "text the page does not have", "--verify-timeout", "1"]);
+    let o = Command::new(o.get_program()).args(o.get_args().filter(|a| *a != "--json")).current_dir(root()).output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).0.contains("Claim URL  ") && text(&o).0.contains("claimToken="), "{}", text(&o).0);
+}
+
+#[test]
+fn deploy_publishes_no_dotfile_and_no_unimported_module() {
+    let server = Server::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(&root.join("wrangler.toml"), b"name = \"private-bits\"\nmain = \"src/index.js\"\n[assets]\ndirectory = \"public\"\n");
+    // Loads any uploaded module by a computed name, so the test sees what was sent.
+    write(
+        &root.join("src/index.js"),
+        b"import data from './data.json';\nexport default { async fetch(req) {\n\
+          const name = new URL(req.url).searchParams.get('m');\n\
+          try { const m = await import('./' + name); return new Response(JSON.stringify(m.default)); }\n\
+          catch (e) { return new Response('absent', { status: 404 }); } } }\n",
+    );
+    write(&root.join("src/credentials.json"), b"{\"token\": \"cred-secret\"}");
+    write(&root.join("src/data.json"), b"{\"imported\": true}");
+    write(&root.join("public/index.html"), b"<h1>public</h1>");
+    write(&root.join("public/.env"), b"API_KEY=dotenv-secret");
+    write(&root.join("public/.git/config"), b"[core] secret");
+    let o = deploy(&server, root.to_str().unwrap(), &[]).output().unwrap();
+    assert!(o.status.success(), "{}", text(&o).1);
+    let url = last_json(&text(&o).0)["url"].as_str().unwrap().to_string();
+    assert!(http("GET", &url, &[]).1.contains("<h1>public</h1>"));
+    assert_eq!(http("GET", &format!("{url}api?m=data.json"), &[]), (200, "{\"imported\":true}".into()), "the probe sees uploaded modules");
+    for path in [".env", ".git/config", "api?m=credentials.json"] {
+        let (status, body) = http("GET", &format!("{url}{path}"), &[]);
+        assert_eq!(status, 404, "{path} was published: {body}");
+    }
 }

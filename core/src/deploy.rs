@@ -18,6 +18,7 @@ use serde_json::{json, Value};
 use url::Url;
 
 use crate::assets::{self, AssetOptions, Manifest};
+use crate::prepare::{prepare, PreparedDeploy};
 use crate::audit::AuditKind;
 use crate::cancel::{cancellable, CancellationToken};
 use crate::error::Error;
@@ -98,50 +99,56 @@ impl BoardingPass {
     }
 
     /// Deploys (or redeploys) `worker` and returns its live URL and version.
-    /// Local checks (name, modules, sizes, asset limits) and the client's
-    /// policy run first: on any violation nothing is sent. Every step is
-    /// written to the audit log.
+    /// The local checks of [`Client::prepare_deploy`](crate::Client::prepare_deploy)
+    /// and the client's policy run first: on any violation nothing is sent.
+    /// Every step, a failed local check included, is written to the audit log.
     pub async fn deploy(&self, worker: &Worker, options: DeployOptions) -> Result<Deployment, Error> {
-        self.ensure_valid()?;
-        worker.validate(options.max_script_size)?;
-        // Hash assets before any request so limit errors cost nothing.
-        let manifest = match &worker.assets {
-            Some(a) => Some(assets::build_manifest(&a.directory, &options.assets, &options.progress).await?),
-            None => None,
-        };
-        let files: Vec<(String, u64)> = manifest.as_ref().map(|m| m.files()).unwrap_or_default();
         let deploys = self.deployments().len() as u32;
-        let checked = self.client().config().policy.check_deploy(&self.policy_context(), worker, deploys, &files);
+        match prepare(self.client(), &self.policy_context(), deploys, worker, options).await {
+            Ok(prepared) => self.deploy_prepared(&prepared).await,
+            Err(e) => Err(self.record_failure("deploy", Some(&worker.name), None, e)),
+        }
+    }
+
+    /// Deploys a Worker prepared before (or while) this pass was provisioned.
+    /// The policy is checked again for this pass (its owner and deploy count).
+    pub async fn deploy_prepared(&self, prepared: &PreparedDeploy) -> Result<Deployment, Error> {
+        let worker = &prepared.worker;
+        let deploys = self.deployments().len() as u32;
+        if let Err(e) = self.ensure_valid() {
+            return Err(self.record_failure("deploy", Some(&worker.name), None, e));
+        }
+        let checked = self.client().config().policy.check_deploy(&self.policy_context(), worker, deploys, &prepared.asset_files());
         let violations = match &checked {
             Err(Error::PolicyViolation { violations }) => violations.iter().map(|v| v.rule.clone()).collect(),
             _ => Vec::new(),
         };
         self.audit(AuditKind::PolicyChecked, Some(&worker.name), None, json!({"step": "deploy", "violations": violations}))?;
-        checked?;
+        if let Err(e) = checked {
+            return Err(self.record_failure("deploy", Some(&worker.name), None, e));
+        }
         let digest = worker.content_digest();
         self.audit(AuditKind::DeployStarted, Some(&worker.name), Some(&digest), json!({"deploy_number": deploys + 1}))?;
-        match cancellable(options.cancel.as_ref(), self.deploy_inner(worker, manifest, &options)).await {
+        let options = &prepared.options;
+        match cancellable(options.cancel.as_ref(), self.deploy_inner(worker, prepared.manifest.as_ref(), options)).await {
             Ok(d) => {
                 let details = json!({"url": d.url, "version_id": d.version_id, "redeploy": d.redeploy,
                     "assets_digest": d.assets_digest, "assets_uploaded": d.assets_uploaded, "duration_ms": d.duration_ms});
                 self.audit(AuditKind::DeployFinished, Some(&d.worker_name), Some(&d.content_digest), details)?;
                 Ok(d)
             }
-            Err(e) => {
-                self.audit(AuditKind::Failed, Some(&worker.name), Some(&digest), json!({"step": "deploy", "code": e.code(), "error": e.to_string()}))?;
-                Err(e)
-            }
+            Err(e) => Err(self.record_failure("deploy", Some(&worker.name), Some(&digest), e)),
         }
     }
 
-    async fn deploy_inner(&self, worker: &Worker, manifest: Option<Manifest>, options: &DeployOptions) -> Result<Deployment, Error> {
+    async fn deploy_inner(&self, worker: &Worker, manifest: Option<&Manifest>, options: &DeployOptions) -> Result<Deployment, Error> {
         let started = Instant::now();
         let progress = &options.progress;
         let name = worker.name.as_str();
         let exists = self.worker_exists(name).await?;
         let mut assets_meta = None;
         let mut assets_uploaded = 0;
-        if let (Some(config), Some(manifest)) = (&worker.assets, &manifest) {
+        if let (Some(config), Some(manifest)) = (&worker.assets, manifest) {
             let outcome = assets::upload(
                 self.client().http(),
                 self.api_token(),
@@ -184,8 +191,8 @@ impl BoardingPass {
             startup_time_ms,
             redeploy: exists,
             content_digest: worker.content_digest(),
-            assets_digest: manifest.as_ref().map(|m| m.digest()),
-            assets_total: manifest.as_ref().map_or(0, |m| m.len()),
+            assets_digest: manifest.map(|m| m.digest()),
+            assets_total: manifest.map_or(0, |m| m.len()),
             assets_uploaded,
             deployed_at: Utc::now(),
             duration_ms: started.elapsed().as_millis() as u64,

@@ -34,6 +34,19 @@ impl BoardingPass {
         self.client().audit().record(kind, Some(self.account_id()), worker, digest, details, &secrets)
     }
 
+    /// Records in the audit log that `step` failed after provisioning (a
+    /// `failed` event naming the error's code) and hands the error back, or
+    /// the audit log's own error when the event cannot be written. Callers
+    /// that run steps of their own after a deploy use it so the log never
+    /// stops silently.
+    pub fn record_failure(&self, step: &str, worker: Option<&str>, digest: Option<&str>, error: Error) -> Error {
+        let details = json!({"step": step, "code": error.code(), "error": error.to_string()});
+        match self.audit(AuditKind::Failed, worker, digest, details) {
+            Ok(()) => error,
+            Err(audit_error) => audit_error,
+        }
+    }
+
     pub(crate) fn audit_claim_change(&self, o: &ClaimOutcome) {
         let details = json!({"status": o.status, "confirmed": o.confirmed, "detail": o.detail});
         if let Err(e) = self.audit(AuditKind::ClaimStatusChanged, None, None, details) {
@@ -75,8 +88,7 @@ impl BoardingPass {
         let mut deleted = Vec::new();
         for name in self.live_workers() {
             if let Err(e) = self.delete_worker(&name, true).await {
-                self.audit(AuditKind::Failed, Some(&name), None, json!({"step": "teardown", "code": e.code(), "error": e.to_string()}))?;
-                return Err(e);
+                return Err(self.record_failure("teardown", Some(&name), None, e));
             }
             deleted.push(name);
         }

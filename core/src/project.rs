@@ -3,6 +3,11 @@
 //! `wrangler.jsonc` or `wrangler.json`: `name`, `main`,
 //! `compatibility_date`, `compatibility_flags`, `vars`, `[assets]`), or a
 //! plain directory of static files (an assets-only Worker).
+//!
+//! The project is contained: its root is canonicalised (symlinks resolved)
+//! and `main` and `[assets] directory` must resolve inside it; modules are
+//! only the files `main` references (see `imports`), and the assets walk
+//! skips symlinks and dotfiles (see `assets`).
 
 use std::path::{Path, PathBuf};
 
@@ -11,7 +16,8 @@ use serde_json::Value;
 
 use crate::assets::AssetsConfig;
 use crate::error::Error;
-use crate::worker::{modules_from_dir, name_from_path, read_file, Binding, Worker};
+use crate::imports::modules_from_entry;
+use crate::worker::{name_from_path, read_file, Binding, Worker};
 
 const CONFIG_FILES: [&str; 3] = ["wrangler.toml", "wrangler.jsonc", "wrangler.json"];
 
@@ -39,13 +45,13 @@ struct WranglerAssets {
 /// Reads a Worker from `path` (see module docs). `name` overrides the
 /// configured or derived name.
 pub fn load(path: &Path, name: Option<&str>) -> Result<Worker, Error> {
-    let meta = std::fs::metadata(path).map_err(|source| Error::Io { path: path.display().to_string(), source })?;
-    let mut worker = if meta.is_file() {
-        from_file(path)?
-    } else if let Some(config) = CONFIG_FILES.iter().map(|f| path.join(f)).find(|p| p.is_file()) {
-        from_config(path, &config)?
+    let root = path.canonicalize().map_err(|source| Error::Io { path: path.display().to_string(), source })?;
+    let mut worker = if root.is_file() {
+        from_file(path, &root)?
+    } else if let Some(config) = CONFIG_FILES.iter().map(|f| root.join(f)).find(|p| p.is_file()) {
+        from_config(path, &root, &config)?
     } else {
-        Worker::new(name_from_path(path)).assets(AssetsConfig::new(path))
+        Worker::new(name_from_path(path)).assets(AssetsConfig::new(&root))
     };
     if let Some(n) = name {
         worker.name = n.to_string();
@@ -53,11 +59,29 @@ pub fn load(path: &Path, name: Option<&str>) -> Result<Worker, Error> {
     Ok(worker)
 }
 
-fn from_file(path: &Path) -> Result<Worker, Error> {
-    let source = String::from_utf8(read_file(path)?)
-        .map_err(|_| Error::invalid("worker file", format!("{} is not UTF-8 text", path.display())))?;
-    let file_name = path.file_name().map(|f| f.to_string_lossy().to_string()).unwrap_or_else(|| "index.js".into());
-    Ok(Worker::from_source(name_from_path(path), &file_name, source))
+/// A single Worker file (canonical `file`) plus the modules it references.
+fn from_file(path: &Path, file: &Path) -> Result<Worker, Error> {
+    let dir = file.parent().expect("a canonical file path has a parent");
+    let mut worker = Worker::new(name_from_path(path));
+    worker.modules = modules_from_entry(dir, file)?;
+    worker.main_module = Some(file.file_name().expect("a canonical file path has a name").to_string_lossy().into_owned());
+    Ok(worker)
+}
+
+/// `root.join(value)` canonicalised, refused unless it exists inside `root`;
+/// `key` names the config key in the error.
+fn inside(root: &Path, key: &str, value: &str) -> Result<PathBuf, Error> {
+    let joined = root.join(value);
+    let resolved = joined
+        .canonicalize()
+        .map_err(|e| Error::invalid(key, format!("{value:?} ({}) cannot be read: {e}", joined.display())))?;
+    if !resolved.starts_with(root) {
+        return Err(Error::invalid(
+            key,
+            format!("{value:?} resolves to {}, outside the project {}; only files inside the project are deployed", resolved.display(), root.display()),
+        ));
+    }
+    Ok(resolved)
 }
 
 /// Strips `//` and `/* */` comments and trailing commas from JSONC, leaving
@@ -128,9 +152,10 @@ pub(crate) fn parse_config_text(text: &str, toml: bool, path: &Path) -> Result<W
     }
 }
 
-fn from_config(root: &Path, config_path: &Path) -> Result<Worker, Error> {
+/// `path` as given (for the derived name), `root` canonical.
+fn from_config(path: &Path, root: &Path, config_path: &Path) -> Result<Worker, Error> {
     let config = parse_config(config_path)?;
-    let mut worker = Worker::new(config.name.clone().unwrap_or_else(|| name_from_path(root)));
+    let mut worker = Worker::new(config.name.clone().unwrap_or_else(|| name_from_path(path)));
     if let Some(date) = config.compatibility_date {
         worker.compatibility_date = date;
     }
@@ -141,10 +166,9 @@ fn from_config(root: &Path, config_path: &Path) -> Result<Worker, Error> {
             json => Binding::Json { name, json },
         });
     }
-    let assets_dir: Option<PathBuf> = config.assets.as_ref().and_then(|a| a.directory.as_ref()).map(|d| root.join(d));
     if let Some(a) = config.assets {
-        let dir = assets_dir.clone().ok_or_else(|| Error::invalid("wrangler config", "[assets] needs a `directory`"))?;
-        let mut assets = AssetsConfig::new(&dir);
+        let dir = a.directory.as_deref().ok_or_else(|| Error::invalid("wrangler config", "[assets] needs a `directory`"))?;
+        let mut assets = AssetsConfig::new(inside(root, "assets.directory", dir)?);
         assets.binding = a.binding;
         assets.html_handling = a.html_handling;
         assets.not_found_handling = a.not_found_handling;
@@ -152,15 +176,13 @@ fn from_config(root: &Path, config_path: &Path) -> Result<Worker, Error> {
         worker.assets = Some(assets);
     }
     if let Some(main) = config.main {
-        let main_path = root.join(&main);
+        let main_path = inside(root, "main", &main)?;
         if !main_path.is_file() {
-            return Err(Error::invalid("main", format!("{} names {main:?}, which does not exist", config_path.display())));
+            return Err(Error::invalid("main", format!("{} names {main:?}, which is not a file", config_path.display())));
         }
-        let base = main_path.parent().unwrap_or(root).to_path_buf();
-        let skip: Vec<PathBuf> = assets_dir.into_iter().collect();
-        worker.modules = modules_from_dir(&base, &main_path, &skip)?;
-        let main_name = main_path.strip_prefix(&base).unwrap_or(&main_path).to_string_lossy().replace('\\', "/");
-        worker.main_module = Some(main_name);
+        let base = main_path.parent().expect("a canonical file path has a parent");
+        worker.modules = modules_from_entry(base, &main_path)?;
+        worker.main_module = Some(main_path.file_name().expect("a canonical file path has a name").to_string_lossy().into_owned());
     }
     Ok(worker)
 }

@@ -8,8 +8,16 @@
 //! Every field of the create answer is validated ([`crate::untrusted`])
 //! before a pass is built from it, and the answer's buffers are wiped once
 //! the credentials sit in their [`Secret`]s.
+//!
+//! [`Client::provision_and_prepare`] runs a deploy's local preparation
+//! alongside the challenge and proof of work and sends the create request
+//! only once both succeeded.
+
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::Utc;
+use futures::TryFutureExt;
 use reqwest::Method;
 use serde::Deserialize;
 use serde_json::json;
@@ -18,14 +26,17 @@ use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 use crate::audit::{rfc3339, AuditKind};
 use crate::cancel::{cancellable, CancellationToken};
 use crate::client::{Client, PRIVACY_POLICY_URL, TERMS_OF_SERVICE_URL};
+use crate::deploy::DeployOptions;
 use crate::error::Error;
 use crate::http::{Auth, Call};
 use crate::pass::{BoardingPass, PassInner};
 use crate::policy::Context;
 use crate::pow::{self, CancelFlag, Challenge};
+use crate::prepare::PreparedDeploy;
 use crate::progress::{Phase, Progress};
 use crate::secret::Secret;
 use crate::untrusted;
+use crate::worker::Worker;
 
 const CHALLENGE_PATH: &str = "/provisioning/previews/challenge";
 const CREATE_PATH: &str = "/provisioning/previews";
@@ -111,6 +122,27 @@ impl Client {
     /// claim URL, valid for the window the server grants (60 minutes on
     /// Cloudflare).
     pub async fn provision(&self, options: ProvisionOptions) -> Result<BoardingPass, Error> {
+        Ok(self.provision_with(&options, std::future::ready(Ok(()))).await?.0)
+    }
+
+    /// Provisions while `worker` is prepared for deploying
+    /// ([`Client::prepare_deploy`]): loading, hashing and checking run during
+    /// the proof of work, so a good project adds nothing to the critical path.
+    /// The create request is sent only once the preparation succeeded; a
+    /// failed preparation stops the proof of work and no account is created.
+    pub async fn provision_and_prepare(
+        &self,
+        options: ProvisionOptions,
+        worker: &Worker,
+        deploy: DeployOptions,
+    ) -> Result<(BoardingPass, PreparedDeploy), Error> {
+        let prepare = self.prepare_deploy(worker, deploy, options.owner.as_deref());
+        self.provision_with(&options, prepare).await
+    }
+
+    /// Provisioning gated on `local` work, which runs alongside the challenge
+    /// and proof of work and must succeed before the account is created.
+    async fn provision_with<T>(&self, options: &ProvisionOptions, local: impl Future<Output = Result<T, Error>>) -> Result<(BoardingPass, T), Error> {
         if !self.config().accept_terms {
             return Err(Error::TermsNotAccepted { terms: TERMS_OF_SERVICE_URL.into(), privacy: PRIVACY_POLICY_URL.into() });
         }
@@ -127,8 +159,10 @@ impl Client {
         };
         self.audit().record(AuditKind::PolicyChecked, None, None, None, json!({"step": "provision", "violations": violations}), &[])?;
         checked?;
-        match cancellable(options.cancel.as_ref(), self.provision_inner(&options)).await {
-            Ok(pass) => {
+        let local_failed = AtomicBool::new(false);
+        let local = local.inspect_err(|_| local_failed.store(true, Ordering::Relaxed));
+        match cancellable(options.cancel.as_ref(), self.provision_inner(options, local)).await {
+            Ok((pass, local)) => {
                 pass.audit(
                     AuditKind::Provisioned,
                     None,
@@ -141,33 +175,38 @@ impl Client {
                         "owner": pass.owner(),
                     }),
                 )?;
-                Ok(pass)
+                Ok((pass, local))
             }
             Err(e) => {
-                let details = json!({"step": "provision", "code": e.code(), "error": e.to_string()});
+                let step = if local_failed.load(Ordering::Relaxed) { "prepare" } else { "provision" };
+                let details = json!({"step": step, "code": e.code(), "error": e.to_string()});
                 self.audit().record(AuditKind::Failed, None, None, None, details, &[])?;
                 Err(e)
             }
         }
     }
 
-    async fn provision_inner(&self, options: &ProvisionOptions) -> Result<BoardingPass, Error> {
+    async fn provision_inner<T>(&self, options: &ProvisionOptions, local: impl Future<Output = Result<T, Error>>) -> Result<(BoardingPass, T), Error> {
         let progress = &options.progress;
-        progress.emit(Phase::Challenge, 0, 1);
-        let call = Call::new(Method::POST, CHALLENGE_PATH, Auth::None).json(json!({})).idempotent(true).max_body(MAX_CHALLENGE_BODY);
-        let endpoint = call.endpoint();
-        let ch: ChallengeResult = self.http().call(call).await?.result_as(&endpoint)?;
-        progress.emit(Phase::Challenge, 1, 1);
-
-        let challenge = Challenge::new(&ch.seed, ch.k, ch.g, self.config().pow_work_cap)?;
-        let checkpoints = solve(challenge, progress.clone()).await?;
+        let solved = async {
+            progress.emit(Phase::Challenge, 0, 1);
+            let call = Call::new(Method::POST, CHALLENGE_PATH, Auth::None).json(json!({})).idempotent(true).max_body(MAX_CHALLENGE_BODY);
+            let endpoint = call.endpoint();
+            let ch: ChallengeResult = self.http().call(call).await?.result_as(&endpoint)?;
+            progress.emit(Phase::Challenge, 1, 1);
+            let challenge = Challenge::new(&ch.seed, ch.k, ch.g, self.config().pow_work_cap)?;
+            let checkpoints = solve(challenge, progress.clone()).await?;
+            Ok((ch.challenge_token, checkpoints))
+        };
+        // The first failure drops the other side (a dropped solve stops its thread).
+        let ((challenge_token, checkpoints), local) = futures::future::try_join(solved, local).await?;
 
         progress.emit(Phase::CreateAccount, 0, 1);
         let mut body = json!({
             "termsOfService": TERMS_OF_SERVICE_URL,
             "privacyPolicy": PRIVACY_POLICY_URL,
             "acceptTermsOfService": "yes",
-            "challengeToken": ch.challenge_token,
+            "challengeToken": challenge_token,
             "solution": { "checkpoints": checkpoints },
         });
         if let Some(code) = &options.event_code {
@@ -179,7 +218,7 @@ impl Client {
         let pass = self.pass_from(created, &endpoint, options)?;
         progress.emit(Phase::CreateAccount, 1, 1);
         tracing::info!(account_id = %pass.account_id(), token = %pass.token_fingerprint(), "provisioned temporary account");
-        Ok(pass)
+        Ok((pass, local))
     }
 
     fn pass_from(&self, mut created: CreateResult, endpoint: &str, options: &ProvisionOptions) -> Result<BoardingPass, Error> {

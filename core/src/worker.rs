@@ -1,7 +1,7 @@
 //! What gets deployed: a Worker's modules, metadata and bindings, built
 //! in memory or read from disk without a bundler.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use bytes::Bytes;
 use serde_json::{json, Value};
@@ -330,7 +330,7 @@ pub fn validate_name(name: &str) -> Result<(), Error> {
     Ok(())
 }
 
-fn looks_like_es_module(source: &str) -> bool {
+pub(crate) fn looks_like_es_module(source: &str) -> bool {
     source.lines().any(|l| {
         let l = l.trim_start();
         l.starts_with("export ") || l.starts_with("export{") || l.starts_with("import ") || l.starts_with("import{")
@@ -354,49 +354,6 @@ pub fn name_from_path(path: &Path) -> String {
     }
     let out: String = out.trim_end_matches('-').chars().take(MAX_NAME_LEN).collect();
     if out.is_empty() { "worker".into() } else { out.trim_end_matches('-').to_string() }
-}
-
-/// Collects the modules of a Worker from the directory holding its main
-/// file: every file wrangler's default rules recognise, named by its path
-/// relative to that directory (so relative imports resolve as on disk).
-pub(crate) fn modules_from_dir(root: &Path, main: &Path, skip: &[PathBuf]) -> Result<Vec<Module>, Error> {
-    let mut modules = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let entries = std::fs::read_dir(&dir).map_err(|source| Error::Io { path: dir.display().to_string(), source })?;
-        let mut entries: Vec<_> = entries.filter_map(|e| e.ok()).collect();
-        entries.sort_by_key(|e| e.file_name());
-        for entry in entries {
-            let path = entry.path();
-            let file_name = entry.file_name().to_string_lossy().to_string();
-            if file_name.starts_with('.') || file_name == "node_modules" || skip.iter().any(|s| path.starts_with(s)) {
-                continue;
-            }
-            let ft = entry.file_type().map_err(|source| Error::Io { path: path.display().to_string(), source })?;
-            if ft.is_dir() {
-                stack.push(path);
-                continue;
-            }
-            if !ft.is_file() {
-                continue;
-            }
-            let rel = path.strip_prefix(root).unwrap_or(&path).to_string_lossy().replace('\\', "/");
-            let Some(mut kind) = ModuleKind::from_path(&rel) else { continue };
-            if path == main && kind == ModuleKind::Json {
-                continue;
-            }
-            let content = read_file(&path)?;
-            if path == main && kind == ModuleKind::EsModule && !looks_like_es_module(&String::from_utf8_lossy(&content)) {
-                kind = ModuleKind::ServiceWorker;
-            }
-            if kind == ModuleKind::Json && matches!(file_name.as_str(), "package.json" | "package-lock.json" | "tsconfig.json" | "wrangler.json") {
-                continue;
-            }
-            modules.push(Module::new(rel, kind, content));
-        }
-    }
-    modules.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(modules)
 }
 
 #[cfg(test)]

@@ -1,13 +1,20 @@
 //! `boardingpass deploy`: provision, deploy, verify, hand off (and optionally
 //! wait for the claim). The claim URL goes to stdout for its owner and
 //! nowhere else: `--ticket FILE` writes the record rendering without it.
+//! Everything checkable locally (the project, its assets, the policy, the
+//! ticket path) is checked before the account is created, the hashing
+//! while the proof of work runs; after that, any failure still prints the
+//! claim URL.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
 use boardingpass::audit::AuditLog;
-use boardingpass::{printable, ClaimStatus, ClaimWaitOptions, DeployOptions, Error, Policy, ProvisionOptions, VerifyOptions};
+use boardingpass::{
+    printable, BoardingPass, ClaimStatus, ClaimTicket, ClaimWaitOptions, DeployOptions, Deployment, Error, Evidence, Policy, PreparedDeploy,
+    ProvisionOptions, VerifyOptions,
+};
 use chrono::SecondsFormat;
 use serde_json::json;
 
@@ -78,7 +85,68 @@ fn verify_path(path: &str) -> Result<String, String> {
     boardingpass::verify::check_path(path).map(|()| path.to_string()).map_err(|e| e.to_string())
 }
 
+/// Refuses a `--ticket` path that could not be written, before anything is provisioned.
+fn check_writable(path: &Path) -> Result<(), Error> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let bad = |why: String| Error::InvalidInput { field: "--ticket".into(), message: format!("{}: {why}", path.display()) };
+    if !dir.is_dir() {
+        return Err(bad(format!("{} is not an existing directory; create it first", dir.display())));
+    }
+    if path.is_dir() {
+        return Err(bad("is a directory; name a file".into()));
+    }
+    let probe = dir.join(format!(".boardingpass-ticket-probe-{}", std::process::id()));
+    std::fs::File::create(&probe).map_err(|e| bad(format!("{} is not writable: {e}", dir.display())))?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}
+
+/// Everything after provisioning. A failure in the deploy is audited by the
+/// deploy itself; the later steps record theirs here.
+async fn hand_off(args: &Args, pass: &BoardingPass, prepared: &PreparedDeploy) -> Result<(Deployment, Evidence, ClaimTicket), Error> {
+    let deployment = pass.deploy_prepared(prepared).await?;
+    let failed = |step: &str, e: Error| pass.record_failure(step, Some(&deployment.worker_name), Some(&deployment.content_digest), e);
+    let verify = VerifyOptions {
+        path: args.verify_path.clone(),
+        expect_status: args.expect_status,
+        expect_body_contains: args.expect_body.clone(),
+        timeout: Duration::from_secs(args.verify_timeout),
+        ..Default::default()
+    };
+    let evidence = pass.verify(&deployment, verify).await.map_err(|e| failed("verify", e))?;
+    let ticket = pass.ticket(ClaimStatus::Pending).map_err(|e| failed("ticket", e))?;
+    if let Some(path) = &args.ticket {
+        let text = serde_json::to_string_pretty(&ticket.to_json()).expect("ticket serialises");
+        std::fs::write(path, text).map_err(|source| failed("ticket", Error::Io { path: path.display().to_string(), source }))?;
+    }
+    Ok((deployment, evidence, ticket))
+}
+
+/// After provisioning, a failure still hands the claim link to its owner
+/// (stdout, like a successful handoff): the account stays claimable until it
+/// expires instead of becoming a silent orphan.
+fn print_claim_after_failure(args: &Args, pass: &BoardingPass, e: &Error) {
+    let expires = pass.expires_at().to_rfc3339_opts(SecondsFormat::Secs, true);
+    if args.json {
+        print_json(&json!({
+            "error": {"code": e.code(), "message": e.to_string()},
+            "account_id": pass.account_id(),
+            "account_name": pass.account_name(),
+            "expires_at": expires,
+            "claim_url": pass.expose_claim_url(),
+            "token_fingerprint": pass.token_fingerprint(),
+        }));
+    } else {
+        println!("Failed     after provisioning: {}", printable(&e.to_string()));
+        println!("Claim URL  {} (bearer link: the account stays claimable, with whatever was deployed, until it expires)", pass.expose_claim_url());
+        println!("Expires    {expires}");
+    }
+}
+
 pub async fn run(args: Args) -> Result<ExitCode, Error> {
+    if let Some(path) = &args.ticket {
+        check_writable(path)?;
+    }
     let policy = match &args.policy {
         Some(p) => Policy::from_file(p)?,
         None => Policy::default(),
@@ -96,24 +164,18 @@ pub async fn run(args: Args) -> Result<ExitCode, Error> {
         })
         .await?;
     let worker = boardingpass::project::load(&args.path, args.name.as_deref())?;
-    let pass = target.client.provision(ProvisionOptions { owner: args.owner.clone(), ..Default::default() }).await?;
+    let provision = ProvisionOptions { owner: args.owner.clone(), ..Default::default() };
+    let (pass, prepared) = target.client.provision_and_prepare(provision, &worker, DeployOptions::default()).await?;
     if !args.json {
         eprintln!("provisioned {} ({}), deploying {} ...", printable(pass.account_name()), printable(pass.account_id()), worker.name);
     }
-    let deployment = pass.deploy(&worker, DeployOptions::default()).await?;
-    let verify = VerifyOptions {
-        path: args.verify_path.clone(),
-        expect_status: args.expect_status,
-        expect_body_contains: args.expect_body.clone(),
-        timeout: Duration::from_secs(args.verify_timeout),
-        ..Default::default()
+    let (deployment, evidence, ticket) = match hand_off(&args, &pass, &prepared).await {
+        Ok(done) => done,
+        Err(e) => {
+            print_claim_after_failure(&args, &pass, &e);
+            return Err(e);
+        }
     };
-    let evidence = pass.verify(&deployment, verify).await?;
-    let ticket = pass.ticket(ClaimStatus::Pending)?;
-    if let Some(path) = &args.ticket {
-        let text = serde_json::to_string_pretty(&ticket.to_json()).expect("ticket serialises");
-        std::fs::write(path, text).map_err(|source| Error::Io { path: path.display().to_string(), source })?;
-    }
     if args.json {
         print_json(&json!({
             "url": deployment.url,

@@ -1,13 +1,24 @@
 //! `.assetsignore`: gitignore-style patterns (comments, `!` negation,
 //! `/`-anchoring, trailing `/` for directories, `*`, `?`, `**`); the last
 //! matching pattern decides.
+//!
+//! Dotfiles and dot-directories are never uploaded by default; a `!` line
+//! whose pattern names a dot segment (`!.well-known/`) is the explicit way
+//! to publish one.
 
 use regex::Regex;
 
 use crate::error::Error;
 
 pub struct Ignore {
-    rules: Vec<(Regex, bool)>,
+    rules: Vec<Rule>,
+}
+
+struct Rule {
+    re: Regex,
+    negate: bool,
+    /// The pattern spells out a segment starting with `.`.
+    names_dot: bool,
 }
 
 fn glob_to_regex(glob: &str) -> String {
@@ -61,14 +72,30 @@ impl Ignore {
             let suffix = if dir_only { "/.*$" } else { "(?:/.*)?$" };
             let re = Regex::new(&format!("{prefix}{body}{suffix}"))
                 .map_err(|e| Error::invalid(".assetsignore", format!("pattern {line:?}: {e}")))?;
-            rules.push((re, negate));
+            let names_dot = pat.split('/').any(|seg| seg.starts_with('.'));
+            rules.push(Rule { re, negate, names_dot });
         }
         Ok(Self { rules })
     }
 
     /// `rel` is the path relative to the assets root, `/`-separated, no leading `/`.
     pub fn is_ignored(&self, rel: &str) -> bool {
-        self.rules.iter().rev().find(|(re, _)| re.is_match(rel)).is_some_and(|(_, negate)| !negate)
+        self.last_match(rel).is_some_and(|r| !r.negate)
+    }
+
+    /// Is the dot path `rel` published on purpose: is the deciding pattern a
+    /// `!` line naming a dot segment?
+    pub fn publishes_dot_path(&self, rel: &str) -> bool {
+        self.last_match(rel).is_some_and(|r| r.negate && r.names_dot)
+    }
+
+    /// Could any dot path be published (is a dot-directory worth walking)?
+    pub fn publishes_dot_paths(&self) -> bool {
+        self.rules.iter().any(|r| r.negate && r.names_dot)
+    }
+
+    fn last_match(&self, rel: &str) -> Option<&Rule> {
+        self.rules.iter().rev().find(|r| r.re.is_match(rel))
     }
 }
 
@@ -86,5 +113,14 @@ mod tests {
         assert!(ig.is_ignored("docs/draft-1.md") && ig.is_ignored("docs/a/b/draft-2.md") && !ig.is_ignored("docs/final.md"));
         assert!(ig.is_ignored("#literal"));
         assert!(!ig.is_ignored("index.html"));
+        assert!(!ig.publishes_dot_paths());
+    }
+
+    #[test]
+    fn only_a_negation_naming_a_dot_segment_publishes_a_dot_path() {
+        let ig = Ignore::parse("!*\n!.well-known/\n").unwrap();
+        assert!(ig.publishes_dot_paths());
+        assert!(ig.publishes_dot_path(".well-known/security.txt"));
+        assert!(!ig.publishes_dot_path(".env") && !ig.publishes_dot_path(".git/config"), "`!*` is not an explicit ask");
     }
 }

@@ -113,8 +113,10 @@ fn hash_file(path: &Path) -> Result<(String, u64), Error> {
     Ok((h.finalize().to_hex()[..32].to_string(), size))
 }
 
-/// Walks `root`: regular files only (symlinks and special files skipped),
-/// `/`-separated keys, ignore rules applied, sizes checked.
+/// Walks `root`: regular files only (symlinks and special files skipped, so
+/// nothing outside `root` is read), no dotfile or dot-directory unless
+/// `.assetsignore` publishes it by name, `/`-separated keys, ignore rules
+/// applied, sizes checked.
 fn walk(root: &Path, opts: &AssetOptions) -> Result<Vec<(String, PathBuf, u64)>, Error> {
     let io = |p: &Path, source| Error::Io { path: p.display().to_string(), source };
     let meta = std::fs::metadata(root).map_err(|e| io(root, e))?;
@@ -144,11 +146,15 @@ fn walk(root: &Path, opts: &AssetOptions) -> Result<Vec<(String, PathBuf, u64)>,
             let path = entry.path();
             let ft = entry.file_type().map_err(|e| io(&path, e))?;
             let rel = path.strip_prefix(root).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+            let dotted = entry.file_name().to_string_lossy().starts_with('.');
             if ft.is_dir() {
-                stack.push(path);
+                if !dotted || ignore.as_ref().is_some_and(Ignore::publishes_dot_paths) {
+                    stack.push(path);
+                }
                 continue;
             }
-            if !ft.is_file() || RESERVED.contains(&rel.as_str()) || ignore.as_ref().is_some_and(|i| i.is_ignored(&rel)) {
+            let private = rel.split('/').any(|seg| seg.starts_with('.')) && !ignore.as_ref().is_some_and(|i| i.publishes_dot_path(&rel));
+            if !ft.is_file() || private || RESERVED.contains(&rel.as_str()) || ignore.as_ref().is_some_and(|i| i.is_ignored(&rel)) {
                 continue;
             }
             let size = entry.metadata().map_err(|e| io(&path, e))?.len();

@@ -93,7 +93,8 @@ impl AssetsConfig {
         put("run_worker_first", self.run_worker_first.clone());
         for (file, key) in [("_redirects", "_redirects"), ("_headers", "_headers")] {
             let path = self.directory.join(file);
-            if path.is_file() {
+            // Not through a symlink: its target may lie outside the directory.
+            if std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
                 let text = std::fs::read_to_string(&path).map_err(|source| Error::Io { path: path.display().to_string(), source })?;
                 put(key, Some(Value::String(text)));
             }

@@ -1,0 +1,64 @@
+//! A deploy prepared without a pass: everything about a deploy that can fail
+//! locally (name, compatibility date, modules and their sizes, the assets
+//! walk with its file count, file sizes and `_worker.js` rule, the hashes,
+//! the client's policy) checked once, here, for every caller. A bad project
+//! therefore fails before any account exists:
+//! [`Client::provision_and_prepare`](crate::Client::provision_and_prepare)
+//! runs this while the proof of work is solved, and
+//! [`BoardingPass::deploy`](crate::BoardingPass::deploy) runs it too.
+
+use crate::assets::{self, Manifest};
+use crate::cancel::cancellable;
+use crate::client::Client;
+use crate::deploy::DeployOptions;
+use crate::error::Error;
+use crate::policy::Context;
+use crate::worker::Worker;
+
+/// A Worker checked and hashed, ready for [`BoardingPass::deploy_prepared`](crate::BoardingPass::deploy_prepared).
+#[derive(Debug, Clone)]
+pub struct PreparedDeploy {
+    pub(crate) worker: Worker,
+    pub(crate) manifest: Option<Manifest>,
+    pub(crate) options: DeployOptions,
+}
+
+impl PreparedDeploy {
+    pub fn worker(&self) -> &Worker {
+        &self.worker
+    }
+    /// The hashed assets, when the Worker has any.
+    pub fn manifest(&self) -> Option<&Manifest> {
+        self.manifest.as_ref()
+    }
+    /// `(key, size)` of every asset file, for policy checks.
+    pub(crate) fn asset_files(&self) -> Vec<(String, u64)> {
+        self.manifest.as_ref().map(Manifest::files).unwrap_or_default()
+    }
+}
+
+/// The local checks, then the policy as it applies to `ctx` after
+/// `deploys_so_far` deploys. Honours `options.cancel`.
+pub(crate) async fn prepare(client: &Client, ctx: &Context<'_>, deploys_so_far: u32, worker: &Worker, options: DeployOptions) -> Result<PreparedDeploy, Error> {
+    let work = async {
+        worker.validate(options.max_script_size)?;
+        let manifest = match &worker.assets {
+            Some(a) => Some(assets::build_manifest(&a.directory, &options.assets, &options.progress).await?),
+            None => None,
+        };
+        let prepared = PreparedDeploy { worker: worker.clone(), manifest, options: options.clone() };
+        client.config().policy.check_deploy(ctx, worker, deploys_so_far, &prepared.asset_files())?;
+        Ok(prepared)
+    };
+    cancellable(options.cancel.as_ref(), work).await
+}
+
+impl Client {
+    /// Checks and hashes a deploy of `worker` before any pass exists (see
+    /// module docs); `owner` is the claim owner the pass will carry, as the
+    /// policy sees it. Sends nothing.
+    pub async fn prepare_deploy(&self, worker: &Worker, options: DeployOptions, owner: Option<&str>) -> Result<PreparedDeploy, Error> {
+        let ctx = Context { job_class: self.config().job_class.as_deref(), claim_owner: owner };
+        prepare(self, &ctx, 0, worker, options).await
+    }
+}
