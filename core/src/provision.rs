@@ -3,7 +3,9 @@
 //!
 //! The challenge request is retried like any idempotent call (a fresh
 //! challenge is harmless); the create request is sent once, because its
-//! challenge token is single-use: on failure the caller provisions again.
+//! challenge token is single-use. After a transient create failure the whole
+//! sequence (fresh challenge, proof of work, create) runs once more
+//! (docs/PROTOCOL-CHOICES.md).
 
 use chrono::{DateTime, Utc};
 use reqwest::Method;
@@ -14,7 +16,7 @@ use crate::audit::{rfc3339, AuditKind};
 use crate::cancel::{cancellable, CancellationToken};
 use crate::client::{Client, PRIVACY_POLICY_URL, TERMS_OF_SERVICE_URL};
 use crate::error::Error;
-use crate::http::{Auth, Call};
+use crate::http::{self, Auth, Call};
 use crate::pass::{BoardingPass, PassInner};
 use crate::policy::Context;
 use crate::pow::{self, CancelFlag, Challenge};
@@ -149,22 +151,48 @@ impl Client {
     }
 
     async fn provision_inner(&self, options: &ProvisionOptions) -> Result<BoardingPass, Error> {
-        let progress = &options.progress;
+        let mut first = true;
+        let created = loop {
+            let (token, checkpoints) = self.solved_challenge(&options.progress).await?;
+            match self.create(options, token, checkpoints).await {
+                // The challenge is spent, and an account the server may have
+                // made is out of reach (no token, no claim URL): a fresh
+                // challenge is the only way on. Once, so a failing server is
+                // not hammered.
+                Err(e) if first && http::transient(&e).is_some() => {
+                    let wait = self.config().retry.wait_for(1, e.retry_after()).ok_or(e)?;
+                    tracing::warn!(wait_ms = wait.as_millis() as u64, "account creation failed transiently; provisioning again with a fresh challenge");
+                    tokio::time::sleep(wait).await;
+                    first = false;
+                }
+                other => break other?,
+            }
+        };
+        let pass = self.pass_from(created, options)?;
+        options.progress.emit(Phase::CreateAccount, 1, 1);
+        tracing::info!(account_id = %pass.account_id(), token = %pass.token_fingerprint(), "provisioned temporary account");
+        Ok(pass)
+    }
+
+    /// A challenge and its solution: (challenge token, encoded checkpoints).
+    async fn solved_challenge(&self, progress: &Progress) -> Result<(String, String), Error> {
         progress.emit(Phase::Challenge, 0, 1);
         let call = Call::new(Method::POST, CHALLENGE_PATH, Auth::None).json(json!({})).idempotent(true);
         let endpoint = call.endpoint();
         let ch: ChallengeResult = self.http().call(call).await?.result_as(&endpoint)?;
         progress.emit(Phase::Challenge, 1, 1);
-
         let challenge = Challenge::new(&ch.seed, ch.k, ch.g, self.config().pow_work_cap)?;
         let checkpoints = solve(challenge, progress.clone()).await?;
+        Ok((ch.challenge_token, checkpoints))
+    }
 
-        progress.emit(Phase::CreateAccount, 0, 1);
+    async fn create(&self, options: &ProvisionOptions, challenge_token: String, checkpoints: String) -> Result<CreateResult, Error> {
+        options.progress.emit(Phase::CreateAccount, 0, 1);
         let mut body = json!({
             "termsOfService": TERMS_OF_SERVICE_URL,
             "privacyPolicy": PRIVACY_POLICY_URL,
             "acceptTermsOfService": "yes",
-            "challengeToken": ch.challenge_token,
+            "challengeToken": challenge_token,
             "solution": { "checkpoints": checkpoints },
         });
         if let Some(code) = &options.event_code {
@@ -172,11 +200,7 @@ impl Client {
         }
         let call = Call::new(Method::POST, CREATE_PATH, Auth::None).json(body).idempotent(false);
         let endpoint = call.endpoint();
-        let created: CreateResult = self.http().call(call).await?.result_as(&endpoint)?;
-        let pass = self.pass_from(created, options)?;
-        progress.emit(Phase::CreateAccount, 1, 1);
-        tracing::info!(account_id = %pass.account_id(), token = %pass.token_fingerprint(), "provisioned temporary account");
-        Ok(pass)
+        self.http().call(call).await?.result_as(&endpoint)
     }
 
     fn pass_from(&self, created: CreateResult, options: &ProvisionOptions) -> Result<BoardingPass, Error> {
