@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use boardingpass::{BoardingPass, Client, DeployOptions, Error, ProvisionOptions, RetryPolicy, VerifyOptions, Worker};
-use boardingpass_emulator::{EmulatorConfig, EmulatorHandle, Fault, FaultKind};
+use boardingpass_emulator::{ChaosFault, EmulatorConfig, EmulatorHandle, Fault, FaultKind};
 
 const WORKER: &str = "chaos";
 
@@ -127,4 +127,35 @@ async fn scripted_faults_of_issue_10_fail_no_flow() {
         let (versions, deployments) = server_side(&emu, f.pass.as_ref().unwrap().account_id());
         assert_eq!((versions.len(), deployments.len()), (2, 2), "one version and one deployment per deploy call");
     }
+}
+
+/// Answers lost *after* the server acted: the upload (PUT and versions POST)
+/// and the deployment are each found by a lookup instead of being sent
+/// again. Before, the PUT was re-sent (a second version and deployment) and a
+/// lost versions or deployments answer failed the deploy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_answer_never_creates_a_second_version_or_deployment() {
+    let emu = boardingpass_emulator::spawn(EmulatorConfig { pow_k: 20, pow_g: 50, ..Default::default() }).await.unwrap();
+    let retry = RetryPolicy { base_delay: Duration::from_millis(5), ..Default::default() };
+    let client = client(&emu, retry, Duration::from_secs(2));
+    let pass = client.provision(ProvisionOptions { owner: Some("Ada Lovelace".into()), ..Default::default() }).await.unwrap();
+    let lost = |path: &str, fault| Fault::new(path, FaultKind::Chaos(fault, Duration::from_secs(3)), 1);
+    let path = format!("/workers/scripts/{WORKER}");
+
+    emu.inject(lost(&path, ChaosFault::Status { status: 503, after: true }));
+    let first = pass.deploy(&worker(0, 1), DeployOptions::default()).await.unwrap();
+    assert_eq!(server_side(&emu, pass.account_id()), (vec![first.version_id.clone()], vec![first.version_id.clone()]));
+
+    emu.inject(lost(&format!("{path}/versions"), ChaosFault::Reset { after: true }));
+    emu.inject(lost(&format!("{path}/deployments"), ChaosFault::CutJson));
+    let second = pass.deploy(&worker(0, 2), DeployOptions::default()).await.unwrap();
+    let ids = vec![first.version_id.clone(), second.version_id.clone()];
+    assert_eq!(server_side(&emu, pass.account_id()), (ids.clone(), ids));
+
+    // A stall past the client's timeout, after the version was stored.
+    emu.inject(lost(&format!("{path}/versions"), ChaosFault::Stall { after: true }));
+    let third = pass.deploy(&worker(0, 3), DeployOptions::default()).await.unwrap();
+    let (versions, deployments) = server_side(&emu, pass.account_id());
+    assert_eq!((versions.len(), deployments.len()), (3, 3));
+    assert_eq!(versions.last(), Some(&third.version_id));
 }

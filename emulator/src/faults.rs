@@ -29,6 +29,9 @@ pub enum FaultKind {
     MalformedJson,
     /// Answer normally, after a delay.
     Delay(Duration),
+    /// One of the random faults, placed by hand (a stall holds the answer
+    /// for the given time).
+    Chaos(ChaosFault, Duration),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -69,6 +72,7 @@ pub async fn inject(State(state): State<Arc<AppState>>, req: Request, next: Next
         }
         Some(FaultKind::MalformedJson) => (StatusCode::OK, "{\"success\": tru").into_response(),
         Some(FaultKind::Status { status, retry_after }) => status_answer(status, retry_after),
+        Some(FaultKind::Chaos(fault, stall)) => fault.apply(stall, req, next).await,
         None => match draw(&state, req.uri().path()) {
             None => next.run(req).await,
             Some((fault, stall)) => fault.apply(stall, req, next).await,
@@ -106,7 +110,7 @@ pub enum ChaosFault {
 }
 
 impl ChaosFault {
-    const ALL: [ChaosFault; 13] = [
+    pub const ALL: [ChaosFault; 13] = [
         Self::RateLimited,
         Self::Status { status: 500, after: false },
         Self::Status { status: 502, after: false },
@@ -249,8 +253,10 @@ pub fn chaos_counts(state: &AppState) -> BTreeMap<String, u64> {
 #[serde(deny_unknown_fields)]
 pub struct FaultRequest {
     pub path_contains: String,
-    /// `status`, `malformed_json` or `delay`.
+    /// `status`, `malformed_json`, `delay` or `chaos`.
     pub kind: String,
+    /// For `chaos`: a [`ChaosFault::name`], e.g. `after/503`.
+    pub fault: Option<String>,
     pub status: Option<u16>,
     pub retry_after: Option<u64>,
     pub delay_ms: Option<u64>,
@@ -272,7 +278,15 @@ impl TryFrom<FaultRequest> for Fault {
             },
             "malformed_json" => FaultKind::MalformedJson,
             "delay" => FaultKind::Delay(Duration::from_millis(r.delay_ms.ok_or("kind \"delay\" needs delay_ms")?)),
-            other => return Err(format!("unknown kind {other:?}; use status, malformed_json or delay")),
+            "chaos" => {
+                let name = r.fault.ok_or("kind \"chaos\" needs a fault, e.g. \"after/503\"")?;
+                let fault = ChaosFault::ALL.into_iter().find(|f| f.name() == name).ok_or_else(|| {
+                    let names: Vec<String> = ChaosFault::ALL.iter().map(|f| f.name()).collect();
+                    format!("unknown fault {name:?}; use one of {}", names.join(", "))
+                })?;
+                FaultKind::Chaos(fault, Duration::from_millis(r.delay_ms.unwrap_or(default_stall_ms())))
+            }
+            other => return Err(format!("unknown kind {other:?}; use status, malformed_json, delay or chaos")),
         };
         Ok(Fault::new(r.path_contains, kind, r.times))
     }

@@ -48,6 +48,7 @@ async fn bad_fault_requests_say_what_is_wrong() {
         (r#"{"path_contains":"x","kind":"status"}"#, "needs a status"),
         (r#"{"path_contains":"x","kind":"delay"}"#, "needs delay_ms"),
         (r#"{"path_contains":"x","kind":"explode"}"#, "unknown kind"),
+        (r#"{"path_contains":"x","kind":"chaos","fault":"after/404"}"#, "use one of before/429"),
         (r#"{"path_contains":"x","kind":"status","status":500,"extra":1}"#, "unknown field"),
     ] {
         let r = post(&emu.origin(), body).await;
