@@ -294,3 +294,29 @@ pub fn is_loopback_host(url: &Url) -> bool {
         None => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use super::*;
+    use crate::{Client, ErrorKind};
+
+    #[tokio::test]
+    async fn a_refused_connection_is_retried_without_a_lookup() {
+        // A port that was just free: nothing listens there.
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let retry = RetryPolicy { base_delay: Duration::from_millis(1), ..RetryPolicy::default() };
+        let client = Client::builder().api_base(format!("http://127.0.0.1:{port}/client/v4")).retry(retry).build().unwrap();
+        let lookups = AtomicU32::new(0);
+        let call = Call::new(Method::POST, "/upload", Auth::None);
+        let lookup = || async {
+            lookups.fetch_add(1, Ordering::Relaxed);
+            Ok(None)
+        };
+        let e = client.http().call_at_most_once(call, |_| Ok(()), lookup).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Network, "{e}");
+        assert_eq!(transient(&e), Some(Landed::No));
+        assert_eq!(lookups.load(Ordering::Relaxed), 0, "a refused connection cannot have landed");
+    }
+}
