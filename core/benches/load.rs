@@ -17,9 +17,10 @@ use std::time::{Duration, Instant};
 use boardingpass::{Client, DeployOptions, Error, ProvisionOptions, VerifyOptions, Worker};
 use futures::StreamExt;
 
-/// A field of `/proc/{pid}/status` in KiB (`VmHWM` = peak RSS, `VmRSS` = now).
-fn status_kib(pid: u32, field: &str) -> Option<u64> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+/// A KiB field of `/proc/{pid}/{file}`: `status` `VmHWM` = peak RSS;
+/// `smaps_rollup` `Pss` = memory with shared pages split among their users.
+fn proc_kib(pid: u32, file: &str, field: &str) -> Option<u64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/{file}")).ok()?;
     let line = text.lines().find(|l| l.starts_with(field))?;
     line.split_whitespace().nth(1)?.parse().ok()
 }
@@ -46,15 +47,24 @@ fn worker(flow: usize, round: u32) -> Worker {
     Worker::from_source("load", "index.js", format!("export default {{ fetch() {{ return new Response({marker:?}) }} }}")).compatibility_date("2026-06-01")
 }
 
-async fn flow(client: &Client, n: usize) -> Result<Duration, Error> {
+/// One flow's (total, provisioning) time.
+async fn flow(client: &Client, n: usize) -> Result<(Duration, Duration), Error> {
     let started = Instant::now();
     let pass = client.provision(ProvisionOptions { owner: Some("Load Bench".into()), ..Default::default() }).await?;
+    let provisioned = started.elapsed();
     for round in 1..=2 {
         let d = pass.deploy(&worker(n, round), DeployOptions::default()).await?;
         let verify = VerifyOptions { expect_body_contains: Some(format!("flow {n} round {round}")), ..Default::default() };
         pass.verify(&d, verify).await?;
     }
-    Ok(started.elapsed())
+    Ok((started.elapsed(), provisioned))
+}
+
+/// p50, p99 and max of `v` in seconds.
+fn spread(mut v: Vec<Duration>) -> String {
+    v.sort();
+    let at = |p: f64| v.get(((v.len() as f64 * p).ceil() as usize).clamp(1, v.len().max(1)) - 1).map_or(0.0, Duration::as_secs_f64);
+    format!("p50 {:.2} s, p99 {:.2} s, max {:.2} s", at(0.5), at(0.99), at(1.0))
 }
 
 fn main() {
@@ -79,7 +89,7 @@ fn main() {
         std::thread::spawn(move || {
             while !stop.load(Ordering::Relaxed) {
                 let kids = children(pid);
-                let total: u64 = kids.iter().filter_map(|k| status_kib(*k, "VmRSS:")).sum();
+                let total: u64 = kids.iter().filter_map(|k| proc_kib(*k, "smaps_rollup", "Pss:")).sum();
                 kib.fetch_max(total, Ordering::Relaxed);
                 procs.fetch_max(kids.len() as u64, Ordering::Relaxed);
                 std::thread::sleep(Duration::from_millis(100));
@@ -89,27 +99,27 @@ fn main() {
 
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     let started = Instant::now();
-    let results: Vec<Result<Duration, Error>> = rt.block_on(async {
+    let results: Vec<Result<(Duration, Duration), Error>> = rt.block_on(async {
         let client = Client::builder().api_base(&base).accept_terms(true).build().unwrap();
         futures::stream::iter(0..flows).map(|n| flow(&client, n)).buffer_unordered(flows.max(1)).collect().await
     });
     let wall = started.elapsed();
     stop.store(true, Ordering::Relaxed);
     sampler.join().unwrap();
-    let emulator_kib = status_kib(pid, "VmHWM:").unwrap_or(0);
-    let client_kib = status_kib(std::process::id(), "VmHWM:").unwrap_or(0);
+    let emulator_kib = proc_kib(pid, "status", "VmHWM:").unwrap_or(0);
+    let client_kib = proc_kib(std::process::id(), "status", "VmHWM:").unwrap_or(0);
     let _ = Command::new("kill").args(["-INT", &pid.to_string()]).status();
     let _ = emulator.wait();
 
     let errors: Vec<String> = results.iter().filter_map(|r| r.as_ref().err().map(|e| format!("[{}] {e}", e.code()))).collect();
-    let mut times: Vec<Duration> = results.iter().filter_map(|r| r.as_ref().ok().copied()).collect();
-    times.sort();
-    let at = |p: f64| times.get(((times.len() as f64 * p).ceil() as usize).clamp(1, times.len().max(1)) - 1).map_or(0.0, Duration::as_secs_f64);
+    let done: Vec<(Duration, Duration)> = results.iter().filter_map(|r| r.as_ref().ok().copied()).collect();
     println!("load: {flows} concurrent flows (provision k=1000 g=2000 → deploy → verify → redeploy → verify), {} errors", errors.len());
-    println!("load: flow time p50 {:.2} s, p99 {:.2} s, max {:.2} s; wall {:.2} s", at(0.5), at(0.99), at(1.0), wall.as_secs_f64());
+    println!("load: flow time {}; wall {:.2} s", spread(done.iter().map(|d| d.0).collect()), wall.as_secs_f64());
+    println!("load: of which provisioning (challenge, proof of work, create) {}", spread(done.iter().map(|d| d.1).collect()));
+    println!("load: of which the rest (deploy, verify, redeploy, verify) {}", spread(done.iter().map(|d| d.0 - d.1).collect()));
     println!("load: peak RSS client {:.1} MiB, emulator {:.1} MiB", mib(client_kib), mib(emulator_kib));
     println!(
-        "load: workerd (one process per live Worker, sampled every 100 ms) peak {} processes, {:.1} MiB together",
+        "load: workerd (one process per live Worker, sampled every 100 ms) peak {} processes, {:.1} MiB together (PSS)",
         peak_workerd_procs.load(Ordering::Relaxed),
         mib(peak_workerd_kib.load(Ordering::Relaxed))
     );

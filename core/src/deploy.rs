@@ -8,6 +8,10 @@
 //! prompts (secrets list, deployments list, settings diff, `workers/{name}`)
 //! and the `PATCH script-settings` that would reset dashboard-made
 //! observability/tags settings are deliberately not made (see docs/PROTOCOL-CHOICES.md).
+//!
+//! Uploads and the deployment must not happen twice: each upload carries a
+//! fresh `workers/tag`, and after an answer is lost the version (or the
+//! deployment) is looked up before anything is sent again.
 
 use std::collections::HashMap;
 use std::time::Instant;

@@ -57,3 +57,30 @@ impl ServeFlags {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        flags: ServeFlags,
+    }
+
+    fn parse(args: &[&str]) -> Result<EmulatorConfig, clap::Error> {
+        Cli::try_parse_from(std::iter::once("emu").chain(args.iter().copied())).map(|c| c.flags.config())
+    }
+
+    #[test]
+    fn random_faults_need_test_control_and_a_rate_in_range() {
+        assert!(parse(&[]).unwrap().chaos.is_none());
+        let c = parse(&["--test-control", "--chaos-rate", "0.2", "--chaos-seed", "9", "--chaos-stall-ms", "300"]).unwrap();
+        assert_eq!(c.chaos, Some(Chaos { rate: 0.2, seed: 9, stall: Duration::from_millis(300) }));
+        assert!(parse(&["--chaos-rate", "0.2"]).unwrap_err().to_string().contains("--test-control"));
+        assert!(parse(&["--test-control", "--chaos-rate", "1.5"]).unwrap_err().to_string().contains("between 0 and 1"));
+        assert!(parse(&["--test-control", "--chaos-seed", "3"]).is_err(), "a seed without a rate does nothing");
+    }
+}
