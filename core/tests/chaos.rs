@@ -235,7 +235,9 @@ async fn random_faults() {
             assert!(f.pass.is_none() || f.pass.as_ref().unwrap().expose_claim_url().contains("claimToken="), "a failure after provisioning keeps the claim URL");
         }
     }
-    // Coincidences of three faults on one call can fail a flow; a retry
-    // policy that does its job keeps that rare.
-    assert!(ok * 10 >= flows * 9, "CHAOS_SEED={seed}: only {ok} of {flows} flows succeeded");
+    // A flow fails only when faults hit every attempt of one call (3 per
+    // call, 2 account creations): about 2.5 % of flows at rate 0.1, where
+    // without retries most flows would fail. The bound leaves room for
+    // chance (5 failures in 20 flows has odds of about 1 in 6,000).
+    assert!(ok * 5 >= flows * 4, "CHAOS_SEED={seed}: only {ok} of {flows} flows succeeded");
 }
