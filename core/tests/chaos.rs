@@ -142,9 +142,9 @@ async fn scripted_faults_of_issue_10_fail_no_flow() {
 async fn a_lost_answer_never_creates_a_second_version_or_deployment() {
     let emu = boardingpass_emulator::spawn(EmulatorConfig { pow_k: 20, pow_g: 50, ..Default::default() }).await.unwrap();
     let retry = RetryPolicy { base_delay: Duration::from_millis(5), ..Default::default() };
-    let client = client(&emu, retry, Duration::from_secs(2));
+    let client = client(&emu, retry, Duration::from_secs(4));
     let pass = client.provision(ProvisionOptions { owner: Some("Ada Lovelace".into()), ..Default::default() }).await.unwrap();
-    let lost = |path: &str, fault| Fault::new(path, FaultKind::Chaos(fault, Duration::from_secs(3)), 1);
+    let lost = |path: &str, fault| Fault::new(path, FaultKind::Chaos(fault, Duration::from_secs(5)), 1);
     let path = format!("/workers/scripts/{WORKER}");
 
     emu.inject(lost(&path, ChaosFault::Status { status: 503, after: true }));
