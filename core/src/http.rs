@@ -3,15 +3,18 @@
 //! Every API call goes through [`Http::call`]: it adds the user agent, the
 //! credentials (marked sensitive so they never show up in reqwest's
 //! `Debug`, their buffers wiped once the call is over), extra headers,
-//! per-call timeout, and retries idempotent calls on network errors, 429 and
-//! 5xx. Request bodies are kept as plain data ([`Body`]) so a retry can
-//! rebuild the request, multipart included.
+//! per-call timeout, and retries idempotent calls on transient failures
+//! (network errors, timeouts, 429, 5xx, an unreadable 2xx answer). Calls that
+//! must not take effect twice go through [`Http::call_at_most_once`], which
+//! looks before it sends again. Request bodies are kept as plain data
+//! ([`Body`]) so a retry can rebuild the request, multipart included.
 //!
 //! Credentials stay with their origin: redirects are followed only within
 //! the origin of the request ([`redirect_policy`]); a redirect elsewhere is a
 //! `protocol` error. Every answer is read with a running size cap
 //! ([`Call::max_body`], default [`MAX_API_BODY`]).
 
+use std::future::Future;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
@@ -68,7 +71,7 @@ pub struct Call<'a> {
     pub secret_headers: Vec<(&'static str, &'a Secret)>,
     /// Largest answer read; a longer one is a `protocol` error.
     pub max_body: usize,
-    /// Safe to send twice: retried on network errors, 429 and 5xx.
+    /// Safe to send twice: retried on every transient failure.
     pub idempotent: bool,
     /// Overrides the client timeout (long polls, big uploads).
     pub timeout: Option<Duration>,
@@ -211,18 +214,19 @@ impl Http {
         Ok((status, headers, body))
     }
 
-    /// Sends with retries (for idempotent calls) and decodes the envelope.
+    /// Sends and decodes the envelope, retrying transient failures of
+    /// idempotent calls; other calls are sent once (see [`Http::call_at_most_once`]).
     pub async fn call(&self, call: Call<'_>) -> Result<Envelope, Error> {
-        let (status, headers, body) = self.send_with_retries(&call).await?;
-        envelope::decode(&call.endpoint(), status, &headers, &body)
+        let lookup = None::<fn() -> std::future::Ready<Result<Option<Envelope>, Error>>>;
+        self.send_retrying(&call, Ok, lookup).await
     }
 
-    /// Like [`Http::call`] for an answer that holds credentials: the body
-    /// and the decoded JSON are wiped once `T` is built (`T` should wipe
-    /// its own copies on drop).
+    /// Sends once a call whose answer holds credentials (it created them, so
+    /// it is never repeated here): the body and the decoded JSON are wiped
+    /// once `T` is built (`T` should wipe its own copies on drop).
     pub async fn call_secret<T: serde::de::DeserializeOwned>(&self, call: Call<'_>) -> Result<T, Error> {
         let endpoint = call.endpoint();
-        let (status, headers, body) = self.send_with_retries(&call).await?;
+        let (status, headers, body) = self.send_once(&call).await?;
         let mut wipe = Wipe::default();
         wipe.keep(body.clone());
         let decoded = envelope::decode(&endpoint, status, &headers, &body);
@@ -233,34 +237,88 @@ impl Http {
         result
     }
 
-    /// Sends with retries and returns the raw answer (for non-envelope APIs).
-    pub async fn send_with_retries(&self, call: &Call<'_>) -> Result<(u16, HeaderMap, Bytes), Error> {
-        let attempts = if call.idempotent { self.retry.max_attempts.max(1) } else { 1 };
+    /// Sends a call that must not take effect twice (an upload that creates
+    /// a version, a deployment). It is sent again only when the server
+    /// cannot have acted on it (429, connection refused) or when `lookup` —
+    /// a read-only request — finds no trace of it after a failure that left
+    /// this unknown (reset, timeout, 5xx, an unreadable answer); `Some` from
+    /// `lookup` is the call's effect, found instead of created twice.
+    pub async fn call_at_most_once<T, F, Fut>(&self, call: Call<'_>, decode: impl Fn(Envelope) -> Result<T, Error>, lookup: F) -> Result<T, Error>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<Option<T>, Error>>,
+    {
+        self.send_retrying(&call.idempotent(false), decode, Some(lookup)).await
+    }
+
+    async fn send_retrying<T, F, Fut>(&self, call: &Call<'_>, decode: impl Fn(Envelope) -> Result<T, Error>, lookup: Option<F>) -> Result<T, Error>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<Option<T>, Error>>,
+    {
+        let endpoint = call.endpoint();
+        let attempts = if call.idempotent || lookup.is_some() { self.retry.max_attempts.max(1) } else { 1 };
         let mut attempt = 1;
         loop {
-            let outcome = self.send_once(call).await;
-            let last = attempt >= attempts;
-            let wait = match &outcome {
-                Err(Error::Network { .. } | Error::Timeout { .. }) if !last => self.retry.wait_for(attempt, None),
-                Ok((status, headers, _)) if !last && (*status == 429 || *status >= 500) => {
-                    let asked = envelope::retry_after(headers);
-                    match self.retry.wait_for(attempt, asked) {
-                        Some(w) => Some(w),
-                        // The server wants longer than we are willing to sleep: report it.
-                        None => return Err(rate_limited(call, *status, headers, asked)),
-                    }
-                }
-                _ => None,
+            let (err, status, headers) = match self.send_once(call).await {
+                Ok((status, headers, body)) => match envelope::decode(&endpoint, status, &headers, &body) {
+                    Ok(env) => return decode(env),
+                    Err(e) => (e, status, headers),
+                },
+                Err(e) => (e, 0, HeaderMap::new()),
             };
-            match wait {
-                Some(w) => {
-                    tracing::debug!(endpoint = %call.endpoint(), attempt, wait_ms = w.as_millis() as u64, "retrying");
-                    tokio::time::sleep(w).await;
-                    attempt += 1;
+            let Some(landed) = transient(&err) else { return Err(err) };
+            let unknown_effect = landed == Landed::Unknown && !call.idempotent;
+            if attempt >= attempts {
+                // Out of attempts: a call that may have landed is looked up once more.
+                return match (&lookup, unknown_effect) {
+                    (Some(find), true) => find().await.ok().flatten().ok_or(err),
+                    _ => Err(err),
+                };
+            }
+            let asked = (status == 429 || status >= 500).then(|| envelope::retry_after(&headers)).flatten();
+            let Some(wait) = self.retry.wait_for(attempt, asked) else {
+                // The server wants longer than we are willing to sleep: report it.
+                return Err(rate_limited(call, status, &headers, asked));
+            };
+            tracing::debug!(endpoint = %endpoint, attempt, wait_ms = wait.as_millis() as u64, error = err.code(), "retrying");
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+            if let (Some(find), true) = (&lookup, unknown_effect) {
+                match find().await {
+                    Ok(Some(found)) => return Ok(found),
+                    Ok(None) => {}
+                    // Without an answer it cannot be ruled out that the call landed.
+                    Err(_) => return Err(err),
                 }
-                None => return outcome,
             }
         }
+    }
+}
+
+/// What a transient failure says about the server's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Landed {
+    /// Refused before any processing (429, connection refused).
+    No,
+    /// Perhaps processed: the connection broke, the answer was late, a 5xx
+    /// (a proxy may have lost the origin's answer) or a 2xx that cannot be read.
+    Unknown,
+}
+
+/// `Some` when `e` is transient (worth another attempt), saying whether the
+/// call may have taken effect; `None` for a definitive answer.
+pub(crate) fn transient(e: &Error) -> Option<Landed> {
+    match e {
+        Error::RateLimited { .. } => Some(Landed::No),
+        Error::Network { source, .. } => {
+            let refused = source.as_deref().and_then(|s| s.downcast_ref::<reqwest::Error>()).is_some_and(reqwest::Error::is_connect);
+            Some(if refused { Landed::No } else { Landed::Unknown })
+        }
+        Error::Timeout { .. } => Some(Landed::Unknown),
+        Error::Api(f) if f.status >= 500 => Some(Landed::Unknown),
+        Error::Protocol { status: Some(s), .. } if (200..300).contains(s) => Some(Landed::Unknown),
+        _ => None,
     }
 }
 
@@ -405,7 +463,10 @@ pub fn is_loopback_host(url: &Url) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::{AtomicU32, Ordering};
+
     use super::*;
+    use crate::{Client, ErrorKind};
 
     fn http() -> crate::Client {
         crate::Client::builder().api_base("http://127.0.0.1:1/client/v4").build().unwrap()
@@ -459,5 +520,24 @@ mod tests {
         assert_eq!(redirect_target(&from, &h), "https://evil.example:8443");
         h.insert(LOCATION, HeaderValue::from_static("/same/origin"));
         assert_eq!(redirect_target(&from, &h), "http://127.0.0.1:8787");
+    }
+
+
+    #[tokio::test]
+    async fn a_refused_connection_is_retried_without_a_lookup() {
+        // A port that was just free: nothing listens there.
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let retry = RetryPolicy { base_delay: Duration::from_millis(1), ..RetryPolicy::default() };
+        let client = Client::builder().api_base(format!("http://127.0.0.1:{port}/client/v4")).retry(retry).build().unwrap();
+        let lookups = AtomicU32::new(0);
+        let call = Call::new(Method::POST, "/upload", Auth::None);
+        let lookup = || async {
+            lookups.fetch_add(1, Ordering::Relaxed);
+            Ok(None)
+        };
+        let e = client.http().call_at_most_once(call, |_| Ok(()), lookup).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Network, "{e}");
+        assert_eq!(transient(&e), Some(Landed::No));
+        assert_eq!(lookups.load(Ordering::Relaxed), 0, "a refused connection cannot have landed");
     }
 }

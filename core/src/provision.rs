@@ -3,7 +3,9 @@
 //!
 //! The challenge request is retried like any idempotent call (a fresh
 //! challenge is harmless); the create request is sent once, because its
-//! challenge token is single-use: on failure the caller provisions again.
+//! challenge token is single-use. After a transient create failure the whole
+//! sequence (fresh challenge, proof of work, create) runs once more
+//! (docs/PROTOCOL-CHOICES.md).
 //!
 //! Every field of the create answer is validated ([`crate::untrusted`])
 //! before a pass is built from it, and the answer's buffers are wiped once
@@ -28,7 +30,7 @@ use crate::cancel::{cancellable, CancellationToken};
 use crate::client::{Client, PRIVACY_POLICY_URL, TERMS_OF_SERVICE_URL};
 use crate::deploy::DeployOptions;
 use crate::error::Error;
-use crate::http::{Auth, Call};
+use crate::http::{self, Auth, Call};
 use crate::pass::{BoardingPass, PassInner};
 use crate::policy::Context;
 use crate::pow::{self, CancelFlag, Challenge};
@@ -187,21 +189,46 @@ impl Client {
     }
 
     async fn provision_inner<T>(&self, options: &ProvisionOptions, local: impl Future<Output = Result<T, Error>>) -> Result<(BoardingPass, T), Error> {
-        let progress = &options.progress;
-        let solved = async {
-            progress.emit(Phase::Challenge, 0, 1);
-            let call = Call::new(Method::POST, CHALLENGE_PATH, Auth::None).json(json!({})).idempotent(true).max_body(MAX_CHALLENGE_BODY);
-            let endpoint = call.endpoint();
-            let ch: ChallengeResult = self.http().call(call).await?.result_as(&endpoint)?;
-            progress.emit(Phase::Challenge, 1, 1);
-            let challenge = Challenge::new(&ch.seed, ch.k, ch.g, self.config().pow_work_cap)?;
-            let checkpoints = solve(challenge, progress.clone()).await?;
-            Ok((ch.challenge_token, checkpoints))
-        };
         // The first failure drops the other side (a dropped solve stops its thread).
-        let ((challenge_token, checkpoints), local) = futures::future::try_join(solved, local).await?;
+        let (mut solved, local) = futures::future::try_join(self.solved_challenge(&options.progress), local).await?;
+        let mut first = true;
+        let created = loop {
+            let (token, checkpoints) = solved;
+            match self.create(options, token, checkpoints).await {
+                // The challenge is spent, and an account the server may have
+                // made is out of reach (no token, no claim URL): a fresh
+                // challenge is the only way on. Once, so a failing server is
+                // not hammered.
+                Err(e) if first && http::transient(&e).is_some() => {
+                    let wait = self.config().retry.wait_for(1, e.retry_after()).ok_or(e)?;
+                    tracing::warn!(wait_ms = wait.as_millis() as u64, "account creation failed transiently; provisioning again with a fresh challenge");
+                    tokio::time::sleep(wait).await;
+                    first = false;
+                    solved = self.solved_challenge(&options.progress).await?;
+                }
+                other => break other?,
+            }
+        };
+        let pass = self.pass_from(created, &format!("POST {CREATE_PATH}"), options)?;
+        options.progress.emit(Phase::CreateAccount, 1, 1);
+        tracing::info!(account_id = %pass.account_id(), token = %pass.token_fingerprint(), "provisioned temporary account");
+        Ok((pass, local))
+    }
 
-        progress.emit(Phase::CreateAccount, 0, 1);
+    /// A challenge and its solution: (challenge token, encoded checkpoints).
+    async fn solved_challenge(&self, progress: &Progress) -> Result<(String, String), Error> {
+        progress.emit(Phase::Challenge, 0, 1);
+        let call = Call::new(Method::POST, CHALLENGE_PATH, Auth::None).json(json!({})).idempotent(true).max_body(MAX_CHALLENGE_BODY);
+        let endpoint = call.endpoint();
+        let ch: ChallengeResult = self.http().call(call).await?.result_as(&endpoint)?;
+        progress.emit(Phase::Challenge, 1, 1);
+        let challenge = Challenge::new(&ch.seed, ch.k, ch.g, self.config().pow_work_cap)?;
+        let checkpoints = solve(challenge, progress.clone()).await?;
+        Ok((ch.challenge_token, checkpoints))
+    }
+
+    async fn create(&self, options: &ProvisionOptions, challenge_token: String, checkpoints: String) -> Result<CreateResult, Error> {
+        options.progress.emit(Phase::CreateAccount, 0, 1);
         let mut body = json!({
             "termsOfService": TERMS_OF_SERVICE_URL,
             "privacyPolicy": PRIVACY_POLICY_URL,
@@ -213,12 +240,7 @@ impl Client {
             body["eventCode"] = json!(code);
         }
         let call = Call::new(Method::POST, CREATE_PATH, Auth::None).json(body).idempotent(false);
-        let endpoint = call.endpoint();
-        let created: CreateResult = self.http().call_secret(call).await?;
-        let pass = self.pass_from(created, &endpoint, options)?;
-        progress.emit(Phase::CreateAccount, 1, 1);
-        tracing::info!(account_id = %pass.account_id(), token = %pass.token_fingerprint(), "provisioned temporary account");
-        Ok((pass, local))
+        self.http().call_secret(call).await
     }
 
     fn pass_from(&self, mut created: CreateResult, endpoint: &str, options: &ProvisionOptions) -> Result<BoardingPass, Error> {

@@ -87,25 +87,55 @@ async fn rate_limit_surfaces_retry_after() {
 }
 
 #[tokio::test]
-async fn transient_challenge_failures_are_retried_but_create_is_not() {
+async fn transient_challenge_failures_are_retried() {
     let emu = emulator(EmulatorConfig::default()).await;
     emu.inject(Fault::new("/challenge", FaultKind::Status { status: 503, retry_after: None }, 2));
     let pass = client(&emu).provision(owned()).await;
     assert!(pass.is_ok(), "two 503s then success: {pass:?}");
+}
 
-    // A fault on the create call (the first match, the challenge, is let through by a zero delay).
-    let emu2 = emulator(EmulatorConfig::default()).await;
-    emu2.inject(Fault::new("/provisioning/previews", FaultKind::Delay(Duration::ZERO), 1));
-    emu2.inject(Fault::new("/provisioning/previews", FaultKind::Status { status: 500, retry_after: None }, 1));
-    let e = client(&emu2).provision(owned()).await.unwrap_err();
-    assert_eq!((e.kind(), e.status()), (ErrorKind::Api, Some(500)));
-    assert_eq!(emu2.account_count(), 0);
+/// The create call is sent once per challenge; after a transient failure the
+/// whole sequence runs once more with a fresh challenge, never a third time,
+/// and a definitive answer (4xx) ends it at once.
+#[tokio::test]
+async fn a_failed_create_provisions_once_more_with_a_fresh_challenge() {
+    let status = |s| FaultKind::Status { status: s, retry_after: None };
+    // Faults match the challenge path too; a zero delay lets a challenge through.
+    let let_through = || Fault::new("/provisioning/previews", FaultKind::Delay(Duration::ZERO), 1);
+    // Answers the faults replace are not recorded: count the challenges fetched.
+    let challenges = |emu: &EmulatorHandle| emu.requests().iter().filter(|r| r.path.ends_with("/challenge")).count();
+
+    let emu = emulator(EmulatorConfig::default()).await;
+    emu.inject(let_through());
+    emu.inject(Fault::new("/provisioning/previews", status(500), 1));
+    client(&emu).provision(owned()).await.expect("a fresh challenge after one 500");
+    assert_eq!(challenges(&emu), 2);
+    assert_eq!(emu.account_count(), 1);
+
+    let emu = emulator(EmulatorConfig::default()).await;
+    for _ in 0..2 {
+        emu.inject(let_through());
+        emu.inject(Fault::new("/provisioning/previews", status(502), 1));
+    }
+    let e = client(&emu).provision(owned()).await.unwrap_err();
+    assert_eq!((e.kind(), e.status()), (ErrorKind::Api, Some(502)));
+    assert_eq!(challenges(&emu), 2, "provisioned again once, not more");
+    assert_eq!(emu.account_count(), 0);
+
+    let emu = emulator(EmulatorConfig::default()).await;
+    emu.inject(let_through());
+    emu.inject(Fault::new("/provisioning/previews", status(400), 1));
+    let e = client(&emu).provision(owned()).await.unwrap_err();
+    assert_eq!((e.kind(), e.status()), (ErrorKind::Api, Some(400)));
+    assert_eq!(challenges(&emu), 1, "a definitive answer is not retried");
 }
 
 #[tokio::test]
-async fn malformed_json_is_a_protocol_error() {
+async fn malformed_json_is_retried_then_a_protocol_error() {
     let emu = emulator(EmulatorConfig::default()).await;
-    emu.inject(Fault::new("/challenge", FaultKind::MalformedJson, 1));
+    emu.inject(Fault::new("/challenge", FaultKind::MalformedJson, 2));
+    client(&emu).provision(owned()).await.expect("an unreadable answer to an idempotent call is retried");
+    emu.inject(Fault::new("/challenge", FaultKind::MalformedJson, 3));
     let e = client(&emu).provision(owned()).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Protocol, "{e}");
     assert!(e.to_string().contains("/provisioning/previews/challenge"));

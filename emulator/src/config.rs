@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::faults::Fault;
+use crate::faults::{Chaos, Fault};
 
 #[derive(Debug, Clone)]
 pub struct RateLimit {
@@ -34,6 +34,8 @@ pub struct EmulatorConfig {
     pub verify_threads: usize,
     /// Scripted faults (tests); more can be added at run time.
     pub faults: Vec<Fault>,
+    /// Random faults (chaos tests); settable at run time too.
+    pub chaos: Option<Chaos>,
     /// Lifetime of asset upload and completion tokens (1 hour on Cloudflare).
     pub asset_jwt_ttl: Duration,
     /// Hashes per bucket in an asset upload session's answer.
@@ -68,6 +70,7 @@ impl Default for EmulatorConfig {
             rate_limit: RateLimit::per_minute(30),
             verify_threads: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
             faults: Vec::new(),
+            chaos: None,
             asset_jwt_ttl: Duration::from_secs(3600),
             asset_bucket_size: 20,
             single_asset_uploads: false,

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use crate::config::{EmulatorConfig, RateLimit};
+use crate::faults::Chaos;
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct ServeFlags {
@@ -25,6 +26,21 @@ pub struct ServeFlags {
     /// Accept scripted faults over HTTP (`POST /x-boardingpass/test/faults`), for test suites.
     #[arg(long)]
     pub test_control: bool,
+    /// Share of API requests (0 to 1) that get a random fault (429, 5xx,
+    /// reset, stall, cut body), before or after processing. Needs --test-control.
+    #[arg(long, requires = "test_control", value_parser = chaos_rate)]
+    pub chaos_rate: Option<f64>,
+    /// Seed of the random faults, to replay a run.
+    #[arg(long, default_value_t = 0, requires = "chaos_rate")]
+    pub chaos_seed: u64,
+    /// How long a stalled answer is held, in milliseconds.
+    #[arg(long, default_value_t = 1000, requires = "chaos_rate")]
+    pub chaos_stall_ms: u64,
+}
+
+fn chaos_rate(s: &str) -> Result<f64, String> {
+    let rate: f64 = s.parse().map_err(|e| format!("{e}"))?;
+    (0.0..=1.0).contains(&rate).then_some(rate).ok_or_else(|| "must be between 0 and 1".into())
 }
 
 impl ServeFlags {
@@ -36,7 +52,35 @@ impl ServeFlags {
             lifetime: Duration::from_secs(self.lifetime),
             rate_limit: RateLimit::per_minute(self.rate_limit),
             test_control: self.test_control,
+            chaos: self.chaos_rate.map(|rate| Chaos { rate, seed: self.chaos_seed, stall: Duration::from_millis(self.chaos_stall_ms) }),
             ..EmulatorConfig::default()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        flags: ServeFlags,
+    }
+
+    fn parse(args: &[&str]) -> Result<EmulatorConfig, clap::Error> {
+        Cli::try_parse_from(std::iter::once("emu").chain(args.iter().copied())).map(|c| c.flags.config())
+    }
+
+    #[test]
+    fn random_faults_need_test_control_and_a_rate_in_range() {
+        assert!(parse(&[]).unwrap().chaos.is_none());
+        let c = parse(&["--test-control", "--chaos-rate", "0.2", "--chaos-seed", "9", "--chaos-stall-ms", "300"]).unwrap();
+        assert_eq!(c.chaos, Some(Chaos { rate: 0.2, seed: 9, stall: Duration::from_millis(300) }));
+        assert!(parse(&["--chaos-rate", "0.2"]).unwrap_err().to_string().contains("--test-control"));
+        assert!(parse(&["--test-control", "--chaos-rate", "1.5"]).unwrap_err().to_string().contains("between 0 and 1"));
+        assert!(parse(&["--test-control", "--chaos-seed", "3"]).is_err(), "a seed without a rate does nothing");
     }
 }

@@ -20,6 +20,6 @@ mod static_assets;
 pub mod workers;
 
 pub use config::{EmulatorConfig, RateLimit};
-pub use faults::{Fault, FaultKind};
+pub use faults::{Chaos, ChaosFault, Fault, FaultKind};
 pub use flags::ServeFlags;
 pub use server::{spawn, EmulatorHandle, API_PREFIX};

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use crate::config::EmulatorConfig;
-use crate::faults::Fault;
+use crate::faults::{ChaosState, Fault};
 use crate::runner::Runner;
 use crate::workers::{AccountWorkers, UploadSession};
 
@@ -68,6 +68,8 @@ pub struct AppState {
     pub key: [u8; 32],
     pub store: Mutex<Store>,
     pub faults: Mutex<Vec<Fault>>,
+    /// Random faults, when on.
+    pub chaos: Mutex<Option<ChaosState>>,
     /// workerd processes of live Workers.
     pub runner: Runner,
     /// Forwards requests to workerd (no proxy, no redirects followed).
@@ -93,13 +95,14 @@ pub const RECORDED_REQUESTS: usize = 10_000;
 impl AppState {
     pub fn new(config: EmulatorConfig, origin: String) -> Self {
         let faults = Mutex::new(config.faults.clone());
+        let chaos = Mutex::new(config.chaos.clone().map(ChaosState::new));
         let runner = Runner::new(config.workerd_startup_timeout, config.workerd.clone());
         let proxy = reqwest::Client::builder()
             .no_proxy()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("a plain HTTP client builds");
-        Self { config, origin, key: rand::random(), store: Mutex::new(Store::default()), faults, runner, proxy, status_changes: tokio::sync::watch::Sender::new(0), requests: Mutex::default() }
+        Self { config, origin, key: rand::random(), store: Mutex::new(Store::default()), faults, chaos, runner, proxy, status_changes: tokio::sync::watch::Sender::new(0), requests: Mutex::default() }
     }
 
     pub fn store(&self) -> std::sync::MutexGuard<'_, Store> {

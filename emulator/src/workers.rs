@@ -41,6 +41,8 @@ pub struct Version {
     pub assets: Option<AssetSet>,
     pub etag: String,
     pub startup_time_ms: u64,
+    /// `workers/message`, `workers/tag` from the upload, `workers/triggered_by`.
+    pub annotations: serde_json::Map<String, Value>,
 }
 
 impl Version {

@@ -48,6 +48,7 @@ async fn bad_fault_requests_say_what_is_wrong() {
         (r#"{"path_contains":"x","kind":"status"}"#, "needs a status"),
         (r#"{"path_contains":"x","kind":"delay"}"#, "needs delay_ms"),
         (r#"{"path_contains":"x","kind":"explode"}"#, "unknown kind"),
+        (r#"{"path_contains":"x","kind":"chaos","fault":"after/404"}"#, "use one of before/429"),
         (r#"{"path_contains":"x","kind":"status","status":500,"extra":1}"#, "unknown field"),
     ] {
         let r = post(&emu.origin(), body).await;
@@ -55,4 +56,71 @@ async fn bad_fault_requests_say_what_is_wrong() {
         let text = r.text().await.unwrap();
         assert!(text.contains(expect), "{body}: {text}");
     }
+}
+
+/// What a raw client saw of one answer.
+#[derive(Debug, PartialEq, Eq, Hash, Clone, Copy)]
+enum Seen {
+    Status(u16),
+    /// A 2xx whose body is not JSON.
+    Cut,
+    /// A 2xx whose JSON body is whole.
+    Whole,
+    /// No answer, or one that broke off mid-body.
+    Broken,
+}
+
+async fn see(base: &str) -> Seen {
+    let Ok(r) = reqwest::Client::new().post(format!("{base}/provisioning/previews/challenge")).json(&serde_json::json!({})).send().await else {
+        return Seen::Broken;
+    };
+    let status = r.status().as_u16();
+    if status == 429 {
+        assert_eq!(r.headers()["retry-after"], "1");
+    }
+    match r.bytes().await {
+        Err(_) => Seen::Broken,
+        Ok(_) if status != 200 => Seen::Status(status),
+        Ok(b) if serde_json::from_slice::<serde_json::Value>(&b).is_ok() => Seen::Whole,
+        Ok(_) => Seen::Cut,
+    }
+}
+
+#[tokio::test]
+async fn random_faults_strike_before_or_after_processing_and_are_counted() {
+    let emu = boardingpass_emulator::spawn(EmulatorConfig { test_control: true, rate_limit: None, ..Default::default() }).await.unwrap();
+    let http = reqwest::Client::new();
+    let chaos = format!("{}/x-boardingpass/test/chaos", emu.origin());
+    let set = |body: &'static str| http.post(&chaos).header("content-type", "application/json").body(body).send();
+    assert_eq!(set(r#"{"rate": 1.5}"#).await.unwrap().status(), 400);
+    assert_eq!(set(r#"{"rate": 1, "seed": 7, "stall_ms": 50}"#).await.unwrap().status(), 204);
+    let mut seen: std::collections::HashMap<Seen, u64> = Default::default();
+    for _ in 0..80 {
+        *seen.entry(see(&emu.base_url()).await).or_default() += 1;
+    }
+    let counts: std::collections::HashMap<String, u64> = http.get(&chaos).send().await.unwrap().json().await.unwrap();
+    let n = |names: &[&str]| names.iter().map(|k| counts.get(*k).copied().unwrap_or(0)).sum::<u64>();
+    assert_eq!(counts.len(), 13, "every kind was drawn with this seed: {counts:?}");
+    assert_eq!(counts.values().sum::<u64>(), 80, "rate 1: every request got a fault");
+    let got = |s: Seen| seen.get(&s).copied().unwrap_or(0);
+    assert_eq!(got(Seen::Status(429)), n(&["before/429"]));
+    assert_eq!(got(Seen::Status(500)), n(&["before/500", "after/500"]));
+    assert_eq!(got(Seen::Status(502)), n(&["before/502", "after/502"]));
+    assert_eq!(got(Seen::Status(503)), n(&["before/503", "after/503", "before/stall"]), "a stall before processing ends in a 503");
+    assert_eq!(got(Seen::Whole), n(&["after/stall"]), "a stall after processing delivers the real answer late");
+    assert_eq!(got(Seen::Cut), n(&["after/cut_json"]));
+    assert_eq!(got(Seen::Broken), n(&["before/reset", "after/reset", "after/short_body"]));
+    // Only requests processed before their fault reach the API's request log.
+    let after: u64 = counts.iter().filter(|(k, _)| k.starts_with("after/")).map(|(_, v)| v).sum();
+    assert_eq!(emu.requests().len() as u64, after);
+
+    assert_eq!(set(r#"{"rate": 0}"#).await.unwrap().status(), 204);
+    assert_eq!(see(&emu.base_url()).await, Seen::Whole, "rate 0 turns random faults off");
+}
+
+#[tokio::test]
+async fn random_faults_need_test_control() {
+    let emu = boardingpass_emulator::spawn(EmulatorConfig::default()).await.unwrap();
+    let r = reqwest::Client::new().post(format!("{}/x-boardingpass/test/chaos", emu.origin())).body(r#"{"rate": 1}"#).send().await.unwrap();
+    assert_eq!(r.status(), 404);
 }

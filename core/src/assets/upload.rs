@@ -19,7 +19,7 @@ use tokio::sync::Semaphore;
 
 use super::{content_type, AssetOptions, Manifest};
 use crate::error::Error;
-use crate::http::{Auth, Body, Call, Http, Part};
+use crate::http::{self, Auth, Body, Call, Http, Part};
 use crate::progress::{Phase, Progress};
 use crate::secret::Secret;
 
@@ -215,9 +215,8 @@ impl Uploader<'_> {
                 Err(e) => e,
             };
             let status = err.status().unwrap_or(0);
-            let retryable = matches!(err.kind(), crate::ErrorKind::Network | crate::ErrorKind::Timeout | crate::ErrorKind::RateLimited)
-                || status >= 500;
-            if !retryable || attempt >= self.opts.upload_attempts {
+            // Files are content-addressed: sending one twice stores it once.
+            if http::transient(&err).is_none() || attempt >= self.opts.upload_attempts {
                 return Err(err);
             }
             let base = self.opts.retry_base_delay * 2u32.pow(attempt - 1);

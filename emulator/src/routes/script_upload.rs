@@ -94,6 +94,25 @@ fn assets(state: &AppState, account: &str, meta: &Value, previous: Option<&Versi
     Ok(Some(AssetSet { files, config }))
 }
 
+/// The caller's version annotations (`workers/message`, `workers/tag`);
+/// `workers/triggered_by` is the server's to set.
+fn annotations(given: &Value) -> Result<serde_json::Map<String, Value>, ApiError> {
+    let mut out = serde_json::Map::new();
+    for key in ["workers/message", "workers/tag"] {
+        match &given[key] {
+            Value::Null => {}
+            Value::String(s) if key == "workers/tag" && s.len() > 100 => {
+                return Err(bad_request(BAD_REQUEST, "annotations[\"workers/tag\"] is longer than 100 bytes"))
+            }
+            Value::String(s) => {
+                out.insert(key.into(), Value::String(s.clone()));
+            }
+            _ => return Err(bad_request(BAD_REQUEST, format!("annotations[{key:?}] must be a string"))),
+        }
+    }
+    Ok(out)
+}
+
 /// Builds (without storing) the next version of `script` from an upload.
 pub fn version(state: &AppState, account: &str, existing: Option<&Script>, upload: Upload) -> Result<Version, ApiError> {
     let Upload { metadata, modules } = upload;
@@ -126,6 +145,7 @@ pub fn version(state: &AppState, account: &str, existing: Option<&Script>, uploa
     }
     etag.update(metadata.to_string().as_bytes());
     Ok(Version {
+        annotations: annotations(&metadata["annotations"])?,
         id: uuid(),
         number: existing.map_or(1, |s| s.versions.len() as u32 + 1),
         created_on: Utc::now(),

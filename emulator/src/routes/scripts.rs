@@ -65,6 +65,7 @@ pub async fn put(State(state): Shared, Path((acc, name)): Path<(String, String)>
     let upload = script_upload::read(form).await?;
     let existing = script_of(&state, &acc, &name);
     let mut version = script_upload::version(&state, &acc, existing.as_ref(), upload)?;
+    version.annotations.insert("workers/triggered_by".into(), json!("upload"));
     let instance = start(&state, &acc, &name, &version).await?;
     version.startup_time_ms = instance.as_ref().map_or(0, |i| i.startup_time_ms);
     let version = Arc::new(version);
@@ -106,6 +107,7 @@ pub async fn upload_version(State(state): Shared, Path((acc, name)): Path<(Strin
     let upload = script_upload::read(form).await?;
     let existing = script_of(&state, &acc, &name).ok_or_else(worker_not_found)?;
     let mut version = script_upload::version(&state, &acc, Some(&existing), upload)?;
+    version.annotations.insert("workers/triggered_by".into(), json!("version_upload"));
     let instance = start(&state, &acc, &name, &version).await?;
     version.startup_time_ms = instance.as_ref().map_or(0, |i| i.startup_time_ms);
     let version = Arc::new(version);
@@ -119,9 +121,7 @@ pub async fn upload_version(State(state): Shared, Path((acc, name)): Path<(Strin
     }
     let v = &version;
     Ok(envelope::ok(json!({
-        "id": v.id, "number": v.number,
-        "metadata": {"author_email": "", "author_id": "", "created_on": ts(v.created_on), "modified_on": ts(v.created_on), "source": "wrangler"},
-        "annotations": {"workers/triggered_by": "version_upload"},
+        "id": v.id, "number": v.number, "metadata": version_metadata(v), "annotations": v.annotations,
         "resources": {
             "script": {"etag": v.etag, "handlers": handlers(v), "last_deployed_from": "wrangler"},
             "script_runtime": {"compatibility_date": v.compatibility_date, "compatibility_flags": v.compatibility_flags, "usage_model": "standard"},
@@ -129,6 +129,24 @@ pub async fn upload_version(State(state): Shared, Path((acc, name)): Path<(Strin
         },
         "startup_time_ms": v.startup_time_ms,
     })))
+}
+
+fn version_metadata(v: &Version) -> Value {
+    json!({"author_email": "", "author_id": "", "created_on": ts(v.created_on), "modified_on": ts(v.created_on), "source": "wrangler"})
+}
+
+/// `GET scripts/{name}/versions`: every version, newest first, with its
+/// annotations (how a client finds an upload whose answer it lost).
+pub async fn versions(State(state): Shared, Path((acc, name)): Path<(String, String)>, headers: HeaderMap) -> Result<Response, ApiError> {
+    authenticate(&state, &headers, Some(&acc))?;
+    let script = script_of(&state, &acc, &name).ok_or_else(worker_not_found)?;
+    let items: Vec<Value> = script
+        .versions
+        .iter()
+        .rev()
+        .map(|v| json!({"id": v.id, "number": v.number, "metadata": version_metadata(v), "annotations": v.annotations}))
+        .collect();
+    Ok(envelope::ok(json!({"items": items})))
 }
 
 /// `POST scripts/{name}/deployments`: routes traffic to one version. The

@@ -180,6 +180,7 @@ mod tests {
             assets: None,
             etag: String::new(),
             startup_time_ms: 0,
+            annotations: Default::default(),
         }
     }
 
