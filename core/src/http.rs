@@ -265,6 +265,9 @@ impl Http {
                     Ok(env) => return decode(env),
                     Err(e) => (e, status, headers),
                 },
+                // Refused by this client (a redirect elsewhere, a body over the cap):
+                // the same answer would come again.
+                Err(e @ Error::Protocol { .. }) => return Err(e),
                 Err(e) => (e, 0, HeaderMap::new()),
             };
             let Some(landed) = transient(&err) else { return Err(err) };
