@@ -8,6 +8,7 @@ use crate::error::Error;
 
 pub use crate::assets::ignore::Ignore;
 pub use crate::pow::{Challenge, DEFAULT_WORK_CAP};
+pub use crate::untrusted::{claim_url, credential, dns_label, identifier, printable};
 pub use crate::worker::{Module, ModuleKind, Worker};
 
 /// One HTTP answer through the v4 envelope decoder: `Ok(true)` when it
@@ -24,4 +25,10 @@ pub fn parse_wrangler_config(text: &str, toml: bool) -> Result<(), Error> {
 /// JSONC comment and trailing-comma stripping, as the config loader applies it.
 pub fn jsonc_to_json(text: &str) -> String {
     crate::project::jsonc_to_json(text)
+}
+
+/// The specifiers a module's source pulls in, as the upload follows them:
+/// `(specifier, relative to the importing file)`.
+pub fn module_references(source: &str, kind: ModuleKind) -> Vec<(String, bool)> {
+    crate::imports::references(source, kind)
 }

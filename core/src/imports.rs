@@ -59,13 +59,17 @@ fn strip_js_comments(src: &str) -> String {
                     i += 1;
                 }
                 i += 2;
-                out.push(b' ');
+                // A line break, not a space: no specifier (they never span
+                // lines) can be stitched together across a removed comment.
+                out.push(b'\n');
                 continue;
             }
             (b'"' | b'\'' | b'`', _) => {
                 let start = i;
                 i += 1;
-                while i < b.len() && b[i] != c {
+                // Quotes end at the line (an unterminated literal must not swallow
+                // the lines after it, or a comment would be read inside a string).
+                while i < b.len() && b[i] != c && (c == b'`' || b[i] != b'\n') {
                     i += if b[i] == b'\\' { 2 } else { 1 };
                 }
                 i = (i + 1).min(b.len());
@@ -105,7 +109,7 @@ fn strip_js_comments(src: &str) -> String {
 
 /// What `source` (a module of `kind`) references: `(specifier, relative)`,
 /// where `relative` means "resolve from the importing file's directory".
-fn references(source: &str, kind: ModuleKind) -> Vec<(String, bool)> {
+pub(crate) fn references(source: &str, kind: ModuleKind) -> Vec<(String, bool)> {
     match kind {
         ModuleKind::EsModule | ModuleKind::CommonJs => JS_SPECIFIER
             .captures_iter(&strip_js_comments(source))
@@ -246,5 +250,20 @@ mod tests {
     fn python_imports_name_files() {
         let refs = references("import os, helpers\nfrom .lib.util import x\nfrom js import Response\n", ModuleKind::Python);
         assert_eq!(refs, [("os.py".to_string(), false), ("helpers.py".into(), false), ("lib/util.py".into(), true), ("js.py".into(), false)]);
+    }
+
+    #[test]
+    fn a_removed_comment_never_joins_two_fragments_into_a_specifier() {
+        // Found by tests/fuzz (imports): the string ran on past its line, the
+        // scanner saw `/*` outside it and joined two fragments into "./. e.ims".
+        let src = "ims\")\nimport(\"././*A\nhmport(\"./@*/e.ims\")\nimport(\"\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}./*A\nhmport(\"./@*/e.js\")\n\u{0}\u{0}\u{0}j\u{0}\u{0}\u{0})\n\u{0}\u{0}\u{0}er\"\njs\")\n\u{0}\u{0}\u{0}j\u{0}\u{0}\u{0})\n\u{0}\u{0}\u{0}e\n";
+        for spec in specs(src) {
+            assert!(src.contains(&spec), "{spec:?} is not in the source");
+        }
+        // And one whose comment, blanked to a space, stitched "./a…" to the text after it.
+        let src = "impoNNNNNNNNNNNNNNNNNNNNNrt from \"./a||||||.js\";x from \"./a|||||\u{0}\u{1}|||}|||||||||||||||\u{0}\u{11}\u{0}\u{0}js\";\u{0}i|||||}||||<|||||||||||||.js\";x from \"./a|||||\u{0}\u{1}|||}|||||||||||||||\u{0}\u{11}\u{0}\u{0}js\";\u{0}iNNNNNNNNNNr\u{11}\u{11}\u{11}\u{11}\u{11}\u{11}t from \"./a||||||||}||||<||||s\";x from \"./a|||||\u{0}\u{1}|||}|||||||||||||||\u{0}\u{11}\u{0}\u{0}js\";\u{0}i|||||}||||<||||||||.js\";x from \"./a|||||\u{0}\u{1}|||}||||||||||a|||||\u{0}\u{1}|||}|||||||||||||||\u{0}\u{11}\u{0}\u{0}js\";\u{0}iNNNNNNNNNNr\u{11}\u{11}\u{11}\u{11}\u{11}\u{11}t from \"./a||||||||}||||<|||||}|||||||||||||||\u{0}\u{11}\u{0}\u{0}js\";\u{0}i|||||}||||<|||||||||||||.js\";x from \"./a|||||\u{0}\u{1}|||not}|||||||||||||||\u{0}\u{11}\u{0}\u{0}js\";||||||||.js\";x from \"./a|||||\u{0}\u{1}|||no||||}|||||||||||||||\u{0}\u{11}\u{0}\u{0}js\";\u{0}i|||||}||||<|||||||||||||.js\";x from \"./a|||||\u{0}\u{1}|||not}|||||||||||||||\u{0}\u{11}\u{0}\u{0}js\";||||||||.js\";x from \"./a|||||\u{0}\u{1}|||not}|||||||||||||||\u{0}\u{11}\u{0}\u{0}js\";\u{0}iNNNNNNNNN ut from \"./a||||||||}||||<||\u{0}ims\")\nimport(\"./*mport(\"./*A\nhmport(\"./@*/e.irt(\".|||||||||||.js\";\u{1}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}!./a||||||||y|||||||||||.js\";x from \"./as|||||||y|||||||||t}|||||||||||||||\u{0}\u{11}\u{0}\u{0}js\";\u{0}iNNNNNNNNN ut from \"./a||||||||}||||</*mport(\"./*A\nhmport\"./@*/e.?rt(\"./*||||||||;\u{1}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}!from \"./a||||||||}||||<||||s\";x from \"./a|||||}|||||||||||||||\u{0}\u{11}\u{0}\u{0}js\";\u{0}i|||||}||||<|||||||||||||.js\";x from \"./a|||||\u{0}\u{1}|||not}|||||||||||||||\u{0}\u{11}\u{0}\u{0}js\";||||||||.js\";x from \"./a|||||\u{0}\u{1}|||not}|||||||||||||||\u{0}\u{11}\u{0}\u{0}js\";\u{0}iNNNNNNNNN ut from \"./a||||||||}||||<|||||||||||||.js\";\u{1}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}!./a||||||||y|||||||||||.js\";x from \"./as|||||||y||||||||||||||||||.mport(\"./*A\nhmport(\"./@*/e.irtmport(\"./*Ahm\u{0}\u{0}\u{0}js\";\u{0}iert(\"./*A\nhm. ps\")\nimpo*mport(\"./*A\nhmport(\"*/@*/e.?r\u{0})\n\u{0}\u{0}\u{0}";
+        for spec in specs(src) {
+            assert!(src.contains(&spec), "{spec:?} is not in the source");
+        }
     }
 }
