@@ -45,6 +45,18 @@ pub struct EmulatorConfig {
     pub max_asset_size: u64,
     /// Total size of a Worker's modules.
     pub max_script_size: u64,
+    /// Workers per account (Cloudflare's Free plan: 100).
+    pub max_workers: usize,
+    /// Versions kept per Worker; uploads beyond are refused.
+    pub max_versions: usize,
+    /// Body cap of routes that need no credentials (provisioning, claiming,
+    /// test control): their bodies are small JSON or forms.
+    pub max_open_body: usize,
+    /// Body cap of authenticated routes (Cloudflare's Free plan: 100 MB).
+    pub max_body: usize,
+    /// Host names the API and the claim page answer to besides
+    /// `127.0.0.1:PORT` and `localhost:PORT` (with or without the port).
+    pub allowed_hosts: Vec<String>,
     /// How long workerd may take to start a Worker.
     pub workerd_startup_timeout: Duration,
     /// Whether claiming revokes the temporary API token (Cloudflare leaves
@@ -74,6 +86,11 @@ impl Default for EmulatorConfig {
             max_asset_files: 1000,
             max_asset_size: 5 * 1024 * 1024,
             max_script_size: 10 * 1024 * 1024,
+            max_workers: 100,
+            max_versions: 100,
+            max_open_body: 64 * 1024,
+            max_body: 100 * 1024 * 1024,
+            allowed_hosts: Vec::new(),
             workerd_startup_timeout: Duration::from_secs(15),
             workerd: None,
             revoke_token_on_claim: true,

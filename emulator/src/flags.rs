@@ -22,6 +22,16 @@ pub struct ServeFlags {
     /// Provisioning requests per client address per minute (0: no limit).
     #[arg(long, default_value_t = 30)]
     pub rate_limit: u32,
+    /// Workers per account.
+    #[arg(long, default_value_t = 100)]
+    pub max_workers: usize,
+    /// Versions per Worker.
+    #[arg(long, default_value_t = 100)]
+    pub max_versions: usize,
+    /// Another host name the API and the claim page answer to (repeatable),
+    /// e.g. behind a reverse proxy; 127.0.0.1:PORT and localhost:PORT always work.
+    #[arg(long = "allowed-host", value_name = "NAME")]
+    pub allowed_hosts: Vec<String>,
     /// Accept scripted faults over HTTP (`POST /x-boardingpass/test/faults`), for test suites.
     #[arg(long)]
     pub test_control: bool,
@@ -36,6 +46,9 @@ impl ServeFlags {
             lifetime: Duration::from_secs(self.lifetime),
             rate_limit: RateLimit::per_minute(self.rate_limit),
             test_control: self.test_control,
+            max_workers: self.max_workers,
+            max_versions: self.max_versions,
+            allowed_hosts: self.allowed_hosts.clone(),
             ..EmulatorConfig::default()
         }
     }
