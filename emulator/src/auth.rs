@@ -49,7 +49,7 @@ fn account_param(params: &Params) -> Result<Option<String>, ApiError> {
 }
 
 async fn refuse(req: Request, e: ApiError) -> Response {
-    crate::body::drain(req.into_body()).await;
+    crate::body::drain(req).await;
     e.into_response()
 }
 

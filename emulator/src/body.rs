@@ -6,7 +6,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Body;
 use axum::extract::multipart::MultipartError;
 use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{header, StatusCode};
@@ -26,9 +25,14 @@ pub const DRAIN_LIMIT: usize = 1024 * 1024;
 /// How long draining may take, so a client that stalls holds nothing.
 const DRAIN_TIME: Duration = Duration::from_secs(2);
 
-/// Reads and discards up to [`DRAIN_LIMIT`] bytes of `body`.
-pub async fn drain(body: Body) {
-    let mut stream = body.into_data_stream();
+/// Reads and discards the body of a request about to be refused, unless it
+/// is declared larger than [`DRAIN_LIMIT`] (then none of it is read; the
+/// lingering close still lets the client read the answer).
+pub async fn drain(req: Request) {
+    if declared_length(&req).is_some_and(|n| n > DRAIN_LIMIT as u64) {
+        return;
+    }
+    let mut stream = req.into_body().into_data_stream();
     let _ = tokio::time::timeout(DRAIN_TIME, async {
         let mut read = 0;
         while let Some(Ok(chunk)) = stream.next().await {
@@ -41,12 +45,15 @@ pub async fn drain(body: Body) {
     .await;
 }
 
+fn declared_length(req: &Request) -> Option<u64> {
+    req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok())
+}
+
 /// Route layer of the routes anyone may call: a body declared larger than
 /// `max_open_body` is refused unread, whether or not the route reads bodies
 /// (the `DefaultBodyLimit` still caps bodies of unknown length as they are read).
 pub async fn cap_open(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
-    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > state.config.max_open_body as u64) {
+    if declared_length(&req).is_some_and(|n| n > state.config.max_open_body as u64) {
         return too_large().into_response();
     }
     next.run(req).await

@@ -41,7 +41,7 @@ pub async fn check(State(state): State<Arc<AppState>>, req: Request, next: Next)
         Some(host) if allowed(&host, port, &state.config.allowed_hosts) => next.run(req).await,
         _ => {
             let message = format!("this emulator answers only to 127.0.0.1:{port} and localhost:{port} (add names with --allowed-host)");
-            crate::body::drain(req.into_body()).await;
+            crate::body::drain(req).await;
             ApiError::new(StatusCode::MISDIRECTED_REQUEST, HOST_NOT_ALLOWED, message).into_response()
         }
     }

@@ -25,4 +25,4 @@ pub mod workers;
 pub use config::{EmulatorConfig, RateLimit};
 pub use faults::{Fault, FaultKind};
 pub use flags::ServeFlags;
-pub use server::{spawn, EmulatorHandle, API_PREFIX};
+pub use server::{spawn, wait_for_signal, EmulatorHandle, API_PREFIX};
