@@ -19,6 +19,11 @@ impl RateLimit {
     }
 }
 
+/// Workers per account on Cloudflare's Free plan.
+pub const DEFAULT_MAX_WORKERS: usize = 100;
+/// Versions kept per Worker (see docs/PROTOCOL-CHOICES.md).
+pub const DEFAULT_MAX_VERSIONS: usize = 100;
+
 #[derive(Debug, Clone)]
 pub struct EmulatorConfig {
     /// Port on 127.0.0.1; 0 picks a free one.
@@ -86,8 +91,8 @@ impl Default for EmulatorConfig {
             max_asset_files: 1000,
             max_asset_size: 5 * 1024 * 1024,
             max_script_size: 10 * 1024 * 1024,
-            max_workers: 100,
-            max_versions: 100,
+            max_workers: DEFAULT_MAX_WORKERS,
+            max_versions: DEFAULT_MAX_VERSIONS,
             max_open_body: 64 * 1024,
             max_body: 100 * 1024 * 1024,
             allowed_hosts: Vec::new(),

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::config::{EmulatorConfig, RateLimit};
+use crate::config::{EmulatorConfig, RateLimit, DEFAULT_MAX_VERSIONS, DEFAULT_MAX_WORKERS};
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct ServeFlags {
@@ -23,10 +23,10 @@ pub struct ServeFlags {
     #[arg(long, default_value_t = 30)]
     pub rate_limit: u32,
     /// Workers per account.
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = DEFAULT_MAX_WORKERS)]
     pub max_workers: usize,
     /// Versions per Worker.
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = DEFAULT_MAX_VERSIONS)]
     pub max_versions: usize,
     /// Another host name the API and the claim page answer to (repeatable),
     /// e.g. behind a reverse proxy; 127.0.0.1:PORT and localhost:PORT always work.
@@ -51,5 +51,28 @@ impl ServeFlags {
             allowed_hosts: self.allowed_hosts.clone(),
             ..EmulatorConfig::default()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        flags: ServeFlags,
+    }
+
+    #[test]
+    fn limits_and_host_names_reach_the_config() {
+        let defaults = Cli::parse_from(["emulator"]).flags.config();
+        assert_eq!((defaults.max_workers, defaults.max_versions), (EmulatorConfig::default().max_workers, EmulatorConfig::default().max_versions));
+        assert!(defaults.allowed_hosts.is_empty());
+        let set = Cli::parse_from(["emulator", "--max-workers", "3", "--max-versions", "4", "--allowed-host", "a.test", "--allowed-host", "b.test"]).flags.config();
+        assert_eq!((set.max_workers, set.max_versions), (3, 4));
+        assert_eq!(set.allowed_hosts, ["a.test", "b.test"]);
     }
 }
