@@ -107,6 +107,17 @@ pub fn json_error(e: &serde_json::Error) -> ApiError {
     bad_request(BAD_REQUEST, format!("the request body {what} (line {}, column {}){detail}", e.line(), e.column()))
 }
 
+/// Names a value from a body in an error message: escaped, and cut to 64
+/// characters, so a message can say which entry is wrong without carrying
+/// what was sent back.
+pub fn excerpt(value: &str) -> String {
+    const MAX: usize = 64;
+    match value.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{:?}…", &value[..cut]),
+        None => format!("{value:?}"),
+    }
+}
+
 /// A `multipart/form-data` body, refused in the envelope when it is not one.
 pub struct MultipartBody(pub Multipart);
 
@@ -147,6 +158,9 @@ mod tests {
             assert_eq!(refused.status, StatusCode::BAD_REQUEST);
             assert!(!refused.message.contains("LEAK"), "{body}: {}", refused.message);
         }
+        assert_eq!(excerpt("/a\u{1b}b"), "\"/a\\u{1b}b\"");
+        let long = format!("/{}", "x".repeat(1000));
+        assert_eq!(excerpt(&long).chars().count(), 64 + 3, "64 characters, two quotes and an ellipsis");
         let e = serde_json::from_slice::<Shape>(b"{}").unwrap_err();
         assert!(json_error(&e).message.ends_with("missing field `manifest`"), "{}", json_error(&e).message);
     }

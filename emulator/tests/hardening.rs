@@ -131,6 +131,16 @@ async fn refusals_do_not_quote_the_body() {
         envelope_error(&text);
         assert!(!text.contains("SECRET-BODY-MARKER"), "{path} quoted the body: {text}");
     }
+    // Entries the emulator names to say which one is wrong are cut short.
+    for (path, body) in [
+        (format!("/accounts/{}/workers/scripts/w/assets-upload-session", a.id), format!(r#"{{"manifest": {{"{marker}": {{"hash": "00", "size": 1}}}}}}"#)),
+        (format!("/accounts/{}/workers/scripts/w/deployments", a.id), format!(r#"{{"versions": [{{"version_id": "{marker}", "percentage": 100}}]}}"#)),
+    ] {
+        let r = http.post(format!("{}{path}", emu.base_url())).bearer_auth(&a.token).header("content-type", "application/json").body(body).send().await.unwrap();
+        let text = r.text().await.unwrap();
+        let (_, message) = envelope_error(&text);
+        assert!(!text.contains(&marker) && message.len() < 200, "{path} quoted the body: {text}");
+    }
 }
 
 /// DNS rebinding: a page on evil.example whose name resolves to 127.0.0.1

@@ -17,7 +17,7 @@ use chrono::Utc;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::body::{multipart_error, JsonBody, MultipartBody, RawBody};
+use crate::body::{excerpt, multipart_error, JsonBody, MultipartBody, RawBody};
 use crate::envelope::{self, bad_request, ApiError, ASSET_HASH_MISMATCH, ASSET_LIMIT, ASSET_NOT_EXPECTED, ASSET_TOKEN_INVALID, BAD_REQUEST};
 use crate::jwt::{self, AssetClaims, Purpose};
 use crate::state::AppState;
@@ -48,6 +48,20 @@ fn token(state: &AppState, sid: &str, acc: &str, purpose: Purpose) -> String {
     })
 }
 
+fn is_hash(s: &str) -> bool {
+    s.len() == 32 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// An uploaded file is named by its hash; anything else is refused before
+/// it is read, and never repeated in full.
+fn part_hash(name: &str) -> Result<String, ApiError> {
+    if is_hash(name) {
+        Ok(name.to_string())
+    } else {
+        Err(bad_request(BAD_REQUEST, format!("uploaded file {} is not named by its 32-hex-character hash", excerpt(name))))
+    }
+}
+
 fn check_manifest(state: &AppState, manifest: &BTreeMap<String, ManifestEntry>) -> Result<(), ApiError> {
     let limit = state.config.max_asset_files;
     if manifest.len() > limit {
@@ -55,13 +69,13 @@ fn check_manifest(state: &AppState, manifest: &BTreeMap<String, ManifestEntry>) 
     }
     for (path, e) in manifest {
         if !path.starts_with('/') {
-            return Err(bad_request(BAD_REQUEST, format!("manifest path {path:?} must start with '/'")));
+            return Err(bad_request(BAD_REQUEST, format!("manifest path {} must start with '/'", excerpt(path))));
         }
-        if e.hash.len() != 32 || !e.hash.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(bad_request(BAD_REQUEST, format!("manifest entry {path:?}: hash must be 32 hex characters")));
+        if !is_hash(&e.hash) {
+            return Err(bad_request(BAD_REQUEST, format!("manifest entry {}: hash must be 32 hex characters", excerpt(path))));
         }
         if e.size > state.config.max_asset_size {
-            return Err(bad_request(ASSET_LIMIT, format!("asset {path:?} is {} bytes, over the limit of {} bytes per file", e.size, state.config.max_asset_size)));
+            return Err(bad_request(ASSET_LIMIT, format!("asset {} is {} bytes, over the limit of {} bytes per file", excerpt(path), e.size, state.config.max_asset_size)));
         }
     }
     Ok(())
@@ -135,7 +149,7 @@ pub async fn upload(State(state): Shared, Extension(claims): Extension<AssetClai
     let base64 = q.base64.as_deref() == Some("true");
     let mut files = Vec::new();
     while let Some(field) = form.next_field().await.map_err(|e| multipart_error(&e))? {
-        let hash = field.name().unwrap_or_default().to_string();
+        let hash = part_hash(field.name().unwrap_or_default())?;
         let content_type = field.content_type().map(str::to_string);
         let body = field.bytes().await.map_err(|e| multipart_error(&e))?;
         let bytes = if base64 {
@@ -153,6 +167,7 @@ pub async fn upload(State(state): Shared, Extension(claims): Extension<AssetClai
 
 /// `POST workers/assets/upload/{hash}`: single-asset mode, raw bytes.
 pub async fn upload_one(State(state): Shared, Path((_, hash)): Path<(String, String)>, Extension(claims): Extension<AssetClaims>, headers: HeaderMap, RawBody(body): RawBody) -> Result<Response, ApiError> {
+    let hash = part_hash(&hash)?;
     if body.len() as u64 > state.config.max_asset_size {
         return Err(bad_request(ASSET_LIMIT, format!("{hash} is {} bytes, over the limit of {} bytes per file", body.len(), state.config.max_asset_size)));
     }

@@ -8,7 +8,7 @@ use chrono::Utc;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::body::multipart_error;
+use crate::body::{excerpt, multipart_error};
 use crate::config::EmulatorConfig;
 use crate::envelope::{bad_request, ApiError, ASSET_TOKEN_INVALID, ASSET_UPLOAD_INCOMPLETE, BAD_REQUEST, SCRIPT_INVALID, SCRIPT_TOO_LARGE, TOO_MANY_VERSIONS, TOO_MANY_WORKERS};
 use crate::jwt::{self, Purpose};
@@ -75,7 +75,7 @@ fn bindings(metadata: &Value, previous: Option<&Version>) -> Result<Vec<Value>, 
         if b["type"] == "inherit" {
             let name = b["name"].as_str().unwrap_or_default();
             let found = previous.and_then(|p| p.bindings.iter().find(|x| x["name"] == name));
-            out.push(found.cloned().ok_or_else(|| bad_request(SCRIPT_INVALID, format!("binding {name:?} is marked inherit but the deployed version has no such binding")))?);
+            out.push(found.cloned().ok_or_else(|| bad_request(SCRIPT_INVALID, format!("binding {} is marked inherit but the deployed version has no such binding", excerpt(name))))?);
         } else {
             out.push(b.clone());
         }
@@ -129,7 +129,7 @@ pub fn version(state: &AppState, account: &str, existing: Option<&Script>, uploa
     };
     if let Some(main) = &main_module {
         if !modules.iter().any(|m| &m.name == main) {
-            return Err(bad_request(SCRIPT_INVALID, format!("Uncaught Error: No such module \"{main}\" (named by metadata but not uploaded)")));
+            return Err(bad_request(SCRIPT_INVALID, format!("Uncaught Error: No such module {} (named by metadata but not uploaded)", excerpt(main))));
         }
     }
     let assets = match metadata.get("assets") {

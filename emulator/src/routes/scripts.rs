@@ -10,7 +10,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Value};
 
 use super::script_upload::{self, uuid};
-use crate::body::{JsonBody, MultipartBody};
+use crate::body::{excerpt, JsonBody, MultipartBody};
 use crate::envelope::{self, bad_request, service_not_found, worker_not_found, ApiError, BAD_REQUEST, SCRIPT_INVALID};
 use crate::gateway;
 use crate::runner::{AssetsLink, Instance};
@@ -149,7 +149,7 @@ pub async fn deploy(State(state): Shared, Path((acc, name)): Path<(String, Strin
         return Err(bad_request(BAD_REQUEST, "the emulator deploys exactly one version at 100 percent"));
     }
     let script = script_of(&state, &acc, &name).ok_or_else(worker_not_found)?;
-    let version = script.version(&version_id).cloned().ok_or_else(|| bad_request(BAD_REQUEST, format!("version {version_id} does not exist on this Worker")))?;
+    let version = script.version(&version_id).cloned().ok_or_else(|| bad_request(BAD_REQUEST, format!("version {} does not exist on this Worker", excerpt(&version_id))))?;
     let instance = match state.runner.take_prepared(&acc, &name, &version_id) {
         Some(i) => Some(i),
         None => start(&state, &acc, &name, &version).await?,
