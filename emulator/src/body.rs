@@ -1,7 +1,8 @@
 //! Request bodies. They are read only by handlers, so only after the
 //! route's gate (`auth`) let the request through; their size cap is the
 //! route group's `DefaultBodyLimit`; and a body that cannot be used is
-//! refused in the v4 envelope without quoting any of it.
+//! refused in the v4 envelope without being sent back (an entry is named by
+//! a short [`excerpt`] at most).
 
 use std::sync::Arc;
 use std::time::Duration;
