@@ -24,15 +24,17 @@ const MIB: u64 = 1024 * 1024;
 async fn a_wrong_token_is_refused_before_a_large_body_is_read() {
     let emu = emulator().await;
     let owner = provision(&emu.base_url()).await;
-    for path in [
-        format!("/client/v4/accounts/{}/workers/scripts/big/deployments", owner.id),
-        format!("/client/v4/accounts/{}/workers/scripts/big/assets-upload-session", owner.id),
-        format!("/client/v4/accounts/{}/workers/scripts/big/versions", owner.id),
+    // Asset uploads are gated by the session's upload JWT (401/1203 when wrong).
+    for (path, status, code) in [
+        (format!("/client/v4/accounts/{}/workers/scripts/big/deployments", owner.id), 403, 10000),
+        (format!("/client/v4/accounts/{}/workers/scripts/big/assets-upload-session", owner.id), 403, 10000),
+        (format!("/client/v4/accounts/{}/workers/scripts/big/versions", owner.id), 403, 10000),
+        (format!("/client/v4/accounts/{}/workers/assets/upload?base64=true", owner.id), 401, 1203),
     ] {
         let head = format!("POST {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer wrong\r\nContent-Type: application/json", addr(&emu));
         let answer = raw_exchange(&addr(&emu), &head, 100 * MIB).await;
-        assert_eq!(answer.status, 403, "{path}: {}", answer.body);
-        assert_eq!(envelope_error(&answer.body).0, 10000, "{path}");
+        assert_eq!(answer.status, status, "{path}: {}", answer.body);
+        assert_eq!(envelope_error(&answer.body).0, code, "{path}");
         assert!(answer.body_bytes_written < 32 * MIB, "{path}: the client could push {} MiB before the refusal", answer.body_bytes_written / MIB);
         eprintln!("{path}: {} KiB of 100 MiB handed to the socket when the refusal arrived", answer.body_bytes_written / 1024);
     }
