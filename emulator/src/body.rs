@@ -4,11 +4,10 @@
 //! refused in the v4 envelope without being sent back (an entry is named by
 //! a short [`excerpt`] at most).
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::multipart::MultipartError;
-use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -17,7 +16,6 @@ use futures::StreamExt;
 use serde::de::DeserializeOwned;
 
 use crate::envelope::{bad_request, ApiError, BAD_REQUEST, BODY_TOO_LARGE};
-use crate::state::AppState;
 
 /// How much of a refused request's body is still read and thrown away, so
 /// a client that sends its body before reading the answer (most SDKs) gets
@@ -51,10 +49,11 @@ fn declared_length(req: &Request) -> Option<u64> {
 }
 
 /// Route layer of the routes anyone may call: a body declared larger than
-/// `max_open_body` is refused unread, whether or not the route reads bodies
-/// (the `DefaultBodyLimit` still caps bodies of unknown length as they are read).
-pub async fn cap_open(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
-    if declared_length(&req).is_some_and(|n| n > state.config.max_open_body as u64) {
+/// `limit` is refused unread, whether or not the route reads bodies (the
+/// route's `DefaultBodyLimit`, the same `limit`, caps bodies of unknown
+/// length as they are read).
+pub async fn refuse_declared_over(limit: usize, req: Request, next: Next) -> Response {
+    if declared_length(&req).is_some_and(|n| n > limit as u64) {
         return too_large().into_response();
     }
     next.run(req).await

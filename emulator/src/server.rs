@@ -53,12 +53,16 @@ async fn record(axum::extract::State(state): axum::extract::State<Arc<AppState>>
 fn router(state: Arc<AppState>) -> Router {
     let token = middleware::from_fn_with_state(state.clone(), auth::require_token);
     let upload_token = middleware::from_fn_with_state(state.clone(), auth::require_upload_token);
-    // Routes anyone may call: small bodies only (the outer limit below).
+    // Routes anyone may call: small bodies only (the outer limit below),
+    // except the proof of work's solution.
+    let cap = |limit: usize| middleware::from_fn(move |req, next| body::refuse_declared_over(limit, req, next));
+    let small = state.config.max_open_body;
+    let create = provisioning::create_body_limit(&state.config);
     let open = Router::new()
         .route("/provisioning/previews/challenge", post(provisioning::challenge))
-        .route("/provisioning/previews", post(provisioning::create))
         .route("/x-boardingpass/claim-status", get(claim::status))
-        .route_layer(middleware::from_fn_with_state(state.clone(), body::cap_open));
+        .route_layer(cap(small))
+        .route("/provisioning/previews", post(provisioning::create).layer(DefaultBodyLimit::max(create)).route_layer(cap(create)));
     // The gates run before any handler, so before any body is read.
     let account = Router::new()
         .route("/user/tokens/verify", get(accounts::verify_token))
@@ -96,10 +100,10 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/claim-preview", get(claim::page).post(claim::submit))
         .route("/x-boardingpass/claim", post(claim::claim_api))
         .route("/x-boardingpass/test/faults", post(faults::add))
-        .route_layer(middleware::from_fn_with_state(state.clone(), body::cap_open))
+        .route_layer(cap(small))
         .nest(API_PREFIX, api)
         .fallback(|| async { (StatusCode::NOT_FOUND, "boardingpass emulator: nothing here").into_response() })
-        .layer(DefaultBodyLimit::max(state.config.max_open_body))
+        .layer(DefaultBodyLimit::max(small))
         .layer(middleware::from_fn_with_state(state.clone(), faults::inject))
         .layer(middleware::from_fn_with_state(state.clone(), hosts::check))
         .layer(middleware::from_fn(ray))

@@ -58,6 +58,14 @@ async fn unauthenticated_routes_take_only_small_bodies() {
     assert_eq!(answer.status, 400, "{}", answer.body);
 }
 
+/// The cap of the account-creation route grows with the proof of work: a
+/// solution at Cloudflare's documented k=8000 is 333 KiB of base64.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_solution_at_production_size_fits_the_provisioning_cap() {
+    let emu = spawn(EmulatorConfig { pow_k: 8000, pow_g: 20, ..EmulatorConfig::default() }).await.unwrap();
+    provision(&emu.base_url()).await;
+}
+
 /// Every account route checks the token, and that it belongs to the
 /// account in the path, before anything else (no body sent at all).
 #[tokio::test]

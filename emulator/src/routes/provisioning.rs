@@ -17,6 +17,7 @@ use rand::distributions::{Alphanumeric, DistString};
 use serde_json::{json, Value};
 
 use crate::challenge::{self, Claims};
+use crate::config::EmulatorConfig;
 use crate::envelope::{self, ApiError, BAD_REQUEST, CHALLENGE_EXPIRED, CHALLENGE_INVALID, CHALLENGE_REPLAYED, RATE_LIMITED, SOLUTION_INVALID, TERMS_NOT_ACCEPTED};
 use crate::body::{json_error, RawBody};
 use crate::linger::Peer;
@@ -28,6 +29,13 @@ const PRIVACY: &str = "https://www.cloudflare.com/privacypolicy/";
 
 fn bad(code: i64, message: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, code, message)
+}
+
+/// Body cap of the create call: its solution is `k+1` checkpoints of 32
+/// bytes in base64, on top of the small fields every open route may send.
+pub fn create_body_limit(config: &EmulatorConfig) -> usize {
+    let solution = (config.pow_k as usize + 1) * 32;
+    config.max_open_body + solution.div_ceil(3) * 4
 }
 
 fn rate_limit(state: &AppState, Peer(addr): Peer) -> Result<(), ApiError> {
