@@ -19,6 +19,11 @@ impl RateLimit {
     }
 }
 
+/// Workers per account on Cloudflare's Free plan.
+pub const DEFAULT_MAX_WORKERS: usize = 100;
+/// Versions kept per Worker (see docs/PROTOCOL-CHOICES.md).
+pub const DEFAULT_MAX_VERSIONS: usize = 100;
+
 #[derive(Debug, Clone)]
 pub struct EmulatorConfig {
     /// Port on 127.0.0.1; 0 picks a free one.
@@ -47,6 +52,18 @@ pub struct EmulatorConfig {
     pub max_asset_size: u64,
     /// Total size of a Worker's modules.
     pub max_script_size: u64,
+    /// Workers per account (Cloudflare's Free plan: 100).
+    pub max_workers: usize,
+    /// Versions kept per Worker; uploads beyond are refused.
+    pub max_versions: usize,
+    /// Body cap of routes that need no credentials (provisioning, claiming,
+    /// test control): their bodies are small JSON or forms.
+    pub max_open_body: usize,
+    /// Body cap of authenticated routes (Cloudflare's Free plan: 100 MB).
+    pub max_body: usize,
+    /// Host names the API and the claim page answer to besides
+    /// `127.0.0.1:PORT` and `localhost:PORT` (with or without the port).
+    pub allowed_hosts: Vec<String>,
     /// How long workerd may take to start a Worker.
     pub workerd_startup_timeout: Duration,
     /// Whether claiming revokes the temporary API token (Cloudflare leaves
@@ -77,6 +94,11 @@ impl Default for EmulatorConfig {
             max_asset_files: 1000,
             max_asset_size: 5 * 1024 * 1024,
             max_script_size: 10 * 1024 * 1024,
+            max_workers: DEFAULT_MAX_WORKERS,
+            max_versions: DEFAULT_MAX_VERSIONS,
+            max_open_body: 64 * 1024,
+            max_body: 100 * 1024 * 1024,
+            allowed_hosts: Vec::new(),
             workerd_startup_timeout: Duration::from_secs(15),
             workerd: None,
             revoke_token_on_claim: true,

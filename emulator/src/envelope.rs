@@ -68,6 +68,13 @@ pub const ASSET_UPLOAD_INCOMPLETE: i64 = 1204;
 pub const ASSET_NOT_EXPECTED: i64 = 1205;
 /// Emulator code: the workers.dev subdomain belongs to another account.
 pub const SUBDOMAIN_TAKEN: i64 = 10036;
+/// Emulator codes for refusals before a route runs (Cloudflare's edge
+/// answers these with HTML pages, which no API client can parse).
+pub const HOST_NOT_ALLOWED: i64 = 1401;
+pub const BODY_TOO_LARGE: i64 = 1402;
+/// Emulator codes for the per-account caps (Cloudflare's are undocumented).
+pub const TOO_MANY_WORKERS: i64 = 1501;
+pub const TOO_MANY_VERSIONS: i64 = 1502;
 
 pub fn bad_request(code: i64, message: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, code, message)

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::config::{EmulatorConfig, RateLimit};
+use crate::config::{EmulatorConfig, RateLimit, DEFAULT_MAX_VERSIONS, DEFAULT_MAX_WORKERS};
 use crate::faults::Chaos;
 
 #[derive(clap::Args, Debug, Clone)]
@@ -23,6 +23,16 @@ pub struct ServeFlags {
     /// Provisioning requests per client address per minute (0: no limit).
     #[arg(long, default_value_t = 30)]
     pub rate_limit: u32,
+    /// Workers per account.
+    #[arg(long, default_value_t = DEFAULT_MAX_WORKERS)]
+    pub max_workers: usize,
+    /// Versions per Worker.
+    #[arg(long, default_value_t = DEFAULT_MAX_VERSIONS)]
+    pub max_versions: usize,
+    /// Another host name the API and the claim page answer to (repeatable),
+    /// e.g. behind a reverse proxy; 127.0.0.1:PORT and localhost:PORT always work.
+    #[arg(long = "allowed-host", value_name = "NAME")]
+    pub allowed_hosts: Vec<String>,
     /// Accept scripted faults over HTTP (`POST /x-boardingpass/test/faults`), for test suites.
     #[arg(long)]
     pub test_control: bool,
@@ -53,6 +63,9 @@ impl ServeFlags {
             rate_limit: RateLimit::per_minute(self.rate_limit),
             test_control: self.test_control,
             chaos: self.chaos_rate.map(|rate| Chaos { rate, seed: self.chaos_seed, stall: Duration::from_millis(self.chaos_stall_ms) }),
+            max_workers: self.max_workers,
+            max_versions: self.max_versions,
+            allowed_hosts: self.allowed_hosts.clone(),
             ..EmulatorConfig::default()
         }
     }
@@ -82,5 +95,15 @@ mod tests {
         assert!(parse(&["--chaos-rate", "0.2"]).unwrap_err().to_string().contains("--test-control"));
         assert!(parse(&["--test-control", "--chaos-rate", "1.5"]).unwrap_err().to_string().contains("between 0 and 1"));
         assert!(parse(&["--test-control", "--chaos-seed", "3"]).is_err(), "a seed without a rate does nothing");
+    }
+
+    #[test]
+    fn limits_and_host_names_reach_the_config() {
+        let defaults = Cli::parse_from(["emulator"]).flags.config();
+        assert_eq!((defaults.max_workers, defaults.max_versions), (EmulatorConfig::default().max_workers, EmulatorConfig::default().max_versions));
+        assert!(defaults.allowed_hosts.is_empty());
+        let set = Cli::parse_from(["emulator", "--max-workers", "3", "--max-versions", "4", "--allowed-host", "a.test", "--allowed-host", "b.test"]).flags.config();
+        assert_eq!((set.max_workers, set.max_versions), (3, 4));
+        assert_eq!(set.allowed_hosts, ["a.test", "b.test"]);
     }
 }

@@ -3,6 +3,7 @@
 //! by every test (`spawn`) and as a binary.
 
 mod auth;
+mod body;
 mod challenge;
 mod claim_page;
 pub mod config;
@@ -10,7 +11,9 @@ pub mod envelope;
 pub mod faults;
 pub mod flags;
 mod gateway;
+mod hosts;
 mod jwt;
+mod linger;
 mod names;
 mod routes;
 pub mod runner;
@@ -22,4 +25,4 @@ pub mod workers;
 pub use config::{EmulatorConfig, RateLimit};
 pub use faults::{Chaos, ChaosFault, Fault, FaultKind};
 pub use flags::ServeFlags;
-pub use server::{spawn, EmulatorHandle, API_PREFIX};
+pub use server::{spawn, wait_for_signal, EmulatorHandle, API_PREFIX};

@@ -1,4 +1,4 @@
-//! `boardingpass-emulator [--port P] [--pow-k K] [--pow-g G] [--lifetime SECS] [--rate-limit N] [--test-control]`
+//! `boardingpass-emulator [--port P] [--pow-k K] [--pow-g G] [...]` (`--help` lists the flags, declared in `flags.rs`)
 
 use boardingpass_emulator::ServeFlags;
 use clap::Parser;
@@ -22,7 +22,7 @@ async fn main() -> std::process::ExitCode {
         }
     };
     println!("boardingpass emulator listening on {}", handle.base_url());
-    let _ = tokio::signal::ctrl_c().await;
-    handle.shutdown().await;
+    println!("worker files: {}", handle.work_dir().display());
+    handle.run_until_signal().await;
     std::process::ExitCode::SUCCESS
 }

@@ -16,7 +16,8 @@ use tokio::task::JoinHandle;
 use crate::config::EmulatorConfig;
 use crate::faults::{self, Fault};
 use crate::envelope::{ApiError, NO_ROUTE};
-use crate::gateway;
+use crate::linger::{LingeringListener, Peer};
+use crate::{auth, body, gateway, hosts};
 use crate::routes::{accounts, assets, claim, provisioning, scripts};
 use crate::state::AppState;
 
@@ -50,13 +51,23 @@ async fn record(axum::extract::State(state): axum::extract::State<Arc<AppState>>
 }
 
 fn router(state: Arc<AppState>) -> Router {
-    let api = Router::new()
+    let token = middleware::from_fn_with_state(state.clone(), auth::require_token);
+    let upload_token = middleware::from_fn_with_state(state.clone(), auth::require_upload_token);
+    // Routes anyone may call: small bodies only (the outer limit below),
+    // except the proof of work's solution.
+    let cap = |limit: usize| middleware::from_fn(move |req, next| body::refuse_declared_over(limit, req, next));
+    let small = state.config.max_open_body;
+    let create = provisioning::create_body_limit(&state.config);
+    let open = Router::new()
         .route("/provisioning/previews/challenge", post(provisioning::challenge))
-        .route("/provisioning/previews", post(provisioning::create))
-        .route("/user/tokens/verify", get(accounts::verify_token))
         .route("/x-boardingpass/claim-status", get(claim::status))
+        .route_layer(cap(small))
+        .route("/provisioning/previews", post(provisioning::create).layer(DefaultBodyLimit::max(create)).route_layer(cap(create)));
+    // The gates run before any handler, so before any body is read.
+    let account = Router::new()
+        .route("/user/tokens/verify", get(accounts::verify_token))
         .route("/user", get(accounts::user))
-        .route("/accounts/{id}", get(accounts::account))
+        .route("/accounts/{acc}", get(accounts::account))
         .route("/accounts/{acc}/tokens/{id}", delete(accounts::revoke_token))
         .route("/accounts/{acc}/workers/subdomain", get(accounts::get_subdomain).put(accounts::put_subdomain))
         .route("/accounts/{acc}/workers/services/{name}", get(scripts::service).delete(scripts::delete_service))
@@ -71,26 +82,55 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/accounts/{acc}/workers/scripts/{name}/schedules", put(scripts::schedules))
         .route("/accounts/{acc}/workers/scripts/{name}/references", get(scripts::references))
         .route("/accounts/{acc}/workers/scripts/{name}/assets-upload-session", post(assets::session))
-        .route("/accounts/{acc}/workers/assets/upload", post(assets::upload))
-        .route("/accounts/{acc}/workers/assets/upload/{hash}", post(assets::upload_one))
         .route("/accounts/{acc}/workers/tails/by-consumer/{name}", get(accounts::empty_list))
         .route("/accounts/{acc}/workers/durable_objects/namespaces", get(accounts::empty_page))
         .route("/accounts/{acc}/storage/kv/namespaces", get(accounts::empty_page))
-        // Worker uploads and asset buckets are larger than axum's 2 MB default.
-        .layer(DefaultBodyLimit::max(128 * 1024 * 1024))
+        .route_layer(token);
+    let uploads = Router::new()
+        .route("/accounts/{acc}/workers/assets/upload", post(assets::upload))
+        .route("/accounts/{acc}/workers/assets/upload/{hash}", post(assets::upload_one))
+        .route_layer(upload_token);
+    // Worker uploads and asset buckets are larger than the open routes' cap.
+    let authenticated = account.merge(uploads).layer(DefaultBodyLimit::max(state.config.max_body));
+    let api = open
+        .merge(authenticated)
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), record));
     Router::new()
-        .nest(API_PREFIX, api)
         .route("/claim-preview", get(claim::page).post(claim::submit))
         .route("/x-boardingpass/claim", post(claim::claim_api))
         .route("/x-boardingpass/test/faults", post(faults::add))
         .route("/x-boardingpass/test/chaos", get(faults::chaos).post(faults::chaos))
+        .route_layer(cap(small))
+        .nest(API_PREFIX, api)
         .fallback(|| async { (StatusCode::NOT_FOUND, "boardingpass emulator: nothing here").into_response() })
+        .layer(DefaultBodyLimit::max(small))
         .layer(middleware::from_fn_with_state(state.clone(), faults::inject))
+        .layer(middleware::from_fn_with_state(state.clone(), hosts::check))
         .layer(middleware::from_fn(ray))
         .layer(middleware::from_fn_with_state(state.clone(), gateway::route))
         .with_state(state)
+}
+
+/// How long a signalled emulator waits for open connections to finish.
+pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The first SIGINT or SIGTERM (a terminal's Ctrl-C, or `kill` / a service
+/// manager / a container runtime stopping the process).
+pub async fn wait_for_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    match (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) {
+        (Ok(mut int), Ok(mut term)) => {
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
+            }
+        }
+        // Without signal handlers the default actions apply; Ctrl-C still works.
+        _ => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
 }
 
 /// A running emulator. Dropping it stops the server.
@@ -134,10 +174,24 @@ impl EmulatorHandle {
     pub fn clear_requests(&self) {
         self.state.requests.lock().unwrap_or_else(|p| p.into_inner()).clear();
     }
+    /// Directory holding each running Worker's workerd config and module
+    /// files (created on the first deployment, removed on shutdown).
+    pub fn work_dir(&self) -> &std::path::Path {
+        self.state.runner.root()
+    }
     /// Number of workerd processes serving traffic.
     pub fn live_workers(&self) -> usize {
         self.state.runner.live_count()
     }
+    /// Serves until SIGINT or SIGTERM, then shuts down: Workers stopped,
+    /// work directory removed. Open connections (a claim-status long-poll
+    /// holds one for up to a minute) get [`SHUTDOWN_GRACE`] to finish.
+    pub async fn run_until_signal(self) {
+        wait_for_signal().await;
+        // Dropping the handle when the grace runs out cleans up all the same.
+        let _ = tokio::time::timeout(SHUTDOWN_GRACE, self.shutdown()).await;
+    }
+
     /// Stops accepting connections, stops every Worker and waits for the server task.
     pub async fn shutdown(mut self) {
         if let Some(stop) = self.stop.take() {
@@ -164,7 +218,8 @@ pub async fn spawn(config: EmulatorConfig) -> std::io::Result<EmulatorHandle> {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port)).await?;
     let addr = listener.local_addr()?;
     let state = Arc::new(AppState::new(config, format!("http://{addr}")));
-    let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let app = router(state.clone()).into_make_service_with_connect_info::<Peer>();
+    let listener = LingeringListener(listener);
     let (tx, rx) = oneshot::channel();
     // Expiry happens on time even when nobody calls: Workers stop, data goes.
     let sweeper = Arc::downgrade(&state);

@@ -105,6 +105,11 @@ impl AppState {
         Self { config, origin, key: rand::random(), store: Mutex::new(Store::default()), faults, chaos, runner, proxy, status_changes: tokio::sync::watch::Sender::new(0), requests: Mutex::default() }
     }
 
+    /// The port the emulator listens on.
+    pub fn port(&self) -> u16 {
+        self.origin.rsplit(':').next().and_then(|p| p.parse().ok()).unwrap_or_default()
+    }
+
     pub fn store(&self) -> std::sync::MutexGuard<'_, Store> {
         self.store.lock().unwrap_or_else(|p| p.into_inner())
     }

@@ -96,15 +96,22 @@ pub fn not_found(files: &BTreeMap<String, String>, path: &str, handling: Option<
     }
 }
 
-/// Glob with `*` matching any run of characters, `/` included.
+/// Glob with `*` matching any run of characters, `/` included. Linear in
+/// `text`: for `*`-only globs the leftmost match of each literal piece
+/// between stars is always a safe choice, so nothing is ever retried (a
+/// backtracking matcher is exponential in the number of stars).
 fn glob(pattern: &str, text: &str) -> bool {
-    match pattern.split_once('*') {
-        None => pattern == text,
-        Some((head, rest)) => {
-            let Some(tail) = text.strip_prefix(head) else { return false };
-            (0..=tail.len()).filter(|i| tail.is_char_boundary(*i)).any(|i| glob(rest, &tail[i..]))
+    let mut pieces = pattern.split('*');
+    let first = pieces.next().unwrap_or_default();
+    let Some(mut rest) = text.strip_prefix(first) else { return false };
+    let Some(last) = pieces.next_back() else { return rest.is_empty() };
+    for piece in pieces {
+        match rest.find(piece) {
+            Some(i) => rest = &rest[i + piece.len()..],
+            None => return false,
         }
     }
+    rest.ends_with(last)
 }
 
 /// `run_worker_first`: a boolean, or route patterns where `!` excludes.
@@ -229,6 +236,83 @@ mod tests {
         assert!(!worker_first(&rules, "/api/docs/intro"));
         assert!(!worker_first(&rules, "/index.html"));
         assert!(!worker_first(&Value::Null, "/api/x"));
+    }
+
+    /// The obvious recursive definition, exponential but correct: the
+    /// reference the linear matcher is checked against.
+    fn glob_reference(pattern: &str, text: &str) -> bool {
+        match pattern.split_once('*') {
+            None => pattern == text,
+            Some((head, rest)) => text.strip_prefix(head).is_some_and(|tail| {
+                (0..=tail.len()).filter(|i| tail.is_char_boundary(*i)).any(|i| glob_reference(rest, &tail[i..]))
+            }),
+        }
+    }
+
+    #[test]
+    fn glob_table() {
+        for (pattern, text, expected) in [
+            ("/api/*", "/api/hello", true),
+            ("/api/*", "/api/", true),
+            ("/api/*", "/api", false),
+            ("*", "", true),
+            ("*", "/any/thing", true),
+            ("", "", true),
+            ("", "/", false),
+            ("/exact", "/exact", true),
+            ("/exact", "/exact/", false),
+            ("*.css", "/a/b.css", true),
+            ("*.css", "/a/b.css.map", false),
+            ("/a*b*c", "/abc", true),
+            ("/a*b*c", "/aXbYc", true),
+            ("/a*b*c", "/acb", false),
+            ("/a*a", "/a", false),
+            ("/a*a", "/aa", true),
+            ("**", "x", true),
+            ("/é*ü", "/éàü", true),
+            ("*a*a*a*a*a*a*b", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab", true),
+            ("*a*a*a*a*a*a*b", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", false),
+        ] {
+            assert_eq!(glob(pattern, text), expected, "{pattern:?} against {text:?}");
+            assert_eq!(glob_reference(pattern, text), expected, "reference: {pattern:?} against {text:?}");
+        }
+    }
+
+    /// Every pattern and text up to a small size over a tiny alphabet (so
+    /// overlaps and repeats are common): the linear matcher agrees with the
+    /// reference on all of them.
+    #[test]
+    fn glob_agrees_with_the_reference_on_small_inputs() {
+        fn all(alphabet: &[char], max: usize) -> Vec<String> {
+            let mut out = vec![String::new()];
+            let mut frontier = vec![String::new()];
+            for _ in 0..max {
+                frontier = frontier.iter().flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}"))).collect();
+                out.extend(frontier.iter().cloned());
+            }
+            out
+        }
+        let patterns = all(&['a', 'b', '*'], 5);
+        let texts = all(&['a', 'b'], 6);
+        let mut checked = 0;
+        for p in &patterns {
+            for t in &texts {
+                assert_eq!(glob(p, t), glob_reference(p, t), "{p:?} against {t:?}");
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 364 * 127);
+    }
+
+    /// What used to cost seconds of CPU per request (issue 10): the matcher
+    /// now does one substring search per piece. No clock involved: the old
+    /// backtracking matcher needs on the order of n^6 steps here and never
+    /// finishes this test.
+    #[test]
+    fn adversarial_run_worker_first_pattern_on_a_long_path() {
+        let path = format!("/{}", "a".repeat(16 * 1024));
+        assert!(!worker_first(&json!(["*a*a*a*a*a*a*b"]), &path));
+        assert!(worker_first(&json!(["*a*a*a*a*a*a*b"]), &format!("{path}b")));
     }
 
     #[test]

@@ -218,7 +218,8 @@ pub async fn run(args: Args) -> Result<ExitCode, Error> {
     }
     if target.emulator.is_some() && !args.no_serve {
         eprintln!("serving locally until Ctrl-C: open {}", deployment.url);
-        let _ = tokio::signal::ctrl_c().await;
+        // SIGTERM too: returning drops the emulator, which removes its work directory.
+        boardingpass_emulator::wait_for_signal().await;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -6,10 +6,10 @@
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use axum::Json;
+use axum::Extension;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use bytes::Bytes;
@@ -17,10 +17,10 @@ use chrono::Utc;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::auth::authenticate;
+use crate::body::{excerpt, multipart_error, JsonBody, MultipartBody, RawBody};
 use crate::envelope::{self, bad_request, ApiError, ASSET_HASH_MISMATCH, ASSET_LIMIT, ASSET_NOT_EXPECTED, ASSET_TOKEN_INVALID, BAD_REQUEST};
 use crate::jwt::{self, AssetClaims, Purpose};
-use crate::state::{AccountStatus, AppState};
+use crate::state::AppState;
 use crate::workers::{StoredAsset, UploadSession};
 
 type Shared = State<Arc<AppState>>;
@@ -48,6 +48,20 @@ fn token(state: &AppState, sid: &str, acc: &str, purpose: Purpose) -> String {
     })
 }
 
+fn is_hash(s: &str) -> bool {
+    s.len() == 32 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// An uploaded file is named by its hash; anything else is refused before
+/// it is read, and never repeated in full.
+fn part_hash(name: &str) -> Result<String, ApiError> {
+    if is_hash(name) {
+        Ok(name.to_string())
+    } else {
+        Err(bad_request(BAD_REQUEST, format!("uploaded file {} is not named by its 32-hex-character hash", excerpt(name))))
+    }
+}
+
 fn check_manifest(state: &AppState, manifest: &BTreeMap<String, ManifestEntry>) -> Result<(), ApiError> {
     let limit = state.config.max_asset_files;
     if manifest.len() > limit {
@@ -55,21 +69,20 @@ fn check_manifest(state: &AppState, manifest: &BTreeMap<String, ManifestEntry>) 
     }
     for (path, e) in manifest {
         if !path.starts_with('/') {
-            return Err(bad_request(BAD_REQUEST, format!("manifest path {path:?} must start with '/'")));
+            return Err(bad_request(BAD_REQUEST, format!("manifest path {} must start with '/'", excerpt(path))));
         }
-        if e.hash.len() != 32 || !e.hash.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(bad_request(BAD_REQUEST, format!("manifest entry {path:?}: hash must be 32 hex characters")));
+        if !is_hash(&e.hash) {
+            return Err(bad_request(BAD_REQUEST, format!("manifest entry {}: hash must be 32 hex characters", excerpt(path))));
         }
         if e.size > state.config.max_asset_size {
-            return Err(bad_request(ASSET_LIMIT, format!("asset {path:?} is {} bytes, over the limit of {} bytes per file", e.size, state.config.max_asset_size)));
+            return Err(bad_request(ASSET_LIMIT, format!("asset {} is {} bytes, over the limit of {} bytes per file", excerpt(path), e.size, state.config.max_asset_size)));
         }
     }
     Ok(())
 }
 
 /// `POST scripts/{name}/assets-upload-session`
-pub async fn session(State(state): Shared, Path((acc, name)): Path<(String, String)>, headers: HeaderMap, Json(req): Json<SessionRequest>) -> Result<Response, ApiError> {
-    authenticate(&state, &headers, Some(&acc))?;
+pub async fn session(State(state): Shared, Path((acc, name)): Path<(String, String)>, JsonBody(req): JsonBody<SessionRequest>) -> Result<Response, ApiError> {
     check_manifest(&state, &req.manifest)?;
     let sid = hex::encode(rand::random::<[u8; 16]>());
     let mut store = state.store();
@@ -84,22 +97,6 @@ pub async fn session(State(state): Shared, Path((acc, name)): Path<(String, Stri
     // Nothing to upload: the token is already the completion token.
     let purpose = if missing.is_empty() { Purpose::Complete } else { Purpose::Upload };
     Ok(envelope::ok(json!({"jwt": token(&state, &sid, &acc, purpose), "buckets": buckets})))
-}
-
-/// The upload session a Bearer upload JWT opens, for account `acc`.
-fn upload_claims(state: &AppState, headers: &HeaderMap, acc: &str) -> Result<AssetClaims, ApiError> {
-    let bearer = headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).ok_or_else(ApiError::auth)?;
-    let claims = jwt::verify(&state.key, bearer, Utc::now().timestamp())
-        .map_err(|e| ApiError::new(StatusCode::UNAUTHORIZED, ASSET_TOKEN_INVALID, format!("upload token rejected ({e:?}); start a new upload session")))?;
-    if claims.purpose != Purpose::Upload || claims.acc != acc {
-        return Err(ApiError::new(StatusCode::UNAUTHORIZED, ASSET_TOKEN_INVALID, "not an upload token of this account"));
-    }
-    state.sweep();
-    let live = state.store().accounts.get(acc).is_some_and(|a| matches!(a.status, AccountStatus::Pending | AccountStatus::Claimed));
-    if !live {
-        return Err(ApiError::auth());
-    }
-    Ok(claims)
 }
 
 /// Stores uploaded files after checking each against the session; answers
@@ -148,14 +145,13 @@ pub struct UploadQuery {
 }
 
 /// `POST workers/assets/upload?base64=true`: one part per hash.
-pub async fn upload(State(state): Shared, Path(acc): Path<String>, Query(q): Query<UploadQuery>, headers: HeaderMap, mut form: Multipart) -> Result<Response, ApiError> {
-    let claims = upload_claims(&state, &headers, &acc)?;
+pub async fn upload(State(state): Shared, Extension(claims): Extension<AssetClaims>, Query(q): Query<UploadQuery>, MultipartBody(mut form): MultipartBody) -> Result<Response, ApiError> {
     let base64 = q.base64.as_deref() == Some("true");
     let mut files = Vec::new();
-    while let Some(field) = form.next_field().await.map_err(|e| bad_request(BAD_REQUEST, format!("malformed multipart body: {e}")))? {
-        let hash = field.name().unwrap_or_default().to_string();
+    while let Some(field) = form.next_field().await.map_err(|e| multipart_error(&e))? {
+        let hash = part_hash(field.name().unwrap_or_default())?;
         let content_type = field.content_type().map(str::to_string);
-        let body = field.bytes().await.map_err(|e| bad_request(BAD_REQUEST, format!("part {hash}: {e}")))?;
+        let body = field.bytes().await.map_err(|e| multipart_error(&e))?;
         let bytes = if base64 {
             Bytes::from(STANDARD.decode(&body).map_err(|e| bad_request(BAD_REQUEST, format!("part {hash} is not base64: {e}")))?)
         } else {
@@ -170,8 +166,8 @@ pub async fn upload(State(state): Shared, Path(acc): Path<String>, Query(q): Que
 }
 
 /// `POST workers/assets/upload/{hash}`: single-asset mode, raw bytes.
-pub async fn upload_one(State(state): Shared, Path((acc, hash)): Path<(String, String)>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
-    let claims = upload_claims(&state, &headers, &acc)?;
+pub async fn upload_one(State(state): Shared, Path((_, hash)): Path<(String, String)>, Extension(claims): Extension<AssetClaims>, headers: HeaderMap, RawBody(body): RawBody) -> Result<Response, ApiError> {
+    let hash = part_hash(&hash)?;
     if body.len() as u64 > state.config.max_asset_size {
         return Err(bad_request(ASSET_LIMIT, format!("{hash} is {} bytes, over the limit of {} bytes per file", body.len(), state.config.max_asset_size)));
     }

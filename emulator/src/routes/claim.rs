@@ -121,7 +121,7 @@ pub async fn claim_api(State(state): Shared, headers: HeaderMap) -> Result<Respo
 }
 
 fn view<'a>(state: &AppState, a: &'a Account) -> AccountView<'a> {
-    let port = state.origin.rsplit(':').next().unwrap_or("80");
+    let port = state.port();
     let store = state.store();
     let mut workers: Vec<WorkerLink> = store
         .workers

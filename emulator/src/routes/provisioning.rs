@@ -3,7 +3,6 @@
 //! challenge, proof of work verified in parallel off the async executor,
 //! and a per-address rate limit.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -18,7 +17,10 @@ use rand::distributions::{Alphanumeric, DistString};
 use serde_json::{json, Value};
 
 use crate::challenge::{self, Claims};
+use crate::config::EmulatorConfig;
 use crate::envelope::{self, ApiError, BAD_REQUEST, CHALLENGE_EXPIRED, CHALLENGE_INVALID, CHALLENGE_REPLAYED, RATE_LIMITED, SOLUTION_INVALID, TERMS_NOT_ACCEPTED};
+use crate::body::{json_error, RawBody};
+use crate::linger::Peer;
 use crate::names;
 use crate::state::{hash, Account, AccountStatus, AppState};
 
@@ -29,7 +31,14 @@ fn bad(code: i64, message: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, code, message)
 }
 
-fn rate_limit(state: &AppState, addr: SocketAddr) -> Result<(), ApiError> {
+/// Body cap of the create call: its solution is `k+1` checkpoints of 32
+/// bytes in base64, on top of the small fields every open route may send.
+pub fn create_body_limit(config: &EmulatorConfig) -> usize {
+    let solution = (config.pow_k as usize + 1) * 32;
+    config.max_open_body + solution.div_ceil(3) * 4
+}
+
+fn rate_limit(state: &AppState, Peer(addr): Peer) -> Result<(), ApiError> {
     let Some(limit) = &state.config.rate_limit else { return Ok(()) };
     let now = Instant::now();
     let mut store = state.store();
@@ -46,7 +55,7 @@ fn rate_limit(state: &AppState, addr: SocketAddr) -> Result<(), ApiError> {
     Ok(())
 }
 
-pub async fn challenge(State(state): State<Arc<AppState>>, ConnectInfo(addr): ConnectInfo<SocketAddr>) -> Result<Response, ApiError> {
+pub async fn challenge(State(state): State<Arc<AppState>>, ConnectInfo(addr): ConnectInfo<Peer>) -> Result<Response, ApiError> {
     rate_limit(&state, addr)?;
     let exp = Utc::now().timestamp() + state.config.challenge_ttl.as_secs().max(1) as i64;
     let claims = Claims {
@@ -64,11 +73,11 @@ pub async fn challenge(State(state): State<Arc<AppState>>, ConnectInfo(addr): Co
 
 pub async fn create(
     State(state): State<Arc<AppState>>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    body: axum::body::Bytes,
+    ConnectInfo(addr): ConnectInfo<Peer>,
+    RawBody(body): RawBody,
 ) -> Result<Response, ApiError> {
     rate_limit(&state, addr)?;
-    let body: Value = serde_json::from_slice(&body).map_err(|e| bad(BAD_REQUEST, format!("body is not JSON: {e}")))?;
+    let body: Value = serde_json::from_slice(&body).map_err(|e| json_error(&e))?;
     let field = |k: &str| body.get(k).and_then(Value::as_str);
     if field("acceptTermsOfService") != Some("yes") || field("termsOfService") != Some(TERMS) || field("privacyPolicy") != Some(PRIVACY) {
         return Err(bad(TERMS_NOT_ACCEPTED, format!("acceptTermsOfService must be \"yes\" with termsOfService {TERMS} and privacyPolicy {PRIVACY}")));

@@ -8,10 +8,12 @@ use chrono::Utc;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::envelope::{bad_request, ApiError, ASSET_TOKEN_INVALID, ASSET_UPLOAD_INCOMPLETE, BAD_REQUEST, SCRIPT_INVALID, SCRIPT_TOO_LARGE};
+use crate::body::{excerpt, multipart_error};
+use crate::config::EmulatorConfig;
+use crate::envelope::{bad_request, ApiError, ASSET_TOKEN_INVALID, ASSET_UPLOAD_INCOMPLETE, BAD_REQUEST, SCRIPT_INVALID, SCRIPT_TOO_LARGE, TOO_MANY_VERSIONS, TOO_MANY_WORKERS};
 use crate::jwt::{self, Purpose};
 use crate::state::AppState;
-use crate::workers::{AssetSet, ModuleFile, Script, Version};
+use crate::workers::{AccountWorkers, AssetSet, ModuleFile, Script, Version};
 
 pub struct Upload {
     pub metadata: Value,
@@ -22,10 +24,10 @@ pub struct Upload {
 pub async fn read(mut form: Multipart) -> Result<Upload, ApiError> {
     let mut metadata = None;
     let mut modules = Vec::new();
-    while let Some(field) = form.next_field().await.map_err(|e| bad_request(BAD_REQUEST, format!("malformed multipart body: {e}")))? {
+    while let Some(field) = form.next_field().await.map_err(|e| multipart_error(&e))? {
         let name = field.name().unwrap_or_default().to_string();
         let content_type = field.content_type().unwrap_or("application/octet-stream").to_string();
-        let bytes: Bytes = field.bytes().await.map_err(|e| bad_request(BAD_REQUEST, format!("part {name:?}: {e}")))?;
+        let bytes: Bytes = field.bytes().await.map_err(|e| multipart_error(&e))?;
         if name == "metadata" {
             let v: Value = serde_json::from_slice(&bytes).map_err(|e| bad_request(BAD_REQUEST, format!("metadata is not JSON: {e}")))?;
             metadata = Some(v);
@@ -35,6 +37,24 @@ pub async fn read(mut form: Multipart) -> Result<Upload, ApiError> {
     }
     let metadata = metadata.ok_or_else(|| bad_request(BAD_REQUEST, "the form has no metadata part"))?;
     Ok(Upload { metadata, modules })
+}
+
+/// Whether one more version of `name` fits: a new Worker under the
+/// account's Worker cap, a new version under the Worker's version cap.
+pub fn room(config: &EmulatorConfig, workers: Option<&AccountWorkers>, name: &str) -> Result<(), ApiError> {
+    let scripts = workers.map(|w| &w.scripts);
+    match scripts.and_then(|s| s.get(name)) {
+        Some(script) if script.versions.len() >= config.max_versions => Err(bad_request(
+            TOO_MANY_VERSIONS,
+            format!("Worker {name} has {} versions, the most one Worker may have; delete it and deploy again", script.versions.len()),
+        )),
+        Some(_) => Ok(()),
+        None if scripts.map_or(0, |s| s.len()) >= config.max_workers => Err(bad_request(
+            TOO_MANY_WORKERS,
+            format!("this account has {} Workers, the most one account may have; delete one first", config.max_workers),
+        )),
+        None => Ok(()),
+    }
 }
 
 pub fn uuid() -> String {
@@ -55,7 +75,7 @@ fn bindings(metadata: &Value, previous: Option<&Version>) -> Result<Vec<Value>, 
         if b["type"] == "inherit" {
             let name = b["name"].as_str().unwrap_or_default();
             let found = previous.and_then(|p| p.bindings.iter().find(|x| x["name"] == name));
-            out.push(found.cloned().ok_or_else(|| bad_request(SCRIPT_INVALID, format!("binding {name:?} is marked inherit but the deployed version has no such binding")))?);
+            out.push(found.cloned().ok_or_else(|| bad_request(SCRIPT_INVALID, format!("binding {} is marked inherit but the deployed version has no such binding", excerpt(name))))?);
         } else {
             out.push(b.clone());
         }
@@ -128,7 +148,7 @@ pub fn version(state: &AppState, account: &str, existing: Option<&Script>, uploa
     };
     if let Some(main) = &main_module {
         if !modules.iter().any(|m| &m.name == main) {
-            return Err(bad_request(SCRIPT_INVALID, format!("Uncaught Error: No such module \"{main}\" (named by metadata but not uploaded)")));
+            return Err(bad_request(SCRIPT_INVALID, format!("Uncaught Error: No such module {} (named by metadata but not uploaded)", excerpt(main))));
         }
     }
     let assets = match metadata.get("assets") {

@@ -4,15 +4,13 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Multipart, Path, State};
-use axum::http::HeaderMap;
+use axum::extract::{Path, State};
 use axum::response::Response;
-use axum::Json;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Value};
 
 use super::script_upload::{self, uuid};
-use crate::auth::authenticate;
+use crate::body::{excerpt, JsonBody, MultipartBody};
 use crate::envelope::{self, bad_request, service_not_found, worker_not_found, ApiError, BAD_REQUEST, SCRIPT_INVALID};
 use crate::gateway;
 use crate::runner::{AssetsLink, Instance};
@@ -54,14 +52,19 @@ async fn start(state: &Arc<AppState>, account: &str, script: &str, version: &Ver
     state.runner.start(account, script, version, link).await.map(Some).map_err(|e| bad_request(SCRIPT_INVALID, e))
 }
 
+/// Checked before the upload is read, so a full account costs no upload.
+fn room(state: &AppState, account: &str, name: &str) -> Result<(), ApiError> {
+    script_upload::room(&state.config, state.store().workers.get(account), name)
+}
+
 fn validate_name(name: &str) -> Result<(), ApiError> {
     boardingpass::worker::validate_name(name).map_err(|e| bad_request(BAD_REQUEST, e.to_string()))
 }
 
 /// `PUT scripts/{name}`: upload and deploy at once.
-pub async fn put(State(state): Shared, Path((acc, name)): Path<(String, String)>, headers: HeaderMap, form: Multipart) -> Result<Response, ApiError> {
-    authenticate(&state, &headers, Some(&acc))?;
+pub async fn put(State(state): Shared, Path((acc, name)): Path<(String, String)>, MultipartBody(form): MultipartBody) -> Result<Response, ApiError> {
     validate_name(&name)?;
+    room(&state, &acc, &name)?;
     let upload = script_upload::read(form).await?;
     let existing = script_of(&state, &acc, &name);
     let mut version = script_upload::version(&state, &acc, existing.as_ref(), upload)?;
@@ -72,6 +75,8 @@ pub async fn put(State(state): Shared, Path((acc, name)): Path<(String, String)>
     let now = Utc::now();
     let script = {
         let mut store = state.store();
+        // Again under the lock: concurrent uploads may have filled the room.
+        script_upload::room(&state.config, store.workers.get(&acc), &name)?;
         let script = store.workers.entry(acc.clone()).or_default().scripts.entry(name.clone()).or_insert_with(|| Script {
             name: name.clone(),
             tag: hex::encode(rand::random::<[u8; 16]>()),
@@ -102,8 +107,8 @@ pub async fn put(State(state): Shared, Path((acc, name)): Path<(String, String)>
 
 /// `POST scripts/{name}/versions`: upload without deploying; the version is
 /// started (and so validated) now and routed by the next deployment.
-pub async fn upload_version(State(state): Shared, Path((acc, name)): Path<(String, String)>, headers: HeaderMap, form: Multipart) -> Result<Response, ApiError> {
-    authenticate(&state, &headers, Some(&acc))?;
+pub async fn upload_version(State(state): Shared, Path((acc, name)): Path<(String, String)>, MultipartBody(form): MultipartBody) -> Result<Response, ApiError> {
+    room(&state, &acc, &name)?;
     let upload = script_upload::read(form).await?;
     let existing = script_of(&state, &acc, &name).ok_or_else(worker_not_found)?;
     let mut version = script_upload::version(&state, &acc, Some(&existing), upload)?;
@@ -113,6 +118,7 @@ pub async fn upload_version(State(state): Shared, Path((acc, name)): Path<(Strin
     let version = Arc::new(version);
     {
         let mut store = state.store();
+        script_upload::room(&state.config, store.workers.get(&acc), &name)?;
         let script = store.workers.get_mut(&acc).and_then(|w| w.scripts.get_mut(&name)).ok_or_else(worker_not_found)?;
         script.versions.push(version.clone());
     }
@@ -137,8 +143,7 @@ fn version_metadata(v: &Version) -> Value {
 
 /// `GET scripts/{name}/versions`: every version, newest first, with its
 /// annotations (how a client finds an upload whose answer it lost).
-pub async fn versions(State(state): Shared, Path((acc, name)): Path<(String, String)>, headers: HeaderMap) -> Result<Response, ApiError> {
-    authenticate(&state, &headers, Some(&acc))?;
+pub async fn versions(State(state): Shared, Path((acc, name)): Path<(String, String)>) -> Result<Response, ApiError> {
     let script = script_of(&state, &acc, &name).ok_or_else(worker_not_found)?;
     let items: Vec<Value> = script
         .versions
@@ -151,8 +156,7 @@ pub async fn versions(State(state): Shared, Path((acc, name)): Path<(String, Str
 
 /// `POST scripts/{name}/deployments`: routes traffic to one version. The
 /// new process is listening before the switch, so there is no 5xx window.
-pub async fn deploy(State(state): Shared, Path((acc, name)): Path<(String, String)>, headers: HeaderMap, Json(body): Json<Value>) -> Result<Response, ApiError> {
-    authenticate(&state, &headers, Some(&acc))?;
+pub async fn deploy(State(state): Shared, Path((acc, name)): Path<(String, String)>, JsonBody(body): JsonBody<Value>) -> Result<Response, ApiError> {
     let versions = body["versions"].as_array().cloned().unwrap_or_default();
     let [only] = versions.as_slice() else {
         return Err(bad_request(BAD_REQUEST, "the emulator deploys exactly one version at 100 percent"));
@@ -162,7 +166,7 @@ pub async fn deploy(State(state): Shared, Path((acc, name)): Path<(String, Strin
         return Err(bad_request(BAD_REQUEST, "the emulator deploys exactly one version at 100 percent"));
     }
     let script = script_of(&state, &acc, &name).ok_or_else(worker_not_found)?;
-    let version = script.version(&version_id).cloned().ok_or_else(|| bad_request(BAD_REQUEST, format!("version {version_id} does not exist on this Worker")))?;
+    let version = script.version(&version_id).cloned().ok_or_else(|| bad_request(BAD_REQUEST, format!("version {} does not exist on this Worker", excerpt(&version_id))))?;
     let instance = match state.runner.take_prepared(&acc, &name, &version_id) {
         Some(i) => Some(i),
         None => start(&state, &acc, &name, &version).await?,
@@ -189,8 +193,7 @@ pub async fn deploy(State(state): Shared, Path((acc, name)): Path<(String, Strin
     })))
 }
 
-pub async fn deployments(State(state): Shared, Path((acc, name)): Path<(String, String)>, headers: HeaderMap) -> Result<Response, ApiError> {
-    authenticate(&state, &headers, Some(&acc))?;
+pub async fn deployments(State(state): Shared, Path((acc, name)): Path<(String, String)>) -> Result<Response, ApiError> {
     let script = script_of(&state, &acc, &name).ok_or_else(worker_not_found)?;
     let list: Vec<Value> = script
         .deployments
@@ -204,8 +207,7 @@ pub async fn deployments(State(state): Shared, Path((acc, name)): Path<(String, 
     Ok(envelope::ok(json!({"deployments": list})))
 }
 
-pub async fn settings(State(state): Shared, Path((acc, name)): Path<(String, String)>, headers: HeaderMap) -> Result<Response, ApiError> {
-    authenticate(&state, &headers, Some(&acc))?;
+pub async fn settings(State(state): Shared, Path((acc, name)): Path<(String, String)>) -> Result<Response, ApiError> {
     let script = script_of(&state, &acc, &name).ok_or_else(worker_not_found)?;
     let v = script.active().ok_or_else(worker_not_found)?;
     Ok(envelope::ok(json!({
@@ -215,8 +217,7 @@ pub async fn settings(State(state): Shared, Path((acc, name)): Path<(String, Str
     })))
 }
 
-pub async fn secrets(State(state): Shared, Path((acc, name)): Path<(String, String)>, headers: HeaderMap) -> Result<Response, ApiError> {
-    authenticate(&state, &headers, Some(&acc))?;
+pub async fn secrets(State(state): Shared, Path((acc, name)): Path<(String, String)>) -> Result<Response, ApiError> {
     let script = script_of(&state, &acc, &name).ok_or_else(worker_not_found)?;
     let list: Vec<Value> = script
         .active()
@@ -225,8 +226,7 @@ pub async fn secrets(State(state): Shared, Path((acc, name)): Path<(String, Stri
     Ok(envelope::ok(Value::Array(list)))
 }
 
-pub async fn patch_settings(State(state): Shared, Path((acc, name)): Path<(String, String)>, headers: HeaderMap, Json(body): Json<Value>) -> Result<Response, ApiError> {
-    authenticate(&state, &headers, Some(&acc))?;
+pub async fn patch_settings(State(state): Shared, Path((acc, name)): Path<(String, String)>, JsonBody(body): JsonBody<Value>) -> Result<Response, ApiError> {
     let mut store = state.store();
     let script = store.workers.get_mut(&acc).and_then(|w| w.scripts.get_mut(&name)).ok_or_else(worker_not_found)?;
     if let Some(o) = body.get("observability") {
@@ -238,8 +238,7 @@ pub async fn patch_settings(State(state): Shared, Path((acc, name)): Path<(Strin
     Ok(envelope::ok(json!({"logpush": false, "tail_consumers": null, "observability": script.observability, "tags": script.tags})))
 }
 
-pub async fn service(State(state): Shared, Path((acc, name)): Path<(String, String)>, headers: HeaderMap) -> Result<Response, ApiError> {
-    authenticate(&state, &headers, Some(&acc))?;
+pub async fn service(State(state): Shared, Path((acc, name)): Path<(String, String)>) -> Result<Response, ApiError> {
     let script = script_of(&state, &acc, &name).ok_or_else(service_not_found)?;
     let v = script.active().ok_or_else(service_not_found)?;
     Ok(envelope::ok(json!({
@@ -251,8 +250,7 @@ pub async fn service(State(state): Shared, Path((acc, name)): Path<(String, Stri
     })))
 }
 
-pub async fn worker(State(state): Shared, Path((acc, name)): Path<(String, String)>, headers: HeaderMap) -> Result<Response, ApiError> {
-    authenticate(&state, &headers, Some(&acc))?;
+pub async fn worker(State(state): Shared, Path((acc, name)): Path<(String, String)>) -> Result<Response, ApiError> {
     let s = script_of(&state, &acc, &name).ok_or_else(worker_not_found)?;
     Ok(envelope::ok(json!({
         "id": s.tag, "name": s.name, "created_on": ts(s.created_on), "updated_on": ts(s.modified_on),
@@ -265,8 +263,7 @@ fn subdomain_json(s: &Script) -> Value {
     json!({"enabled": s.workers_dev, "previews_enabled": s.previews_enabled})
 }
 
-pub async fn set_subdomain(State(state): Shared, Path((acc, name)): Path<(String, String)>, headers: HeaderMap, Json(body): Json<Value>) -> Result<Response, ApiError> {
-    authenticate(&state, &headers, Some(&acc))?;
+pub async fn set_subdomain(State(state): Shared, Path((acc, name)): Path<(String, String)>, JsonBody(body): JsonBody<Value>) -> Result<Response, ApiError> {
     let mut store = state.store();
     let s = store.workers.get_mut(&acc).and_then(|w| w.scripts.get_mut(&name)).ok_or_else(worker_not_found)?;
     let enabled = body["enabled"].as_bool().ok_or_else(|| bad_request(BAD_REQUEST, "body needs a boolean \"enabled\""))?;
@@ -277,14 +274,12 @@ pub async fn set_subdomain(State(state): Shared, Path((acc, name)): Path<(String
     Ok(envelope::ok(subdomain_json(s)))
 }
 
-pub async fn get_subdomain(State(state): Shared, Path((acc, name)): Path<(String, String)>, headers: HeaderMap) -> Result<Response, ApiError> {
-    authenticate(&state, &headers, Some(&acc))?;
+pub async fn get_subdomain(State(state): Shared, Path((acc, name)): Path<(String, String)>) -> Result<Response, ApiError> {
     let s = script_of(&state, &acc, &name).ok_or_else(worker_not_found)?;
     Ok(envelope::ok(subdomain_json(&s)))
 }
 
-pub async fn schedules(State(state): Shared, Path((acc, name)): Path<(String, String)>, headers: HeaderMap, Json(body): Json<Value>) -> Result<Response, ApiError> {
-    authenticate(&state, &headers, Some(&acc))?;
+pub async fn schedules(State(state): Shared, Path((acc, name)): Path<(String, String)>, JsonBody(body): JsonBody<Value>) -> Result<Response, ApiError> {
     let now = ts(Utc::now());
     let list: Vec<Value> = body
         .as_array()
@@ -298,8 +293,7 @@ pub async fn schedules(State(state): Shared, Path((acc, name)): Path<(String, St
     Ok(envelope::ok(json!({"schedules": list})))
 }
 
-pub async fn references(State(state): Shared, Path((acc, name)): Path<(String, String)>, headers: HeaderMap) -> Result<Response, ApiError> {
-    authenticate(&state, &headers, Some(&acc))?;
+pub async fn references(State(state): Shared, Path((acc, name)): Path<(String, String)>) -> Result<Response, ApiError> {
     script_of(&state, &acc, &name).ok_or_else(worker_not_found)?;
     Ok(envelope::ok(json!({"services": {"incoming": [], "outgoing": [], "pages_function": false}, "durable_objects": [], "dispatch_outbounds": []})))
 }
@@ -311,14 +305,12 @@ fn remove(state: &AppState, acc: &str, name: &str) -> Option<()> {
     Some(())
 }
 
-pub async fn delete_service(State(state): Shared, Path((acc, name)): Path<(String, String)>, headers: HeaderMap) -> Result<Response, ApiError> {
-    authenticate(&state, &headers, Some(&acc))?;
+pub async fn delete_service(State(state): Shared, Path((acc, name)): Path<(String, String)>) -> Result<Response, ApiError> {
     remove(&state, &acc, &name).ok_or_else(service_not_found)?;
     Ok(envelope::ok(Value::Null))
 }
 
-pub async fn delete_script(State(state): Shared, Path((acc, name)): Path<(String, String)>, headers: HeaderMap) -> Result<Response, ApiError> {
-    authenticate(&state, &headers, Some(&acc))?;
+pub async fn delete_script(State(state): Shared, Path((acc, name)): Path<(String, String)>) -> Result<Response, ApiError> {
     remove(&state, &acc, &name).ok_or_else(worker_not_found)?;
     Ok(envelope::ok(Value::Null))
 }

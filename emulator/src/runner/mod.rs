@@ -76,6 +76,11 @@ impl Runner {
         Self { configured: workerd, workerd: OnceLock::new(), root, startup_timeout, live: Mutex::default(), prepared: Mutex::default() }
     }
 
+    /// Where deployment directories go (created with the first one).
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
     fn workerd(&self) -> Result<&Workerd, String> {
         self.workerd
             .get_or_init(|| {
