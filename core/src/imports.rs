@@ -18,6 +18,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::error::Error;
+use crate::paths::relative_name;
 use crate::worker::{looks_like_es_module, read_file, Module, ModuleKind};
 
 /// Field named by errors about referenced files.
@@ -135,10 +136,6 @@ pub(crate) fn references(source: &str, kind: ModuleKind) -> Vec<(String, bool)> 
     }
 }
 
-/// Module name of `path` inside `root`, `/`-separated.
-fn module_name(root: &Path, path: &Path) -> String {
-    path.strip_prefix(root).unwrap_or(path).to_string_lossy().replace('\\', "/")
-}
 
 /// `spec` resolved against the directory `dir` by name, as the runtime
 /// resolves a specifier against a module name (`.` and `..` segments, no
@@ -169,7 +166,7 @@ pub(crate) fn modules_from_entry(root: &Path, main: &Path) -> Result<Vec<Module>
         if found.contains_key(&path) {
             continue;
         }
-        let name = module_name(root, &path);
+        let name = relative_name(root, &path)?;
         let content = read_file(&path)?;
         let kind = match ModuleKind::from_path(&name) {
             Some(ModuleKind::EsModule) | None if path == main && !looks_like_es_module(&String::from_utf8_lossy(&content)) => ModuleKind::ServiceWorker,

@@ -29,6 +29,7 @@ pub mod error;
 pub mod http;
 mod imports;
 pub mod lifecycle;
+mod paths;
 pub mod pass;
 pub mod policy;
 pub mod prepare;

@@ -22,6 +22,19 @@ pub mod state;
 mod static_assets;
 pub mod workers;
 
+/// Entry points for the fuzz targets in `tests/fuzz` (feature `fuzzing`,
+/// never enabled by users): the matchers that read what a deploy uploaded.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use crate::static_assets::{header_rules, redirect_rule, worker_first};
+
+    /// `*`-glob matching as `run_worker_first` rules use it.
+    pub fn glob(pattern: &str, text: &str) -> bool {
+        crate::static_assets::glob(pattern, text)
+    }
+}
+
 pub use config::{EmulatorConfig, RateLimit};
 pub use faults::{Chaos, ChaosFault, Fault, FaultKind};
 pub use flags::ServeFlags;

@@ -100,7 +100,7 @@ pub fn not_found(files: &BTreeMap<String, String>, path: &str, handling: Option<
 /// `text`: for `*`-only globs the leftmost match of each literal piece
 /// between stars is always a safe choice, so nothing is ever retried (a
 /// backtracking matcher is exponential in the number of stars).
-fn glob(pattern: &str, text: &str) -> bool {
+pub(crate) fn glob(pattern: &str, text: &str) -> bool {
     let mut pieces = pattern.split('*');
     let first = pieces.next().unwrap_or_default();
     let Some(mut rest) = text.strip_prefix(first) else { return false };

@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 use super::ignore::Ignore;
 use super::AssetOptions;
 use crate::error::Error;
+use crate::paths::relative_name;
 use crate::progress::{Phase, Progress};
 
 /// wrangler refuses files above this size whatever the plan.
@@ -145,7 +146,7 @@ fn walk(root: &Path, opts: &AssetOptions) -> Result<Vec<(String, PathBuf, u64)>,
             let entry = entry.map_err(|e| io(&dir, e))?;
             let path = entry.path();
             let ft = entry.file_type().map_err(|e| io(&path, e))?;
-            let rel = path.strip_prefix(root).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+            let rel = relative_name(root, &path)?;
             let dotted = entry.file_name().to_string_lossy().starts_with('.');
             if ft.is_dir() {
                 if !dotted || ignore.as_ref().is_some_and(Ignore::publishes_dot_paths) {
@@ -272,6 +273,17 @@ mod tests {
         std::fs::write(dir.join("_worker.js"), "x").unwrap();
         let e = build_manifest(&dir, &opts, &Progress::none()).await.unwrap_err();
         assert!(e.to_string().contains("_worker.js"), "{e}");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_backslash_in_a_file_name_stays_in_its_key() {
+        // Found by tests/fuzz (asset_manifest): `a\b.html` was listed as `/a/b.html`, a key naming no file.
+        let dir = tempdir("backslash");
+        std::fs::write(dir.join("a\\b.html"), "x").unwrap();
+        let m = build_manifest(&dir, &AssetOptions::default(), &Progress::none()).await.unwrap();
+        assert_eq!(m.entries.keys().collect::<Vec<_>>(), ["/a\\b.html"]);
         std::fs::remove_dir_all(dir).unwrap();
     }
 }
