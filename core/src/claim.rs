@@ -1,6 +1,6 @@
 //! How a pass ends: claimed by a human, expired, or revoked.
 //!
-//! Cloudflare publishes no claim-status API (PROTOCOL.md §4), so there are
+//! Cloudflare publishes no claim-status API (docs/PROTOCOL.md §4), so there are
 //! two sources, tried in this order:
 //! 1. **Confirmed**: the emulator's extension endpoint
 //!    `GET {api_base}/x-boardingpass/claim-status?wait=S` (claim token in the

@@ -1,4 +1,4 @@
-//! Deploying a Worker with a boarding pass (PROTOCOL.md §5–6).
+//! Deploying a Worker with a boarding pass (docs/PROTOCOL.md §5–6).
 //!
 //! Sequence: does the Worker exist? → static assets (manifest, session,
 //! missing files) → new Worker: `PUT scripts/{name}`; existing ES-module

@@ -95,7 +95,7 @@ impl BoardingPass {
         self.inner.claim_expires_at
     }
     /// The workers.dev subdomain Cloudflare derives from the account name
-    /// (PROTOCOL §2.2); the deploy step asks the API and prefers its answer.
+    /// (docs/PROTOCOL.md §2.2); the deploy step asks the API and prefers its answer.
     pub fn derived_subdomain(&self) -> String {
         self.inner.account_name.to_lowercase().split_whitespace().collect::<Vec<_>>().join("-")
     }

@@ -1,4 +1,4 @@
-//! Proof of work for `POST /provisioning/previews` (PROTOCOL.md §3).
+//! Proof of work for `POST /provisioning/previews` (docs/PROTOCOL.md §3).
 //!
 //! `c[0] = SHA-256(seed)`, then each of the `k` checkpoints is `g` further
 //! SHA-256 applications of the previous one; the solution is the standard,

@@ -1,4 +1,4 @@
-//! Provisioning a temporary account (PROTOCOL.md §2): challenge, proof of
+//! Provisioning a temporary account (docs/PROTOCOL.md §2): challenge, proof of
 //! work, create. Nothing is sent unless the caller accepted the terms.
 //!
 //! The challenge request is retried like any idempotent call (a fresh

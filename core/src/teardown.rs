@@ -1,5 +1,5 @@
 //! Deleting Workers before the window ends (wrangler's delete sequence,
-//! PROTOCOL.md §5): check references, then `DELETE services/{name}`.
+//! docs/PROTOCOL.md §5): check references, then `DELETE services/{name}`.
 //! wrangler's tail-consumer, Durable Object and legacy Workers Sites KV
 //! look-ups are skipped: a boarding pass never creates those resources.
 

@@ -13,7 +13,7 @@ use crate::secret::Secret;
 /// Longest Worker name Cloudflare accepts (a DNS label).
 pub const MAX_NAME_LEN: usize = 63;
 
-/// How a module is uploaded (PROTOCOL.md §6 content types).
+/// How a module is uploaded (docs/PROTOCOL.md §6 content types).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ModuleKind {
     EsModule,

@@ -1,4 +1,4 @@
-//! Emulator settings. Defaults match production where PROTOCOL.md states it
+//! Emulator settings. Defaults match production where docs/PROTOCOL.md states it
 //! (k=1000, g=2000, 60-minute accounts).
 
 use std::time::Duration;
@@ -47,7 +47,7 @@ pub struct EmulatorConfig {
     pub asset_bucket_size: usize,
     /// Ask clients for one request per asset (`wrangler_single_asset_uploads`).
     pub single_asset_uploads: bool,
-    /// Temporary-account limits (PROTOCOL.md §8), enforced server-side.
+    /// Temporary-account limits (docs/PROTOCOL.md §8), enforced server-side.
     pub max_asset_files: usize,
     pub max_asset_size: u64,
     /// Total size of a Worker's modules.
@@ -67,7 +67,7 @@ pub struct EmulatorConfig {
     /// How long workerd may take to start a Worker.
     pub workerd_startup_timeout: Duration,
     /// Whether claiming revokes the temporary API token (Cloudflare leaves
-    /// this undocumented; PROTOCOL.md §4).
+    /// this undocumented; docs/PROTOCOL.md §4).
     pub revoke_token_on_claim: bool,
     /// Accept `POST /x-boardingpass/test/faults` (scripted faults over HTTP,
     /// for test suites in other languages). Off by default.

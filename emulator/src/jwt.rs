@@ -1,5 +1,5 @@
 //! Asset upload and completion tokens: real HS256 JWTs, because wrangler
-//! decodes the upload token's payload to pick the upload mode (PROTOCOL.md §7).
+//! decodes the upload token's payload to pick the upload mode (docs/PROTOCOL.md §7).
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine as _;

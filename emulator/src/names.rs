@@ -17,7 +17,7 @@ pub fn account_name() -> String {
     format!("{} {}", ADJECTIVES.choose(&mut rng).expect("non-empty"), NOUNS.choose(&mut rng).expect("non-empty"))
 }
 
-/// `Waiting Salmonberry` → `waiting-salmonberry` (PROTOCOL.md §2.2).
+/// `Waiting Salmonberry` → `waiting-salmonberry` (docs/PROTOCOL.md §2.2).
 pub fn subdomain_of(name: &str) -> String {
     name.to_lowercase().split_whitespace().collect::<Vec<_>>().join("-")
 }

@@ -1,4 +1,4 @@
-//! Static assets, direct-upload protocol (PROTOCOL.md §7): a manifest of
+//! Static assets, direct-upload protocol (docs/PROTOCOL.md §7): a manifest of
 //! content hashes, an upload session that says which files the server lacks,
 //! bucketed (or single-file) uploads authorised by the session's JWT, and
 //! the completion JWT that goes into the Worker's metadata.
@@ -21,7 +21,7 @@ use crate::error::Error;
 use crate::secret::Secret;
 
 /// Limits and concurrency of the assets pipeline. Limits default to those of
-/// temporary accounts (PROTOCOL.md §8).
+/// temporary accounts (docs/PROTOCOL.md §8).
 #[derive(Debug, Clone)]
 pub struct AssetOptions {
     pub max_files: usize,

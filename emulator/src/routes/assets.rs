@@ -1,4 +1,4 @@
-//! Static-assets direct upload (PROTOCOL.md §7): session → buckets of
+//! Static-assets direct upload (docs/PROTOCOL.md §7): session → buckets of
 //! missing hashes → uploads authorised by the upload JWT → completion JWT
 //! once every file arrived. Every file's hash is recomputed with wrangler's
 //! scheme and every temporary-account limit is enforced here too.

@@ -1,7 +1,7 @@
 //! Claiming (the emulator's claim page and its programmatic twin) and the
 //! claim-status extension. None of this is a Cloudflare API: Cloudflare's
 //! claim page is its dashboard and it publishes no status endpoint
-//! (PROTOCOL.md §4; docs/PROTOCOL-CHOICES.md).
+//! (docs/PROTOCOL.md §4; docs/PROTOCOL-CHOICES.md).
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -1,5 +1,5 @@
 //! `POST /provisioning/previews/challenge` and `POST /provisioning/previews`
-//! (PROTOCOL.md §2–3), with real checks: terms, authentic/unexpired/unused
+//! (docs/PROTOCOL.md §2–3), with real checks: terms, authentic/unexpired/unused
 //! challenge, proof of work verified in parallel off the async executor,
 //! and a per-address rate limit.
 

@@ -1,4 +1,4 @@
-//! The Workers script surface wrangler 4.164 uses (PROTOCOL.md §5): upload,
+//! The Workers script surface wrangler 4.164 uses (docs/PROTOCOL.md §5): upload,
 //! versions, deployments, settings, workers.dev toggle, delete. "Not found"
 //! codes are exact: 10007 on `scripts/…`, 10090 on `services/…`.
 
