@@ -3,27 +3,15 @@
 //! import. Against the in-process emulator running Workers in real workerd.
 
 use std::path::Path;
-use std::time::Duration;
 
-use boardingpass::{BoardingPass, Client, DeployOptions, Error, ErrorKind, ProvisionOptions, RetryPolicy};
+use boardingpass::{DeployOptions, Error, ErrorKind};
 use boardingpass_emulator::{EmulatorConfig, EmulatorHandle};
 
+mod common;
+use common::{get, pass};
+
 async fn emulator() -> EmulatorHandle {
-    boardingpass_emulator::spawn(EmulatorConfig { pow_k: 20, pow_g: 50, ..EmulatorConfig::default() }).await.expect("emulator starts")
-}
-
-async fn pass(emu: &EmulatorHandle) -> BoardingPass {
-    let fast = RetryPolicy { base_delay: Duration::from_millis(10), ..RetryPolicy::default() };
-    let client = Client::builder().api_base(emu.base_url()).accept_terms(true).retry(fast).build().unwrap();
-    client.provision(ProvisionOptions { owner: Some("Ada Lovelace".into()), ..Default::default() }).await.unwrap()
-}
-
-/// GET through the emulator with the Worker's host name.
-async fn get(url: &str, path: &str) -> (u16, String) {
-    let u = reqwest::Url::parse(url).unwrap();
-    let host = format!("{}:{}", u.host_str().unwrap(), u.port().unwrap());
-    let r = reqwest::Client::new().get(format!("http://127.0.0.1:{}{path}", u.port().unwrap())).header("host", host).send().await.unwrap();
-    (r.status().as_u16(), r.text().await.unwrap())
+    common::emulator(EmulatorConfig::default()).await
 }
 
 fn write(path: &Path, text: &str) {

@@ -7,32 +7,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use boardingpass::{
-    AssetsConfig, BoardingPass, Client, DeployOptions, ErrorKind, Module, ModuleKind, ProvisionOptions, RetryPolicy, VerifyOptions, Worker,
+    AssetsConfig, Client, DeployOptions, ErrorKind, Module, ModuleKind, ProvisionOptions, RetryPolicy, VerifyOptions, Worker,
 };
-use boardingpass_emulator::{EmulatorConfig, EmulatorHandle};
+use boardingpass_emulator::EmulatorConfig;
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
 
-async fn emulator(config: EmulatorConfig) -> EmulatorHandle {
-    boardingpass_emulator::spawn(EmulatorConfig { pow_k: 20, pow_g: 50, ..config }).await.expect("emulator starts")
-}
-
-async fn pass(emu: &EmulatorHandle) -> BoardingPass {
-    let fast = RetryPolicy { base_delay: Duration::from_millis(10), ..RetryPolicy::default() };
-    let client = Client::builder().api_base(emu.base_url()).accept_terms(true).retry(fast).build().unwrap();
-    client.provision(ProvisionOptions { owner: Some("Ada Lovelace".into()), ..Default::default() }).await.unwrap()
-}
-
-/// GET through the emulator with the Worker's host name.
-async fn get(url: &str, path: &str) -> (u16, String) {
-    let u = reqwest::Url::parse(url).unwrap();
-    let host = format!("{}:{}", u.host_str().unwrap(), u.port().unwrap());
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let r = client.get(format!("http://127.0.0.1:{}{path}", u.port().unwrap())).header("host", host).send().await.unwrap();
-    (r.status().as_u16(), r.text().await.unwrap())
-}
+mod common;
+use common::{emulator, get, pass};
 
 fn tmp() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
