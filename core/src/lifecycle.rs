@@ -70,6 +70,8 @@ impl BoardingPass {
         Ok(self.ticket(status)?.for_owner(self))
     }
 
+    /// Every live Worker's latest recorded deploy has passing evidence for
+    /// its version at its own origin.
     fn latest_deploys_verified(&self) -> bool {
         let deployments = self.deployments();
         let evidence = self.evidence();
@@ -77,7 +79,7 @@ impl BoardingPass {
         !live.is_empty()
             && live.iter().all(|name| {
                 let Some(last) = deployments.iter().rev().find(|d| &d.worker_name == name) else { return false };
-                evidence.iter().any(|e| e.passed && e.version_id == last.version_id)
+                evidence.iter().any(|e| e.proves(last))
             })
     }
 

@@ -5,10 +5,12 @@
 //! 127.0.0.1 on the URL's port with the original `Host` header, because
 //! system resolvers do not all map `*.localhost` to loopback.
 //!
-//! Only the deployment's own origin can verify it: the path is checked to be
-//! a path (not a URL) before any request, redirects are followed only within
-//! the origin, and a redirect elsewhere is not an acceptable answer unless
-//! that status was asked for. Bodies are read up to [`MAX_VERIFY_BODY`].
+//! Only the deployment's own origin can verify it: the deployment is looked
+//! up in the pass's own records (a caller's copy only names it, so a forged
+//! URL is never requested), the path is checked to be a path (not a URL)
+//! before any request, redirects are followed only within the origin, and a
+//! redirect elsewhere is not an acceptable answer unless that status was
+//! asked for. Bodies are read up to [`MAX_VERIFY_BODY`].
 
 use std::time::{Duration, Instant};
 
@@ -24,6 +26,7 @@ use crate::error::Error;
 use crate::http::{read_capped, redirect_target};
 use crate::pass::BoardingPass;
 use crate::progress::{Phase, Progress};
+use crate::untrusted::quote;
 
 /// How many leading bytes of the body are kept as evidence.
 pub const BODY_PREFIX_LEN: usize = 256;
@@ -85,6 +88,18 @@ pub struct Evidence {
     pub failures: Vec<String>,
 }
 
+impl Evidence {
+    /// Does this evidence show `deployment` answering: passed, for the same
+    /// Worker and version, at the deployment's own origin?
+    pub(crate) fn proves(&self, deployment: &Deployment) -> bool {
+        let origin = |url: &str| Url::parse(url).ok().map(|u| u.origin());
+        self.passed
+            && self.worker_name == deployment.worker_name
+            && self.version_id == deployment.version_id
+            && origin(&self.url).is_some_and(|o| o.is_tuple() && Some(o) == origin(&deployment.url))
+    }
+}
+
 struct Observation {
     status: u16,
     latency: Duration,
@@ -139,10 +154,53 @@ fn check(opts: &VerifyOptions, url: &Url, status: u16, headers: &reqwest::header
 }
 
 impl BoardingPass {
-    /// Requests `deployment.url` until it answers as expected. Returns the
-    /// evidence (also kept on the pass for the ticket); fails with
-    /// [`Error::Verification`] when the timeout passes first.
+    /// Requests the deployment's URL until it answers as expected. Returns
+    /// the evidence (also kept on the pass for the ticket); fails with
+    /// [`Error::Verification`] when the timeout passes first. `deployment`
+    /// only names a deploy made with this pass (Worker and version): the
+    /// URL requested and the fields recorded come from the pass's own record,
+    /// and a deployment the pass does not know, or one that disagrees with
+    /// its record, is refused before any request. Every failure is written
+    /// to the audit log as a `failed` verify step.
     pub async fn verify(&self, deployment: &Deployment, options: VerifyOptions) -> Result<Evidence, Error> {
+        let recorded = match self.recorded(deployment) {
+            Ok(d) => d,
+            Err(e) => return Err(self.record_failure("verify", None, None, e)),
+        };
+        let (worker, digest) = (Some(recorded.worker_name.as_str()), Some(recorded.content_digest.as_str()));
+        match self.verify_recorded(&recorded, options).await {
+            Ok(evidence) => Ok(evidence),
+            Err(e) => Err(self.record_failure("verify", worker, digest, e)),
+        }
+    }
+
+    /// This pass's record of the deploy `deployment` names, when `deployment`
+    /// agrees with it on every field that evidence and the audit log use.
+    fn recorded(&self, deployment: &Deployment) -> Result<Deployment, Error> {
+        let named = format!("Worker {} version {}", quote(&deployment.worker_name), quote(&deployment.version_id));
+        let st = self.state();
+        let Some(record) = st.deployments.iter().find(|d| d.worker_name == deployment.worker_name && d.version_id == deployment.version_id) else {
+            return Err(Error::invalid("deployment", format!("{named} was not deployed with this pass; pass a Deployment this pass's deploy returned")));
+        };
+        let differs = [
+            ("url", record.url == deployment.url),
+            ("workers_dev_url", record.workers_dev_url == deployment.workers_dev_url),
+            ("content_digest", record.content_digest == deployment.content_digest),
+            ("assets_digest", record.assets_digest == deployment.assets_digest),
+        ]
+        .into_iter()
+        .filter_map(|(field, same)| (!same).then_some(field))
+        .collect::<Vec<_>>();
+        if !differs.is_empty() {
+            return Err(Error::invalid(
+                "deployment",
+                format!("{named} differs from this pass's record in {}; pass the Deployment its deploy returned, unchanged", differs.join(", ")),
+            ));
+        }
+        Ok(record.clone())
+    }
+
+    async fn verify_recorded(&self, deployment: &Deployment, options: VerifyOptions) -> Result<Evidence, Error> {
         check_path(&options.path)?;
         let base = Url::parse(&deployment.url).map_err(|e| Error::invalid("deployment url", e.to_string()))?;
         let url = base.join(&options.path).map_err(|e| Error::invalid("verify path", format!("{}: {e}", options.path)))?;
@@ -303,6 +361,50 @@ mod tests {
         assert!(f[0].contains("https://evil.example") && f[0].contains("another origin"), "{f:?}");
         let asked = VerifyOptions { expect_status: Some(307), ..Default::default() };
         assert!(check(&asked, &url, 307, &to("https://evil.example/"), b"").is_empty());
+    }
+
+    #[test]
+    fn evidence_proves_only_the_same_worker_and_version_at_its_own_origin() {
+        let d = Deployment {
+            worker_name: "app".into(),
+            url: "http://app.sub.localhost:8787/".into(),
+            workers_dev_url: "http://app.sub.localhost:8787/".into(),
+            version_id: "v1".into(),
+            startup_time_ms: None,
+            redeploy: false,
+            content_digest: "sha256:00".into(),
+            assets_digest: None,
+            assets_total: 0,
+            assets_uploaded: 0,
+            deployed_at: Utc::now(),
+            duration_ms: 0,
+        };
+        let evidence = |url: &str, worker: &str, version: &str, passed: bool| Evidence {
+            url: url.into(),
+            worker_name: worker.into(),
+            version_id: version.into(),
+            passed,
+            status: Some(200),
+            latency_ms: 0,
+            body_sha256: None,
+            body_prefix: None,
+            content_type: None,
+            attempts: 1,
+            checked_at: Utc::now(),
+            failures: Vec::new(),
+        };
+        assert!(evidence("http://app.sub.localhost:8787/api?x=1", "app", "v1", true).proves(&d));
+        for (url, worker, version, passed) in [
+            ("https://example.com/", "app", "v1", true),
+            ("http://app.sub.localhost:8788/", "app", "v1", true),
+            ("http://other.sub.localhost:8787/", "app", "v1", true),
+            ("not a url", "app", "v1", true),
+            ("http://app.sub.localhost:8787/", "other", "v1", true),
+            ("http://app.sub.localhost:8787/", "app", "v2", true),
+            ("http://app.sub.localhost:8787/", "app", "v1", false),
+        ] {
+            assert!(!evidence(url, worker, version, passed).proves(&d), "{url} {worker} {version} {passed}");
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use boardingpass::audit::AuditLog;
-use boardingpass::{AuditEvent, BoardingPass, ClaimStatus, ClaimWaitOptions, Client, DeployOptions, ProvisionOptions, VerifyOptions, Worker};
+use boardingpass::{AuditEvent, BoardingPass, ClaimStatus, ClaimWaitOptions, Client, DeployOptions, Deployment, Error, ProvisionOptions, VerifyOptions, Worker};
 use boardingpass_emulator::{EmulatorConfig, EmulatorHandle};
 use serde_json::Value;
 
@@ -221,4 +221,78 @@ async fn the_audit_log_records_every_step_with_ids_and_no_secret() {
         assert!(!text.contains(secret), "a secret reached the audit log");
     }
     assert!(text.contains(&claimed.token_fingerprint()), "credentials appear as fingerprints");
+}
+
+/// A server on loopback that answers every request with 200 "ok" and counts
+/// the connections it accepted.
+async fn counting_server() -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    let hits = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = hits.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let mut buf = [0u8; 4096];
+            let _ = socket.read(&mut buf).await;
+            let _ = socket.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok").await;
+        }
+    });
+    (url, hits)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_trusts_only_the_pass_records_never_a_caller_supplied_deployment() {
+    let emu = emulator().await;
+    let run = client(&emu);
+    let pass = provision(&run).await;
+    let d = pass.deploy(&worker("recorded"), DeployOptions::default()).await.unwrap();
+    let (elsewhere, hits) = counting_server().await;
+
+    let forged = [
+        Deployment { url: elsewhere.clone(), ..d.clone() },
+        Deployment { workers_dev_url: elsewhere.clone(), ..d.clone() },
+        Deployment { content_digest: "sha256:forged".into(), ..d.clone() },
+        Deployment { version_id: "forged-version".into(), url: elsewhere.clone(), ..d.clone() },
+        Deployment { worker_name: "never-deployed".into(), url: elsewhere.clone(), ..d.clone() },
+    ];
+    for f in &forged {
+        let e = pass.verify(f, VerifyOptions { timeout: Duration::from_secs(2), ..Default::default() }).await.unwrap_err();
+        assert!(matches!(&e, Error::InvalidInput { field, .. } if field == "deployment"), "{f:?}: {e:?}");
+    }
+    assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 0, "a forged deployment's URL was requested");
+    assert!(pass.evidence().is_empty(), "a forged deployment left evidence");
+    let refused = pass.ticket(ClaimStatus::Pending).unwrap_err();
+    assert_eq!(refused.code(), "policy_violation", "{refused:?}");
+
+    // A deployment from another pass is not this pass's either.
+    let other = provision(&run).await;
+    let theirs = other.deploy(&worker("recorded"), DeployOptions::default()).await.unwrap();
+    assert_eq!(pass.verify(&theirs, VerifyOptions::default()).await.unwrap_err().code(), "invalid_input");
+
+    // Each refusal is in the audit log as a failed verify step.
+    let text = std::fs::read_to_string(&run.log_path).unwrap();
+    let failed: Vec<Value> = text.lines().map(|l| serde_json::from_str::<Value>(l).unwrap()).filter(|l| l["event"] == "failed").collect();
+    assert_eq!(failed.len(), forged.len() + 1, "{failed:?}");
+    assert!(failed.iter().all(|l| l["details"]["step"] == "verify" && l["details"]["code"] == "invalid_input"), "{failed:?}");
+
+    // The real deployment verifies at its recorded URL, and then the ticket is issued.
+    let evidence = pass.verify(&d, VerifyOptions::default()).await.unwrap();
+    assert_eq!((evidence.url.as_str(), evidence.version_id.as_str()), (d.url.as_str(), d.version_id.as_str()));
+    pass.ticket(ClaimStatus::Pending).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_verification_is_a_failed_event_in_the_audit_log() {
+    let emu = emulator().await;
+    let run = client(&emu);
+    let pass = provision(&run).await;
+    let d = pass.deploy(&worker("unexpected"), DeployOptions::default()).await.unwrap();
+    let opts = VerifyOptions { expect_status: Some(418), timeout: Duration::from_millis(300), ..Default::default() };
+    assert_eq!(pass.verify(&d, opts).await.unwrap_err().code(), "verification");
+    let seen = run.seen.lock().unwrap().clone();
+    let last = serde_json::to_value(seen.last().unwrap()).unwrap();
+    assert_eq!((last["event"].as_str(), last["details"]["step"].as_str()), (Some("failed"), Some("verify")), "{last}");
+    assert_eq!((last["worker"].as_str(), last["content_digest"].as_str()), (Some("unexpected"), Some(d.content_digest.as_str())), "{last}");
 }

@@ -101,11 +101,11 @@ fn check_writable(path: &Path) -> Result<(), Error> {
     Ok(())
 }
 
-/// Everything after provisioning. A failure in the deploy is audited by the
-/// deploy itself; the later steps record theirs here.
+/// Everything after provisioning. A failed deploy or verify is audited by
+/// core itself; the ticket step records its own failures here.
 async fn hand_off(args: &Args, pass: &BoardingPass, prepared: &PreparedDeploy) -> Result<(Deployment, Evidence, ClaimTicket), Error> {
     let deployment = pass.deploy_prepared(prepared).await?;
-    let failed = |step: &str, e: Error| pass.record_failure(step, Some(&deployment.worker_name), Some(&deployment.content_digest), e);
+    let failed = |e: Error| pass.record_failure("ticket", Some(&deployment.worker_name), Some(&deployment.content_digest), e);
     let verify = VerifyOptions {
         path: args.verify_path.clone(),
         expect_status: args.expect_status,
@@ -113,11 +113,11 @@ async fn hand_off(args: &Args, pass: &BoardingPass, prepared: &PreparedDeploy) -
         timeout: Duration::from_secs(args.verify_timeout),
         ..Default::default()
     };
-    let evidence = pass.verify(&deployment, verify).await.map_err(|e| failed("verify", e))?;
-    let ticket = pass.ticket(ClaimStatus::Pending).map_err(|e| failed("ticket", e))?;
+    let evidence = pass.verify(&deployment, verify).await?;
+    let ticket = pass.ticket(ClaimStatus::Pending).map_err(failed)?;
     if let Some(path) = &args.ticket {
         let text = serde_json::to_string_pretty(&ticket.to_json()).expect("ticket serialises");
-        std::fs::write(path, text).map_err(|source| failed("ticket", Error::Io { path: path.display().to_string(), source }))?;
+        std::fs::write(path, text).map_err(|source| failed(Error::Io { path: path.display().to_string(), source }))?;
     }
     Ok((deployment, evidence, ticket))
 }
