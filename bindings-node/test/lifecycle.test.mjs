@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 
-import { PassExpiredError, Policy, PolicyViolationError, VerificationError, Worker } from 'boardingpass'
+import { InvalidInputError, PassExpiredError, Policy, PolicyViolationError, VerificationError, Worker } from 'boardingpass'
 import { repoRoot, startEmulator } from './emulator.mjs'
 import { clientFor, hello, OWNER } from './helpers.mjs'
 
@@ -169,6 +169,29 @@ describe('a pass from provision to claim', () => {
       const text = JSON.stringify(lines) + JSON.stringify(seen)
       assert.ok(!text.includes(pass.apiToken.expose()) && !text.includes(pass.claimUrl.expose()))
       assert.ok(text.includes(pass.tokenFingerprint))
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  test('verify requests only what the pass recorded: an edited or foreign deployment is refused', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'bp-node-forged-'))
+    try {
+      const file = path.join(dir, 'audit.jsonl')
+      const client = clientFor(emu, { auditLog: file })
+      const pass = await client.provision({ owner: OWNER })
+      const d = await pass.deploy(hello('recorded'))
+      const theirs = await (await client.provision({ owner: OWNER })).deploy(hello('recorded'))
+      for (const forged of [{ ...d, url: 'http://127.0.0.1:1/' }, { ...d, versionId: 'forged' }, theirs]) {
+        await assert.rejects(pass.verify(forged, { timeout: 500 }), (e) => e instanceof InvalidInputError && e.field === 'deployment', JSON.stringify(forged))
+      }
+      assert.deepEqual(pass.evidence, [], 'no evidence from a forged deployment')
+      await assert.rejects(pass.ticket(), PolicyViolationError)
+      await assert.rejects(pass.verify(d, { expectStatus: 418, timeout: 300 }), VerificationError)
+      const failed = (await readFile(file, 'utf8')).trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.event === 'failed')
+      assert.deepEqual(failed.map((l) => [l.details.step, l.details.code]), [...Array(3).fill(['verify', 'invalid_input']), ['verify', 'verification']])
+      assert.equal((await pass.verify(d)).url, d.url)
+      assert.equal((await pass.ticket()).toDict().status, 'pending')
     } finally {
       await rm(dir, { recursive: true, force: true })
     }

@@ -186,3 +186,32 @@ async def test_teardown_deletes_workers_and_revokes_the_token(emulator: Emulator
         assert (await bpass.wait_for_claim(5)).status == "revoked"
         with pytest.raises(bp.PassExpiredError, match="revocation by teardown"):
             await bpass.deploy(hello)
+
+
+async def test_verify_refuses_a_deployment_this_pass_did_not_make(emulator: Emulator, hello: bp.Worker, tmp_path: Path) -> None:
+    audit = tmp_path / "audit.jsonl"
+    async with emulator.client(audit_log=audit) as client:
+        bpass = await client.provision(owner="Ada Lovelace")
+        other = await client.provision(owner="Ada Lovelace")
+        await bpass.deploy(hello)
+        theirs = await other.deploy(hello)
+        with pytest.raises(bp.InvalidInputError, match="was not deployed with this pass") as refused:
+            await bpass.verify(theirs)
+        assert refused.value.field == "deployment"
+        assert bpass.evidence == []
+        with pytest.raises(bp.PolicyViolationError):
+            bpass.ticket()
+        events = [json.loads(line) for line in audit.read_text().splitlines()]
+        failed = [e for e in events if e["event"] == "failed"]
+        assert [(e["account_id"], e["details"]["step"], e["details"]["code"]) for e in failed] == [(bpass.account_id, "verify", "invalid_input")]
+
+
+async def test_a_failed_verification_is_a_failed_event_in_the_audit_log(emulator: Emulator, hello: bp.Worker, tmp_path: Path) -> None:
+    audit = tmp_path / "audit.jsonl"
+    async with emulator.client(audit_log=audit) as client:
+        bpass = await client.provision(owner="Ada Lovelace")
+        deployment = await bpass.deploy(hello)
+        with pytest.raises(bp.VerificationError):
+            await bpass.verify(deployment, expect_status=418, timeout=0.3)
+        last = json.loads(audit.read_text().splitlines()[-1])
+        assert (last["event"], last["details"]["step"], last["worker"]) == ("failed", "verify", deployment.worker_name)
