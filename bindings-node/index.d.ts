@@ -89,8 +89,10 @@ export declare class BoardingPass {
    */
   deploy(worker: Worker | string, options?: DeployOptions | undefined | null): Promise<Deployment>
   /**
-   * Requests the deployment's URL until it answers as expected; the
-   * evidence is kept for the ticket. Fails with `VerificationError`.
+   * Requests the deployment's URL, as this pass recorded it, until it
+   * answers as expected; the evidence is kept for the ticket. Fails with
+   * `VerificationError`, or `InvalidInputError` before any request for a
+   * deployment this pass's `deploy` did not return (or one edited since).
    */
   verify(deployment: Deployment, options?: VerifyOptions | undefined | null): Promise<Evidence>
   /**

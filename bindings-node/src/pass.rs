@@ -188,8 +188,10 @@ impl BoardingPass {
         promise::spawn(env, abort, fut, |_, d| Ok(Deployment::from(d)))
     }
 
-    /// Requests the deployment's URL until it answers as expected; the
-    /// evidence is kept for the ticket. Fails with `VerificationError`.
+    /// Requests the deployment's URL, as this pass recorded it, until it
+    /// answers as expected; the evidence is kept for the ticket. Fails with
+    /// `VerificationError`, or `InvalidInputError` before any request for a
+    /// deployment this pass's `deploy` did not return (or one edited since).
     #[napi(ts_return_type = "Promise<Evidence>")]
     pub fn verify(&self, env: &Env, deployment: Deployment, options: Option<VerifyOptions>) -> Result<AsyncBlock<Evidence>> {
         let (opts, signal) = match options {

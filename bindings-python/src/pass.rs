@@ -275,8 +275,9 @@ impl PyBoardingPass {
         block_on(py, op)
     }
 
-    /// Requests the deployment's URL until it answers as expected; raises
-    /// `VerificationError` when `timeout` seconds pass first.
+    /// Requests the deployment's URL, as this pass recorded it, until it
+    /// answers as expected; raises `VerificationError` when `timeout` seconds
+    /// pass first, `InvalidInputError` for a deployment from another pass.
     #[pyo3(signature = (deployment, *, path="/", timeout=30.0, expect_status=None, expect_body_contains=None, expect_header=None, progress=None))]
     #[allow(clippy::too_many_arguments)]
     fn verify<'py>(
