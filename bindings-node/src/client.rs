@@ -9,7 +9,7 @@ use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode, 
 use napi_derive::napi;
 
 use crate::abort::Abort;
-use crate::convert::millis_or;
+use crate::convert::{millis_or, whole};
 use crate::errors;
 use crate::pass::BoardingPass;
 use crate::policy::{Policy, PolicyFields};
@@ -20,7 +20,7 @@ use crate::promise::{self, CoreResult};
 #[napi(object)]
 pub struct RetryOptions {
     /// Total attempts including the first (1 disables retries). Default 3.
-    pub max_attempts: Option<u32>,
+    pub max_attempts: Option<i64>,
     /// Delay before the second attempt; doubles each time. Default 250.
     pub base_delay: Option<f64>,
     /// Upper bound of a computed delay. Default 8000.
@@ -117,10 +117,10 @@ fn config(options: ClientOptions) -> CoreResult<bp::ClientConfig> {
     let retry = match options.retry {
         None => d.retry.clone(),
         Some(r) => bp::RetryPolicy {
-            max_attempts: r.max_attempts.unwrap_or(d.retry.max_attempts),
-            base_delay: millis_or("retry.baseDelay", r.base_delay, d.retry.base_delay)?,
-            max_delay: millis_or("retry.maxDelay", r.max_delay, d.retry.max_delay)?,
-            max_retry_after: millis_or("retry.maxRetryAfter", r.max_retry_after, d.retry.max_retry_after)?,
+            max_attempts: r.max_attempts.map_or(Ok(d.retry.max_attempts), |n| whole("max_attempts", n))?,
+            base_delay: millis_or("base_delay", r.base_delay, d.retry.base_delay)?,
+            max_delay: millis_or("max_delay", r.max_delay, d.retry.max_delay)?,
+            max_retry_after: millis_or("max_retry_after", r.max_retry_after, d.retry.max_retry_after)?,
         },
     };
     let policy = match options.policy {
@@ -142,15 +142,11 @@ fn config(options: ClientOptions) -> CoreResult<bp::ClientConfig> {
         api_base: options.api_base,
         user_agent: options.user_agent.unwrap_or(d.user_agent),
         timeout: millis_or("timeout", options.timeout, d.timeout)?,
-        connect_timeout: millis_or("connectTimeout", options.connect_timeout, d.connect_timeout)?,
+        connect_timeout: millis_or("connect_timeout", options.connect_timeout, d.connect_timeout)?,
         retry,
         accept_terms: options.accept_terms.unwrap_or(false),
-        pow_work_cap: match options.pow_work_cap {
-            None => d.pow_work_cap,
-            Some(cap) if cap > 0 => cap as u64,
-            Some(cap) => return Err(errors::invalid("powWorkCap", format!("{cap} is not a positive number of hashes"))),
-        },
-        expiry_margin: millis_or("expiryMargin", options.expiry_margin, d.expiry_margin)?,
+        pow_work_cap: options.pow_work_cap.map_or(Ok(d.pow_work_cap), |cap| whole("pow_work_cap", cap))?,
+        expiry_margin: millis_or("expiry_margin", options.expiry_margin, d.expiry_margin)?,
         extra_headers: options.headers.unwrap_or_default().into_iter().collect(),
         policy,
         job_class: options.job_class,

@@ -22,6 +22,12 @@ pub(crate) fn millis_or(field: &str, ms: Option<f64>, default: Duration) -> Core
     ms.map_or(Ok(default), |ms| millis(field, ms))
 }
 
+/// A JS number for an unsigned core field; negative or too large is refused
+/// here, the field's own rule is core's (`ClientConfig::validate`).
+pub(crate) fn whole<T: TryFrom<i64>>(field: &str, n: i64) -> CoreResult<T> {
+    T::try_from(n).map_err(|_| invalid(field, format!("{n} is not a non-negative whole number in range")))
+}
+
 pub(crate) fn to_millis(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }

@@ -9,7 +9,7 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 use crate::abort::Abort;
-use crate::convert::{millis_or, to_millis, ClaimOutcome, ClaimStatus, Deployment, Evidence, TeardownReport};
+use crate::convert::{millis_or, to_millis, whole, ClaimOutcome, ClaimStatus, Deployment, Evidence, TeardownReport};
 use crate::progress::{progress, ProgressCallback};
 use crate::promise::{self, blocking};
 use crate::secret::Secret;
@@ -164,12 +164,15 @@ impl BoardingPass {
     pub fn deploy(&self, env: &Env, worker: Either<&Worker, String>, options: Option<DeployOptions>) -> Result<AsyncBlock<Deployment>> {
         let (message, max_size, on_progress, signal) =
             options.map_or((None, None, None, None), |o| (o.message, o.max_script_size, o.on_progress, o.signal));
+        let max_script_size = max_size
+            .map_or(Ok(bp::deploy::DEFAULT_MAX_SCRIPT_SIZE), |m| whole("max_script_size", m))
+            .map_err(|e| crate::errors::to_js(env, &e))?;
         let abort = Abort::link(env, signal)?;
         let opts = bp::DeployOptions {
             progress: progress(on_progress),
             cancel: Some(abort.token.clone()),
             message,
-            max_script_size: max_size.map_or(bp::deploy::DEFAULT_MAX_SCRIPT_SIZE, |m| m.max(0) as u64),
+            max_script_size,
             ..Default::default()
         };
         let source = match worker {

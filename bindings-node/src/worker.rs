@@ -9,6 +9,7 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 use crate::abort::Abort;
+use crate::convert::whole;
 use crate::errors;
 use crate::promise::{self, blocking};
 use crate::secret::Secret;
@@ -249,8 +250,8 @@ impl Worker {
     /// The local checks a deploy runs before sending anything.
     #[napi]
     pub fn validate(&self, env: &Env, max_script_size: Option<i64>) -> Result<()> {
-        let max = max_script_size.map_or(bp::deploy::DEFAULT_MAX_SCRIPT_SIZE, |m| m.max(0) as u64);
-        self.inner.validate(max).map_err(|e| errors::to_js(env, &e))
+        let max = max_script_size.map_or(Ok(bp::deploy::DEFAULT_MAX_SCRIPT_SIZE), |m| whole("max_script_size", m));
+        max.and_then(|max| self.inner.validate(max)).map_err(|e| errors::to_js(env, &e))
     }
 
     #[napi(getter)]

@@ -93,9 +93,15 @@ describe('each error from a real failure', () => {
   })
 
   test('pass_expired: the window (minus the margin) has passed', async () => {
-    const pass = await clientFor(emu, { expiryMargin: 2 * 3600 * 1000 }).provision({ owner: OWNER })
-    const err = await failure('pass_expired', () => pass.deploy(hello()))
-    assert.match(err.message, /provision a new pass/)
+    // Accounts of one minute, the largest margin core allows (30 min): expired on arrival.
+    const shortLived = await startEmulator({ lifetime: 60 })
+    try {
+      const pass = await clientFor(shortLived, { expiryMargin: 1800 * 1000 }).provision({ owner: OWNER })
+      const err = await failure('pass_expired', () => pass.deploy(hello()))
+      assert.match(err.message, /provision a new pass/)
+    } finally {
+      await shortLived.stop()
+    }
   })
 
   test('policy_violation: no named claim owner', async () => {

@@ -12,7 +12,7 @@ use boardingpass::{CancellationToken, Client as CoreClient, ClientConfig, Error,
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::convert::{opt_seconds, repr};
+use crate::convert::{opt_seconds, repr, whole};
 use crate::errors::{invalid, py_result, OrRaise};
 use crate::pass::PyBoardingPass;
 use crate::policy::PyPolicy;
@@ -96,7 +96,7 @@ fn provision(
 impl PyClient {
     #[new]
     #[pyo3(signature = (api_base=None, *, accept_terms=false, policy=None, audit_log=None, on_audit=None,
-        job_id=None, job_class=None, timeout=None, max_attempts=None, pow_work_cap=None,
+        job_id=None, job_class=None, timeout=None, connect_timeout=None, max_attempts=None, pow_work_cap=None,
         expiry_margin=None, headers=None, user_agent=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -109,8 +109,9 @@ impl PyClient {
         job_id: Option<String>,
         job_class: Option<String>,
         timeout: Option<f64>,
-        max_attempts: Option<u32>,
-        pow_work_cap: Option<u64>,
+        connect_timeout: Option<f64>,
+        max_attempts: Option<i64>,
+        pow_work_cap: Option<i64>,
         expiry_margin: Option<f64>,
         headers: Option<Bound<'_, PyDict>>,
         user_agent: Option<String>,
@@ -122,14 +123,14 @@ impl PyClient {
         if let Some(t) = opt_seconds(py, "timeout", timeout)? {
             config.timeout = t;
         }
+        if let Some(t) = opt_seconds(py, "connect_timeout", connect_timeout)? {
+            config.connect_timeout = t;
+        }
         if let Some(n) = max_attempts {
-            if n == 0 {
-                return Err(invalid(py, "max_attempts", "must be at least 1 (1 disables retries)"));
-            }
-            config.retry = RetryPolicy { max_attempts: n, ..RetryPolicy::default() };
+            config.retry = RetryPolicy { max_attempts: whole(py, "max_attempts", n)?, ..RetryPolicy::default() };
         }
         if let Some(cap) = pow_work_cap {
-            config.pow_work_cap = cap;
+            config.pow_work_cap = whole(py, "pow_work_cap", cap)?;
         }
         if let Some(m) = opt_seconds(py, "expiry_margin", expiry_margin)? {
             config.expiry_margin = m;

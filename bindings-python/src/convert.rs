@@ -84,6 +84,12 @@ pub fn seconds(py: Python<'_>, field: &str, secs: f64) -> PyResult<Duration> {
     Duration::try_from_secs_f64(secs).map_err(|_| invalid(py, field, format!("{secs} is not a non-negative number of seconds")))
 }
 
+/// A Python int for an unsigned core field; negative or too large is refused
+/// here, the field's own rule is core's (`ClientConfig::validate`).
+pub fn whole<T: TryFrom<i64>>(py: Python<'_>, field: &str, n: i64) -> PyResult<T> {
+    T::try_from(n).map_err(|_| invalid(py, field, format!("{n} is not a non-negative whole number in range")))
+}
+
 pub fn opt_seconds(py: Python<'_>, field: &str, secs: Option<f64>) -> PyResult<Option<Duration>> {
     secs.map(|s| seconds(py, field, s)).transpose()
 }

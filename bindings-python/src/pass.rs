@@ -13,7 +13,7 @@ use pyo3_async_runtimes::TaskLocals;
 
 use crate::claim::PyClaimWatcher;
 use crate::client::Shared;
-use crate::convert::{opt_seconds, repr, seconds};
+use crate::convert::{opt_seconds, repr, seconds, whole};
 use crate::errors::{invalid, py_result, OrRaise};
 use crate::progress::progress_from;
 use crate::results::{PyClaimOutcome, PyClaimTicket, PyDeployment, PyEvidence, PyTeardownReport};
@@ -85,13 +85,13 @@ impl PassHandle {
         worker: CoreWorker,
         progress: Option<Py<PyAny>>,
         message: Option<String>,
-        max_script_size: Option<u64>,
+        max_script_size: Option<i64>,
         locals: Option<&TaskLocals>,
     ) -> PyResult<Op<PyDeployment>> {
         let progress = progress_from(py, progress.as_ref().map(|p| p.bind(py)), locals)?;
         let mut options = DeployOptions { progress, cancel: Some(self.shared.closed.clone()), message, ..Default::default() };
         if let Some(max) = max_script_size {
-            options.max_script_size = max;
+            options.max_script_size = whole(py, "max_script_size", max)?;
         }
         Ok(Box::pin(async move { Ok(PyDeployment { inner: py_result(self.core.deploy(&worker, options)).await? }) }))
     }
@@ -256,7 +256,7 @@ impl PyBoardingPass {
         worker: &Bound<'py, PyAny>,
         progress: Option<Py<PyAny>>,
         message: Option<String>,
-        max_script_size: Option<u64>,
+        max_script_size: Option<i64>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let (handle, worker) = (self.handle(py)?, worker_arg(py, worker)?);
         coroutine(py, move |py, locals| handle.deploy(py, worker, progress, message, max_script_size, Some(locals)))
@@ -269,7 +269,7 @@ impl PyBoardingPass {
         worker: &Bound<'_, PyAny>,
         progress: Option<Py<PyAny>>,
         message: Option<String>,
-        max_script_size: Option<u64>,
+        max_script_size: Option<i64>,
     ) -> PyResult<PyDeployment> {
         let op = self.handle(py)?.deploy(py, worker_arg(py, worker)?, progress, message, max_script_size, None)?;
         block_on(py, op)

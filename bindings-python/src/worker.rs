@@ -8,7 +8,7 @@ use boardingpass::{AssetsConfig, Binding, Module, ModuleKind, Worker as CoreWork
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
 
-use crate::convert::{py_to_json, repr};
+use crate::convert::{py_to_json, repr, whole};
 use crate::errors::{invalid, OrRaise};
 use crate::secret::PySecret;
 
@@ -142,9 +142,12 @@ impl PyWorker {
         self.clone().compat(date, flags)
     }
 
-    /// Runs core's local checks (name, modules, size); raises `InvalidInputError`.
-    fn validate(&self, py: Python<'_>) -> PyResult<()> {
-        self.inner.validate(boardingpass::deploy::DEFAULT_MAX_SCRIPT_SIZE).or_raise(py)
+    /// Runs core's local checks (name, modules, size against `max_script_size`
+    /// bytes, default 3 MiB); raises `InvalidInputError`.
+    #[pyo3(signature = (*, max_script_size=None))]
+    fn validate(&self, py: Python<'_>, max_script_size: Option<i64>) -> PyResult<()> {
+        let max = max_script_size.map_or(Ok(boardingpass::deploy::DEFAULT_MAX_SCRIPT_SIZE), |m| whole(py, "max_script_size", m))?;
+        self.inner.validate(max).or_raise(py)
     }
 
     #[getter]

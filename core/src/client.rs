@@ -11,7 +11,7 @@ use crate::audit::AuditLog;
 use crate::error::Error;
 use crate::policy::Policy;
 use crate::http::{is_loopback_host, redirect_policy, Http};
-use crate::pow::DEFAULT_WORK_CAP;
+use crate::pow::{DEFAULT_WORK_CAP, MAX_WORK};
 use crate::retry::RetryPolicy;
 
 /// Cloudflare's API base (what wrangler uses unless told otherwise).
@@ -21,6 +21,10 @@ pub const API_BASE_ENV: &str = "CLOUDFLARE_API_BASE_URL";
 /// Where the terms of service and privacy policy live (sent verbatim).
 pub const TERMS_OF_SERVICE_URL: &str = "https://www.cloudflare.com/terms/";
 pub const PRIVACY_POLICY_URL: &str = "https://www.cloudflare.com/privacypolicy/";
+
+/// Largest [`ClientConfig::expiry_margin`]: half the 60-minute life of a
+/// temporary account; a larger margin leaves a pass unusable most of its life.
+pub const MAX_EXPIRY_MARGIN: Duration = Duration::from_secs(30 * 60);
 
 pub fn default_user_agent() -> String {
     format!("boardingpass/{}", env!("CARGO_PKG_VERSION"))
@@ -74,6 +78,37 @@ impl Default for ClientConfig {
             job_class: None,
             audit: AuditLog::disabled(None),
         }
+    }
+}
+
+impl ClientConfig {
+    /// The one check of the numeric settings, run by [`Client::from_config`]
+    /// so every binding refuses the same values (tests/fixtures/client-config-cases.json).
+    pub fn validate(&self) -> Result<(), Error> {
+        self.retry.validate()?;
+        if !(1..=MAX_WORK).contains(&self.pow_work_cap) {
+            return Err(Error::invalid(
+                "pow_work_cap",
+                format!(
+                    "{} is outside 1..={MAX_WORK}; it must be at least 1 hash, and no challenge above {MAX_WORK} (k={} × g={}) is accepted anyway",
+                    self.pow_work_cap,
+                    crate::pow::MAX_K,
+                    crate::pow::MAX_G
+                ),
+            ));
+        }
+        for (field, value) in [("timeout", self.timeout), ("connect_timeout", self.connect_timeout)] {
+            if value.is_zero() {
+                return Err(Error::invalid(field, "must be a positive duration; a zero timeout fails every request"));
+            }
+        }
+        if self.expiry_margin > MAX_EXPIRY_MARGIN {
+            return Err(Error::invalid(
+                "expiry_margin",
+                format!("{:?} is over the limit; use at most {} s (half a temporary account's 60-minute life)", self.expiry_margin, MAX_EXPIRY_MARGIN.as_secs()),
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -189,6 +224,7 @@ impl Client {
     }
 
     pub fn from_config(config: ClientConfig) -> Result<Self, Error> {
+        config.validate()?;
         let base = resolve_api_base(config.api_base.as_deref())?;
         let mut extra = HeaderMap::new();
         for (k, v) in &config.extra_headers {
@@ -256,5 +292,58 @@ mod tests {
         let e = Client::builder().api_base("http://127.0.0.1:1/x").header("Authorization", "x").build().unwrap_err();
         assert!(e.to_string().contains("cannot be overridden"));
         assert!(Client::builder().api_base("http://127.0.0.1:1/x").header("x-team", "a").build().is_ok());
+    }
+
+    /// Sets `option` of the shared fixture on a loopback client config, or
+    /// validates a small Worker against it (`max_script_size`, a deploy option).
+    fn apply(option: &str, value: f64) -> Result<(), Error> {
+        let whole = value as u64;
+        let secs = Duration::from_secs_f64(value);
+        let mut config = ClientConfig { api_base: Some("http://127.0.0.1:1/client/v4".into()), ..ClientConfig::default() };
+        match option {
+            "max_attempts" => config.retry.max_attempts = whole as u32,
+            "pow_work_cap" => config.pow_work_cap = whole,
+            "timeout" => config.timeout = secs,
+            "connect_timeout" => config.connect_timeout = secs,
+            "expiry_margin" => config.expiry_margin = secs,
+            "max_script_size" => return crate::Worker::from_source("w", "index.js", "export default {}").validate(whole),
+            other => panic!("tests/fixtures/client-config-cases.json names {other:?}, which core does not have"),
+        }
+        Client::from_config(config).map(drop)
+    }
+
+    #[test]
+    fn shared_config_cases_hold_in_core() {
+        let doc: serde_json::Value = serde_json::from_str(include_str!("../../tests/fixtures/client-config-cases.json")).unwrap();
+        let mut ran = 0;
+        for case in doc["cases"].as_array().unwrap() {
+            let (option, value) = (case["option"].as_str().unwrap(), case["value"].as_f64().unwrap());
+            // Negative numbers cannot reach core's unsigned fields; each binding refuses them while converting.
+            if value < 0.0 {
+                continue;
+            }
+            ran += 1;
+            match (apply(option, value), case["valid"].as_bool().unwrap()) {
+                (Ok(()), true) => {}
+                (Err(Error::InvalidInput { field, .. }), false) => assert_eq!(field, case["field"].as_str().unwrap(), "{case}"),
+                (got, _) => panic!("{case}: got {got:?}"),
+            }
+        }
+        assert!(ran >= 15, "only {ran} cases ran");
+    }
+
+    #[test]
+    fn config_errors_say_what_to_do() {
+        let message = |option, value| match apply(option, value) {
+            Err(Error::InvalidInput { message, .. }) => message,
+            other => panic!("{option}={value}: {other:?}"),
+        };
+        assert!(message("max_attempts", 0.0).contains("at least 1"));
+        assert!(message("pow_work_cap", 0.0).contains("at least 1"));
+        assert!(message("pow_work_cap", 2e8).contains("128000000"));
+        assert!(message("timeout", 0.0).contains("positive"));
+        assert!(message("connect_timeout", 0.0).contains("positive"));
+        assert!(message("expiry_margin", 3600.0).contains("at most 1800"));
+        assert!(message("max_script_size", 0.0).contains("at least 1"));
     }
 }

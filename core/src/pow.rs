@@ -30,6 +30,9 @@ pub const MAX_K: u32 = 16_000;
 /// Most hashes per checkpoint accepted: four times the documented g=2000
 /// (and the g that wrangler's work cap allows at k=8000).
 pub const MAX_G: u32 = 8_000;
+/// Largest `k·g` any challenge can have within [`MAX_K`] and [`MAX_G`]; a
+/// work cap above it would never be reached.
+pub const MAX_WORK: u64 = MAX_K as u64 * MAX_G as u64;
 /// Longest `checkpoints` string (standard base64 of `(MAX_K+1)·32` bytes, ~683 KB).
 pub const MAX_SOLUTION_LEN: usize = base64_len((MAX_K as usize + 1) * SEED_LEN);
 /// Longest seed string: unpadded base64url of 32 bytes is 43 characters, 44 padded.

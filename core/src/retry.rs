@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use rand::Rng;
 
+use crate::error::Error;
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct RetryPolicy {
     /// Total attempts including the first (1 disables retries).
@@ -33,6 +35,14 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     pub fn none() -> Self {
         Self { max_attempts: 1, ..Self::default() }
+    }
+
+    /// Refuses a policy that could never send a request.
+    pub fn validate(&self) -> Result<(), Error> {
+        if self.max_attempts == 0 {
+            return Err(Error::invalid("max_attempts", "must be at least 1 (the first attempt counts; 1 disables retries)"));
+        }
+        Ok(())
     }
 
     /// Backoff before attempt `attempt + 1` (attempt counts from 1): a random

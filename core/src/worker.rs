@@ -265,6 +265,9 @@ impl Worker {
 
     /// Local checks run before anything is sent.
     pub fn validate(&self, max_script_size: u64) -> Result<(), Error> {
+        if max_script_size == 0 {
+            return Err(Error::invalid("max_script_size", "must be at least 1 byte; leave it unset for the 3 MiB default"));
+        }
         validate_name(&self.name)?;
         if chrono::NaiveDate::parse_from_str(&self.compatibility_date, "%Y-%m-%d").is_err() {
             return Err(Error::invalid(

@@ -137,7 +137,7 @@ class Worker:
         run_worker_first: Union[bool, Sequence[str], None] = None,
     ) -> Worker: ...
     def compatibility(self, *, date: Optional[str] = None, flags: Optional[Sequence[str]] = None) -> Worker: ...
-    def validate(self) -> None: ...
+    def validate(self, *, max_script_size: Optional[int] = None) -> None: ...
     @property
     def name(self) -> str: ...
     @property
@@ -388,6 +388,7 @@ class Client:
         job_id: Optional[str] = None,
         job_class: Optional[str] = None,
         timeout: Optional[float] = None,
+        connect_timeout: Optional[float] = None,
         max_attempts: Optional[int] = None,
         pow_work_cap: Optional[int] = None,
         expiry_margin: Optional[float] = None,
