@@ -85,7 +85,7 @@ def big_site(dir):
 
 def overlap(site, runs):
     """Median wall time of the 1,000-file deploy and of a bare provision at k=8000 g=2000."""
-    emu = subprocess.Popen([BP, "serve", "--pow-k", "8000", "--pow-g", "2000"], stdout=subprocess.PIPE, text=True)
+    emu = subprocess.Popen([BP, "serve", "--pow-k", "8000", "--pow-g", "2000", "--rate-limit", "1000"], stdout=subprocess.PIPE, text=True)
     try:
         base = re.search(r"(http://\S+/client/v4)", emu.stdout.readline()).group(1)
         port = int(re.search(r":(\d+)/", base).group(1))
@@ -108,7 +108,7 @@ def main():
     for p in (BP, NODE, WRANGLER):
         if not os.path.exists(p):
             sys.exit(f"{p} missing: run `make setup` and `cargo build --release -p boardingpass-cli`")
-    emu = subprocess.Popen([BP, "serve", "--pow-k", "1000", "--pow-g", "2000"], stdout=subprocess.PIPE, text=True)
+    emu = subprocess.Popen([BP, "serve", "--pow-k", "1000", "--pow-g", "2000", "--rate-limit", "1000"], stdout=subprocess.PIPE, text=True)
     try:
         base = re.search(r"(http://\S+/client/v4)", emu.stdout.readline()).group(1)
         port = int(re.search(r":(\d+)/", base).group(1))
