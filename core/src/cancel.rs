@@ -1,6 +1,6 @@
 //! Cancellation shared by every long operation: dropping the future cancels
-//! it (the Rust and Python way), and an explicit token does too (the Node
-//! `AbortSignal` and Kotlin `Job.cancel` way).
+//! it (the Rust and Python way), and an explicit token does too (what a Node
+//! `AbortSignal` is turned into).
 
 use std::future::Future;
 

@@ -1,6 +1,6 @@
 //! The one error type every binding maps. `kind()`/`code()` are stable API:
-//! Python exception classes, Node error subclasses and the UniFFI enum are
-//! derived from them, so never rename a code.
+//! Python exception classes and Node error subclasses are derived from them
+//! (`tests/fixtures/error-kinds.json`), so never rename a code.
 //!
 //! No variant ever carries a secret: messages hold endpoints (paths with the
 //! account id, never a token), Cloudflare error texts and local facts.
