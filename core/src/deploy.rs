@@ -117,8 +117,13 @@ impl BoardingPass {
     /// and the client's policy run first: on any violation nothing is sent.
     /// Every step, a failed local check included, is written to the audit log.
     pub async fn deploy(&self, worker: &Worker, options: DeployOptions) -> Result<Deployment, Error> {
+        // An expired pass fails before the assets are walked and hashed.
         let deploys = self.deployments().len() as u32;
-        match prepare(self.client(), &self.policy_context(), deploys, worker, options).await {
+        let prepared = match self.ensure_valid() {
+            Ok(()) => prepare(self.client(), &self.policy_context(), deploys, worker, options).await,
+            Err(e) => Err(e),
+        };
+        match prepared {
             Ok(prepared) => self.deploy_prepared(&prepared).await,
             Err(e) => Err(self.record_failure("deploy", Some(&worker.name), None, e)),
         }

@@ -112,7 +112,7 @@ struct Observation {
 /// start with a single `/` (`//host` and `/\host` name another host) and
 /// hold only visible ASCII (percent-encode the rest).
 pub fn check_path(path: &str) -> Result<(), Error> {
-    let refuse = |why: &str| Error::invalid("verify path", format!("{}: {why}", crate::untrusted::quote(path)));
+    let refuse = |why: &str| Error::invalid("verify path", format!("{}: {why}", quote(path)));
     if !path.starts_with('/') {
         return Err(refuse("must start with '/' (a path on the deployment's own URL, not a URL)"));
     }
