@@ -123,6 +123,20 @@ bench-node:
 	$(CARGO) build -q --release -p boardingpass-emulator
 	BOARDINGPASS_EMULATOR=$(CURDIR)/target/release/boardingpass-emulator node tests/bench/node_event_loop.mjs
 
+# --- official SDK clients (issue 12) ---
+# emulator/tests/sdk_clients.rs runs Cloudflare's Python SDK (pinned in
+# tests/sdk/requirements.txt, in this small virtualenv) and its TypeScript SDK
+# (a root devDependency, installed with the other npm test tools).
+SDK_VENV := $(CURDIR)/.venv-sdk
+.PHONY: sdk-venv
+$(SDK_VENV)/.installed: tests/sdk/requirements.txt
+	rm -rf $(SDK_VENV)
+	python3 -m venv $(SDK_VENV)
+	$(SDK_VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/sdk/requirements.txt
+	@touch $@
+sdk-venv: $(SDK_VENV)/.installed
+setup: sdk-venv
+
 # Every crate, bindings included (CI runs this too).
 lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings

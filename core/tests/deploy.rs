@@ -287,12 +287,12 @@ async fn server_side_limits_and_tokens_are_enforced() {
     let r: serde_json::Value = http.post(api("/workers/scripts/x/assets-upload-session")).bearer_auth(pass.expose_api_token()).json(&manifest).send().await.unwrap().json().await.unwrap();
     assert_eq!(r["errors"][0]["code"], 1201, "{r}");
 
-    // Content that does not hash to its manifest key is refused.
+    // Content of another size than its manifest entry is refused (the hash is the client's opaque key).
     let hash = boardingpass::assets::hash_bytes(b"abc", "a.txt");
     let manifest = serde_json::json!({"manifest": {"/a.txt": {"hash": hash, "size": 3}}});
     let s: serde_json::Value = http.post(api("/workers/scripts/x/assets-upload-session")).bearer_auth(pass.expose_api_token()).json(&manifest).send().await.unwrap().json().await.unwrap();
     let jwt = s["result"]["jwt"].as_str().unwrap().to_string();
-    let wrong = http.post(api(&format!("/workers/assets/upload/{hash}"))).bearer_auth(&jwt).body("xyz").send().await.unwrap();
+    let wrong = http.post(api(&format!("/workers/assets/upload/{hash}"))).bearer_auth(&jwt).body("abcd").send().await.unwrap();
     assert_eq!(wrong.status(), 400);
     let body: serde_json::Value = wrong.json().await.unwrap();
     assert_eq!(body["errors"][0]["code"], 1202, "{body}");

@@ -4,6 +4,7 @@
 //! refused in the v4 envelope without being sent back (an entry is named by
 //! a short [`excerpt`] at most).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::multipart::MultipartError;
@@ -31,7 +32,11 @@ pub async fn drain(req: Request) {
     if declared_length(&req).is_some_and(|n| n > DRAIN_LIMIT as u64) {
         return;
     }
-    let mut stream = req.into_body().into_data_stream();
+    discard(&mut req.into_body().into_data_stream()).await;
+}
+
+/// Reads and throws away up to [`DRAIN_LIMIT`] bytes within [`DRAIN_TIME`].
+async fn discard<E>(stream: &mut (impl futures::Stream<Item = Result<Bytes, E>> + Unpin)) {
     let _ = tokio::time::timeout(DRAIN_TIME, async {
         let mut read = 0;
         while let Some(Ok(chunk)) = stream.next().await {
@@ -46,6 +51,26 @@ pub async fn drain(req: Request) {
 
 fn declared_length(req: &Request) -> Option<u64> {
     req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok())
+}
+
+/// Middleware of the API: when a route answers with an error before it has
+/// read the whole body (a bad name, a full account, a malformed form), the
+/// rest is drained like [`drain`] does, so a client that sends its whole
+/// body before reading (the official SDKs) gets the envelope, not EPIPE.
+pub async fn drain_after_error(req: Request, next: Next) -> Response {
+    let too_large = declared_length(&req).is_some_and(|n| n > DRAIN_LIMIT as u64);
+    let (parts, body) = req.into_parts();
+    let shared = Arc::new(tokio::sync::Mutex::new(body.into_data_stream()));
+    let reader = shared.clone();
+    let handed = futures::stream::unfold(reader, |r| async move {
+        let next = r.lock().await.next().await;
+        next.map(|chunk| (chunk, r))
+    });
+    let resp = next.run(Request::from_parts(parts, axum::body::Body::from_stream(handed))).await;
+    if (resp.status().is_client_error() || resp.status().is_server_error()) && !too_large {
+        discard(&mut *shared.lock().await).await;
+    }
+    resp
 }
 
 /// Route layer of the routes anyone may call: a body declared larger than

@@ -10,6 +10,8 @@ pub const AUTH_ERROR: i64 = 10000;
 pub const FORBIDDEN: i64 = 9109;
 /// Cloudflare's "no route for that URI".
 pub const NO_ROUTE: i64 = 7003;
+/// Emulator code: the route exists but not for this method.
+pub const METHOD_NOT_ALLOWED: i64 = 10405;
 /// Emulator codes for provisioning failures (Cloudflare's are undocumented).
 pub const BAD_REQUEST: i64 = 1100;
 pub const TERMS_NOT_ACCEPTED: i64 = 1101;
@@ -54,6 +56,8 @@ impl IntoResponse for ApiError {
 
 /// Cloudflare's "This Worker does not exist on your account." (scripts paths).
 pub const WORKER_NOT_FOUND: i64 = 10007;
+/// Emulator code: no such version of an existing Worker.
+pub const VERSION_NOT_FOUND: i64 = 10220;
 /// Cloudflare's `workers.api.error.service_not_found` (services paths).
 pub const SERVICE_NOT_FOUND: i64 = 10090;
 /// Cloudflare's script validation error (bad module, startup failure).
@@ -88,7 +92,33 @@ pub fn service_not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, SERVICE_NOT_FOUND, "workers.api.error.service_not_found")
 }
 
+/// A page of a listing, with its `result_info`.
+pub fn ok_paged(result: Value, info: Value) -> Response {
+    (StatusCode::OK, axum::Json(json!({"success": true, "errors": [], "messages": [], "result": result, "result_info": info}))).into_response()
+}
+
 /// An answer with a status other than 200 (asset uploads use 201/202).
 pub fn ok_with(status: StatusCode, result: Value) -> Response {
     (status, axum::Json(json!({"success": true, "errors": [], "messages": [], "result": result}))).into_response()
+}
+
+/// Middleware of the API: an error that is not already a v4 envelope (the
+/// framework's own answers to an unreadable path, query or method) is put
+/// into one, so every client can parse every answer. The framework's text
+/// is not repeated: it can quote what the client sent.
+pub async fn wrap_errors(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let resp = next.run(req).await;
+    let status = resp.status();
+    let is_json = resp.headers().get(axum::http::header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if status.is_success() || status.is_redirection() || is_json {
+        return resp;
+    }
+    let (code, message) = match status {
+        StatusCode::NOT_FOUND => (NO_ROUTE, "No route for that URI"),
+        StatusCode::METHOD_NOT_ALLOWED => (METHOD_NOT_ALLOWED, "Method not allowed for this route"),
+        StatusCode::PAYLOAD_TOO_LARGE => (BODY_TOO_LARGE, "the request body is larger than this route accepts"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (BAD_REQUEST, "the request body has a content type this route does not read"),
+        _ => (BAD_REQUEST, "the request's path, query or body could not be read"),
+    };
+    ApiError::new(status, code, message).into_response()
 }

@@ -15,7 +15,7 @@ use tokio::task::JoinHandle;
 
 use crate::config::EmulatorConfig;
 use crate::faults::{self, Fault};
-use crate::envelope::{ApiError, NO_ROUTE};
+use crate::envelope::{self, ApiError, NO_ROUTE};
 use crate::linger::{LingeringListener, Peer};
 use crate::{auth, body, gateway, hosts};
 use crate::routes::{accounts, assets, claim, provisioning, scripts};
@@ -72,13 +72,16 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/accounts/{acc}/workers/subdomain", get(accounts::get_subdomain).put(accounts::put_subdomain))
         .route("/accounts/{acc}/workers/services/{name}", get(scripts::service).delete(scripts::delete_service))
         .route("/accounts/{acc}/workers/workers/{name}", get(scripts::worker))
-        .route("/accounts/{acc}/workers/scripts/{name}", put(scripts::put).delete(scripts::delete_script))
+        .route("/accounts/{acc}/workers/scripts", get(scripts::list))
+        .route("/accounts/{acc}/workers/scripts/{name}", get(scripts::download).put(scripts::put).delete(scripts::delete_script))
+        .route("/accounts/{acc}/workers/scripts/{name}/content/v2", get(scripts::content))
         .route("/accounts/{acc}/workers/scripts/{name}/versions", get(scripts::versions).post(scripts::upload_version))
+        .route("/accounts/{acc}/workers/scripts/{name}/versions/{version}", get(scripts::version))
         .route("/accounts/{acc}/workers/scripts/{name}/deployments", get(scripts::deployments).post(scripts::deploy))
         .route("/accounts/{acc}/workers/scripts/{name}/settings", get(scripts::settings))
-        .route("/accounts/{acc}/workers/scripts/{name}/script-settings", axum::routing::patch(scripts::patch_settings))
+        .route("/accounts/{acc}/workers/scripts/{name}/script-settings", get(scripts::script_settings).patch(scripts::patch_settings))
         .route("/accounts/{acc}/workers/scripts/{name}/secrets", get(scripts::secrets))
-        .route("/accounts/{acc}/workers/scripts/{name}/subdomain", get(scripts::get_subdomain).post(scripts::set_subdomain))
+        .route("/accounts/{acc}/workers/scripts/{name}/subdomain", get(scripts::get_subdomain).post(scripts::set_subdomain).delete(scripts::delete_subdomain))
         .route("/accounts/{acc}/workers/scripts/{name}/schedules", put(scripts::schedules))
         .route("/accounts/{acc}/workers/scripts/{name}/references", get(scripts::references))
         .route("/accounts/{acc}/workers/scripts/{name}/assets-upload-session", post(assets::session))
@@ -95,6 +98,8 @@ fn router(state: Arc<AppState>) -> Router {
     let api = open
         .merge(authenticated)
         .fallback(not_found)
+        .layer(middleware::from_fn(envelope::wrap_errors))
+        .layer(middleware::from_fn(body::drain_after_error))
         .layer(middleware::from_fn_with_state(state.clone(), record));
     Router::new()
         .route("/claim-preview", get(claim::page).post(claim::submit))

@@ -12,7 +12,10 @@ use serde_json::Value;
 /// One uploaded module part.
 #[derive(Debug, Clone)]
 pub struct ModuleFile {
+    /// The part's file name (its part name when it has none): what imports resolve.
     pub name: String,
+    /// The form part's own name.
+    pub part: String,
     pub content_type: String,
     pub bytes: Bytes,
 }
@@ -120,9 +123,9 @@ pub struct UploadSession {
 }
 
 impl UploadSession {
-    /// A file name carrying the extension the hash of `hash` was computed with.
-    pub fn file_name_for(&self, hash: &str) -> Option<&str> {
-        self.manifest.iter().find(|(_, (h, _))| h == hash).map(|(p, _)| p.rsplit('/').next().unwrap_or(p))
+    /// A manifest path whose content is `hash` (its extension gives the type).
+    pub fn path_for(&self, hash: &str) -> Option<&str> {
+        self.manifest.iter().find(|(_, (h, _))| h == hash).map(|(p, _)| p.as_str())
     }
     pub fn size_of(&self, hash: &str) -> Option<u64> {
         self.manifest.values().find(|(h, _)| h == hash).map(|(_, s)| *s)

@@ -4,8 +4,7 @@ use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
 use axum::Extension;
-use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::response::Response;
 use chrono::SecondsFormat;
 use serde_json::{json, Value};
 
@@ -27,8 +26,9 @@ pub async fn account(State(state): State<Arc<AppState>>, Path(id): Path<String>)
     let store = state.store();
     let a = &store.accounts[&id];
     Ok(envelope::ok(json!({
-        "id": a.id, "name": a.name, "type": "temporary",
-        "created_on": a.created_at.to_rfc3339_opts(SecondsFormat::Millis, true), "settings": {},
+        "id": a.id, "name": a.name, "type": "standard",
+        "created_on": a.created_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+        "settings": {"enforce_twofactor": false},
     })))
 }
 
@@ -96,7 +96,5 @@ pub async fn empty_list() -> Response {
 
 pub async fn empty_page(Query(q): Query<std::collections::HashMap<String, String>>) -> Response {
     let per_page: u64 = q.get("per_page").and_then(|p| p.parse().ok()).unwrap_or(20);
-    let mut resp = json!({"success": true, "errors": [], "messages": [], "result": []});
-    resp["result_info"] = json!({"page": 1, "per_page": per_page, "count": 0, "total_count": 0});
-    (axum::http::StatusCode::OK, Json(resp)).into_response()
+    envelope::ok_paged(json!([]), json!({"page": 1, "per_page": per_page, "count": 0, "total_count": 0}))
 }

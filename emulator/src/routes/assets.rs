@@ -1,7 +1,9 @@
 //! Static-assets direct upload (docs/PROTOCOL.md §7): session → buckets of
 //! missing hashes → uploads authorised by the upload JWT → completion JWT
-//! once every file arrived. Every file's hash is recomputed with wrangler's
-//! scheme and every temporary-account limit is enforced here too.
+//! once every file arrived. A hash is the client's opaque key for a file's
+//! content (wrangler and Cloudflare's docs compute it differently), so it is
+//! checked only against the manifest: one size per hash, and that size
+//! uploaded. Every temporary-account limit is enforced here too.
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
@@ -77,6 +79,9 @@ fn check_manifest(state: &AppState, manifest: &BTreeMap<String, ManifestEntry>) 
         if e.size > state.config.max_asset_size {
             return Err(bad_request(ASSET_LIMIT, format!("asset {} is {} bytes, over the limit of {} bytes per file", excerpt(path), e.size, state.config.max_asset_size)));
         }
+        if let Some((other, _)) = manifest.iter().find(|(_, o)| o.hash == e.hash && o.size != e.size) {
+            return Err(bad_request(ASSET_HASH_MISMATCH, format!("manifest entries {} and {} share a hash but not a size", excerpt(other), excerpt(path))));
+        }
     }
     Ok(())
 }
@@ -109,15 +114,15 @@ fn accept(state: &AppState, claims: &AssetClaims, files: Vec<(String, Bytes, Opt
         if !session.manifest.values().any(|(h, _)| h == &hash) {
             return Err(bad_request(ASSET_NOT_EXPECTED, format!("{hash} is not in this session's manifest")));
         }
-        let name = session.file_name_for(&hash).unwrap_or_default();
-        let actual = boardingpass::assets::hash_bytes(&bytes, name);
-        if actual != hash {
-            return Err(bad_request(ASSET_HASH_MISMATCH, format!("content uploaded as {hash} ({name}) hashes to {actual}")));
-        }
+        let path = session.path_for(&hash).unwrap_or_default();
         if Some(bytes.len() as u64) != session.size_of(&hash) {
-            return Err(bad_request(ASSET_HASH_MISMATCH, format!("{hash} ({name}) is {} bytes, the manifest said {:?}", bytes.len(), session.size_of(&hash))));
+            return Err(bad_request(ASSET_HASH_MISMATCH, format!("{hash} ({}) is {} bytes, the manifest said {:?}", excerpt(path), bytes.len(), session.size_of(&hash))));
         }
-        let content_type = content_type.filter(|c| !c.starts_with("application/null"));
+        // Without a part type (the SDKs send none) the type comes from the
+        // file's extension, as Cloudflare serves assets; `application/null`
+        // (wrangler, unknown types) means none.
+        let content_type = content_type.unwrap_or_else(|| boardingpass::assets::content_type(path));
+        let content_type = Some(content_type).filter(|c| !c.starts_with("application/null"));
         checked.push((hash, StoredAsset { bytes, content_type }));
     }
     let held = &mut store.workers.entry(session.account.clone()).or_default().assets;

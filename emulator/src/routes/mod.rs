@@ -2,5 +2,6 @@ pub mod accounts;
 pub mod assets;
 pub mod claim;
 pub mod provisioning;
+mod form_fields;
 mod script_upload;
 pub mod scripts;

@@ -2,13 +2,15 @@
 //! metadata, modules, bindings (with `inherit` and `keep_bindings`), and the
 //! asset set proven by a completion token.
 
-use axum::extract::Multipart;
+use axum::extract::{FromRequest, Multipart, Request};
+use axum::http::header;
 use bytes::Bytes;
 use chrono::Utc;
-use serde_json::Value;
+use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use crate::body::{excerpt, multipart_error};
+use super::form_fields;
+use crate::body::{excerpt, multipart_error, MultipartBody, RawBody};
 use crate::config::EmulatorConfig;
 use crate::envelope::{bad_request, ApiError, ASSET_TOKEN_INVALID, ASSET_UPLOAD_INCOMPLETE, BAD_REQUEST, SCRIPT_INVALID, SCRIPT_TOO_LARGE, TOO_MANY_VERSIONS, TOO_MANY_WORKERS};
 use crate::jwt::{self, Purpose};
@@ -20,22 +22,76 @@ pub struct Upload {
     pub modules: Vec<ModuleFile>,
 }
 
-/// Reads every part; `metadata` must be JSON.
-pub async fn read(mut form: Multipart) -> Result<Upload, ApiError> {
-    let mut metadata = None;
-    let mut modules = Vec::new();
-    while let Some(field) = form.next_field().await.map_err(|e| multipart_error(&e))? {
-        let name = field.name().unwrap_or_default().to_string();
-        let content_type = field.content_type().unwrap_or("application/octet-stream").to_string();
-        let bytes: Bytes = field.bytes().await.map_err(|e| multipart_error(&e))?;
-        if name == "metadata" {
-            let v: Value = serde_json::from_slice(&bytes).map_err(|e| bad_request(BAD_REQUEST, format!("metadata is not JSON: {e}")))?;
-            metadata = Some(v);
-        } else {
-            modules.push(ModuleFile { name, content_type, bytes });
+/// Reads a script upload in any form a client sends it: a multipart form
+/// (metadata as one JSON part or as `metadata[…]` fields; modules named by
+/// file name, else by part name), JSON `{"metadata": …}` for an update
+/// without files, or a bare service-worker script.
+pub async fn read(req: Request) -> Result<Upload, ApiError> {
+    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_ascii_lowercase();
+    if content_type.starts_with("multipart/form-data") {
+        let MultipartBody(form) = MultipartBody::from_request(req, &()).await?;
+        return read_form(form).await;
+    }
+    let RawBody(bytes) = RawBody::from_request(req, &()).await?;
+    // The TypeScript SDK labels every script upload `application/javascript`,
+    // its forms and its JSON alike: the bytes decide.
+    if let Some(boundary) = form_boundary(&bytes) {
+        let relabelled = Request::builder()
+            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+            .body(axum::body::Body::from(bytes.clone()))
+            .map_err(|_| bad_request(BAD_REQUEST, "the multipart body's boundary is not usable"))?;
+        let MultipartBody(form) = MultipartBody::from_request(relabelled, &()).await?;
+        return read_form(form).await;
+    }
+    if let Ok(Value::Object(mut o)) = serde_json::from_slice::<Value>(&bytes) {
+        if let Some(metadata) = o.remove("metadata") {
+            return Ok(Upload { metadata, modules: Vec::new() });
         }
     }
-    let metadata = metadata.ok_or_else(|| bad_request(BAD_REQUEST, "the form has no metadata part"))?;
+    if content_type.starts_with("application/javascript") || content_type.starts_with("text/javascript") {
+        let script = ModuleFile { name: SERVICE_WORKER_PART.into(), part: SERVICE_WORKER_PART.into(), content_type: "application/javascript".into(), bytes };
+        return Ok(Upload { metadata: json!({"body_part": SERVICE_WORKER_PART}), modules: vec![script] });
+    }
+    Err(bad_request(BAD_REQUEST, "the body must be multipart/form-data (metadata and modules), JSON {\"metadata\": …}, or a service-worker script sent as application/javascript"))
+}
+
+/// The boundary of a body that is a multipart form whatever its label says:
+/// it opens with `--boundary` (RFC 2046: 1-70 characters) and a line break.
+fn form_boundary(body: &[u8]) -> Option<String> {
+    let rest = body.strip_prefix(b"--")?;
+    let end = rest.windows(2).take(71).position(|w| w == b"\r\n")?;
+    let boundary = std::str::from_utf8(&rest[..end]).ok()?;
+    let usable = !boundary.is_empty() && boundary.bytes().all(|b| b.is_ascii_graphic() && b != b'"');
+    usable.then(|| boundary.to_string())
+}
+
+/// The part name a bare service-worker script gets.
+const SERVICE_WORKER_PART: &str = "script";
+
+async fn read_form(mut form: Multipart) -> Result<Upload, ApiError> {
+    let mut metadata = None;
+    let mut fields = Vec::new();
+    let mut modules = Vec::new();
+    while let Some(field) = form.next_field().await.map_err(|e| multipart_error(&e))? {
+        let part = field.name().unwrap_or_default().to_string();
+        let file_name = field.file_name().filter(|f| !f.is_empty()).map(str::to_string);
+        let content_type = field.content_type().unwrap_or("application/octet-stream").to_string();
+        let bytes: Bytes = field.bytes().await.map_err(|e| multipart_error(&e))?;
+        if part == "metadata" {
+            let v: Value = serde_json::from_slice(&bytes).map_err(|e| bad_request(BAD_REQUEST, format!("metadata is not JSON: {e}")))?;
+            metadata = Some(v);
+        } else if part.starts_with("metadata[") {
+            let value = String::from_utf8(bytes.to_vec()).map_err(|_| bad_request(BAD_REQUEST, format!("form field {} is not UTF-8", excerpt(&part))))?;
+            fields.push((part, value));
+        } else {
+            modules.push(ModuleFile { name: file_name.unwrap_or_else(|| part.clone()), part, content_type, bytes });
+        }
+    }
+    let metadata = match metadata {
+        Some(m) => m,
+        None if !fields.is_empty() => form_fields::assemble(&fields)?,
+        None => return Err(bad_request(BAD_REQUEST, "the form has no metadata part")),
+    };
     Ok(Upload { metadata, modules })
 }
 
@@ -146,11 +202,14 @@ pub fn version(state: &AppState, account: &str, existing: Option<&Script>, uploa
         (None, Some(b)) => (Some(b.to_string()), true),
         (None, None) => (None, false),
     };
-    if let Some(main) = &main_module {
-        if !modules.iter().any(|m| &m.name == main) {
-            return Err(bad_request(SCRIPT_INVALID, format!("Uncaught Error: No such module {} (named by metadata but not uploaded)", excerpt(main))));
-        }
-    }
+    // Metadata names a module by its file name; by part name for clients that name parts after files.
+    let main_module = match main_module {
+        Some(main) => match modules.iter().find(|m| m.name == main).or_else(|| modules.iter().find(|m| m.part == main)) {
+            Some(m) => Some(m.name.clone()),
+            None => return Err(bad_request(SCRIPT_INVALID, format!("Uncaught Error: No such module {} (named by metadata but not uploaded)", excerpt(&main)))),
+        },
+        None => None,
+    };
     let assets = match metadata.get("assets") {
         Some(meta) => assets(state, account, meta, previous)?,
         None => None,

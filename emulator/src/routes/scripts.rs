@@ -4,14 +4,15 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Value};
 
 use super::script_upload::{self, uuid};
-use crate::body::{excerpt, JsonBody, MultipartBody};
-use crate::envelope::{self, bad_request, service_not_found, worker_not_found, ApiError, BAD_REQUEST, SCRIPT_INVALID};
+use crate::body::{excerpt, JsonBody};
+use crate::envelope::{self, bad_request, service_not_found, worker_not_found, ApiError, BAD_REQUEST, SCRIPT_INVALID, VERSION_NOT_FOUND};
 use crate::gateway;
 use crate::runner::{AssetsLink, Instance};
 use crate::state::AppState;
@@ -37,7 +38,7 @@ fn script_json(s: &Script, v: &Version) -> Value {
         "created_on": ts(s.created_on), "modified_on": ts(s.modified_on), "usage_model": "standard",
         "compatibility_date": v.compatibility_date, "compatibility_flags": v.compatibility_flags,
         "last_deployed_from": "wrangler", "has_assets": v.assets.is_some(), "has_modules": v.has_code(),
-        "placement_mode": null, "entry_point": v.main_module,
+        "entry_point": v.main_module, "logpush": false, "tail_consumers": [],
     })
 }
 
@@ -62,10 +63,10 @@ fn validate_name(name: &str) -> Result<(), ApiError> {
 }
 
 /// `PUT scripts/{name}`: upload and deploy at once.
-pub async fn put(State(state): Shared, Path((acc, name)): Path<(String, String)>, MultipartBody(form): MultipartBody) -> Result<Response, ApiError> {
+pub async fn put(State(state): Shared, Path((acc, name)): Path<(String, String)>, req: Request) -> Result<Response, ApiError> {
     validate_name(&name)?;
     room(&state, &acc, &name)?;
-    let upload = script_upload::read(form).await?;
+    let upload = script_upload::read(req).await?;
     let existing = script_of(&state, &acc, &name);
     let mut version = script_upload::version(&state, &acc, existing.as_ref(), upload)?;
     version.annotations.insert("workers/triggered_by".into(), json!("upload"));
@@ -107,9 +108,9 @@ pub async fn put(State(state): Shared, Path((acc, name)): Path<(String, String)>
 
 /// `POST scripts/{name}/versions`: upload without deploying; the version is
 /// started (and so validated) now and routed by the next deployment.
-pub async fn upload_version(State(state): Shared, Path((acc, name)): Path<(String, String)>, MultipartBody(form): MultipartBody) -> Result<Response, ApiError> {
+pub async fn upload_version(State(state): Shared, Path((acc, name)): Path<(String, String)>, req: Request) -> Result<Response, ApiError> {
     room(&state, &acc, &name)?;
-    let upload = script_upload::read(form).await?;
+    let upload = script_upload::read(req).await?;
     let existing = script_of(&state, &acc, &name).ok_or_else(worker_not_found)?;
     let mut version = script_upload::version(&state, &acc, Some(&existing), upload)?;
     version.annotations.insert("workers/triggered_by".into(), json!("version_upload"));
@@ -125,8 +126,12 @@ pub async fn upload_version(State(state): Shared, Path((acc, name)): Path<(Strin
     if let Some(i) = instance {
         state.runner.prepare(&acc, &name, i);
     }
-    let v = &version;
-    Ok(envelope::ok(json!({
+    Ok(envelope::ok(version_detail(&version)))
+}
+
+/// A version as the versions API shows it (upload answer and `GET versions/{id}`).
+fn version_detail(v: &Version) -> Value {
+    json!({
         "id": v.id, "number": v.number, "metadata": version_metadata(v), "annotations": v.annotations,
         "resources": {
             "script": {"etag": v.etag, "handlers": handlers(v), "last_deployed_from": "wrangler"},
@@ -134,24 +139,84 @@ pub async fn upload_version(State(state): Shared, Path((acc, name)): Path<(Strin
             "bindings": v.public_bindings(),
         },
         "startup_time_ms": v.startup_time_ms,
-    })))
+    })
 }
 
 fn version_metadata(v: &Version) -> Value {
     json!({"author_email": "", "author_id": "", "created_on": ts(v.created_on), "modified_on": ts(v.created_on), "source": "wrangler"})
 }
 
-/// `GET scripts/{name}/versions`: every version, newest first, with its
-/// annotations (how a client finds an upload whose answer it lost).
-pub async fn versions(State(state): Shared, Path((acc, name)): Path<(String, String)>) -> Result<Response, ApiError> {
+/// `GET scripts/{name}/versions`: the versions, newest first, with their
+/// annotations (how a client finds an upload whose answer it lost), a page
+/// at a time (`page`, `per_page`: the SDKs walk pages until one is empty).
+pub async fn versions(State(state): Shared, Path((acc, name)): Path<(String, String)>, Query(page): Query<PageQuery>) -> Result<Response, ApiError> {
     let script = script_of(&state, &acc, &name).ok_or_else(worker_not_found)?;
-    let items: Vec<Value> = script
-        .versions
+    let all: Vec<&Arc<Version>> = script.versions.iter().rev().collect();
+    let (number, per_page) = (page.page.unwrap_or(1).max(1), page.per_page.unwrap_or(DEFAULT_PER_PAGE).clamp(1, MAX_PER_PAGE));
+    let items: Vec<Value> = all
         .iter()
-        .rev()
+        .skip((number - 1).saturating_mul(per_page))
+        .take(per_page)
         .map(|v| json!({"id": v.id, "number": v.number, "metadata": version_metadata(v), "annotations": v.annotations}))
         .collect();
-    Ok(envelope::ok(json!({"items": items})))
+    let info = json!({"page": number, "per_page": per_page, "count": items.len(), "total_count": all.len(), "total_pages": all.len().div_ceil(per_page)});
+    Ok(envelope::ok_paged(json!({"items": items}), info))
+}
+
+/// `?page=&per_page=` of a paged listing.
+#[derive(serde::Deserialize)]
+pub struct PageQuery {
+    page: Option<usize>,
+    per_page: Option<usize>,
+}
+
+const DEFAULT_PER_PAGE: usize = 20;
+const MAX_PER_PAGE: usize = 100;
+
+/// `GET scripts/{name}/versions/{id}`
+pub async fn version(State(state): Shared, Path((acc, name, id)): Path<(String, String, String)>) -> Result<Response, ApiError> {
+    let script = script_of(&state, &acc, &name).ok_or_else(worker_not_found)?;
+    let v = script.version(&id).ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, VERSION_NOT_FOUND, "This version does not exist on this Worker."))?;
+    Ok(envelope::ok(version_detail(v)))
+}
+
+/// `GET scripts`: every Worker of the account, by name.
+pub async fn list(State(state): Shared, Path(acc): Path<String>) -> Result<Response, ApiError> {
+    let store = state.store();
+    let mut scripts: Vec<&Script> = store.workers.get(&acc).map(|w| w.scripts.values().collect()).unwrap_or_default();
+    scripts.sort_by(|a, b| a.name.cmp(&b.name));
+    let list: Vec<Value> = scripts.into_iter().filter_map(|s| s.active().map(|v| script_json(s, v))).collect();
+    Ok(envelope::ok(Value::Array(list)))
+}
+
+/// `GET scripts/{name}`: the deployed version's modules as Cloudflare
+/// returns them, a `multipart/form-data` body with one part per module.
+pub async fn download(State(state): Shared, Path((acc, name)): Path<(String, String)>) -> Result<Response, ApiError> {
+    let script = script_of(&state, &acc, &name).ok_or_else(worker_not_found)?;
+    let v = script.active().ok_or_else(worker_not_found)?;
+    let boundary = hex::encode(rand::random::<[u8; 12]>());
+    let mut body = Vec::new();
+    for m in &v.modules {
+        let disposition = format!("--{boundary}\r\nContent-Disposition: form-data; name={q}; filename={q}\r\nContent-Type: {}\r\n\r\n", m.content_type, q = serde_json::to_string(&m.name).unwrap_or_default());
+        body.extend_from_slice(disposition.as_bytes());
+        body.extend_from_slice(&m.bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    let mut resp = Response::new(axum::body::Body::from(body));
+    let content_type = format!("multipart/form-data; boundary={boundary}");
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_str(&content_type).expect("hex boundary"));
+    Ok(resp)
+}
+
+/// `GET scripts/{name}/content/v2`: the deployed main module's bytes.
+pub async fn content(State(state): Shared, Path((acc, name)): Path<(String, String)>) -> Result<Response, ApiError> {
+    let script = script_of(&state, &acc, &name).ok_or_else(worker_not_found)?;
+    let v = script.active().ok_or_else(worker_not_found)?;
+    let main = v.main_module.as_deref().and_then(|m| v.modules.iter().find(|x| x.name == m)).ok_or_else(worker_not_found)?;
+    let mut resp = Response::new(axum::body::Body::from(main.bytes.clone()));
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_str(&main.content_type).unwrap_or(HeaderValue::from_static("application/octet-stream")));
+    Ok(resp)
 }
 
 /// `POST scripts/{name}/deployments`: routes traffic to one version. The
@@ -235,7 +300,17 @@ pub async fn patch_settings(State(state): Shared, Path((acc, name)): Path<(Strin
     if let Some(t) = body.get("tags") {
         script.tags = t.as_array().into_iter().flatten().filter_map(|x| x.as_str().map(str::to_string)).collect();
     }
-    Ok(envelope::ok(json!({"logpush": false, "tail_consumers": null, "observability": script.observability, "tags": script.tags})))
+    Ok(envelope::ok(script_settings_json(script)))
+}
+
+fn script_settings_json(s: &Script) -> Value {
+    json!({"logpush": false, "tail_consumers": [], "observability": s.observability, "tags": s.tags})
+}
+
+/// `GET scripts/{name}/script-settings`
+pub async fn script_settings(State(state): Shared, Path((acc, name)): Path<(String, String)>) -> Result<Response, ApiError> {
+    let script = script_of(&state, &acc, &name).ok_or_else(worker_not_found)?;
+    Ok(envelope::ok(script_settings_json(&script)))
 }
 
 pub async fn service(State(state): Shared, Path((acc, name)): Path<(String, String)>) -> Result<Response, ApiError> {
@@ -303,6 +378,15 @@ fn remove(state: &AppState, acc: &str, name: &str) -> Option<()> {
     state.store().workers.get_mut(acc)?.scripts.remove(name)?;
     state.runner.stop(acc, name);
     Some(())
+}
+
+/// `DELETE scripts/{name}/subdomain`: off workers.dev (and previews).
+pub async fn delete_subdomain(State(state): Shared, Path((acc, name)): Path<(String, String)>) -> Result<Response, ApiError> {
+    let mut store = state.store();
+    let s = store.workers.get_mut(&acc).and_then(|w| w.scripts.get_mut(&name)).ok_or_else(worker_not_found)?;
+    s.workers_dev = false;
+    s.previews_enabled = false;
+    Ok(envelope::ok(subdomain_json(s)))
 }
 
 pub async fn delete_service(State(state): Shared, Path((acc, name)): Path<(String, String)>) -> Result<Response, ApiError> {

@@ -170,9 +170,9 @@ mod tests {
             main_module: Some("index.js".into()),
             service_worker: false,
             modules: vec![
-                ModuleFile { name: "./abc-data.txt".into(), content_type: "text/plain".into(), bytes: "t".into() },
-                ModuleFile { name: "index.js".into(), content_type: "application/javascript+module".into(), bytes: "x".into() },
-                ModuleFile { name: "index.js.map".into(), content_type: "application/source-map".into(), bytes: "{}".into() },
+                ModuleFile { name: "./abc-data.txt".into(), part: "./abc-data.txt".into(), content_type: "text/plain".into(), bytes: "t".into() },
+                ModuleFile { name: "index.js".into(), part: "index.js".into(), content_type: "application/javascript+module".into(), bytes: "x".into() },
+                ModuleFile { name: "index.js.map".into(), part: "index.js.map".into(), content_type: "application/source-map".into(), bytes: "{}".into() },
             ],
             bindings,
             compatibility_date: "2026-01-01".into(),

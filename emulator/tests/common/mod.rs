@@ -84,6 +84,9 @@ pub async fn raw_exchange(addr: &str, head: &str, body_len: u64) -> RawAnswer {
             counter.fetch_add(n as u64, Ordering::SeqCst);
             left -= n as u64;
         }
+        // Keep the connection open for writing, as HTTP clients do: a
+        // half-closed connection is one the server may drop unanswered.
+        std::future::pending::<()>().await;
     });
     let mut buf = Vec::new();
     let mut tmp = vec![0u8; 16 * 1024];
