@@ -74,6 +74,10 @@ pub struct EmulatorConfig {
     pub test_control: bool,
     /// The workerd binary; `None` finds it (`$BOARDINGPASS_WORKERD`, then `node_modules`).
     pub workerd: Option<std::path::PathBuf>,
+    /// Keep each JSON answer with its recorded request, for the conformance
+    /// check of the test suites (answers hold credentials: in memory only,
+    /// and no command-line flag turns this on). Off by default.
+    pub record_responses: bool,
 }
 
 impl Default for EmulatorConfig {
@@ -103,6 +107,7 @@ impl Default for EmulatorConfig {
             workerd: None,
             revoke_token_on_claim: true,
             test_control: false,
+            record_responses: false,
         }
     }
 }

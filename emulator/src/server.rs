@@ -42,12 +42,26 @@ async fn record(axum::extract::State(state): axum::extract::State<Arc<AppState>>
     let original = req.extensions().get::<axum::extract::OriginalUri>().map(|u| u.0.path().to_string());
     let (method, path) = (req.method().to_string(), original.unwrap_or_else(|| req.uri().path().to_string()));
     let resp = next.run(req).await;
+    let status = resp.status().as_u16();
+    let (resp, response, content_type) = if state.config.record_responses { keep_answer(resp).await } else { (resp, None, None) };
     let mut log = state.requests.lock().unwrap_or_else(|p| p.into_inner());
     if log.len() == crate::state::RECORDED_REQUESTS {
         log.pop_front();
     }
-    log.push_back(crate::state::RecordedRequest { method, path, status: resp.status().as_u16() });
+    log.push_back(crate::state::RecordedRequest { method, path, status, response, content_type });
     resp
+}
+
+/// Largest answer kept whole by [`EmulatorConfig::record_responses`].
+const RECORDED_ANSWER: usize = 16 * 1024 * 1024;
+
+/// The answer, rebuilt, with its JSON (if it is JSON) and content type.
+async fn keep_answer(resp: Response) -> (Response, Option<serde_json::Value>, Option<String>) {
+    let (parts, body) = resp.into_parts();
+    let content_type = parts.headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let bytes = axum::body::to_bytes(body, RECORDED_ANSWER).await.unwrap_or_default();
+    let json = serde_json::from_slice(&bytes).ok().filter(|_| content_type.as_deref().is_some_and(|c| c.starts_with("application/json")));
+    (Response::from_parts(parts, axum::body::Body::from(bytes)), json, content_type)
 }
 
 fn router(state: Arc<AppState>) -> Router {

@@ -81,12 +81,17 @@ pub struct AppState {
     pub requests: Mutex<std::collections::VecDeque<RecordedRequest>>,
 }
 
-/// One API request as the emulator saw it: no headers, no bodies, so no secrets.
+/// One API request as the emulator saw it: no headers, no request body, so
+/// no secrets (unless [`EmulatorConfig::record_responses`] keeps answers).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordedRequest {
     pub method: String,
     pub path: String,
     pub status: u16,
+    /// The answer's JSON, when recorded and the answer is JSON.
+    pub response: Option<serde_json::Value>,
+    /// The answer's `Content-Type`, when answers are recorded.
+    pub content_type: Option<String>,
 }
 
 /// Requests kept for inspection.

@@ -4,14 +4,14 @@
 
 mod common;
 
-use boardingpass_emulator::{spawn, EmulatorConfig, EmulatorHandle};
+use boardingpass_emulator::{EmulatorConfig, EmulatorHandle};
 use common::{envelope_error, provision, raw_exchange, Account};
 use reqwest::multipart::{Form, Part};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-async fn emulator() -> EmulatorHandle {
-    spawn(EmulatorConfig { pow_k: 50, pow_g: 200, ..EmulatorConfig::default() }).await.unwrap()
+async fn emulator() -> common::conformance::Checked {
+    common::conformance::spawn_checked(EmulatorConfig { pow_k: 50, pow_g: 200, ..EmulatorConfig::default() }).await
 }
 
 fn url(emu: &EmulatorHandle, a: &Account, rest: &str) -> String {
@@ -117,6 +117,7 @@ async fn asset_hashes_are_opaque_and_types_come_from_extensions() {
     let uneven = json!({"manifest": {"/style.css": {"hash": hash, "size": css.len()}, "/copy.css": {"hash": hash, "size": 1}}});
     let (status, body) = send(http.post(url(&emu, &a, "/workers/scripts/site/assets-upload-session")).bearer_auth(&a.token).json(&uneven)).await;
     assert_eq!((status, body["errors"][0]["code"].clone()), (400, json!(1202)), "one hash, two sizes: {body}");
+    common::conformance::assert_request_conforms("POST", &format!("/accounts/{}/workers/scripts/site/assets-upload-session", a.id), &session(css.len()));
     let (_, s) = send(http.post(url(&emu, &a, "/workers/scripts/site/assets-upload-session")).bearer_auth(&a.token).json(&session(css.len()))).await;
     let jwt = s["result"]["jwt"].as_str().unwrap().to_string();
     use base64::Engine as _;
@@ -126,10 +127,51 @@ async fn asset_hashes_are_opaque_and_types_come_from_extensions() {
     let metadata = json!({"metadata": {"assets": {"jwt": done["result"]["jwt"]}, "compatibility_date": "2025-01-01"}});
     let (status, body) = send(http.put(url(&emu, &a, "/workers/scripts/site")).bearer_auth(&a.token).json(&metadata)).await;
     assert_eq!(status, 200, "an assets-only upload as JSON: {body}");
-    send(http.post(url(&emu, &a, "/workers/scripts/site/subdomain")).bearer_auth(&a.token).json(&json!({"enabled": true}))).await;
+    let enable = json!({"enabled": true});
+    common::conformance::assert_request_conforms("POST", &format!("/accounts/{}/workers/scripts/site/subdomain", a.id), &enable);
+    send(http.post(url(&emu, &a, "/workers/scripts/site/subdomain")).bearer_auth(&a.token).json(&enable)).await;
     let (_, sub) = send(http.get(url(&emu, &a, "/workers/subdomain")).bearer_auth(&a.token)).await;
     let host = format!("site.{}.localhost:{}", sub["result"]["subdomain"].as_str().unwrap(), emu.port());
     let served = http.get(format!("{}/style.css", emu.origin())).header("host", host).send().await.unwrap();
     assert_eq!(served.headers()["content-type"], "text/css; charset=utf-8");
     assert_eq!(served.bytes().await.unwrap().as_ref(), css);
+}
+
+/// The conformance check (common/conformance.rs) is not vacuous: real
+/// answers pass it, and each kind of drift from the spec fails it.
+#[tokio::test]
+async fn the_conformance_check_catches_drift() {
+    let emu = emulator().await;
+    let a = provision(&emu.base_url()).await;
+    common::put_worker(&emu.base_url(), &a, "checked").await;
+    let http = reqwest::Client::new();
+    send(http.get(url(&emu, &a, "")).bearer_auth(&a.token)).await;
+    send(http.get(url(&emu, &a, "/workers/scripts/missing/settings")).bearer_auth(&a.token)).await;
+    let recorded = emu.requests();
+    assert!(recorded.len() >= 5 && recorded.iter().all(|r| r.response.is_some()), "{recorded:?}");
+    for r in &recorded {
+        assert_eq!(common::conformance::check_answer(r), None, "a real answer conforms");
+    }
+    let find = |suffix: &str| recorded.iter().find(|r| r.path.ends_with(suffix)).unwrap().clone();
+    let mut drifted = Vec::new();
+    let mut account = find(&a.id);
+    account.response.as_mut().unwrap()["result"]["type"] = json!("temporary");
+    drifted.push(account);
+    let mut script = find("/scripts/checked");
+    script.response.as_mut().unwrap()["result"]["usage_model"] = json!("metered");
+    drifted.push(script.clone());
+    script.response.as_mut().unwrap()["result"]["created_on"] = json!("yesterday");
+    drifted.push(script.clone());
+    script.path = format!("{}/no/such/route", script.path);
+    drifted.push(script);
+    let mut error = find("/missing/settings");
+    error.response.as_mut().unwrap()["errors"] = json!([]);
+    drifted.push(error.clone());
+    error.response = None;
+    error.content_type = Some("text/plain".into());
+    drifted.push(error);
+    for r in &drifted {
+        assert!(common::conformance::check_answer(r).is_some(), "drift not caught: {r:?}");
+    }
+    emu.clear_requests();
 }

@@ -4,11 +4,11 @@
 
 mod common;
 
-use boardingpass_emulator::{spawn, EmulatorConfig, EmulatorHandle};
+use boardingpass_emulator::{EmulatorConfig, EmulatorHandle};
 use common::{envelope_error, provision, raw_exchange};
 
-async fn emulator() -> EmulatorHandle {
-    spawn(EmulatorConfig { pow_k: 50, pow_g: 200, ..EmulatorConfig::default() }).await.unwrap()
+async fn emulator() -> common::conformance::Checked {
+    common::conformance::spawn_checked(EmulatorConfig { pow_k: 50, pow_g: 200, ..EmulatorConfig::default() }).await
 }
 
 fn addr(emu: &EmulatorHandle) -> String {
@@ -62,7 +62,7 @@ async fn unauthenticated_routes_take_only_small_bodies() {
 /// solution at Cloudflare's documented k=8000 is 333 KiB of base64.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_solution_at_production_size_fits_the_provisioning_cap() {
-    let emu = spawn(EmulatorConfig { pow_k: 8000, pow_g: 20, ..EmulatorConfig::default() }).await.unwrap();
+    let emu = common::conformance::spawn_checked(EmulatorConfig { pow_k: 8000, pow_g: 20, ..EmulatorConfig::default() }).await;
     provision(&emu.base_url()).await;
 }
 

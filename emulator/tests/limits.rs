@@ -4,12 +4,12 @@
 
 mod common;
 
-use boardingpass_emulator::{spawn, EmulatorConfig};
+use boardingpass_emulator::EmulatorConfig;
 use common::{envelope_error, provision, put_worker};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn workers_per_account_and_versions_per_worker_are_capped() {
-    let emu = spawn(EmulatorConfig { pow_k: 50, pow_g: 200, max_workers: 2, max_versions: 3, ..EmulatorConfig::default() }).await.unwrap();
+    let emu = common::conformance::spawn_checked(EmulatorConfig { pow_k: 50, pow_g: 200, max_workers: 2, max_versions: 3, ..EmulatorConfig::default() }).await;
     let base = emu.base_url();
     let a = provision(&base).await;
     for name in ["one", "two"] {
@@ -37,7 +37,7 @@ async fn workers_per_account_and_versions_per_worker_are_capped() {
 
 #[tokio::test]
 async fn configured_host_names_reach_the_api_too() {
-    let emu = spawn(EmulatorConfig { pow_k: 50, pow_g: 200, allowed_hosts: vec!["emulator.test".into()], ..EmulatorConfig::default() }).await.unwrap();
+    let emu = common::conformance::spawn_checked(EmulatorConfig { pow_k: 50, pow_g: 200, allowed_hosts: vec!["emulator.test".into()], ..EmulatorConfig::default() }).await;
     let a = provision(&emu.base_url()).await;
     let http = reqwest::Client::new();
     let get = |host: String| http.get(format!("{}/client/v4/user", emu.origin())).header("host", host).bearer_auth(&a.token).send();

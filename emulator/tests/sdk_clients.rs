@@ -8,7 +8,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use boardingpass_emulator::{spawn, EmulatorConfig, EmulatorHandle};
+use boardingpass_emulator::{EmulatorConfig, EmulatorHandle};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
@@ -40,8 +40,8 @@ async fn run_flow(emu: &EmulatorHandle, program: PathBuf, script: &str) -> Strin
     stdout
 }
 
-async fn emulator() -> EmulatorHandle {
-    spawn(EmulatorConfig { pow_k: 50, pow_g: 200, asset_bucket_size: 1, ..EmulatorConfig::default() }).await.expect("emulator starts")
+async fn emulator() -> common::conformance::Checked {
+    common::conformance::spawn_checked(EmulatorConfig { pow_k: 50, pow_g: 200, asset_bucket_size: 1, ..EmulatorConfig::default() }).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,5 +1,7 @@
 //! Scripted faults over HTTP, the way the Python and Node suites inject them.
 
+mod common;
+
 use boardingpass_emulator::EmulatorConfig;
 
 async fn post(origin: &str, body: &str) -> reqwest::Response {
@@ -18,7 +20,7 @@ async fn challenge(base: &str) -> reqwest::Response {
 
 #[tokio::test]
 async fn faults_are_refused_unless_test_control_is_on() {
-    let emu = boardingpass_emulator::spawn(EmulatorConfig::default()).await.unwrap();
+    let emu = common::conformance::spawn_checked(EmulatorConfig::default()).await;
     let r = post(&emu.origin(), r#"{"path_contains":"challenge","kind":"status","status":500}"#).await;
     assert_eq!(r.status(), 404);
     assert_eq!(challenge(&emu.base_url()).await.status(), 200, "no fault was installed");
@@ -26,7 +28,7 @@ async fn faults_are_refused_unless_test_control_is_on() {
 
 #[tokio::test]
 async fn scripted_status_and_malformed_answers_apply_the_given_number_of_times() {
-    let emu = boardingpass_emulator::spawn(EmulatorConfig { test_control: true, ..Default::default() }).await.unwrap();
+    let emu = common::conformance::spawn_checked(EmulatorConfig { test_control: true, ..Default::default() }).await;
     let r = post(&emu.origin(), r#"{"path_contains":"challenge","kind":"status","status":429,"retry_after":7,"times":2}"#).await;
     assert_eq!(r.status(), 204);
     for _ in 0..2 {
@@ -43,7 +45,7 @@ async fn scripted_status_and_malformed_answers_apply_the_given_number_of_times()
 
 #[tokio::test]
 async fn bad_fault_requests_say_what_is_wrong() {
-    let emu = boardingpass_emulator::spawn(EmulatorConfig { test_control: true, ..Default::default() }).await.unwrap();
+    let emu = common::conformance::spawn_checked(EmulatorConfig { test_control: true, ..Default::default() }).await;
     for (body, expect) in [
         (r#"{"path_contains":"x","kind":"status"}"#, "needs a status"),
         (r#"{"path_contains":"x","kind":"delay"}"#, "needs delay_ms"),
@@ -88,7 +90,7 @@ async fn see(base: &str) -> Seen {
 
 #[tokio::test]
 async fn random_faults_strike_before_or_after_processing_and_are_counted() {
-    let emu = boardingpass_emulator::spawn(EmulatorConfig { test_control: true, rate_limit: None, ..Default::default() }).await.unwrap();
+    let emu = common::conformance::spawn_checked(EmulatorConfig { test_control: true, rate_limit: None, ..Default::default() }).await;
     let http = reqwest::Client::new();
     let chaos = format!("{}/x-boardingpass/test/chaos", emu.origin());
     let set = |body: &'static str| http.post(&chaos).header("content-type", "application/json").body(body).send();
@@ -120,7 +122,7 @@ async fn random_faults_strike_before_or_after_processing_and_are_counted() {
 
 #[tokio::test]
 async fn random_faults_need_test_control() {
-    let emu = boardingpass_emulator::spawn(EmulatorConfig::default()).await.unwrap();
+    let emu = common::conformance::spawn_checked(EmulatorConfig::default()).await;
     let r = reqwest::Client::new().post(format!("{}/x-boardingpass/test/chaos", emu.origin())).body(r#"{"rate": 1}"#).send().await.unwrap();
     assert_eq!(r.status(), 404);
 }

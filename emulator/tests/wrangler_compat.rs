@@ -3,10 +3,12 @@
 //! takes the same request path as in the recorded traces
 //! (`tests/fixtures/wrangler-sequences.json`), and the Workers answer.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
-use boardingpass_emulator::{spawn, EmulatorConfig, EmulatorHandle};
+use boardingpass_emulator::{EmulatorConfig, EmulatorHandle};
 use serde_json::Value;
 
 fn repo() -> PathBuf {
@@ -92,9 +94,9 @@ async fn get(emu: &EmulatorHandle, host: &str, path: &str) -> (u16, String) {
     (r.status().as_u16(), r.text().await.unwrap())
 }
 
-async fn emulator() -> EmulatorHandle {
+async fn emulator() -> common::conformance::Checked {
     // Same difficulty and bucket size as the recorded traces.
-    spawn(EmulatorConfig { pow_k: 50, pow_g: 200, asset_bucket_size: 2, ..EmulatorConfig::default() }).await.expect("emulator starts")
+    common::conformance::spawn_checked(EmulatorConfig { pow_k: 50, pow_g: 200, asset_bucket_size: 2, ..EmulatorConfig::default() }).await
 }
 
 const ESM_TOML: &str = "name = \"probe-esm\"\nmain = \"index.js\"\ncompatibility_date = \"2026-06-01\"\n\n[vars]\nGREETING = \"hi\"\n";

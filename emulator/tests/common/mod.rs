@@ -4,6 +4,8 @@
 
 #![allow(dead_code)] // each test file uses its own subset
 
+pub mod conformance;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
