@@ -95,6 +95,14 @@ async fn every_answer_is_an_envelope_and_the_sdk_routes_exist() {
     assert_eq!(download.status(), 200);
     assert!(download.headers()["content-type"].to_str().unwrap().starts_with("multipart/form-data; boundary="));
     assert!(download.text().await.unwrap().contains("new Response('hi')"));
+    let content = http.get(url(&emu, &a, "/workers/scripts/listed/content/v2")).bearer_auth(&a.token).send().await.unwrap();
+    assert_eq!(content.headers()["content-type"], "application/javascript+module");
+    assert_eq!(content.text().await.unwrap(), "export default { fetch() { return new Response('hi') } }");
+    let (_, body) = send(http.get(url(&emu, &a, "/workers/scripts/listed/script-settings")).bearer_auth(&a.token)).await;
+    assert_eq!(body["result"]["logpush"], false, "{body}");
+    send(http.post(url(&emu, &a, "/workers/scripts/listed/subdomain")).bearer_auth(&a.token).json(&json!({"enabled": true}))).await;
+    let (_, body) = send(http.delete(url(&emu, &a, "/workers/scripts/listed/subdomain")).bearer_auth(&a.token)).await;
+    assert_eq!(body["result"], json!({"enabled": false, "previews_enabled": false}));
     let (status, body) = send(http.patch(url(&emu, &a, "/workers/scripts/listed")).bearer_auth(&a.token)).await;
     assert_eq!((status, body["errors"][0]["code"].clone()), (405, json!(10405)), "{body}");
     let (status, body) = send(http.get(url(&emu, &a, "/workers/scripts/listed/versions?page=x")).bearer_auth(&a.token)).await;
