@@ -78,6 +78,9 @@ pub struct EmulatorConfig {
     /// check of the test suites (answers hold credentials: in memory only,
     /// and no command-line flag turns this on). Off by default.
     pub record_responses: bool,
+    /// Run every account's Workers in one shared workerd process (Worker
+    /// Loader, an isolate per version) instead of a process per version.
+    pub shared_workerd: bool,
 }
 
 impl Default for EmulatorConfig {
@@ -108,6 +111,7 @@ impl Default for EmulatorConfig {
             revoke_token_on_claim: true,
             test_control: false,
             record_responses: false,
+            shared_workerd: false,
         }
     }
 }

@@ -36,6 +36,10 @@ pub struct ServeFlags {
     /// Accept scripted faults over HTTP (`POST /x-boardingpass/test/faults`), for test suites.
     #[arg(long)]
     pub test_control: bool,
+    /// Run all Workers in one shared workerd process (an isolate per
+    /// version, via workerd's Worker Loader) instead of a process each.
+    #[arg(long)]
+    pub shared_workerd: bool,
     /// Share of API requests (0 to 1) that get a random fault (429, 5xx,
     /// reset, stall, cut body), before or after processing. Needs --test-control.
     #[arg(long, requires = "test_control", value_parser = chaos_rate)]
@@ -62,6 +66,7 @@ impl ServeFlags {
             lifetime: Duration::from_secs(self.lifetime),
             rate_limit: RateLimit::per_minute(self.rate_limit),
             test_control: self.test_control,
+            shared_workerd: self.shared_workerd,
             chaos: self.chaos_rate.map(|rate| Chaos { rate, seed: self.chaos_seed, stall: Duration::from_millis(self.chaos_stall_ms) }),
             max_workers: self.max_workers,
             max_versions: self.max_versions,

@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+use crate::runner::host;
 use crate::state::AppState;
 use crate::static_assets::{self, Outcome};
 use crate::workers::{AssetSet, StoredAsset, Version};
@@ -21,23 +22,47 @@ use crate::workers::{AssetSet, StoredAsset, Version};
 /// Header workerd adds to `env.ASSETS` requests (see `runner::capnp`).
 pub const ASSETS_HEADER: &str = "x-boardingpass-assets";
 
-fn mac(state: &AppState, payload: &str) -> String {
+/// What a version token proves: asset reads, or the version's code.
+#[derive(Clone, Copy)]
+enum Purpose {
+    Assets,
+    Code,
+}
+
+fn mac(state: &AppState, purpose: Purpose, payload: &str) -> String {
     let mut m = Hmac::<Sha256>::new_from_slice(&state.key).expect("any key length");
-    m.update(b"assets:");
+    m.update(match purpose {
+        Purpose::Assets => b"assets:".as_slice(),
+        Purpose::Code => b"code:".as_slice(),
+    });
     m.update(payload.as_bytes());
     hex::encode(m.finalize().into_bytes())
 }
 
-/// `account:script:version:signature`, given to that version's workerd only.
-pub fn assets_token(state: &AppState, account: &str, script: &str, version: &str) -> String {
+fn version_token(state: &AppState, purpose: Purpose, account: &str, script: &str, version: &str) -> String {
     let payload = format!("{account}:{script}:{version}");
-    let sig = mac(state, &payload);
+    let sig = mac(state, purpose, &payload);
     format!("{payload}:{sig}")
 }
 
+/// `account:script:version:signature`, given to that version's workerd only.
+pub fn assets_token(state: &AppState, account: &str, script: &str, version: &str) -> String {
+    version_token(state, Purpose::Assets, account, script, version)
+}
+
+/// The name the shared workerd knows a version by, and its claim to the
+/// version's code (`x-boardingpass-code`).
+pub fn code_token(state: &AppState, account: &str, script: &str, version: &str) -> String {
+    version_token(state, Purpose::Code, account, script, version)
+}
+
 fn open_assets_token(state: &AppState, token: &str) -> Option<(String, String, String)> {
+    open_token(state, Purpose::Assets, token)
+}
+
+fn open_token(state: &AppState, purpose: Purpose, token: &str) -> Option<(String, String, String)> {
     let (payload, sig) = token.rsplit_once(':')?;
-    let expected = mac(state, payload);
+    let expected = mac(state, purpose, payload);
     if !subtle_eq(expected.as_bytes(), sig.as_bytes()) {
         return None;
     }
@@ -62,6 +87,9 @@ pub fn worker_host(host: &str) -> Option<(String, String)> {
 pub async fn route(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     if let Some(token) = req.headers().get(ASSETS_HEADER).and_then(|v| v.to_str().ok()).map(str::to_string) {
         return assets_binding(&state, &token, req).await;
+    }
+    if let Some(token) = req.headers().get(host::CODE_HEADER).and_then(|v| v.to_str().ok()) {
+        return worker_code(&state, token);
     }
     let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
     match worker_host(host) {
@@ -112,6 +140,23 @@ async fn serve_worker(state: &Arc<AppState>, script: &str, sub: &str, req: Reque
         }
     }
     forward(state, &t.account, script, req).await
+}
+
+/// The shared workerd asks for a version's code: the stored version, or
+/// one still starting.
+fn worker_code(state: &AppState, token: &str) -> Response {
+    let Some((account, script, version_id)) = open_token(state, Purpose::Code, token) else {
+        return plain(StatusCode::FORBIDDEN, "invalid code token\n");
+    };
+    let stored = state.store().workers.get(&account).and_then(|w| w.scripts.get(&script)).and_then(|s| s.version(&version_id).cloned());
+    let Some(version) = stored.or_else(|| state.runner.starting(token)) else {
+        return plain(StatusCode::NOT_FOUND, "no such version\n");
+    };
+    let assets = version.assets.as_ref().map(|_| assets_token(state, &account, &script, &version_id));
+    match state.runner.code(&version, assets.as_deref()) {
+        Ok(code) => axum::Json(code).into_response(),
+        Err(e) => plain(StatusCode::UNPROCESSABLE_ENTITY, &e),
+    }
 }
 
 /// A Worker's `env.ASSETS.fetch(request)`: assets only, never the Worker.
@@ -179,9 +224,13 @@ async fn forward(state: &Arc<AppState>, account: &str, script: &str, req: Reques
     let url = format!("http://127.0.0.1:{}{pq}", instance.port);
     let mut out = state.proxy.request(parts.method.clone(), url).body(reqwest::Body::wrap_stream(body.into_data_stream()));
     for (k, v) in parts.headers.iter() {
-        if !HOP.contains(&k.as_str()) {
+        // A client must not name another version to the shared process.
+        if !HOP.contains(&k.as_str()) && k.as_str() != host::WORKER_HEADER {
             out = out.header(k, v);
         }
+    }
+    if let Some(route) = &instance.route {
+        out = out.header(host::WORKER_HEADER, route);
     }
     match out.send().await {
         Ok(resp) => {

@@ -70,7 +70,7 @@ pub struct AppState {
     pub faults: Mutex<Vec<Fault>>,
     /// Random faults, when on.
     pub chaos: Mutex<Option<ChaosState>>,
-    /// workerd processes of live Workers.
+    /// workerd processes (or the shared one's isolates) of live Workers.
     pub runner: Runner,
     /// Forwards requests to workerd (no proxy, no redirects followed).
     pub proxy: reqwest::Client,
@@ -101,7 +101,8 @@ impl AppState {
     pub fn new(config: EmulatorConfig, origin: String) -> Self {
         let faults = Mutex::new(config.faults.clone());
         let chaos = Mutex::new(config.chaos.clone().map(ChaosState::new));
-        let runner = Runner::new(config.workerd_startup_timeout, config.workerd.clone());
+        let shared_with = config.shared_workerd.then(|| origin.trim_start_matches("http://").to_string());
+        let runner = Runner::new(config.workerd_startup_timeout, config.workerd.clone(), shared_with);
         let proxy = reqwest::Client::builder()
             .no_proxy()
             .redirect(reqwest::redirect::Policy::none())

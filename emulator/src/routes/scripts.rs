@@ -50,7 +50,8 @@ async fn start(state: &Arc<AppState>, account: &str, script: &str, version: &Ver
     let token = gateway::assets_token(state, account, script, &version.id);
     let address = state.origin.trim_start_matches("http://").to_string();
     let link = version.assets.as_ref().map(|_| AssetsLink { address: &address, header: gateway::ASSETS_HEADER, token: &token });
-    state.runner.start(account, script, version, link).await.map(Some).map_err(|e| bad_request(SCRIPT_INVALID, e))
+    let route = gateway::code_token(state, account, script, &version.id);
+    state.runner.start(account, script, version, link, &route).await.map(Some).map_err(|e| bad_request(SCRIPT_INVALID, e))
 }
 
 /// Checked before the upload is read, so a full account costs no upload.

@@ -47,11 +47,11 @@ pub fn quote(s: &str) -> String {
 
 /// Module names as the runtime resolves imports: wrangler uploads imported
 /// non-JS modules as `./<sha1>-<name>`.
-fn module_name(name: &str) -> &str {
+pub(super) fn module_name(name: &str) -> &str {
     name.strip_prefix("./").unwrap_or(name)
 }
 
-fn module_kind(content_type: &str, is_main: bool, service_worker: bool) -> Option<&'static str> {
+pub(super) fn module_kind(content_type: &str, is_main: bool, service_worker: bool) -> Option<&'static str> {
     let base = content_type.split(';').next().unwrap_or("").trim();
     Some(match base {
         "application/javascript+module" | "text/javascript+module" => "esModule",

@@ -1,8 +1,13 @@
-//! Runs deployed Workers in real workerd: one process per live version,
-//! swapped atomically on redeploy (the new process listens before traffic
-//! moves; requests in flight finish on the old one).
+//! Runs deployed Workers in real workerd, in one of two ways:
+//! - a process per live version (the default), swapped atomically on
+//!   redeploy: the new process listens before traffic moves; requests in
+//!   flight finish on the old one;
+//! - one shared process for every account (`EmulatorConfig::shared_workerd`,
+//!   see `host.rs`): each version is started in its own isolate before
+//!   traffic moves to its new name, so redeploys are just as atomic.
 
 mod capnp;
+pub mod host;
 mod process;
 
 use std::collections::HashMap;
@@ -59,7 +64,21 @@ struct Workerd {
 
 type Key = (String, String);
 
+/// The shared process, when Workers run in one.
+struct Shared {
+    /// The emulator's `host:port`, where the process fetches code.
+    emulator: String,
+    /// Started with the first version; the process ends with the last
+    /// handle on it (live versions hold one).
+    host: tokio::sync::Mutex<Option<Arc<Instance>>>,
+    http: reqwest::Client,
+    /// Versions being started, not stored yet, by route: their code must be
+    /// fetchable while they start.
+    starting: Mutex<HashMap<String, Arc<Version>>>,
+}
+
 pub struct Runner {
+    shared: Option<Shared>,
     configured: Option<PathBuf>,
     workerd: OnceLock<Result<Workerd, String>>,
     root: PathBuf,
@@ -71,9 +90,17 @@ pub struct Runner {
 }
 
 impl Runner {
-    pub fn new(startup_timeout: Duration, workerd: Option<PathBuf>) -> Self {
+    /// `shared_with`: the emulator's `host:port` to run every Worker in one
+    /// shared process; `None` for a process per version.
+    pub fn new(startup_timeout: Duration, workerd: Option<PathBuf>, shared_with: Option<String>) -> Self {
         let root = std::env::temp_dir().join(format!("boardingpass-emulator-{}-{}", std::process::id(), hex::encode(rand::random::<[u8; 4]>())));
-        Self { configured: workerd, workerd: OnceLock::new(), root, startup_timeout, live: Mutex::default(), prepared: Mutex::default() }
+        let shared = shared_with.map(|emulator| Shared {
+            emulator,
+            host: tokio::sync::Mutex::default(),
+            http: reqwest::Client::builder().no_proxy().build().expect("a plain HTTP client builds"),
+            starting: Mutex::default(),
+        });
+        Self { shared, configured: workerd, workerd: OnceLock::new(), root, startup_timeout, live: Mutex::default(), prepared: Mutex::default() }
     }
 
     /// Where deployment directories go (created with the first one).
@@ -95,16 +122,65 @@ impl Runner {
             .map_err(Clone::clone)
     }
 
-    /// Starts `version` of `script` and waits until it listens.
-    pub async fn start(&self, account: &str, script: &str, version: &Version, assets: Option<AssetsLink<'_>>) -> Result<Arc<Instance>, String> {
-        let workerd = self.workerd()?;
-        let date = match &workerd.max_date {
+    /// The compatibility date workerd runs `version` with.
+    fn date(&self, workerd: &Workerd, version: &Version) -> String {
+        match &workerd.max_date {
             Some(max) if version.compatibility_date.as_str() > max.as_str() => max.clone(),
             _ => version.compatibility_date.clone(),
-        };
-        let rendered = capnp::render(version, &date, assets.as_ref()).map_err(|u| u.0)?;
+        }
+    }
+
+    /// Starts `version` of `script` and waits until it can serve; `route`
+    /// is the signed name the shared process will know it by.
+    pub async fn start(&self, account: &str, script: &str, version: &Version, assets: Option<AssetsLink<'_>>, route: &str) -> Result<Arc<Instance>, String> {
+        let workerd = self.workerd()?;
+        if let Some(shared) = self.shared.as_ref().filter(|_| host::can_run(version)) {
+            return self.start_shared(workerd, shared, version, route).await;
+        }
+        let rendered = capnp::render(version, &self.date(workerd, version), assets.as_ref()).map_err(|u| u.0)?;
         let dir = self.root.join(format!("{account}-{script}-{}", version.id));
-        process::start(&workerd.path, dir, rendered, &version.id, self.startup_timeout).await.map(Arc::new)
+        process::start(&workerd.path, &[], dir, rendered, &version.id, self.startup_timeout).await.map(Arc::new)
+    }
+
+    async fn start_shared(&self, workerd: &Workerd, shared: &Shared, version: &Version, route: &str) -> Result<Arc<Instance>, String> {
+        let host = {
+            let mut host = shared.host.lock().await;
+            match host.as_ref() {
+                Some(h) => h.clone(),
+                None => {
+                    let rendered = host::render(&shared.emulator);
+                    let started = Arc::new(process::start(&workerd.path, host::ARGS, self.root.join("shared"), rendered, "shared", self.startup_timeout).await?);
+                    host.insert(started).clone()
+                }
+            }
+        };
+        let started = std::time::Instant::now();
+        lock(&shared.starting).insert(route.to_string(), Arc::new(version.clone()));
+        let probe = shared
+            .http
+            .post(format!("http://127.0.0.1:{}{}", host.port, host::PROBE_PATH))
+            .header(host::WORKER_HEADER, route)
+            .timeout(self.startup_timeout)
+            .send()
+            .await;
+        lock(&shared.starting).remove(route);
+        let probe = probe.map_err(|e| format!("the Worker failed to start: the shared workerd did not answer: {e}"))?;
+        if !probe.status().is_success() {
+            let why = probe.text().await.unwrap_or_default();
+            return Err(format!("the Worker failed to start: {}", why.trim()));
+        }
+        Ok(Arc::new(Instance::shared(host, &version.id, route.to_string(), started.elapsed().as_millis() as u64)))
+    }
+
+    /// A version being started under `route` (its code is asked for before it is stored).
+    pub fn starting(&self, route: &str) -> Option<Arc<Version>> {
+        self.shared.as_ref().and_then(|s| lock(&s.starting).get(route).cloned())
+    }
+
+    /// `version`'s code for the shared process (see `host::code`).
+    pub fn code(&self, version: &Version, assets_token: Option<&str>) -> Result<serde_json::Value, String> {
+        let workerd = self.workerd()?;
+        host::code(version, &self.date(workerd, version), assets_token).map_err(|u| u.0)
     }
 
     pub fn prepare(&self, account: &str, script: &str, instance: Arc<Instance>) {
@@ -142,7 +218,7 @@ impl Runner {
         lock(&self.prepared).retain(|(a, _), _| a != account);
     }
 
-    /// Number of workerd processes serving traffic.
+    /// Number of Workers with code being served.
     pub fn live_count(&self) -> usize {
         lock(&self.live).len()
     }
@@ -150,6 +226,9 @@ impl Runner {
     pub fn stop_all(&self) {
         lock(&self.live).clear();
         lock(&self.prepared).clear();
+        if let Some(mut host) = self.shared.as_ref().and_then(|s| s.host.try_lock().ok()) {
+            host.take();
+        }
         let _ = std::fs::remove_dir_all(&self.root);
     }
 }

@@ -27,21 +27,37 @@ pub struct LogLine {
 
 pub type Logs = Arc<Mutex<VecDeque<LogLine>>>;
 
-/// A running workerd. Dropping it kills the process and removes its
-/// deployment directory.
+/// A version being served: by its own workerd process, or by the shared
+/// one (`route` then names it to that process). Dropping the last handle on
+/// a process kills it and removes its deployment directory.
 pub struct Instance {
     pub version_id: String,
     pub port: u16,
     pub startup_time_ms: u64,
     pub logs: Logs,
-    dir: PathBuf,
-    _child: Child,
+    /// The signed name the shared process knows this version by.
+    pub route: Option<String>,
+    owner: Owner,
+}
+
+enum Owner {
+    Process { dir: PathBuf, _child: Box<Child> },
+    Shared { _host: Arc<Instance> },
+}
+
+impl Instance {
+    /// `version_id` served by the shared process `host` under `route`.
+    pub fn shared(host: Arc<Instance>, version_id: &str, route: String, startup_time_ms: u64) -> Self {
+        Self { version_id: version_id.to_string(), port: host.port, startup_time_ms, logs: host.logs.clone(), route: Some(route), owner: Owner::Shared { _host: host } }
+    }
 }
 
 impl Drop for Instance {
     fn drop(&mut self) {
         // The child is killed by `kill_on_drop`; the directory goes with it.
-        let _ = std::fs::remove_dir_all(&self.dir);
+        if let Owner::Process { dir, .. } = &self.owner {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }
 
@@ -80,7 +96,7 @@ fn write_dir(dir: &Path, rendered: &Rendered) -> std::io::Result<()> {
 
 /// Starts workerd on `rendered` in `dir` and waits until it listens.
 /// On failure the error carries what workerd printed.
-pub async fn start(workerd: &Path, dir: PathBuf, rendered: Rendered, version_id: &str, timeout: Duration) -> Result<Instance, String> {
+pub async fn start(workerd: &Path, args: &[&str], dir: PathBuf, rendered: Rendered, version_id: &str, timeout: Duration) -> Result<Instance, String> {
     if let Err(e) = write_dir(&dir, &rendered) {
         let _ = std::fs::remove_dir_all(&dir);
         return Err(format!("cannot write the deployment directory {}: {e}", dir.display()));
@@ -91,6 +107,7 @@ pub async fn start(workerd: &Path, dir: PathBuf, rendered: Rendered, version_id:
     let theirs_raw = theirs.as_raw_fd();
     let mut cmd = Command::new(workerd);
     cmd.arg("serve")
+        .args(args)
         .arg("config.capnp")
         .arg(format!("--control-fd={CONTROL_FD}"))
         .current_dir(&dir)
@@ -144,8 +161,8 @@ pub async fn start(workerd: &Path, dir: PathBuf, rendered: Rendered, version_id:
             port,
             startup_time_ms: started.elapsed().as_millis() as u64,
             logs,
-            dir,
-            _child: child,
+            route: None,
+            owner: Owner::Process { dir, _child: Box::new(child) },
         }),
         outcome => {
             let _ = child.kill().await;

@@ -1,0 +1,73 @@
+// The one Worker of the shared workerd process (runner/host.rs). Each
+// request names, in a header signed by the emulator, the deployed version it
+// is for; the version's code is fetched from the emulator once and loaded
+// through the Worker Loader into its own isolate, cached under that signed
+// name (a new version is a new name, so a redeploy never serves old code
+// under the new name, and a forged name cannot reach a loaded Worker).
+import { WorkerEntrypoint } from 'cloudflare:workers';
+
+const WORKER_HEADER = 'x-boardingpass-worker';
+const CODE_HEADER = 'x-boardingpass-code';
+const ASSETS_HEADER = 'x-boardingpass-assets';
+const PROBE_PATH = '/__boardingpass/probe';
+
+// `env.ASSETS` of a loaded Worker: asset requests go back to the emulator
+// with the version's assets token.
+export class Assets extends WorkerEntrypoint {
+  fetch(request) {
+    const forwarded = new Request(request);
+    forwarded.headers.set(ASSETS_HEADER, this.ctx.props.token);
+    return this.env.EMULATOR.fetch(forwarded);
+  }
+}
+
+const bytes = (b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)).buffer;
+
+function modules(list) {
+  const out = {};
+  for (const [name, m] of Object.entries(list)) {
+    if ('data' in m) out[name] = { data: bytes(m.data) };
+    else if ('wasm' in m) out[name] = { wasm: bytes(m.wasm) };
+    else out[name] = m;
+  }
+  return out;
+}
+
+async function load(env, ctx, token) {
+  const answer = await env.EMULATOR.fetch('http://emulator/x-boardingpass/worker-code', { headers: { [CODE_HEADER]: token } });
+  if (!answer.ok) throw new Error(`the emulator did not give this Worker's code (${answer.status})`);
+  const code = await answer.json();
+  const bindings = {};
+  for (const [name, b] of Object.entries(code.env)) {
+    bindings[name] = 'assets' in b ? ctx.exports.Assets({ props: { token: b.assets } }) : 'json' in b ? b.json : b.text;
+  }
+  return {
+    compatibilityDate: code.compatibilityDate,
+    compatibilityFlags: code.compatibilityFlags,
+    mainModule: code.mainModule,
+    modules: modules(code.modules),
+    env: bindings,
+  };
+}
+
+export default {
+  async fetch(request, env, ctx) {
+    const token = request.headers.get(WORKER_HEADER);
+    if (!token) return new Response('no Worker named\n', { status: 400 });
+    const worker = env.LOADER.get(token, () => load(env, ctx, token)).getEntrypoint();
+    if (new URL(request.url).pathname === PROBE_PATH) {
+      // Starts the Worker without running any of its handlers: calling a
+      // method no Worker has fails after startup, or with the startup error.
+      try {
+        await worker.__boardingpassProbe();
+      } catch (e) {
+        const started = String(e.message).includes('does not implement the method');
+        return new Response(started ? 'started' : String(e.message), { status: started ? 200 : 500 });
+      }
+      return new Response('started');
+    }
+    const forwarded = new Request(request);
+    forwarded.headers.delete(WORKER_HEADER);
+    return worker.fetch(forwarded);
+  },
+};

@@ -1,0 +1,96 @@
+//! The shared workerd process: one for all accounts' Workers, started with
+//! the first deployment. Its one Worker (`dispatcher.js`) loads each
+//! deployed version through workerd's Worker Loader into an isolate of its
+//! own, named by a signed token the gateway sends with every request; the
+//! code comes from the emulator (`code`), over loopback, never from disk.
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use serde_json::{json, Map, Value};
+
+use super::capnp::{module_kind, module_name, quote, Rendered, Unsupported};
+use crate::workers::Version;
+
+/// Header naming the version a request is for (see `dispatcher.js`).
+pub const WORKER_HEADER: &str = "x-boardingpass-worker";
+/// Header of the dispatcher's request for a version's code.
+pub const CODE_HEADER: &str = "x-boardingpass-code";
+/// Path on which the dispatcher starts a version without running it.
+pub const PROBE_PATH: &str = "/__boardingpass/probe";
+/// workerd needs this for the Worker Loader.
+pub const ARGS: &[&str] = &["--experimental"];
+
+const DISPATCHER: &str = include_str!("dispatcher.js");
+
+/// The shared process's config; `emulator` is the emulator's `host:port`.
+pub fn render(emulator: &str) -> Rendered {
+    let config = format!(
+        r#"using Workerd = import "/workerd/workerd.capnp";
+
+const config :Workerd.Config = (
+  services = [
+    (name = "main", worker = .dispatcher),
+    (name = "emulator", external = (address = {emulator}, http = ()))
+  ],
+  sockets = [ (name = "http", address = "127.0.0.1:0", http = (), service = "main") ],
+);
+
+const dispatcher :Workerd.Worker = (
+  modules = [ (name = "dispatcher.js", esModule = embed "dispatcher.js") ],
+  compatibilityDate = "2025-06-01",
+  compatibilityFlags = ["enable_ctx_exports"],
+  bindings = [
+    (name = "LOADER", workerLoader = ()),
+    (name = "EMULATOR", service = "emulator")
+  ],
+);
+"#,
+        emulator = quote(emulator)
+    );
+    Rendered { config, files: vec![("dispatcher.js".into(), DISPATCHER.into())], env: Vec::new() }
+}
+
+/// Whether the shared process can run `version` (the Worker Loader takes
+/// ES-module Workers; service-worker scripts get a process of their own).
+pub fn can_run(version: &Version) -> bool {
+    !version.service_worker
+}
+
+/// A version's code as the dispatcher loads it: modules by kind (binary ones
+/// in base64), bindings as values, the assets binding as its token.
+pub fn code(version: &Version, compatibility_date: &str, assets_token: Option<&str>) -> Result<Value, Unsupported> {
+    let main = version.main_module.as_deref().unwrap_or_default();
+    let mut modules = Map::new();
+    for m in &version.modules {
+        let Some(kind) = module_kind(&m.content_type, m.name == main, false) else { continue };
+        let text = || String::from_utf8_lossy(&m.bytes).into_owned();
+        let module = match kind {
+            "esModule" => json!({"js": text()}),
+            "commonJsModule" => json!({"cjs": text()}),
+            "text" => json!({"text": text()}),
+            "json" => json!({"json": serde_json::from_slice::<Value>(&m.bytes).map_err(|e| Unsupported(format!("module {:?} is not JSON: {e}", m.name)))?}),
+            "data" => json!({"data": STANDARD.encode(&m.bytes)}),
+            "wasm" => json!({"wasm": STANDARD.encode(&m.bytes)}),
+            _ => return Err(Unsupported(format!("module {:?} has content type {:?}, which the emulator does not run", m.name, m.content_type))),
+        };
+        modules.insert(module_name(&m.name).to_string(), module);
+    }
+    let mut env = Map::new();
+    for b in &version.bindings {
+        let name = b["name"].as_str().unwrap_or_default().to_string();
+        let value = match b["type"].as_str().unwrap_or_default() {
+            "plain_text" | "secret_text" => json!({"text": b["text"].as_str().unwrap_or_default()}),
+            "json" => json!({"json": b["json"]}),
+            "assets" => match assets_token {
+                Some(t) => json!({"assets": t}),
+                None => continue,
+            },
+            other => return Err(Unsupported(format!("binding {name:?} has type {other:?}, which the emulator does not run (supported: plain_text, json, secret_text, assets)"))),
+        };
+        env.insert(name, value);
+    }
+    Ok(json!({
+        "compatibilityDate": compatibility_date, "compatibilityFlags": version.compatibility_flags,
+        "mainModule": module_name(main), "modules": modules, "env": env,
+    }))
+}
