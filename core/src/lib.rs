@@ -41,6 +41,7 @@ pub mod retry;
 pub mod secret;
 pub mod teardown;
 pub mod ticket;
+pub mod toolbox;
 pub mod untrusted;
 pub mod verify;
 pub mod worker;
