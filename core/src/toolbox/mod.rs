@@ -111,6 +111,7 @@ struct Check {
     verify_path: Option<String>,
     expect_status: Option<u16>,
     expect_body_contains: Option<String>,
+    verify_timeout_seconds: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -289,8 +290,13 @@ impl Toolbox {
     fn verify_options(check: &Check, ctx: &CallContext) -> Result<VerifyOptions, Error> {
         let path = check.verify_path.clone().unwrap_or_else(|| "/".into());
         crate::verify::check_path(&path)?;
+        let timeout = check.verify_timeout_seconds.unwrap_or(30);
+        if !(1..=300).contains(&timeout) {
+            return Err(Error::invalid("verify_timeout_seconds", format!("{timeout}: use 1 to 300")));
+        }
         Ok(VerifyOptions {
             path,
+            timeout: Duration::from_secs(timeout),
             expect_status: check.expect_status,
             expect_body_contains: check.expect_body_contains.clone(),
             progress: ctx.progress.clone(),
@@ -302,6 +308,9 @@ impl Toolbox {
     /// Deploys then verifies. A failed verification is a result (the model
     /// reads the evidence and fixes its code), not an error.
     async fn deploy(&self, args: DeployArgs, ctx: &CallContext, redeploy: bool) -> Result<Value, Error> {
+        if redeploy && args.pass_id.is_none() {
+            return Err(Error::invalid("pass_id", "redeploy needs the pass_id of an account you hold; use deploy for a new one".to_string()));
+        }
         let verify = Self::verify_options(&args.check, ctx)?;
         let (worker, _files) = self.project(&args)?;
         let options = DeployOptions { progress: ctx.progress.clone(), cancel: ctx.cancel.clone(), ..Default::default() };
@@ -311,7 +320,6 @@ impl Toolbox {
                 let deployment = pass.deploy(&worker, options).await?;
                 (id.clone(), pass, None, deployment)
             }
-            None if redeploy => unreachable!("redeploy's schema requires pass_id and serde enforces it"),
             None => {
                 let (pass, prepared) = self.inner.client.provision_and_prepare(self.provision_options(ctx), &worker, options).await?;
                 let (id, to) = self.hold(&pass, ctx).await?;

@@ -53,6 +53,7 @@ fn verify_inputs() -> Value {
         "verify_path": {"type": "string", "description": "Path requested on the live URL to check it (default /).", "default": "/"},
         "expect_status": {"type": "integer", "minimum": 100, "maximum": 599, "description": "Expected HTTP status (default: any 2xx/3xx)."},
         "expect_body_contains": {"type": "string", "description": "Text the live page must contain."},
+        "verify_timeout_seconds": {"type": "integer", "minimum": 1, "maximum": 300, "default": 30, "description": "How long to keep trying before the check fails."},
     })
 }
 
