@@ -87,7 +87,11 @@ pub async fn run(args: Args) -> Result<ExitCode, Error> {
         }
         Some(port) => {
             let stop = tokio_util::sync::CancellationToken::new();
-            let config = StreamableHttpServerConfig::default().with_cancellation_token(stop.child_token());
+            // Room for the largest inline project (JSON-escaped) in one request; the stdio
+            // transport's line limit (16 MiB) is already above it.
+            let config = StreamableHttpServerConfig::default()
+                .with_cancellation_token(stop.child_token())
+                .with_max_request_body_bytes(4 * boardingpass::toolbox::MAX_INLINE_TOTAL_BYTES);
             let service = StreamableHttpService::new(move || Ok(server.clone()), LocalSessionManager::default().into(), config);
             let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await.map_err(io)?;
             let addr = listener.local_addr().map_err(io)?;

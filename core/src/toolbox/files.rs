@@ -18,7 +18,7 @@ pub const MAX_INLINE_FILES: usize = 1000;
 /// model-written file over 5 MiB is a mistake, not a site).
 pub const MAX_INLINE_FILE_BYTES: usize = 5 << 20;
 /// Largest inline project in total.
-pub const MAX_INLINE_TOTAL_BYTES: usize = 25 << 20;
+pub const MAX_INLINE_TOTAL_BYTES: usize = 10 << 20;
 
 /// Entry files tried, in order, when the files hold no wrangler config.
 const ENTRIES: [&str; 6] = ["index.js", "index.mjs", "src/index.js", "src/index.mjs", "worker.js", "src/worker.js"];
