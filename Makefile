@@ -37,7 +37,7 @@ build:
 demo: node_modules/.installed
 	$(CARGO) run -q -p boardingpass-cli -- deploy examples/hello-worker --local --accept-terms --owner "$${BOARDINGPASS_OWNER:-Demo Owner}"
 
-test: setup test-rust test-chaos test-python test-node
+test: setup test-rust test-chaos test-python test-node test-mcp
 
 # default-members only: the binding crates are tested by their own targets below.
 test-rust:
@@ -122,6 +122,23 @@ bench-node:
 	$(MAKE) node-build NAPI_FLAGS=--release
 	$(CARGO) build -q --release -p boardingpass-emulator
 	BOARDINGPASS_EMULATOR=$(CURDIR)/target/release/boardingpass-emulator node tests/bench/node_event_loop.mjs
+
+# --- MCP (issue 15) ---
+# `boardingpass mcp` driven by the official MCP SDKs: Python `mcp` (own venv,
+# tests/mcp/requirements.txt) and TypeScript @modelcontextprotocol/sdk (root
+# package.json), each over stdio and streamable HTTP against an emulator.
+MCP_VENV := $(CURDIR)/.venv-mcp
+.PHONY: test-mcp bench-mcp
+$(MCP_VENV)/.installed: tests/mcp/requirements.txt
+	rm -rf $(MCP_VENV)
+	python3 -m venv $(MCP_VENV)
+	$(MCP_VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/mcp/requirements.txt
+	@touch $@
+
+test-mcp: setup $(MCP_VENV)/.installed
+	$(CARGO) build -q -p boardingpass-cli -p boardingpass-emulator
+	$(MCP_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/mcp
+	node --test --test-concurrency=1 tests/mcp/
 
 # Every crate, bindings included (CI runs this too).
 lint:
