@@ -140,11 +140,16 @@ test-mcp: setup $(MCP_VENV)/.installed
 	$(MCP_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/mcp
 	node --test --test-concurrency=1 tests/mcp/
 
+# One MCP deploy tool call vs `wrangler deploy --temporary` (RUNS each), and the server's idle RSS.
+bench-mcp: setup $(MCP_VENV)/.installed
+	$(CARGO) build -q --release -p boardingpass-cli
+	$(MCP_VENV)/bin/python tests/bench/mcp_vs_wrangler.py $${RUNS:-3}
+
 # Every crate, bindings included (CI runs this too).
 lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-bench: bench-pow bench-deploy bench-lifecycle bench-load
+bench: bench-pow bench-deploy bench-lifecycle bench-load bench-mcp
 
 # PoW solve vs a raw SHA-256 chain vs wrangler's algorithm on Node 22.
 bench-pow: setup
