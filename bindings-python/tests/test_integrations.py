@@ -7,8 +7,12 @@ credential or the claim link; the owner got the link through
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import json
+import os
+import subprocess
+import sys
 import urllib.parse
 from typing import Any, Dict, Iterator, List, Optional, Sequence
 
@@ -23,6 +27,7 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from openai.types.responses import ResponseFunctionToolCall, ResponseOutputMessage, ResponseOutputText
 
 import boardingpass as bp
+from boardingpass._native import operations_in_flight
 from boardingpass.integrations.langchain import langchain_tools
 from boardingpass.integrations.openai_agents import openai_agents_tools
 from conftest import Emulator
@@ -195,3 +200,43 @@ async def test_on_claim_link_may_be_sync_or_async(emulator: Emulator, sentence: 
     assert out["claim_link"] == f"handed over ({sentence})"
     assert [link.account_id for link in got] == [out["account_id"]]
     assert "claimToken" not in repr(got[0]) and "claimToken" not in json.dumps(out)
+
+
+async def test_cancelling_a_tool_call_drops_the_rust_work(slow_pow: Emulator) -> None:
+    solving = asyncio.Event()
+
+    def on_progress(event: bp.ProgressEvent) -> None:
+        if event.phase == "proof_of_work":
+            solving.set()
+
+    owner = Owner()
+    task = asyncio.create_task(toolbox(slow_pow, owner).call("deploy", DEPLOY_ARGS, progress=on_progress))
+    await asyncio.wait_for(solving.wait(), 10)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    for _ in range(250):
+        if operations_in_flight() == 0:
+            break
+        await asyncio.sleep(0.02)
+    assert operations_in_flight() == 0, "the Rust future was dropped"
+    assert owner.links == [], "cancelled before an account existed"
+
+
+def test_a_failing_on_claim_link_leaves_the_link_on_standard_error(emulator: Emulator) -> None:
+    # In a child process: the test's own output must not show a claim link.
+    script = """
+import asyncio, json, os
+import boardingpass as bp
+def down(link):
+    raise RuntimeError("mail server down")
+box = bp.Toolbox(bp.Client(os.environ["EMULATOR_BASE"], accept_terms=True), owner="Ada", on_claim_link=down)
+print(json.dumps(asyncio.run(box.call("provision"))))
+"""
+    env = {**os.environ, "EMULATOR_BASE": emulator.base}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert "standard error" in out["claim_link"]
+    assert "RuntimeError: mail server down" in done.stderr
+    assert f"account {out['account_name']}" in done.stderr and "claimToken=" in done.stderr
