@@ -34,6 +34,11 @@ enum Command {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Spans go to an OTLP collector when OTEL_EXPORTER_OTLP_ENDPOINT is set; flushed at exit.
+    let _telemetry = match boardingpass::telemetry::Telemetry::from_env() {
+        Ok(t) => t,
+        Err(e) => return output::fail(&e),
+    };
     let result = match cli.command {
         Command::Serve(args) => commands::serve::run(args).await,
         Command::Provision(args) => commands::provision::run(args).await,

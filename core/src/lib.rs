@@ -40,6 +40,8 @@ pub mod provision;
 pub mod retry;
 pub mod secret;
 pub mod teardown;
+#[cfg(feature = "otlp")]
+pub mod telemetry;
 pub mod ticket;
 pub mod toolbox;
 pub mod untrusted;

@@ -60,7 +60,7 @@ fn progress(ctx: &RequestContext<RoleServer>) -> Progress {
     let last = Mutex::new(("", u64::MAX));
     Progress::new(move |e| {
         // Proof of work reports thousands of checkpoints: send about one per percent.
-        let key = (e.phase.as_str(), if e.total == 0 { 0 } else { e.done * 100 / e.total });
+        let key = (e.phase.as_str(), (e.done * 100).checked_div(e.total).unwrap_or(0));
         let changed = std::mem::replace(&mut *last.lock().unwrap_or_else(|p| p.into_inner()), key) != key;
         if changed {
             let _ = tx.send(format!("{} {}/{}", e.phase.as_str(), e.done, e.total));

@@ -186,6 +186,7 @@ impl Toolbox {
 
     /// Runs tool `name` with JSON `args`. An unknown tool or bad arguments
     /// are `invalid_input` errors, raised before anything is provisioned.
+    #[tracing::instrument(name = "tool", skip(self, args, ctx), fields(tool = name))]
     pub async fn call(&self, name: &str, args: Value, ctx: CallContext) -> Result<Value, Error> {
         match name {
             "provision" => {
