@@ -37,7 +37,7 @@ build:
 demo: node_modules/.installed
 	$(CARGO) run -q -p boardingpass-cli -- deploy examples/hello-worker --local --accept-terms --owner "$${BOARDINGPASS_OWNER:-Demo Owner}"
 
-test: setup test-rust test-chaos test-python test-node
+test: setup test-rust test-chaos test-python test-node test-mcp
 
 # default-members only: the binding crates are tested by their own targets below.
 test-rust:
@@ -123,6 +123,14 @@ bench-node:
 	$(CARGO) build -q --release -p boardingpass-emulator
 	BOARDINGPASS_EMULATOR=$(CURDIR)/target/release/boardingpass-emulator node tests/bench/node_event_loop.mjs
 
+# A virtualenv for test clients from one requirements file: $(call venv,DIR,REQUIREMENTS).
+define venv
+	rm -rf $(1)
+	python3 -m venv $(1)
+	$(1)/bin/pip install --quiet --disable-pip-version-check -r $(2)
+	@touch $(1)/.installed
+endef
+
 # --- official SDK clients (issue 12) ---
 # emulator/tests/sdk_clients.rs runs Cloudflare's Python SDK (pinned in
 # tests/sdk/requirements.txt, in this small virtualenv) and its TypeScript SDK
@@ -130,18 +138,34 @@ bench-node:
 SDK_VENV := $(CURDIR)/.venv-sdk
 .PHONY: sdk-venv
 $(SDK_VENV)/.installed: tests/sdk/requirements.txt
-	rm -rf $(SDK_VENV)
-	python3 -m venv $(SDK_VENV)
-	$(SDK_VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/sdk/requirements.txt
-	@touch $@
+	$(call venv,$(SDK_VENV),tests/sdk/requirements.txt)
 sdk-venv: $(SDK_VENV)/.installed
 setup: sdk-venv
+
+# --- MCP (issue 15) ---
+# `boardingpass mcp` driven by the official MCP SDKs: Python `mcp` (own venv,
+# tests/mcp/requirements.txt) and TypeScript @modelcontextprotocol/sdk (root
+# package.json), each over stdio and streamable HTTP against an emulator.
+MCP_VENV := $(CURDIR)/.venv-mcp
+.PHONY: test-mcp bench-mcp
+$(MCP_VENV)/.installed: tests/mcp/requirements.txt
+	$(call venv,$(MCP_VENV),tests/mcp/requirements.txt)
+
+test-mcp: setup $(MCP_VENV)/.installed
+	$(CARGO) build -q -p boardingpass-cli -p boardingpass-emulator
+	$(MCP_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/mcp
+	node --test --test-concurrency=1 tests/mcp/
+
+# One MCP deploy tool call vs `wrangler deploy --temporary` (RUNS each), and the server's idle RSS.
+bench-mcp: setup $(MCP_VENV)/.installed
+	$(CARGO) build -q --release -p boardingpass-cli
+	$(MCP_VENV)/bin/python tests/bench/mcp_vs_wrangler.py $${RUNS:-3}
 
 # Every crate, bindings included (CI runs this too).
 lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-bench: bench-pow bench-deploy bench-lifecycle bench-load
+bench: bench-pow bench-deploy bench-lifecycle bench-load bench-mcp
 
 # PoW solve vs a raw SHA-256 chain vs wrangler's algorithm on Node 22.
 bench-pow: setup

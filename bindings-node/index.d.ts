@@ -238,6 +238,18 @@ export declare class Secret {
   toJSON(): string
 }
 
+/** The agent tools over one client, holding the passes they create. */
+export declare class Toolbox {
+  constructor(client: Client, options?: ToolboxOptions | undefined | null)
+  /** Every tool, in the order hosts list them. */
+  toolSpecs(): Array<ToolSpec>
+  /**
+   * Runs tool `name` with JSON `args` and resolves to its JSON result.
+   * Unknown tools and bad arguments reject with `InvalidInputError`.
+   */
+  call(name: string, args?: Record<string, unknown>, options?: ToolCallOptions | undefined | null): Promise<Record<string, unknown>>
+}
+
 /** A Worker ready to deploy. */
 export declare class Worker {
   /** An empty Worker named `name`; add modules, bindings or assets. */
@@ -316,6 +328,15 @@ export interface AuditEvent {
 export interface BindingInfo {
   name: string
   type: string
+}
+
+/** A claim link for its owner, as `onClaimLink` receives it. */
+export interface ClaimLink {
+  url: Secret
+  owner?: string
+  accountId: string
+  accountName: string
+  expiresAt: Date
 }
 
 /** One observation of the claim status. */
@@ -569,6 +590,38 @@ export interface TicketOptions {
    * rendering. Default false: the record view shows only its fingerprint.
    */
   includeClaimUrl?: boolean
+}
+
+export interface ToolboxOptions {
+  /** Who receives the claim links (the default policy requires a name). */
+  owner?: string
+  /**
+   * The only directory a `path` argument may name; without it only
+   * inline files are deployed.
+   */
+  root?: string
+  /**
+   * Delivers a claim link to its owner and returns (or resolves to) a
+   * sentence saying where it went, which the model reads. Without it
+   * links go to standard error.
+   */
+  onClaimLink?: (link: ClaimLink) => string | Promise<string>
+}
+
+export interface ToolCallOptions {
+  /** Proof of work, hashing and upload steps. */
+  onProgress?: (event: ProgressEvent) => void
+  /** Aborting rejects with an `AbortError` and stops the work. */
+  signal?: AbortSignal
+}
+
+/** One tool as a framework registers it; the schemas are JSON Schemas. */
+export interface ToolSpec {
+  name: string
+  title: string
+  description: string
+  inputSchema: Record<string, unknown>
+  outputSchema: Record<string, unknown>
 }
 
 export interface VerifyOptions {

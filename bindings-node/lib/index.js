@@ -89,6 +89,7 @@ const BoardingPass = guardedClass(native.BoardingPass, false)
 const ClaimTicket = guardedClass(native.ClaimTicket, false)
 const ClaimWatcher = guardedClass(native.ClaimWatcher, false)
 const Secret = guardedClass(native.Secret, false)
+const Toolbox = guardedClass(native.Toolbox, true)
 // Which build the napi loader picked ('native' here); declared by the generated types.
 const __napiBindingTarget = native.__napiBindingTarget
 
@@ -101,5 +102,6 @@ module.exports = {
   ClaimTicket,
   ClaimWatcher,
   Secret,
+  Toolbox,
   __napiBindingTarget,
 }

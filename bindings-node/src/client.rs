@@ -160,6 +160,12 @@ pub struct Client {
     inner: bp::Client,
 }
 
+impl Client {
+    pub(crate) fn core(&self) -> &bp::Client {
+        &self.inner
+    }
+}
+
 #[napi]
 impl Client {
     #[napi(constructor)]

@@ -17,5 +17,6 @@ mod progress;
 mod promise;
 mod secret;
 mod ticket;
+mod toolbox;
 mod watch;
 mod worker;

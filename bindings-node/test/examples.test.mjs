@@ -1,6 +1,6 @@
 // The examples under examples/node, run as a user would (subprocesses with
-// CLOUDFLARE_API_BASE_URL pointing at the emulator), and the AI SDK tool
-// driven in-process through its failure paths.
+// CLOUDFLARE_API_BASE_URL pointing at the emulator), and the AI SDK tools
+// driven in-process through their failure paths.
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
@@ -9,7 +9,7 @@ import { createInterface } from 'node:readline'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 
-import { AbortError } from 'boardingpass'
+import { AbortError, InvalidInputError } from 'boardingpass'
 import { repoRoot, startEmulator } from './emulator.mjs'
 import { clientFor, OWNER } from './helpers.mjs'
 
@@ -52,30 +52,28 @@ test('quickstart deploys, verifies, prints the ticket and the link, and sees the
   assert.match(out, /claim status: claimed$/)
 })
 
-test('the AI SDK tool returns JSON with URL, status and ticket, and keeps the claim link away from the model', async () => {
-  const child = run('ai-sdk-tool.mjs')
+test('the AI SDK tools deploy and verify, and keep the claim link away from the model', async () => {
+  const child = run('ai-sdk-tools.mjs')
   const [stdout, stderr, [code]] = await Promise.all([text(child.stdout), text(child.stderr), once(child, 'exit')])
   assert.equal(code, 0, stderr)
   const result = JSON.parse(stdout)
-  assert.equal(result.status, 'verified')
+  assert.equal(result.verified, true)
   assert.match(result.url, /^http:\/\/agent-hello\./)
   assert.equal(result.evidence.status, 200)
-  assert.equal(result.ticket.schema, 'boardingpass.claim-ticket/v1')
-  assert.equal(result.ticket.temporary_resource.workers[0].url, result.url)
-  const link = /claim link for Ada Lovelace: (\S+)/.exec(stderr)?.[1]
+  assert.equal(result.claim_link, 'sent to Ada Lovelace out of band')
+  const link = /claim link for Ada Lovelace \(until [^)]+\): (\S+)/.exec(stderr)?.[1]
   assert.ok(link, 'the owner got the link out of band')
   assert.ok(!stdout.includes(link) && !stdout.includes(new URL(link).searchParams.get('claimToken')))
 })
 
-test('the tool reports bad input to the model and lets an abort propagate', async () => {
-  const { deployTool, parameters } = await import(pathToFileURL(path.join(examples, 'ai-sdk-tool.mjs')).href)
-  assert.deepEqual(parameters.required, ['name', 'source'])
+test('the example tools reject bad input before provisioning and let an abort propagate', async () => {
+  const { deployTools } = await import(pathToFileURL(path.join(examples, 'ai-sdk-tools.mjs')).href)
   const delivered = []
-  const tool = deployTool({ client: clientFor(emu), owner: OWNER, deliverClaimLink: (to, link) => delivered.push([to, link.fingerprint]) })
-  const bad = await tool.execute({ name: 'Bad Name', source: 'export default {}' })
-  assert.equal(bad.status, 'failed')
-  assert.equal(bad.error.code, 'invalid_input')
-  assert.match(bad.error.message, /lowercase letters/)
-  await assert.rejects(tool.execute({ name: 'x', source: 'export default {}' }, { abortSignal: AbortSignal.abort() }), AbortError)
-  assert.deepEqual(delivered, [], 'no link is delivered for a failed deploy')
+  const tools = deployTools(clientFor(emu), OWNER, (link) => (delivered.push(link), 'delivered'))
+  assert.deepEqual(Object.keys(tools), ['provision', 'deploy', 'redeploy', 'verify', 'claim_ticket', 'claim_status', 'wait_for_claim', 'teardown'])
+  const options = { toolCallId: 'c', messages: [] }
+  await assert.rejects(tools.deploy.execute({ name: 'Bad Name', files: { 'index.js': 'export default {}' } }, options), InvalidInputError)
+  const aborted = { ...options, abortSignal: AbortSignal.abort() }
+  await assert.rejects(tools.deploy.execute({ name: 'x', files: { 'index.js': 'export default {}' } }, aborted), AbortError)
+  assert.deepEqual(delivered, [], 'no account, no link')
 })

@@ -92,6 +92,12 @@ fn provision(
     }))
 }
 
+impl PyClient {
+    pub fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+}
+
 #[pymethods]
 impl PyClient {
     #[new]

@@ -147,3 +147,16 @@ pub mod repr {
         }
     }
 }
+
+/// A JSON result, converted to Python objects when the awaitable resolves.
+pub struct Json(pub Value);
+
+impl<'py> IntoPyObject<'py> for Json {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        json_to_py(py, &self.0).map(|v| v.into_bound(py))
+    }
+}

@@ -13,6 +13,7 @@ mod progress;
 mod results;
 mod runtime;
 mod secret;
+mod toolbox;
 mod worker;
 
 use pyo3::prelude::*;
@@ -41,6 +42,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<claim::PyClaimWatcher>()?;
     m.add_class::<progress::ProgressEvent>()?;
     m.add_class::<progress::ProgressStream>()?;
+    m.add_class::<toolbox::PyToolbox>()?;
+    m.add_class::<toolbox::PyClaimLink>()?;
     m.add_function(wrap_pyfunction!(operations_in_flight, m)?)?;
     m.py().import("atexit")?.call_method1("register", (wrap_pyfunction!(runtime::shutdown, m)?,))?;
     Ok(())

@@ -4,12 +4,12 @@ would run them (CLOUDFLARE_API_BASE_URL pointing at it)."""
 from __future__ import annotations
 
 import importlib.util
-import inspect
 import json
 import os
 import subprocess
 import sys
 
+import boardingpass as bp
 from conftest import REPO, Emulator
 
 EXAMPLES = REPO / "examples" / "python"
@@ -29,26 +29,21 @@ def test_quickstart_prints_a_live_url_and_a_ticket(emulator: Emulator) -> None:
     assert "claimToken" not in done.stdout
 
 
-def test_the_agent_tool_returns_json_with_url_ticket_and_status(emulator: Emulator) -> None:
-    done = run(emulator, "agent_tool.py")
+def test_the_langchain_tools_deploy_verify_and_keep_the_claim_link_away_from_the_model(emulator: Emulator) -> None:
+    done = run(emulator, "langchain_tools.py")
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
-    assert result["status"] == "verified" and result["error"] is None
+    assert result["verified"] is True and result["evidence"]["status"] == 200
     assert result["url"].startswith("http://agent-demo.")
-    assert result["ticket"]["schema"] == "boardingpass.claim-ticket/v1"
-    assert result["ticket"]["claim"]["owner"] == "Ada Lovelace" and "url" not in result["ticket"]["claim"]
+    assert result["claim_link"] == "sent to Ada Lovelace out of band"
     assert "claimToken" not in done.stdout and "claimToken=" in done.stderr, "the claim link goes to the owner only"
 
 
-def test_the_agent_tool_is_shaped_for_tool_registration() -> None:
-    spec = importlib.util.spec_from_file_location("agent_tool", EXAMPLES / "agent_tool.py")
+def test_the_example_tools_are_core_tools_in_langchain(emulator: Emulator) -> None:
+    spec = importlib.util.spec_from_file_location("langchain_tools", EXAMPLES / "langchain_tools.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    tool = module.deploy_and_verify
-    assert inspect.iscoroutinefunction(tool)
-    params = inspect.signature(tool).parameters
-    assert list(params) == ["source", "name", "owner", "expect_text"]
-    assert all(p.annotation is not inspect.Parameter.empty for p in params.values())
-    doc = inspect.getdoc(tool) or ""
-    assert all(f"{name}:" in doc for name in params), "every parameter is documented for the model"
+    tools = module.deploy_tools(emulator.client(), "Ada Lovelace")
+    specs = bp.Toolbox(emulator.client()).tool_specs()
+    assert [(t.name, t.description, t.args_schema) for t in tools] == [(s["name"], s["description"], s["input_schema"]) for s in specs]

@@ -2,6 +2,7 @@
 //! off — or run the local emulator that speaks the same protocol.
 
 mod commands;
+mod mcp;
 mod output;
 
 use std::process::ExitCode;
@@ -23,6 +24,8 @@ enum Command {
     Provision(commands::provision::Args),
     /// Provision, deploy, verify and print the URL, claim URL and ticket.
     Deploy(Box<commands::deploy::Args>),
+    /// Serve the agent tools (provision, deploy, verify, claim, teardown) over MCP: stdio, or HTTP with --http.
+    Mcp(Box<commands::mcp::Args>),
     /// Proof-of-work tools.
     #[command(subcommand)]
     Pow(commands::pow::Command),
@@ -31,10 +34,16 @@ enum Command {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Spans go to an OTLP collector when OTEL_EXPORTER_OTLP_ENDPOINT is set; flushed at exit.
+    let _telemetry = match boardingpass::telemetry::Telemetry::from_env() {
+        Ok(t) => t,
+        Err(e) => return output::fail(&e),
+    };
     let result = match cli.command {
         Command::Serve(args) => commands::serve::run(args).await,
         Command::Provision(args) => commands::provision::run(args).await,
         Command::Deploy(args) => commands::deploy::run(*args).await,
+        Command::Mcp(args) => commands::mcp::run(*args).await,
         Command::Pow(cmd) => commands::pow::run(cmd),
     };
     match result {

@@ -170,6 +170,7 @@ impl BoardingPass {
 
     /// Waits until the pass is claimed, expires or is revoked, or `timeout`
     /// passes (then the outcome is the last status with `timed_out: true`).
+    #[tracing::instrument(name = "wait_for_claim", skip_all, fields(account_id = self.account_id(), run_id = self.client().audit().run_id(), job_id = self.client().audit().job_id()))]
     pub async fn wait_for_claim(&self, opts: ClaimWaitOptions) -> Result<ClaimOutcome, Error> {
         let mut watcher = self.watch_claim(opts);
         let mut last = None;

@@ -131,6 +131,7 @@ impl BoardingPass {
 
     /// Deploys a Worker prepared before (or while) this pass was provisioned.
     /// The policy is checked again for this pass (its owner and deploy count).
+    #[tracing::instrument(name = "deploy", skip_all, fields(worker = %prepared.worker.name, account_id = self.account_id(), run_id = self.client().audit().run_id(), job_id = self.client().audit().job_id()))]
     pub async fn deploy_prepared(&self, prepared: &PreparedDeploy) -> Result<Deployment, Error> {
         let worker = &prepared.worker;
         let deploys = self.deployments().len() as u32;

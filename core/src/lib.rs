@@ -40,7 +40,10 @@ pub mod provision;
 pub mod retry;
 pub mod secret;
 pub mod teardown;
+#[cfg(feature = "otlp")]
+pub mod telemetry;
 pub mod ticket;
+pub mod toolbox;
 pub mod untrusted;
 pub mod verify;
 pub mod worker;

@@ -86,6 +86,7 @@ impl BoardingPass {
     /// Ends the pass early: deletes every live Worker, then asks the server
     /// to revoke the token (`DELETE /accounts/{a}/tokens/{token_id}`); a
     /// refusal is reported, not an error, since the token dies at expiry anyway.
+    #[tracing::instrument(name = "teardown", skip_all, fields(account_id = self.account_id(), run_id = self.client().audit().run_id(), job_id = self.client().audit().job_id()))]
     pub async fn teardown(&self) -> Result<TeardownReport, Error> {
         let mut deleted = Vec::new();
         for name in self.live_workers() {

@@ -95,6 +95,7 @@ struct ClaimResult {
 
 /// Solves off the async executor. Dropping the returned future (or firing
 /// `cancel`) stops the solver thread within a few thousand hashes.
+#[tracing::instrument(name = "proof_of_work", skip_all, fields(k = challenge.k(), g = challenge.g()))]
 pub async fn solve(challenge: Challenge, progress: Progress) -> Result<String, Error> {
     struct StopOnDrop(CancelFlag);
     impl Drop for StopOnDrop {
@@ -144,6 +145,7 @@ impl Client {
 
     /// Provisioning gated on `local` work, which runs alongside the challenge
     /// and proof of work and must succeed before the account is created.
+    #[tracing::instrument(name = "provision", skip_all, fields(run_id = self.audit().run_id(), job_id = self.audit().job_id()))]
     async fn provision_with<T>(&self, options: &ProvisionOptions, local: impl Future<Output = Result<T, Error>>) -> Result<(BoardingPass, T), Error> {
         if !self.config().accept_terms {
             return Err(Error::TermsNotAccepted { terms: TERMS_OF_SERVICE_URL.into(), privacy: PRIVACY_POLICY_URL.into() });

@@ -162,6 +162,7 @@ impl BoardingPass {
     /// and a deployment the pass does not know, or one that disagrees with
     /// its record, is refused before any request. Every failure is written
     /// to the audit log as a `failed` verify step.
+    #[tracing::instrument(name = "verify", skip_all, fields(worker = %deployment.worker_name, account_id = self.account_id(), run_id = self.client().audit().run_id(), job_id = self.client().audit().job_id()))]
     pub async fn verify(&self, deployment: &Deployment, options: VerifyOptions) -> Result<Evidence, Error> {
         let recorded = match self.recorded(deployment) {
             Ok(d) => d,

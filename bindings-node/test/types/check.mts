@@ -6,15 +6,22 @@ import {
   Client,
   Policy,
   RateLimitedError,
+  Toolbox,
   Worker,
   type BoardingPass,
+  type ClaimLink,
   type ClaimOutcome,
   type ClaimStatus,
   type Deployment,
   type ErrorCode,
   type Evidence,
   type ProgressEvent,
+  type ToolSpec,
 } from 'boardingpass'
+import { aiSdkTools } from 'boardingpass/integrations/ai-sdk'
+import { openaiAgentsTools } from 'boardingpass/integrations/openai-agents'
+import type { Tool } from 'ai'
+import type { FunctionTool } from '@openai/agents'
 
 export async function agent(apiBase: string, signal: AbortSignal): Promise<string> {
   const client = new Client({
@@ -80,4 +87,19 @@ export async function agent(apiBase: string, signal: AbortSignal): Promise<strin
   const notAString: string = pass.apiToken
 
   return [left, expires, fingerprint, d2.url, evidence.passed, markdown, status, outcome.status, report.tokenRevoked, notAString].join()
+}
+
+export async function tools(client: Client, signal: AbortSignal): Promise<string> {
+  const toolbox = new Toolbox(client, {
+    owner: 'Ada Lovelace',
+    root: '/srv/projects',
+    onClaimLink: async (link: ClaimLink) => `mailed to ${link.owner ?? 'the owner'} (${link.url.fingerprint}, until ${link.expiresAt.toISOString()})`,
+  })
+  const names: string[] = toolbox.toolSpecs().map((s: ToolSpec) => s.name)
+  const out: Record<string, unknown> = await toolbox.call('deploy', { name: 'w', files: { 'index.js': '' } }, { signal })
+  const forAiSdk: Record<string, Tool> = aiSdkTools(toolbox)
+  const forAgents: FunctionTool[] = openaiAgentsTools(toolbox)
+  // @ts-expect-error: onClaimLink says where the link went
+  new Toolbox(client, { onClaimLink: (link: ClaimLink) => link.url })
+  return [names, out.url, Object.keys(forAiSdk), forAgents.length].join()
 }

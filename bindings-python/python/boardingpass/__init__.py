@@ -16,6 +16,7 @@ GIL while it works. Errors are the classes of :mod:`boardingpass.errors`.
 
 from boardingpass._native import (
     BoardingPass,
+    ClaimLink,
     ClaimOutcome,
     ClaimTicket,
     ClaimWatcher,
@@ -27,6 +28,7 @@ from boardingpass._native import (
     ProgressStream,
     Secret,
     TeardownReport,
+    Toolbox,
     Worker,
     __version__,
 )
@@ -53,6 +55,7 @@ __all__ = [
     "BoardingPass",
     "BoardingpassError",
     "CancelledError",
+    "ClaimLink",
     "ClaimOutcome",
     "ClaimTicket",
     "ClaimWatcher",
@@ -75,6 +78,7 @@ __all__ = [
     "TeardownReport",
     "TermsNotAcceptedError",
     "TimeoutError",
+    "Toolbox",
     "VerificationError",
     "Worker",
     "__version__",

@@ -4,7 +4,7 @@ runs mypy's stubtest against the built module, so this file cannot drift."""
 import datetime
 import os
 import pathlib
-from typing import Any, Callable, Coroutine, Dict, List, Literal, Mapping, Optional, Sequence, Tuple, Union, final
+from typing import Any, Awaitable, Callable, Coroutine, Dict, List, Literal, Mapping, Optional, Sequence, Tuple, Union, final
 
 __version__: str
 __all__ = [
@@ -22,6 +22,8 @@ __all__ = [
     "ClaimWatcher",
     "ProgressEvent",
     "ProgressStream",
+    "Toolbox",
+    "ClaimLink",
     "operations_in_flight",
 ]
 
@@ -420,3 +422,35 @@ class Client:
     def __exit__(self, exc_type: object, exc: object, tb: object, /) -> Literal[False]: ...
     def __aenter__(self) -> Coroutine[Any, Any, Client]: ...
     def __aexit__(self, exc_type: object, exc: object, tb: object, /) -> Coroutine[Any, Any, Literal[False]]: ...
+
+@final
+class ClaimLink:
+    """A claim link for its owner, as `Toolbox(on_claim_link=...)` receives it."""
+
+    @property
+    def url(self) -> Secret: ...
+    @property
+    def owner(self) -> Optional[str]: ...
+    @property
+    def account_id(self) -> str: ...
+    @property
+    def account_name(self) -> str: ...
+    @property
+    def expires_at(self) -> datetime.datetime: ...
+
+@final
+class Toolbox:
+    """The agent tools (core's names, schemas and behaviour), JSON in and out."""
+
+    def __new__(
+        cls,
+        client: Client,
+        *,
+        owner: Optional[str] = None,
+        root: Optional[_StrPath] = None,
+        on_claim_link: Optional[Callable[[ClaimLink], Union[str, Awaitable[str]]]] = None,
+    ) -> Toolbox: ...
+    def tool_specs(self) -> List[Dict[str, Any]]: ...
+    def call(
+        self, name: str, args: Optional[Mapping[str, Any]] = None, *, progress: Optional[_Progress] = None
+    ) -> Coroutine[Any, Any, Dict[str, Any]]: ...

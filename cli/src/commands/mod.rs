@@ -1,4 +1,5 @@
 pub mod deploy;
+pub mod mcp;
 pub mod pow;
 pub mod provision;
 pub mod serve;

@@ -72,6 +72,7 @@ fn read(path: &PathBuf) -> Result<Vec<u8>, Error> {
 }
 
 /// Runs the whole protocol for `manifest` and returns the completion JWT.
+#[tracing::instrument(name = "upload_assets", skip_all, fields(account_id, worker = script_name, files = manifest.len(), bytes = manifest.total_bytes()))]
 pub async fn upload(
     http: &Http,
     api_token: &Secret,

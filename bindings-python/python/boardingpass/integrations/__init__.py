@@ -1,0 +1,21 @@
+"""boardingpass's agent tools for agent frameworks, built from
+:meth:`boardingpass.Toolbox.tool_specs` (core declares every name,
+description and schema; these modules only adapt them):
+
+- :mod:`boardingpass.integrations.langchain`: LangChain ``StructuredTool``\\ s
+  (``pip install boardingpass[langchain]``)
+- :mod:`boardingpass.integrations.openai_agents`: OpenAI Agents SDK
+  ``FunctionTool``\\ s (``pip install boardingpass[openai-agents]``)
+
+A tool that fails tells the model why (``[code] message``) instead of ending
+the run, as the MCP server does; cancellation still propagates.
+"""
+
+from __future__ import annotations
+
+from boardingpass.errors import BoardingpassError
+
+
+def for_model(error: BoardingpassError) -> str:
+    """What the model reads when a tool fails (core's message, never a secret)."""
+    return f"[{error.code}] {error}"
