@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url'
 
 import { generateText, stepCountIs } from 'ai'
 import { MockLanguageModelV3 } from 'ai/test'
-import { Agent, run, setTracingDisabled, Usage } from '@openai/agents'
+import { Agent, run, RunContext, setTracingDisabled, Usage } from '@openai/agents'
 import { Secret, Toolbox } from 'boardingpass'
 import { aiSdkTools } from 'boardingpass/integrations/ai-sdk'
 import { openaiAgentsTools } from 'boardingpass/integrations/openai-agents'
@@ -127,7 +127,7 @@ test('an AI SDK tool failure reaches the model as error text', async () => {
   const result = await generateText({ model, tools: aiSdkTools(toolbox), stopWhen: stepCountIs(3), prompt: PROMPT })
   const output = JSON.parse(result.text)
   assert.equal(output.type, 'error-text')
-  assert.match(output.value, /inline files only/)
+  assert.match(output.value, /^\[invalid_input\] .*inline files only/)
 })
 
 /** An Agents SDK model that calls `deploy` once, then answers with the URL. */
@@ -164,6 +164,12 @@ test('OpenAI Agents tools deploy what the scripted model wrote', async () => {
   setTracingDisabled(true)
   const result = await run(agent, PROMPT, { maxTurns: 4 })
   await assertDeployed(result.finalOutput, who, model.seen)
+})
+
+test('an OpenAI Agents tool failure reaches the model as text', async () => {
+  const deploy = openaiAgentsTools(new Toolbox(clientFor(emu), { owner: OWNER })).find((t) => t.name === 'deploy')
+  const out = await deploy.invoke(new RunContext(), JSON.stringify({ name: 'x', files: {}, path: 'a' }))
+  assert.match(out, /^\[invalid_input\] .*exactly one of/)
 })
 
 test('onClaimLink may return a plain string', async () => {
