@@ -172,11 +172,13 @@ test('an OpenAI Agents tool failure reaches the model as text', async () => {
   assert.match(out, /^\[invalid_input\] .*exactly one of/)
 })
 
-test('onClaimLink may return a plain string', async () => {
+test('onClaimLink may return a plain string; onProgress follows the call', async () => {
   const links = []
   const sync = new Toolbox(clientFor(emu), { owner: OWNER, onClaimLink: (link) => (links.push(link), 'handed over (sync)') })
-  const out = await sync.call('provision', {})
+  const phases = new Set()
+  const out = await sync.call('provision', {}, { onProgress: (e) => phases.add(e.phase) })
   assert.equal(out.claim_link, 'handed over (sync)')
+  assert.ok(phases.has('proof_of_work'), [...phases].join())
   assert.deepEqual(links.map((l) => l.accountId), [out.account_id])
   assert.ok(!JSON.stringify(out).includes('claimToken') && !JSON.stringify(links[0]).includes('claimToken'))
 })
