@@ -88,10 +88,8 @@ fn sink(callback: ClaimLinkCallback) -> ClaimLinkSink {
             };
             match delivered {
                 Ok(sentence) => Ok(sentence),
-                Err(e) => {
-                    eprintln!("boardingpass: onClaimLink failed ({}); falling back to standard error", bp::printable(&e.reason));
-                    claim_link_to_stderr()(link).await
-                }
+                // The toolbox audits it and falls back to standard error.
+                Err(e) => Err(bp::Error::InvalidInput { field: "onClaimLink".into(), message: format!("the callback failed: {}", bp::printable(&e.reason)) }),
             }
         })
     })

@@ -72,7 +72,11 @@ test('the example tools reject bad input before provisioning and let an abort pr
   const tools = deployTools(clientFor(emu), OWNER, (link) => (delivered.push(link), 'delivered'))
   assert.deepEqual(Object.keys(tools), ['provision', 'deploy', 'redeploy', 'verify', 'claim_ticket', 'claim_status', 'wait_for_claim', 'teardown'])
   const options = { toolCallId: 'c', messages: [] }
-  await assert.rejects(tools.deploy.execute({ name: 'Bad Name', files: { 'index.js': 'export default {}' } }, options), InvalidInputError)
+  await assert.rejects(tools.deploy.execute({ name: 'Bad Name', files: { 'index.js': 'export default {}' } }, options), (e) => {
+    assert.ok(e.cause instanceof InvalidInputError)
+    assert.match(e.message, /^\[invalid_input\] /, 'the text the model reads')
+    return true
+  })
   const aborted = { ...options, abortSignal: AbortSignal.abort() }
   await assert.rejects(tools.deploy.execute({ name: 'x', files: { 'index.js': 'export default {}' } }, aborted), AbortError)
   assert.deepEqual(delivered, [], 'no account, no link')

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url'
 
 import { generateText, stepCountIs } from 'ai'
 import { MockLanguageModelV3 } from 'ai/test'
-import { Agent, run, setTracingDisabled, Usage } from '@openai/agents'
+import { Agent, run, RunContext, setTracingDisabled, Usage } from '@openai/agents'
 import { Secret, Toolbox } from 'boardingpass'
 import { aiSdkTools } from 'boardingpass/integrations/ai-sdk'
 import { openaiAgentsTools } from 'boardingpass/integrations/openai-agents'
@@ -127,7 +127,7 @@ test('an AI SDK tool failure reaches the model as error text', async () => {
   const result = await generateText({ model, tools: aiSdkTools(toolbox), stopWhen: stepCountIs(3), prompt: PROMPT })
   const output = JSON.parse(result.text)
   assert.equal(output.type, 'error-text')
-  assert.match(output.value, /inline files only/)
+  assert.match(output.value, /^\[invalid_input\] .*inline files only/)
 })
 
 /** An Agents SDK model that calls `deploy` once, then answers with the URL. */
@@ -166,11 +166,19 @@ test('OpenAI Agents tools deploy what the scripted model wrote', async () => {
   await assertDeployed(result.finalOutput, who, model.seen)
 })
 
-test('onClaimLink may return a plain string', async () => {
+test('an OpenAI Agents tool failure reaches the model as text', async () => {
+  const deploy = openaiAgentsTools(new Toolbox(clientFor(emu), { owner: OWNER })).find((t) => t.name === 'deploy')
+  const out = await deploy.invoke(new RunContext(), JSON.stringify({ name: 'x', files: {}, path: 'a' }))
+  assert.match(out, /^\[invalid_input\] .*exactly one of/)
+})
+
+test('onClaimLink may return a plain string; onProgress follows the call', async () => {
   const links = []
   const sync = new Toolbox(clientFor(emu), { owner: OWNER, onClaimLink: (link) => (links.push(link), 'handed over (sync)') })
-  const out = await sync.call('provision', {})
+  const phases = new Set()
+  const out = await sync.call('provision', {}, { onProgress: (e) => phases.add(e.phase) })
   assert.equal(out.claim_link, 'handed over (sync)')
+  assert.ok(phases.has('proof_of_work'), [...phases].join())
   assert.deepEqual(links.map((l) => l.accountId), [out.account_id])
   assert.ok(!JSON.stringify(out).includes('claimToken') && !JSON.stringify(links[0]).includes('claimToken'))
 })
@@ -194,7 +202,7 @@ test('a failing onClaimLink leaves the link on standard error, not lost', async 
   assert.equal(code, 0, stderr)
   const out = JSON.parse(stdout)
   assert.match(out.claim_link, /standard error/)
-  assert.match(stderr, /onClaimLink failed \(mail server down\)/)
+  assert.match(stderr, /claim link delivery failed \(.*mail server down.*\); falling back to standard error/)
   assert.match(stderr, new RegExp(`account ${out.account_name}.*claimToken=`))
 })
 

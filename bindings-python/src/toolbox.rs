@@ -76,7 +76,7 @@ fn sink(callback: Arc<Py<PyAny>>, locals: TaskLocals) -> ClaimLinkSink {
             .await;
             match sentence {
                 Ok(Ok(sentence)) => Ok(sentence),
-                Ok(Err(())) => claim_link_to_stderr()(link).await,
+                Ok(Err(())) => Err(boardingpass::Error::InvalidInput { field: "on_claim_link".into(), message: "the callback failed (its exception was reported as unraisable)".into() }),
                 Err(join) => std::panic::resume_unwind(join.into_panic()),
             }
         })

@@ -167,3 +167,18 @@ async fn cancelling_a_call_stops_the_proof_of_work() {
     assert_eq!(emu.account_count(), 0);
     assert!(links.lock().unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn a_failing_claim_link_channel_falls_back_to_stderr_and_is_audited() {
+    let emu = common::emulator(EmulatorConfig::default()).await;
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let seen = events.clone();
+    let audit = boardingpass::AuditLog::new(None, None, Some(Arc::new(move |e: &boardingpass::AuditEvent| seen.lock().unwrap().push(serde_json::to_value(e).unwrap())))).unwrap();
+    let client = Client::builder().api_base(emu.base_url()).accept_terms(true).audit(audit).build().unwrap();
+    let broken: ClaimLinkSink = Arc::new(|_| Box::pin(async { Err(boardingpass::Error::Cancelled) }));
+    let tb = Toolbox::new(client, ToolboxConfig::new(Some("Ada Lovelace".into()), None), broken);
+    let out = call(&tb, "provision", json!({})).await.unwrap();
+    assert!(out["claim_link"].as_str().unwrap().contains("standard error"), "{out}");
+    let events = events.lock().unwrap();
+    assert!(events.iter().any(|e| e["event"] == "failed" && e["details"]["step"] == "claim_link"), "{events:?}");
+}

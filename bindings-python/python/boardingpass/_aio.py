@@ -5,8 +5,6 @@ runs the callables the native side hands back to the caller's event loop."""
 
 from __future__ import annotations
 
-import inspect
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Awaitable, Callable, TypeVar
@@ -20,6 +18,8 @@ async def run(start: Callable[[], Awaitable[_T]]) -> _T:
 
 async def deliver(callback: Callable[[Any], object], link: Any) -> object:
     """Calls an ``on_claim_link`` callable, awaiting it when it is async."""
+    import inspect  # here: `run` serves every call and stays import-light
+
     sentence = callback(link)
     if inspect.isawaitable(sentence):
         sentence = await sentence

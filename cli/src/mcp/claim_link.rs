@@ -40,19 +40,10 @@ impl ClaimLinkTo {
             Self::Stderr => claim_link_to_stderr(),
             Self::Exec(cmd) => {
                 let cmd = cmd.clone();
-                let stderr = claim_link_to_stderr();
+                // A failing command is an error; the toolbox then falls back to stderr.
                 Arc::new(move |link: ClaimLink| {
-                    let (cmd, stderr) = (cmd.clone(), stderr.clone());
-                    Box::pin(async move {
-                        match exec(&cmd, &link).await {
-                            Ok(to) => Ok(to),
-                            // The account exists: its link must reach someone.
-                            Err(e) => {
-                                eprintln!("{}; falling back to standard error", printable(&e.to_string()));
-                                stderr(link).await
-                            }
-                        }
-                    })
+                    let cmd = cmd.clone();
+                    Box::pin(async move { exec(&cmd, &link).await })
                 })
             }
         }

@@ -5,9 +5,9 @@
     toolbox = boardingpass.Toolbox(client, owner="Ada Lovelace", on_claim_link=send_to_ada)
     model = model.bind_tools(langchain_tools(toolbox))
 
-Each tool is an async ``StructuredTool`` whose argument schema is core's
-JSON Schema; its result (a dict) reaches the model as JSON text. A failure
-becomes an error ``ToolMessage`` the model can act on.
+Each tool is an async ``StructuredTool`` (run it with ``ainvoke``) whose
+argument schema is core's JSON Schema; its result (a dict) reaches the model
+as JSON text. A failure becomes an error ``ToolMessage`` the model can act on.
 """
 
 from __future__ import annotations
@@ -37,14 +37,10 @@ def _tool(toolbox: Toolbox, spec: Dict[str, Any]) -> StructuredTool:
         except BoardingpassError as e:
             raise ToolException(for_model(e)) from e
 
-    def refuse(**_: Any) -> Dict[str, Any]:
-        raise NotImplementedError(f"{name} is async: use ainvoke (or an async agent loop)")
-
     return StructuredTool(
         name=name,
         description=spec["description"],
         args_schema=spec["input_schema"],
-        func=refuse,
         coroutine=run,
         handle_tool_error=True,
     )
