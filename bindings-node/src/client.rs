@@ -12,7 +12,7 @@ use crate::abort::Abort;
 use crate::convert::{millis_or, whole};
 use crate::errors;
 use crate::pass::BoardingPass;
-use crate::policy::{Policy, PolicyFields};
+use crate::policy::{self, Policy};
 use crate::progress::{progress, ProgressCallback};
 use crate::promise::{self, CoreResult};
 
@@ -30,37 +30,8 @@ pub struct RetryOptions {
     pub max_retry_after: Option<f64>,
 }
 
-/// One audit record, as written to the audit log file (secrets scrubbed).
-#[napi(object, object_from_js = false)]
-pub struct AuditEvent {
-    pub ts: String,
-    pub run_id: String,
-    pub job_id: Option<String>,
-    /// `policy_checked`, `provisioned`, `deploy_started`, `deploy_finished`,
-    /// `verified`, `ticket_issued`, `claim_status_changed`, `torn_down`, `failed`.
-    pub event: String,
-    pub account_id: Option<String>,
-    pub worker: Option<String>,
-    pub content_digest: Option<String>,
-    /// Event-specific facts (fingerprints, URLs, versions, error codes).
-    pub details: serde_json::Value,
-}
-
-impl From<&bp::AuditEvent> for AuditEvent {
-    fn from(e: &bp::AuditEvent) -> Self {
-        let event = serde_json::to_value(e.event).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
-        Self {
-            ts: e.ts.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-            run_id: e.run_id.clone(),
-            job_id: e.job_id.clone(),
-            event,
-            account_id: e.account_id.clone(),
-            worker: e.worker.clone(),
-            content_digest: e.content_digest.clone(),
-            details: e.details.clone(),
-        }
-    }
-}
+/// One audit record (secrets scrubbed): core's `AuditEvent` as a JS object.
+pub use bp::AuditEvent;
 
 pub type AuditCallback = ThreadsafeFunction<AuditEvent, UnknownReturnValue, AuditEvent, Status, false, true>;
 
@@ -87,7 +58,8 @@ pub struct ClientOptions<'env> {
     /// Extra headers for every call.
     pub headers: Option<std::collections::HashMap<String, String>>,
     /// Default: a named claim owner and a passing verification are required.
-    pub policy: Option<Either<ClassInstance<'env, Policy>, PolicyFields>>,
+    #[napi(ts_type = "Policy | Partial<PolicyFields>")]
+    pub policy: Option<Either<ClassInstance<'env, Policy>, Object<'env>>>,
     /// Class of the job using this client (checked against the policy).
     pub job_class: Option<String>,
     /// The caller's job id, written into every audit record and ticket.
@@ -112,7 +84,7 @@ pub struct ProvisionOptions<'env> {
     pub signal: Option<Object<'env>>,
 }
 
-fn config(options: ClientOptions) -> CoreResult<bp::ClientConfig> {
+fn config(env: &Env, options: ClientOptions) -> CoreResult<bp::ClientConfig> {
     let d = bp::ClientConfig::default();
     let retry = match options.retry {
         None => d.retry.clone(),
@@ -127,12 +99,12 @@ fn config(options: ClientOptions) -> CoreResult<bp::ClientConfig> {
     let policy = match options.policy {
         None => d.policy.clone(),
         Some(Either::A(p)) => p.inner.clone(),
-        Some(Either::B(fields)) => fields.to_core()?,
+        Some(Either::B(fields)) => policy::from_fields(env.from_js_value(fields).map_err(|e| errors::invalid("policy", e.reason))?)?,
     };
     let on_audit = options.on_audit.map(|cb| {
         let cb = Arc::new(cb);
         Arc::new(move |e: &bp::AuditEvent| {
-            cb.call(AuditEvent::from(e), ThreadsafeFunctionCallMode::NonBlocking);
+            cb.call(e.clone(), ThreadsafeFunctionCallMode::NonBlocking);
         }) as Arc<dyn Fn(&bp::AuditEvent) + Send + Sync>
     });
     let audit = match (&options.audit_log, on_audit) {
@@ -165,7 +137,7 @@ pub struct Client {
 impl Client {
     #[napi(constructor)]
     pub fn new(env: &Env, options: Option<ClientOptions>) -> Result<Self> {
-        config(options.unwrap_or_default())
+        config(env, options.unwrap_or_default())
             .and_then(bp::Client::from_config)
             .map(|inner| Self { inner })
             .map_err(|e| errors::to_js(env, &e))

@@ -179,7 +179,7 @@ impl BoardingPass {
             };
             pass.deploy(&worker, opts).await
         };
-        promise::spawn(env, abort, fut, |_, d| Ok(Deployment::from(d)))
+        promise::spawn(env, abort, fut, |_, d| Ok(d))
     }
 
     /// Requests the deployment's URL, as this pass recorded it, until it
@@ -195,9 +195,8 @@ impl BoardingPass {
         let abort = Abort::link(env, signal)?;
         let opts = opts.cancel(abort.token.clone());
         let pass = self.inner.clone();
-        let deployment = bp::Deployment::try_from(deployment).map_err(|e| crate::errors::to_js(env, &e))?;
         let fut = async move { pass.verify(&deployment, opts).await };
-        promise::spawn(env, abort, fut, |_, e| Ok(Evidence::from(e)))
+        promise::spawn(env, abort, fut, |_, e| Ok(e))
     }
 
     /// Ends the pass early: deletes every live Worker, then asks the server
@@ -207,7 +206,7 @@ impl BoardingPass {
         let abort = Abort::link(env, options.and_then(|o| o.signal))?;
         let (pass, cancel) = (self.inner.clone(), abort.token.clone());
         let fut = async move { bp::cancellable(Some(&cancel), pass.teardown()).await };
-        promise::spawn(env, abort, fut, |_, r| Ok(TeardownReport::from(r)))
+        promise::spawn(env, abort, fut, |_, r| Ok(r))
     }
 
     /// Deletes one Worker; refused (without `force`) while other Workers reference it.
@@ -232,7 +231,7 @@ impl BoardingPass {
         let opts = opts.cancel(abort.token.clone());
         let pass = self.inner.clone();
         let fut = async move { pass.wait_for_claim(opts).await };
-        promise::spawn(env, abort, fut, |_, o| Ok(ClaimOutcome::from(o)))
+        promise::spawn(env, abort, fut, |_, o| Ok(o))
     }
 
     /// Each change of claim status, as an async iterator (`for await`):
@@ -255,7 +254,6 @@ impl BoardingPass {
     pub fn ticket(&self, env: &Env, options: Option<TicketOptions>) -> Result<AsyncBlock<ClaimTicket>> {
         let (status, owner_view) = options
             .map_or((ClaimStatus::Pending, false), |o| (o.status.unwrap_or(ClaimStatus::Pending), o.include_claim_url.unwrap_or(false)));
-        let status = bp::ClaimStatus::from(status);
         let pass = self.inner.clone();
         let fut = blocking(move || if owner_view { pass.owner_ticket(status) } else { pass.ticket(status) });
         promise::spawn(env, Abort::none(), fut, |_, t| Ok(ClaimTicket::new(t)))
@@ -335,12 +333,12 @@ impl BoardingPass {
     /// Every deploy made with this pass, oldest first.
     #[napi(getter)]
     pub fn deployments(&self) -> Vec<Deployment> {
-        self.inner.deployments().into_iter().map(Deployment::from).collect()
+        self.inner.deployments()
     }
     /// Every verification made with this pass, oldest first.
     #[napi(getter)]
     pub fn evidence(&self) -> Vec<Evidence> {
-        self.inner.evidence().into_iter().map(Evidence::from).collect()
+        self.inner.evidence()
     }
     /// Names of the Workers deployed with this pass and not deleted since.
     #[napi(getter)]

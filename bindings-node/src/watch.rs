@@ -23,7 +23,7 @@ pub struct ClaimWatcherStep {
 }
 
 fn step(outcome: Option<bp::ClaimOutcome>) -> ClaimWatcherStep {
-    ClaimWatcherStep { done: outcome.is_none(), value: outcome.map(ClaimOutcome::from) }
+    ClaimWatcherStep { done: outcome.is_none(), value: outcome }
 }
 
 /// Claim status changes, for `for await (const outcome of pass.watchClaim())`.

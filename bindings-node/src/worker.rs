@@ -14,58 +14,8 @@ use crate::errors;
 use crate::promise::{self, blocking};
 use crate::secret::Secret;
 
-/// How a module is uploaded. Names are core's `ModuleKind::as_str`
-/// (tested in builder.test.mjs), the same in every binding.
-#[napi(string_enum = "snake_case")]
-pub enum ModuleKind {
-    EsModule,
-    #[napi(value = "commonjs")]
-    CommonJs,
-    /// A classic service-worker script (no `export default`); must be the only script.
-    ServiceWorker,
-    Text,
-    Data,
-    Wasm,
-    Json,
-    SourceMap,
-    Python,
-    PythonRequirement,
-}
-
-impl From<ModuleKind> for bp::ModuleKind {
-    fn from(k: ModuleKind) -> Self {
-        match k {
-            ModuleKind::EsModule => Self::EsModule,
-            ModuleKind::CommonJs => Self::CommonJs,
-            ModuleKind::ServiceWorker => Self::ServiceWorker,
-            ModuleKind::Text => Self::Text,
-            ModuleKind::Data => Self::Data,
-            ModuleKind::Wasm => Self::Wasm,
-            ModuleKind::Json => Self::Json,
-            ModuleKind::SourceMap => Self::SourceMap,
-            ModuleKind::Python => Self::Python,
-            ModuleKind::PythonRequirement => Self::PythonRequirement,
-        }
-    }
-}
-
-impl From<bp::ModuleKind> for ModuleKind {
-    fn from(k: bp::ModuleKind) -> Self {
-        match k {
-            bp::ModuleKind::EsModule => Self::EsModule,
-            bp::ModuleKind::CommonJs => Self::CommonJs,
-            bp::ModuleKind::ServiceWorker => Self::ServiceWorker,
-            bp::ModuleKind::Text => Self::Text,
-            bp::ModuleKind::Data => Self::Data,
-            bp::ModuleKind::Wasm => Self::Wasm,
-            bp::ModuleKind::Json => Self::Json,
-            bp::ModuleKind::SourceMap => Self::SourceMap,
-            bp::ModuleKind::Python => Self::Python,
-            bp::ModuleKind::PythonRequirement => Self::PythonRequirement,
-            _ => unreachable!("a module kind this binding does not know"),
-        }
-    }
-}
+/// How a module is uploaded: core's `ModuleKind`, a string union in JS.
+pub use bp::ModuleKind;
 
 /// Static assets served with (or instead of) the Worker's code.
 #[napi(object)]
@@ -171,7 +121,7 @@ impl Worker {
         kind: Option<ModuleKind>,
     ) -> Result<This<'a>> {
         let kind = match kind {
-            Some(k) => k.into(),
+            Some(k) => k,
             None => bp::ModuleKind::from_path(&name).ok_or_else(|| {
                 errors::to_js(
                     env,
@@ -283,7 +233,7 @@ impl Worker {
             modules: w
                 .modules
                 .iter()
-                .map(|m| ModuleInfo { name: m.name.clone(), kind: m.kind.into(), size: m.content.len() as u32 })
+                .map(|m| ModuleInfo { name: m.name.clone(), kind: m.kind, size: m.content.len() as u32 })
                 .collect(),
             bindings: w.bindings.iter().map(|b| BindingInfo { name: b.name().into(), kind: b.type_name().into() }).collect(),
             assets_directory: w.assets.as_ref().map(|a| a.directory.display().to_string()),

@@ -29,6 +29,10 @@ fn operations_in_flight() -> usize {
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     logging::install();
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    // Core's name lists: what the stubs' Literal types are generated from (stubgen.py).
+    m.add("CLAIM_STATUSES", boardingpass::ClaimStatus::ALL.map(boardingpass::ClaimStatus::as_str).to_vec())?;
+    m.add("PHASES", boardingpass::Phase::ALL.map(boardingpass::Phase::as_str).to_vec())?;
+    m.add("MODULE_KINDS", boardingpass::ModuleKind::ALL.map(boardingpass::ModuleKind::as_str).to_vec())?;
     m.add_class::<client::PyClient>()?;
     m.add_class::<pass::PyBoardingPass>()?;
     m.add_class::<worker::PyWorker>()?;

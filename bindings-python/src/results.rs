@@ -34,7 +34,7 @@ impl PyDeployment {
         &self.inner.version_id
     }
     #[getter]
-    fn startup_time_ms(&self) -> Option<u64> {
+    fn startup_time_ms(&self) -> Option<u32> {
         self.inner.startup_time_ms
     }
     /// `True` when this deploy replaced an existing Worker of the same name.
@@ -51,11 +51,11 @@ impl PyDeployment {
         self.inner.assets_digest.as_deref()
     }
     #[getter]
-    fn assets_total(&self) -> usize {
+    fn assets_total(&self) -> u32 {
         self.inner.assets_total
     }
     #[getter]
-    fn assets_uploaded(&self) -> usize {
+    fn assets_uploaded(&self) -> u32 {
         self.inner.assets_uploaded
     }
     #[getter]
@@ -63,7 +63,7 @@ impl PyDeployment {
         self.inner.deployed_at
     }
     #[getter]
-    fn duration_ms(&self) -> u64 {
+    fn duration_ms(&self) -> u32 {
         self.inner.duration_ms
     }
     fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
@@ -104,7 +104,7 @@ impl PyEvidence {
         self.inner.status
     }
     #[getter]
-    fn latency_ms(&self) -> u64 {
+    fn latency_ms(&self) -> u32 {
         self.inner.latency_ms
     }
     #[getter]

@@ -17,6 +17,7 @@ use crate::error::Error;
 use crate::secret::Secret;
 
 /// Kinds of audit events. Serialised as snake_case strings.
+#[cfg_attr(feature = "napi", napi_derive::napi(string_enum = "snake_case"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -40,6 +41,7 @@ impl AuditKind {
     }
 }
 
+#[cfg_attr(feature = "napi", napi_derive::napi(object, object_from_js = false))]
 #[derive(Debug, Clone, Serialize)]
 #[non_exhaustive]
 pub struct AuditEvent {

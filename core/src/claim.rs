@@ -37,6 +37,7 @@ pub const CLAIM_TOKEN_HEADER: &str = "X-Claim-Token";
 /// Longest long-poll the endpoint accepts.
 pub const MAX_LONG_POLL: Duration = Duration::from_secs(60);
 
+#[cfg_attr(feature = "napi", napi_derive::napi(string_enum = "snake_case"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -92,6 +93,7 @@ mod tests {
 }
 
 /// One observation of the claim status.
+#[cfg_attr(feature = "napi", napi_derive::napi(object, object_from_js = false))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct ClaimOutcome {

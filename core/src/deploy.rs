@@ -49,7 +49,7 @@ fn upload_tag() -> String {
 struct ScriptUploadResult {
     deployment_id: Option<String>,
     id: Option<String>,
-    startup_time_ms: Option<u64>,
+    startup_time_ms: Option<u32>,
 }
 
 impl BoardingPass {
@@ -130,7 +130,7 @@ impl BoardingPass {
                 progress,
             )
             .await?;
-            assets_uploaded = outcome.files_uploaded;
+            assets_uploaded = u32::try_from(outcome.files_uploaded).unwrap_or(u32::MAX);
             assets_meta = Some(config.metadata(&outcome.completion_jwt)?);
         }
 
@@ -163,10 +163,10 @@ impl BoardingPass {
             redeploy: exists,
             content_digest: worker.content_digest(),
             assets_digest: manifest.map(|m| m.digest()),
-            assets_total: manifest.map_or(0, |m| m.len()),
+            assets_total: manifest.map_or(0, |m| u32::try_from(m.len()).unwrap_or(u32::MAX)),
             assets_uploaded,
             deployed_at: Utc::now(),
-            duration_ms: started.elapsed().as_millis() as u64,
+            duration_ms: u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX),
         };
         self.record_deployment(&deployment);
         tracing::info!(worker = name, version = %deployment.version_id, redeploy = exists, "deployed");
@@ -231,7 +231,7 @@ impl BoardingPass {
         parts
     }
 
-    async fn upload_script(&self, worker: &Worker, assets: Option<Value>) -> Result<(String, Option<u64>), Error> {
+    async fn upload_script(&self, worker: &Worker, assets: Option<Value>) -> Result<(String, Option<u32>), Error> {
         let tag = upload_tag();
         let mut metadata = self.metadata(worker, assets, &tag);
         if worker.main().is_some() {
@@ -254,7 +254,7 @@ impl BoardingPass {
         self.client().http().call_at_most_once(call, decode, lookup).await
     }
 
-    async fn upload_version(&self, worker: &Worker, assets: Option<Value>, message: Option<&str>) -> Result<(String, Option<u64>), Error> {
+    async fn upload_version(&self, worker: &Worker, assets: Option<Value>, message: Option<&str>) -> Result<(String, Option<u32>), Error> {
         let name = &worker.name;
         let tag = upload_tag();
         let metadata = self.metadata(worker, assets, &tag);

@@ -7,6 +7,7 @@ use std::sync::Arc;
 /// What a long operation is doing. Units of `done`/`total` per phase:
 /// proof of work = checkpoints, hashing = files, uploading = bytes, the
 /// other phases report `0/1` when they start and `1/1` when they finish.
+#[cfg_attr(feature = "napi", napi_derive::napi(string_enum = "snake_case"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Phase {
@@ -23,6 +24,21 @@ pub enum Phase {
 }
 
 impl Phase {
+    /// Every phase, in the order a deploy goes through them; bindings list
+    /// the names from here.
+    pub const ALL: [Phase; 10] = [
+        Self::Challenge,
+        Self::ProofOfWork,
+        Self::CreateAccount,
+        Self::Hashing,
+        Self::UploadSession,
+        Self::Uploading,
+        Self::UploadScript,
+        Self::EnableSubdomain,
+        Self::Verifying,
+        Self::Teardown,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Challenge => "challenge",
@@ -70,5 +86,16 @@ impl Progress {
 impl std::fmt::Debug for Progress {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(if self.0.is_some() { "Progress(callback)" } else { "Progress(none)" })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phase_names_are_distinct() {
+        let names: std::collections::HashSet<_> = Phase::ALL.iter().map(|p| p.as_str()).collect();
+        assert_eq!(names.len(), Phase::ALL.len());
     }
 }

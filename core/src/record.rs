@@ -5,8 +5,9 @@
 use chrono::{DateTime, Utc};
 use url::Url;
 
-/// What a deploy produced. `Deserialize` reads a copy back (from a binding
-/// or a file); such a copy only names a record to [`crate::BoardingPass::verify`].
+/// What a deploy produced. Pass it back to `verify`: a copy (read back with
+/// `Deserialize`, or from a binding) only names this pass's own record.
+#[cfg_attr(feature = "napi", napi_derive::napi(object))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Deployment {
@@ -17,20 +18,21 @@ pub struct Deployment {
     /// The canonical workers.dev URL (same as `url` on Cloudflare).
     pub workers_dev_url: String,
     pub version_id: String,
-    pub startup_time_ms: Option<u64>,
+    pub startup_time_ms: Option<u32>,
     /// `false` for the first deploy of this Worker, `true` for a redeploy.
     pub redeploy: bool,
     /// SHA-256 over the uploaded modules.
     pub content_digest: String,
     /// SHA-256 over the assets manifest, when the Worker has assets.
     pub assets_digest: Option<String>,
-    pub assets_total: usize,
-    pub assets_uploaded: usize,
+    pub assets_total: u32,
+    pub assets_uploaded: u32,
     pub deployed_at: DateTime<Utc>,
-    pub duration_ms: u64,
+    pub duration_ms: u32,
 }
 
 /// What the live URL answered: the evidence behind a claim ticket.
+#[cfg_attr(feature = "napi", napi_derive::napi(object, object_from_js = false))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Evidence {
@@ -39,7 +41,7 @@ pub struct Evidence {
     pub version_id: String,
     pub passed: bool,
     pub status: Option<u16>,
-    pub latency_ms: u64,
+    pub latency_ms: u32,
     /// `sha256:` + hex of the whole body.
     pub body_sha256: Option<String>,
     /// First bytes of the body, lossily decoded as UTF-8.

@@ -26,6 +26,7 @@ struct Services {
 }
 
 /// What [`BoardingPass::teardown`] did.
+#[cfg_attr(feature = "napi", napi_derive::napi(object, object_from_js = false))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct TeardownReport {

@@ -197,7 +197,7 @@ impl BoardingPass {
             version_id: deployment.version_id.clone(),
             passed: error.is_none(),
             status: obs.as_ref().map(|o| o.status),
-            latency_ms: obs.as_ref().map_or(0, |o| o.latency.as_millis() as u64),
+            latency_ms: obs.as_ref().map_or(0, |o| u32::try_from(o.latency.as_millis()).unwrap_or(u32::MAX)),
             body_sha256: obs.as_ref().map(|o| format!("sha256:{}", hex::encode(Sha256::digest(&o.body)))),
             body_prefix: obs.as_ref().map(|o| String::from_utf8_lossy(&o.body[..o.body.len().min(BODY_PREFIX_LEN)]).into_owned()),
             content_type: obs.as_ref().and_then(|o| o.content_type.clone()),

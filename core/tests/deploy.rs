@@ -148,7 +148,7 @@ export default { fetch(req, env) {
         .module(Module::new("note.txt", ModuleKind::Text, "a note".to_string()))
         .module(Module::new("blob.bin", ModuleKind::Data, vec![1u8, 2, 3]))
         .module(Module::new("empty.wasm", ModuleKind::Wasm, wasm.to_vec()))
-        .module(Module::new("helper.cjs", ModuleKind::CommonJs, "module.exports = { twice: (x) => x * 2 };".to_string()))
+        .module(Module::new("helper.cjs", ModuleKind::Commonjs, "module.exports = { twice: (x) => x * 2 };".to_string()))
         .main_module("index.js")
         .var("PLAIN", "plain text")
         .json_var("CONF", serde_json::json!({"n": 7}))

@@ -7,8 +7,14 @@ import pathlib
 from typing import Any, Callable, Coroutine, Dict, List, Literal, Mapping, Optional, Sequence, Tuple, Union, final
 
 __version__: str
+CLAIM_STATUSES: List[str]
+PHASES: List[str]
+MODULE_KINDS: List[str]
 __all__ = [
     "__version__",
+    "CLAIM_STATUSES",
+    "PHASES",
+    "MODULE_KINDS",
     "Client",
     "BoardingPass",
     "Worker",
@@ -25,7 +31,14 @@ __all__ = [
     "operations_in_flight",
 ]
 
-_ClaimStatusName = Literal["pending", "claimed", "expired", "revoked", "claimed_or_revoked"]
+# BEGIN stubgen names
+_ClaimStatusName = Literal[
+    "pending",
+    "claimed",
+    "expired",
+    "revoked",
+    "claimed_or_revoked",
+]
 _PhaseName = Literal[
     "challenge",
     "proof_of_work",
@@ -50,6 +63,7 @@ _ModuleKindName = Literal[
     "python",
     "python_requirement",
 ]
+# END stubgen names
 _JsonValue = Union[None, bool, int, float, str, List["_JsonValue"], Dict[str, "_JsonValue"]]
 _StrPath = Union[str, "os.PathLike[str]"]
 _Progress = Union[Callable[["ProgressEvent"], object], "ProgressStream"]
@@ -72,19 +86,23 @@ class Secret:
 
 @final
 class Policy:
+    # BEGIN stubgen policy
     def __new__(
         cls,
         *,
+        allowed_binding_types: Optional[Sequence[str]] = None,
         allowed_job_classes: Optional[Sequence[str]] = None,
-        max_deploys_per_pass: Optional[int] = None,
-        max_worker_size: Optional[int] = None,
         max_asset_file_size: Optional[int] = None,
         max_asset_files: Optional[int] = None,
-        allowed_binding_types: Optional[Sequence[str]] = None,
-        worker_name_pattern: Optional[str] = None,
+        max_deploys_per_pass: Optional[int] = None,
+        max_worker_size: Optional[int] = None,
         require_claim_owner: bool = True,
         require_verification: bool = True,
+        worker_name_pattern: Optional[str] = None,
     ) -> Policy: ...
+    # END stubgen policy
+    @staticmethod
+    def example() -> Policy: ...
     @staticmethod
     def permissive() -> Policy: ...
     @staticmethod
