@@ -296,8 +296,9 @@ export declare class ClaimWatcher {
    */
   next(): Promise<ClaimWatcherStep>
   /**
-   * Stops polling (what leaving a `for await` loop calls); a pending
-   * `next()` rejects with `CancelledError`.
+   * Stops polling (what leaving a `for await` loop calls): the iteration
+   * ends, a pending `next()` resolves `{ done: true }`. Aborting the
+   * signal instead rejects with `AbortError`.
    */
   return(): Promise<ClaimWatcherStep>
 }
@@ -373,23 +374,23 @@ export declare class Worker {
    */
   static fromPath(path: string, options?: FromPathOptions | undefined | null): Promise<Worker>
   /** Adds a module; `kind` defaults to what the file extension says. */
-  module(name: string, content: string | Buffer, kind?: ModuleKind | undefined | null): this
+  module(name: string, content: string | Buffer, kind?: ModuleKind | undefined | null): Worker
   /** Names the entry module. */
-  mainModule(name: string): this
+  mainModule(name: string): Worker
   /** `YYYY-MM-DD`; defaults to today (UTC). */
-  compatibilityDate(date: string): this
-  compatibilityFlag(flag: string): this
+  compatibilityDate(date: string): Worker
+  compatibilityFlag(flag: string): Worker
   /** A plain-text variable on `env`; replaces a binding of the same name. */
-  var(name: string, text: string): this
+  var(name: string, text: string): Worker
   /** A JSON variable on `env`; replaces a binding of the same name. */
-  jsonVar(name: string, value: any): this
+  jsonVar(name: string, value: any): Worker
   /**
    * A secret on `env`: held in Rust memory, never shown by `toJSON`/inspect.
    * Pass a `Secret` (e.g. `pass.apiToken`) to forward it without exposing it.
    */
-  secret(name: string, value: string | Secret): this
+  secret(name: string, value: string | Secret): Worker
   /** Serves the files of `options.directory` as static assets. */
-  assets(options: AssetsOptions): this
+  assets(options: AssetsOptions): Worker
   /** The local checks a deploy runs before sending anything. */
   validate(maxScriptSize?: number | undefined | null): void
   get name(): string

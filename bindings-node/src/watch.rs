@@ -75,7 +75,11 @@ impl ClaimWatcher {
             if closed.load(Ordering::SeqCst) {
                 return Ok(None);
             }
-            watcher.lock().await.next().await
+            match watcher.lock().await.next().await {
+                // Closing ends the iteration, a `next()` waiting right now included (as in Python).
+                Err(bp::Error::Cancelled) if closed.load(Ordering::SeqCst) => Ok(None),
+                other => other,
+            }
         };
         promise::settle(env, fut, move |env, out| {
             if !matches!(out, Ok(Some(_))) {
@@ -85,8 +89,9 @@ impl ClaimWatcher {
         })
     }
 
-    /// Stops polling (what leaving a `for await` loop calls); a pending
-    /// `next()` rejects with `CancelledError`.
+    /// Stops polling (what leaving a `for await` loop calls): the iteration
+    /// ends, a pending `next()` resolves `{ done: true }`. Aborting the
+    /// signal instead rejects with `AbortError`.
     #[napi(js_name = "return", ts_return_type = "Promise<ClaimWatcherStep>")]
     pub fn close(&self, env: &Env) -> Result<AsyncBlock<ClaimWatcherStep>> {
         self.closed.store(true, Ordering::SeqCst);

@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use boardingpass::{ClientConfig, ProvisionOptions, RetryPolicy};
+use boardingpass::{ClientConfig, ProvisionOptions};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -46,8 +46,8 @@ fn provision(
 impl PyClient {
     #[new]
     #[pyo3(signature = (api_base=None, *, accept_terms=false, policy=None, audit_log=None, on_audit=None,
-        job_id=None, job_class=None, timeout=None, connect_timeout=None, max_attempts=None, pow_work_cap=None,
-        expiry_margin=None, headers=None, user_agent=None))]
+        job_id=None, job_class=None, timeout=None, connect_timeout=None, max_attempts=None, base_delay=None, max_delay=None,
+        max_retry_after=None, pow_work_cap=None, expiry_margin=None, headers=None, user_agent=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -61,6 +61,9 @@ impl PyClient {
         timeout: Option<f64>,
         connect_timeout: Option<f64>,
         max_attempts: Option<i64>,
+        base_delay: Option<f64>,
+        max_delay: Option<f64>,
+        max_retry_after: Option<f64>,
         pow_work_cap: Option<i64>,
         expiry_margin: Option<f64>,
         headers: Option<Bound<'_, PyDict>>,
@@ -78,7 +81,13 @@ impl PyClient {
             config.connect_timeout = t;
         }
         if let Some(n) = max_attempts {
-            config.retry = RetryPolicy::default().max_attempts(whole::<u32>(py, "max_attempts", n)?);
+            config.retry.max_attempts = whole(py, "max_attempts", n)?;
+        }
+        let retry = &mut config.retry;
+        for (field, value, slot) in [("base_delay", base_delay, &mut retry.base_delay), ("max_delay", max_delay, &mut retry.max_delay), ("max_retry_after", max_retry_after, &mut retry.max_retry_after)] {
+            if let Some(d) = opt_seconds(py, field, value)? {
+                *slot = d;
+            }
         }
         if let Some(cap) = pow_work_cap {
             config.pow_work_cap = whole(py, "pow_work_cap", cap)?;

@@ -13,7 +13,7 @@ use pyo3_async_runtimes::TaskLocals;
 
 use crate::claim::PyClaimWatcher;
 use crate::shared::Shared;
-use crate::convert::{opt_seconds, repr, seconds, whole};
+use crate::convert::{opt_seconds, repr, whole};
 use crate::errors::{invalid, py_result, OrRaise};
 use crate::progress::progress_from;
 use crate::results::{PyClaimOutcome, PyClaimTicket, PyDeployment, PyEvidence, PyTeardownReport};
@@ -38,14 +38,43 @@ struct PassHandle {
     shared: Arc<Shared>,
 }
 
-/// `ClaimWaitOptions` from keyword arguments.
-fn wait_options(py: Python<'_>, timeout: f64, poll_interval: Option<f64>, long_poll: Option<f64>, shared: &Shared) -> PyResult<ClaimWaitOptions> {
-    let mut o = ClaimWaitOptions::default().timeout(seconds(py, "timeout", timeout)?).cancel(shared.closed.clone());
-    if let Some(p) = opt_seconds(py, "poll_interval", poll_interval)? {
-        o.poll_interval = p;
+/// `ClaimWaitOptions` from keyword arguments (seconds); unset ones keep core's defaults.
+fn wait_options(py: Python<'_>, timeout: Option<f64>, poll_interval: Option<f64>, long_poll: Option<f64>, expiry_grace: Option<f64>, shared: &Shared) -> PyResult<ClaimWaitOptions> {
+    let mut o = ClaimWaitOptions::default().cancel(shared.closed.clone());
+    for (field, value, slot) in [
+        ("timeout", timeout, &mut o.timeout),
+        ("poll_interval", poll_interval, &mut o.poll_interval),
+        ("long_poll", long_poll, &mut o.long_poll),
+        ("expiry_grace", expiry_grace, &mut o.expiry_grace),
+    ] {
+        if let Some(d) = opt_seconds(py, field, value)? {
+            *slot = d;
+        }
     }
-    if let Some(l) = opt_seconds(py, "long_poll", long_poll)? {
-        o.long_poll = l;
+    Ok(o)
+}
+
+/// `VerifyOptions` from keyword arguments (seconds); unset ones keep core's defaults.
+#[allow(clippy::too_many_arguments)]
+fn verify_options(
+    py: Python<'_>,
+    path: Option<String>,
+    timeout: Option<f64>,
+    expect_status: Option<u16>,
+    expect_body_contains: Option<String>,
+    expect_header: Option<(String, String)>,
+    interval: Option<f64>,
+    max_interval: Option<f64>,
+) -> PyResult<VerifyOptions> {
+    let mut o = VerifyOptions::default();
+    (o.expect_status, o.expect_body_contains, o.expect_header) = (expect_status, expect_body_contains, expect_header);
+    if let Some(p) = path {
+        o.path = p;
+    }
+    for (field, value, slot) in [("timeout", timeout, &mut o.timeout), ("interval", interval, &mut o.interval), ("max_interval", max_interval, &mut o.max_interval)] {
+        if let Some(d) = opt_seconds(py, field, value)? {
+            *slot = d;
+        }
     }
     Ok(o)
 }
@@ -67,15 +96,6 @@ fn worker_arg(py: Python<'_>, worker: &Bound<'_, PyAny>) -> PyResult<CoreWorker>
         .extract()
         .map_err(|_| invalid(py, "worker", "expected a Worker or a path (Worker file, project or assets directory)"))?;
     py.detach(|| boardingpass::load_project(&path, None)).or_raise(py)
-}
-
-/// Arguments of `verify` other than the deployment.
-struct Expectations {
-    path: String,
-    timeout: Duration,
-    status: Option<u16>,
-    body_contains: Option<String>,
-    header: Option<(String, String)>,
 }
 
 impl PassHandle {
@@ -101,16 +121,11 @@ impl PassHandle {
         self,
         py: Python<'_>,
         deployment: CoreDeployment,
-        expect: Expectations,
+        options: VerifyOptions,
         progress: Option<Py<PyAny>>,
         locals: Option<&TaskLocals>,
     ) -> PyResult<Op<PyEvidence>> {
-        let mut options = VerifyOptions::default()
-            .path(expect.path)
-            .timeout(expect.timeout)
-            .progress(progress_from(py, progress.as_ref().map(|p| p.bind(py)), locals)?)
-            .cancel(self.shared.closed.clone());
-        (options.expect_status, options.expect_body_contains, options.expect_header) = (expect.status, expect.body_contains, expect.header);
+        let options = options.progress(progress_from(py, progress.as_ref().map(|p| p.bind(py)), locals)?).cancel(self.shared.closed.clone());
         Ok(Box::pin(async move { Ok(PyEvidence { inner: py_result(self.core.verify(&deployment, options)).await? }) }))
     }
 
@@ -144,17 +159,6 @@ impl PyBoardingPass {
 
     fn handle(&self, py: Python<'_>) -> PyResult<PassHandle> {
         Ok(PassHandle { core: self.current(py)?, shared: self.shared.clone() })
-    }
-
-    fn expectations(
-        py: Python<'_>,
-        path: &str,
-        timeout: f64,
-        status: Option<u16>,
-        body_contains: Option<String>,
-        header: Option<(String, String)>,
-    ) -> PyResult<Expectations> {
-        Ok(Expectations { path: path.to_owned(), timeout: seconds(py, "timeout", timeout)?, status, body_contains, header })
     }
 }
 
@@ -275,39 +279,43 @@ impl PyBoardingPass {
     /// Requests the deployment's URL, as this pass recorded it, until it
     /// answers as expected; raises `VerificationError` when `timeout` seconds
     /// pass first, `InvalidInputError` for a deployment from another pass.
-    #[pyo3(signature = (deployment, *, path="/", timeout=30.0, expect_status=None, expect_body_contains=None, expect_header=None, progress=None))]
+    #[pyo3(signature = (deployment, *, path=None, timeout=None, expect_status=None, expect_body_contains=None, expect_header=None, interval=None, max_interval=None, progress=None))]
     #[allow(clippy::too_many_arguments)]
     fn verify<'py>(
         &self,
         py: Python<'py>,
         deployment: PyRef<'py, PyDeployment>,
-        path: &str,
-        timeout: f64,
+        path: Option<String>,
+        timeout: Option<f64>,
         expect_status: Option<u16>,
         expect_body_contains: Option<String>,
         expect_header: Option<(String, String)>,
+        interval: Option<f64>,
+        max_interval: Option<f64>,
         progress: Option<Py<PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let expect = Self::expectations(py, path, timeout, expect_status, expect_body_contains, expect_header)?;
+        let options = verify_options(py, path, timeout, expect_status, expect_body_contains, expect_header, interval, max_interval)?;
         let (handle, deployment) = (self.handle(py)?, deployment.inner.clone());
-        coroutine(py, move |py, locals| handle.verify(py, deployment, expect, progress, Some(locals)))
+        coroutine(py, move |py, locals| handle.verify(py, deployment, options, progress, Some(locals)))
     }
 
-    #[pyo3(signature = (deployment, *, path="/", timeout=30.0, expect_status=None, expect_body_contains=None, expect_header=None, progress=None))]
+    #[pyo3(signature = (deployment, *, path=None, timeout=None, expect_status=None, expect_body_contains=None, expect_header=None, interval=None, max_interval=None, progress=None))]
     #[allow(clippy::too_many_arguments)]
     fn verify_sync(
         &self,
         py: Python<'_>,
         deployment: PyRef<'_, PyDeployment>,
-        path: &str,
-        timeout: f64,
+        path: Option<String>,
+        timeout: Option<f64>,
         expect_status: Option<u16>,
         expect_body_contains: Option<String>,
         expect_header: Option<(String, String)>,
+        interval: Option<f64>,
+        max_interval: Option<f64>,
         progress: Option<Py<PyAny>>,
     ) -> PyResult<PyEvidence> {
-        let expect = Self::expectations(py, path, timeout, expect_status, expect_body_contains, expect_header)?;
-        let op = self.handle(py)?.verify(py, deployment.inner.clone(), expect, progress, None)?;
+        let options = verify_options(py, path, timeout, expect_status, expect_body_contains, expect_header, interval, max_interval)?;
+        let op = self.handle(py)?.verify(py, deployment.inner.clone(), options, progress, None)?;
         block_on(py, op)
     }
 
@@ -336,24 +344,24 @@ impl PyBoardingPass {
 
     /// Waits until the pass is claimed, expires or is revoked, or `timeout`
     /// seconds pass (then the outcome has `timed_out=True`).
-    #[pyo3(signature = (timeout=3600.0, *, poll_interval=None, long_poll=None))]
-    fn wait_for_claim<'py>(&self, py: Python<'py>, timeout: f64, poll_interval: Option<f64>, long_poll: Option<f64>) -> PyResult<Bound<'py, PyAny>> {
-        let options = wait_options(py, timeout, poll_interval, long_poll, &self.shared)?;
+    #[pyo3(signature = (timeout=None, *, poll_interval=None, long_poll=None, expiry_grace=None))]
+    fn wait_for_claim<'py>(&self, py: Python<'py>, timeout: Option<f64>, poll_interval: Option<f64>, long_poll: Option<f64>, expiry_grace: Option<f64>) -> PyResult<Bound<'py, PyAny>> {
+        let options = wait_options(py, timeout, poll_interval, long_poll, expiry_grace, &self.shared)?;
         let handle = self.handle(py)?;
         coroutine(py, move |_, _| Ok(handle.wait(options)))
     }
 
-    #[pyo3(signature = (timeout=3600.0, *, poll_interval=None, long_poll=None))]
-    fn wait_for_claim_sync(&self, py: Python<'_>, timeout: f64, poll_interval: Option<f64>, long_poll: Option<f64>) -> PyResult<PyClaimOutcome> {
-        let options = wait_options(py, timeout, poll_interval, long_poll, &self.shared)?;
+    #[pyo3(signature = (timeout=None, *, poll_interval=None, long_poll=None, expiry_grace=None))]
+    fn wait_for_claim_sync(&self, py: Python<'_>, timeout: Option<f64>, poll_interval: Option<f64>, long_poll: Option<f64>, expiry_grace: Option<f64>) -> PyResult<PyClaimOutcome> {
+        let options = wait_options(py, timeout, poll_interval, long_poll, expiry_grace, &self.shared)?;
         block_on(py, self.handle(py)?.wait(options))
     }
 
     /// Iterates over claim status changes (`async for` or `for`): first the
     /// current status, then each change, until a final status or `timeout`.
-    #[pyo3(signature = (timeout=3600.0, *, poll_interval=None, long_poll=None))]
-    fn watch_claim(&self, py: Python<'_>, timeout: f64, poll_interval: Option<f64>, long_poll: Option<f64>) -> PyResult<PyClaimWatcher> {
-        let mut options = wait_options(py, timeout, poll_interval, long_poll, &self.shared)?;
+    #[pyo3(signature = (timeout=None, *, poll_interval=None, long_poll=None, expiry_grace=None))]
+    fn watch_claim(&self, py: Python<'_>, timeout: Option<f64>, poll_interval: Option<f64>, long_poll: Option<f64>, expiry_grace: Option<f64>) -> PyResult<PyClaimWatcher> {
+        let mut options = wait_options(py, timeout, poll_interval, long_poll, expiry_grace, &self.shared)?;
         let stop = self.shared.closed.child_token();
         options.cancel = Some(stop.clone());
         Ok(PyClaimWatcher::new(self.current(py)?.watch_claim(options), stop))

@@ -358,22 +358,26 @@ class BoardingPass:
         self,
         deployment: Deployment,
         *,
-        path: str = "/",
-        timeout: float = 30.0,
+        path: Optional[str] = None,
+        timeout: Optional[float] = None,
         expect_status: Optional[int] = None,
         expect_body_contains: Optional[str] = None,
         expect_header: Optional[Tuple[str, str]] = None,
+        interval: Optional[float] = None,
+        max_interval: Optional[float] = None,
         progress: Optional[_Progress] = None,
     ) -> Coroutine[Any, Any, Evidence]: ...
     def verify_sync(
         self,
         deployment: Deployment,
         *,
-        path: str = "/",
-        timeout: float = 30.0,
+        path: Optional[str] = None,
+        timeout: Optional[float] = None,
         expect_status: Optional[int] = None,
         expect_body_contains: Optional[str] = None,
         expect_header: Optional[Tuple[str, str]] = None,
+        interval: Optional[float] = None,
+        max_interval: Optional[float] = None,
         progress: Optional[_Progress] = None,
     ) -> Evidence: ...
     def teardown(self) -> Coroutine[Any, Any, TeardownReport]: ...
@@ -381,13 +385,28 @@ class BoardingPass:
     def delete_worker(self, name: str, *, force: bool = False) -> Coroutine[Any, Any, None]: ...
     def delete_worker_sync(self, name: str, *, force: bool = False) -> None: ...
     def wait_for_claim(
-        self, timeout: float = 3600.0, *, poll_interval: Optional[float] = None, long_poll: Optional[float] = None
+        self,
+        timeout: Optional[float] = None,
+        *,
+        poll_interval: Optional[float] = None,
+        long_poll: Optional[float] = None,
+        expiry_grace: Optional[float] = None,
     ) -> Coroutine[Any, Any, ClaimOutcome]: ...
     def wait_for_claim_sync(
-        self, timeout: float = 3600.0, *, poll_interval: Optional[float] = None, long_poll: Optional[float] = None
+        self,
+        timeout: Optional[float] = None,
+        *,
+        poll_interval: Optional[float] = None,
+        long_poll: Optional[float] = None,
+        expiry_grace: Optional[float] = None,
     ) -> ClaimOutcome: ...
     def watch_claim(
-        self, timeout: float = 3600.0, *, poll_interval: Optional[float] = None, long_poll: Optional[float] = None
+        self,
+        timeout: Optional[float] = None,
+        *,
+        poll_interval: Optional[float] = None,
+        long_poll: Optional[float] = None,
+        expiry_grace: Optional[float] = None,
     ) -> ClaimWatcher: ...
     def ticket(
         self, status: Union[_ClaimStatusName, ClaimOutcome, None] = None, *, include_claim_url: bool = False
@@ -408,6 +427,9 @@ class Client:
         timeout: Optional[float] = None,
         connect_timeout: Optional[float] = None,
         max_attempts: Optional[int] = None,
+        base_delay: Optional[float] = None,
+        max_delay: Optional[float] = None,
+        max_retry_after: Optional[float] = None,
         pow_work_cap: Optional[int] = None,
         expiry_margin: Optional[float] = None,
         headers: Optional[Mapping[str, str]] = None,
