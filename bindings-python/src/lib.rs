@@ -38,10 +38,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<worker::PyWorker>()?;
     m.add_class::<policy::PyPolicy>()?;
     m.add_class::<secret::PySecret>()?;
-    m.add_class::<results::PyDeployment>()?;
-    m.add_class::<results::PyEvidence>()?;
-    m.add_class::<results::PyClaimOutcome>()?;
-    m.add_class::<results::PyTeardownReport>()?;
+    m.add_class::<boardingpass::Deployment>()?;
+    m.add_class::<boardingpass::Evidence>()?;
+    m.add_class::<boardingpass::ClaimOutcome>()?;
+    m.add_class::<boardingpass::TeardownReport>()?;
     m.add_class::<results::PyClaimTicket>()?;
     m.add_class::<claim::PyClaimWatcher>()?;
     m.add_class::<progress::ProgressEvent>()?;

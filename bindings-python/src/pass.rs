@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use boardingpass::cancellable;
-use boardingpass::{BoardingPass as CorePass, ClaimStatus, ClaimWaitOptions, DeployOptions, Deployment as CoreDeployment, VerifyOptions, Worker as CoreWorker};
+use boardingpass::{BoardingPass as CorePass, ClaimOutcome, ClaimStatus, ClaimWaitOptions, DeployOptions, Deployment, Evidence, TeardownReport, VerifyOptions, Worker as CoreWorker};
 use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
 use pyo3_async_runtimes::TaskLocals;
@@ -16,7 +16,7 @@ use crate::shared::Shared;
 use crate::convert::{opt_seconds, repr, whole};
 use crate::errors::{invalid, py_result, OrRaise};
 use crate::progress::progress_from;
-use crate::results::{PyClaimOutcome, PyClaimTicket, PyDeployment, PyEvidence, PyTeardownReport};
+use crate::results::PyClaimTicket;
 use crate::runtime::{block_on, coroutine, flush_callbacks_blocking, Op};
 use crate::secret::PySecret;
 use crate::worker::PyWorker;
@@ -80,8 +80,8 @@ fn verify_options(
 }
 
 fn claim_status(py: Python<'_>, status: &Bound<'_, PyAny>) -> PyResult<ClaimStatus> {
-    if let Ok(outcome) = status.cast::<PyClaimOutcome>() {
-        return Ok(outcome.get().inner.status);
+    if let Ok(outcome) = status.cast::<ClaimOutcome>() {
+        return Ok(outcome.get().status);
     }
     let name: String = status.extract().map_err(|_| invalid(py, "status", "expected a status name or a ClaimOutcome"))?;
     name.parse::<ClaimStatus>().or_raise(py)
@@ -107,38 +107,38 @@ impl PassHandle {
         message: Option<String>,
         max_script_size: Option<i64>,
         locals: Option<&TaskLocals>,
-    ) -> PyResult<Op<PyDeployment>> {
+    ) -> PyResult<Op<Deployment>> {
         let progress = progress_from(py, progress.as_ref().map(|p| p.bind(py)), locals)?;
         let mut options = DeployOptions::default().progress(progress).cancel(self.shared.closed.clone());
         options.message = message;
         if let Some(max) = max_script_size {
             options.max_script_size = whole(py, "max_script_size", max)?;
         }
-        Ok(Box::pin(async move { Ok(PyDeployment { inner: py_result(self.core.deploy(&worker, options)).await? }) }))
+        Ok(Box::pin(async move { py_result(self.core.deploy(&worker, options)).await }))
     }
 
     fn verify(
         self,
         py: Python<'_>,
-        deployment: CoreDeployment,
+        deployment: Deployment,
         options: VerifyOptions,
         progress: Option<Py<PyAny>>,
         locals: Option<&TaskLocals>,
-    ) -> PyResult<Op<PyEvidence>> {
+    ) -> PyResult<Op<Evidence>> {
         let options = options.progress(progress_from(py, progress.as_ref().map(|p| p.bind(py)), locals)?).cancel(self.shared.closed.clone());
-        Ok(Box::pin(async move { Ok(PyEvidence { inner: py_result(self.core.verify(&deployment, options)).await? }) }))
+        Ok(Box::pin(async move { py_result(self.core.verify(&deployment, options)).await }))
     }
 
-    fn teardown(self) -> Op<PyTeardownReport> {
-        Box::pin(async move { Ok(PyTeardownReport { inner: py_result(cancellable(Some(&self.shared.closed), self.core.teardown())).await? }) })
+    fn teardown(self) -> Op<TeardownReport> {
+        Box::pin(async move { py_result(cancellable(Some(&self.shared.closed), self.core.teardown())).await })
     }
 
     fn delete_worker(self, name: String, force: bool) -> Op<()> {
         Box::pin(async move { py_result(cancellable(Some(&self.shared.closed), self.core.delete_worker(&name, force))).await })
     }
 
-    fn wait(self, options: ClaimWaitOptions) -> Op<PyClaimOutcome> {
-        Box::pin(async move { Ok(PyClaimOutcome { inner: py_result(self.core.wait_for_claim(options)).await? }) })
+    fn wait(self, options: ClaimWaitOptions) -> Op<ClaimOutcome> {
+        Box::pin(async move { py_result(self.core.wait_for_claim(options)).await })
     }
 }
 
@@ -233,13 +233,13 @@ impl PyBoardingPass {
     }
     /// Every deploy made with this pass, oldest first.
     #[getter]
-    fn deployments(&self, py: Python<'_>) -> PyResult<Vec<PyDeployment>> {
-        Ok(self.current(py)?.deployments().into_iter().map(|inner| PyDeployment { inner }).collect())
+    fn deployments(&self, py: Python<'_>) -> PyResult<Vec<Deployment>> {
+        Ok(self.current(py)?.deployments())
     }
     /// Every verification made with this pass, oldest first.
     #[getter]
-    fn evidence(&self, py: Python<'_>) -> PyResult<Vec<PyEvidence>> {
-        Ok(self.current(py)?.evidence().into_iter().map(|inner| PyEvidence { inner }).collect())
+    fn evidence(&self, py: Python<'_>) -> PyResult<Vec<Evidence>> {
+        Ok(self.current(py)?.evidence())
     }
     /// Workers deployed with this pass and not deleted since.
     #[getter]
@@ -271,7 +271,7 @@ impl PyBoardingPass {
         progress: Option<Py<PyAny>>,
         message: Option<String>,
         max_script_size: Option<i64>,
-    ) -> PyResult<PyDeployment> {
+    ) -> PyResult<Deployment> {
         let op = self.handle(py)?.deploy(py, worker_arg(py, worker)?, progress, message, max_script_size, None)?;
         block_on(py, op)
     }
@@ -284,7 +284,7 @@ impl PyBoardingPass {
     fn verify<'py>(
         &self,
         py: Python<'py>,
-        deployment: PyRef<'py, PyDeployment>,
+        deployment: PyRef<'py, Deployment>,
         path: Option<String>,
         timeout: Option<f64>,
         expect_status: Option<u16>,
@@ -295,7 +295,7 @@ impl PyBoardingPass {
         progress: Option<Py<PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let options = verify_options(py, path, timeout, expect_status, expect_body_contains, expect_header, interval, max_interval)?;
-        let (handle, deployment) = (self.handle(py)?, deployment.inner.clone());
+        let (handle, deployment) = (self.handle(py)?, (*deployment).clone());
         coroutine(py, move |py, locals| handle.verify(py, deployment, options, progress, Some(locals)))
     }
 
@@ -304,7 +304,7 @@ impl PyBoardingPass {
     fn verify_sync(
         &self,
         py: Python<'_>,
-        deployment: PyRef<'_, PyDeployment>,
+        deployment: PyRef<'_, Deployment>,
         path: Option<String>,
         timeout: Option<f64>,
         expect_status: Option<u16>,
@@ -313,9 +313,9 @@ impl PyBoardingPass {
         interval: Option<f64>,
         max_interval: Option<f64>,
         progress: Option<Py<PyAny>>,
-    ) -> PyResult<PyEvidence> {
+    ) -> PyResult<Evidence> {
         let options = verify_options(py, path, timeout, expect_status, expect_body_contains, expect_header, interval, max_interval)?;
-        let op = self.handle(py)?.verify(py, deployment.inner.clone(), options, progress, None)?;
+        let op = self.handle(py)?.verify(py, (*deployment).clone(), options, progress, None)?;
         block_on(py, op)
     }
 
@@ -326,7 +326,7 @@ impl PyBoardingPass {
         coroutine(py, move |_, _| Ok(handle.teardown()))
     }
 
-    fn teardown_sync(&self, py: Python<'_>) -> PyResult<PyTeardownReport> {
+    fn teardown_sync(&self, py: Python<'_>) -> PyResult<TeardownReport> {
         block_on(py, self.handle(py)?.teardown())
     }
 
@@ -352,7 +352,7 @@ impl PyBoardingPass {
     }
 
     #[pyo3(signature = (timeout=None, *, poll_interval=None, long_poll=None, expiry_grace=None))]
-    fn wait_for_claim_sync(&self, py: Python<'_>, timeout: Option<f64>, poll_interval: Option<f64>, long_poll: Option<f64>, expiry_grace: Option<f64>) -> PyResult<PyClaimOutcome> {
+    fn wait_for_claim_sync(&self, py: Python<'_>, timeout: Option<f64>, poll_interval: Option<f64>, long_poll: Option<f64>, expiry_grace: Option<f64>) -> PyResult<ClaimOutcome> {
         let options = wait_options(py, timeout, poll_interval, long_poll, expiry_grace, &self.shared)?;
         block_on(py, self.handle(py)?.wait(options))
     }

@@ -94,6 +94,7 @@ mod tests {
 
 /// One observation of the claim status.
 #[cfg_attr(feature = "napi", napi_derive::napi(object, object_from_js = false))]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, get_all, module = "boardingpass", name = "ClaimOutcome"))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct ClaimOutcome {

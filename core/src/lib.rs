@@ -52,6 +52,9 @@ mod untrusted;
 mod verify;
 mod worker;
 
+#[cfg(feature = "python")]
+mod python;
+
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;

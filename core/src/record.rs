@@ -8,6 +8,7 @@ use url::Url;
 /// What a deploy produced. Pass it back to `verify`: a copy (read back with
 /// `Deserialize`, or from a binding) only names this pass's own record.
 #[cfg_attr(feature = "napi", napi_derive::napi(object))]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, get_all, module = "boardingpass", name = "Deployment"))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Deployment {
@@ -33,6 +34,7 @@ pub struct Deployment {
 
 /// What the live URL answered: the evidence behind a claim ticket.
 #[cfg_attr(feature = "napi", napi_derive::napi(object, object_from_js = false))]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, get_all, module = "boardingpass", name = "Evidence"))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Evidence {

@@ -27,6 +27,7 @@ struct Services {
 
 /// What [`BoardingPass::teardown`] did.
 #[cfg_attr(feature = "napi", napi_derive::napi(object, object_from_js = false))]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, get_all, module = "boardingpass", name = "TeardownReport"))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct TeardownReport {
