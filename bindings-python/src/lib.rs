@@ -44,7 +44,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<boardingpass::TeardownReport>()?;
     m.add_class::<results::PyClaimTicket>()?;
     m.add_class::<claim::PyClaimWatcher>()?;
-    m.add_class::<progress::ProgressEvent>()?;
+    m.add_class::<boardingpass::ProgressEvent>()?;
     m.add_class::<progress::ProgressStream>()?;
     m.add_function(wrap_pyfunction!(operations_in_flight, m)?)?;
     m.py().import("atexit")?.call_method1("register", (wrap_pyfunction!(runtime::shutdown, m)?,))?;

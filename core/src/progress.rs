@@ -8,7 +8,8 @@ use std::sync::Arc;
 /// proof of work = checkpoints, hashing = files, uploading = bytes, the
 /// other phases report `0/1` when they start and `1/1` when they finish.
 #[cfg_attr(feature = "napi", napi_derive::napi(string_enum = "snake_case"))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Phase {
     Challenge,
@@ -55,7 +56,8 @@ impl Phase {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, get_all, module = "boardingpass"))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ProgressEvent {
     pub phase: Phase,
@@ -97,5 +99,8 @@ mod tests {
     fn phase_names_are_distinct() {
         let names: std::collections::HashSet<_> = Phase::ALL.iter().map(|p| p.as_str()).collect();
         assert_eq!(names.len(), Phase::ALL.len());
+        for p in Phase::ALL {
+            assert_eq!(serde_json::to_value(p).unwrap(), p.as_str(), "serde and as_str agree");
+        }
     }
 }
