@@ -65,7 +65,7 @@ fuzz:
 # the examples in examples/python.
 PY_VENV := $(CURDIR)/.venv-python
 PY_WHEELS := $(CURDIR)/target/python-wheels
-.PHONY: test-python bench-python python-venv
+.PHONY: test-python bench-python python-venv python-stubs
 
 python-venv:
 	rm -rf $(PY_VENV) $(PY_WHEELS)
@@ -73,6 +73,11 @@ python-venv:
 	$(PY_VENV)/bin/pip install --quiet --disable-pip-version-check -r bindings-python/requirements-dev.txt
 	cd bindings-python && $(PY_VENV)/bin/maturin build --strip --interpreter $(PY_VENV)/bin/python --out $(PY_WHEELS)
 	$(PY_VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps $(PY_WHEELS)/boardingpass-*.whl
+
+# Regenerates the parts of the committed stub that come from core (name
+# lists, Policy fields) from the built module; test_typing.py checks them.
+python-stubs: python-venv
+	cd bindings-python && $(PY_VENV)/bin/python stubgen.py
 
 test-python: setup python-venv
 	$(CARGO) build -p boardingpass-emulator

@@ -12,7 +12,7 @@ use crate::abort::Abort;
 use crate::convert::{millis_or, whole};
 use crate::errors;
 use crate::pass::BoardingPass;
-use crate::policy::{Policy, PolicyFields};
+use crate::policy::{self, Policy};
 use crate::progress::{progress, ProgressCallback};
 use crate::promise::{self, CoreResult};
 
@@ -30,37 +30,8 @@ pub struct RetryOptions {
     pub max_retry_after: Option<f64>,
 }
 
-/// One audit record, as written to the audit log file (secrets scrubbed).
-#[napi(object, object_from_js = false)]
-pub struct AuditEvent {
-    pub ts: String,
-    pub run_id: String,
-    pub job_id: Option<String>,
-    /// `policy_checked`, `provisioned`, `deploy_started`, `deploy_finished`,
-    /// `verified`, `ticket_issued`, `claim_status_changed`, `torn_down`, `failed`.
-    pub event: String,
-    pub account_id: Option<String>,
-    pub worker: Option<String>,
-    pub content_digest: Option<String>,
-    /// Event-specific facts (fingerprints, URLs, versions, error codes).
-    pub details: serde_json::Value,
-}
-
-impl From<&bp::AuditEvent> for AuditEvent {
-    fn from(e: &bp::AuditEvent) -> Self {
-        let event = serde_json::to_value(e.event).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
-        Self {
-            ts: e.ts.clone(),
-            run_id: e.run_id.clone(),
-            job_id: e.job_id.clone(),
-            event,
-            account_id: e.account_id.clone(),
-            worker: e.worker.clone(),
-            content_digest: e.content_digest.clone(),
-            details: e.details.clone(),
-        }
-    }
-}
+/// One audit record (secrets scrubbed): core's `AuditEvent` as a JS object.
+pub use bp::AuditEvent;
 
 pub type AuditCallback = ThreadsafeFunction<AuditEvent, UnknownReturnValue, AuditEvent, Status, false, true>;
 
@@ -87,7 +58,8 @@ pub struct ClientOptions<'env> {
     /// Extra headers for every call.
     pub headers: Option<std::collections::HashMap<String, String>>,
     /// Default: a named claim owner and a passing verification are required.
-    pub policy: Option<Either<ClassInstance<'env, Policy>, PolicyFields>>,
+    #[napi(ts_type = "Policy | Partial<PolicyFields>")]
+    pub policy: Option<Either<ClassInstance<'env, Policy>, Object<'env>>>,
     /// Class of the job using this client (checked against the policy).
     pub job_class: Option<String>,
     /// The caller's job id, written into every audit record and ticket.
@@ -112,46 +84,47 @@ pub struct ProvisionOptions<'env> {
     pub signal: Option<Object<'env>>,
 }
 
-fn config(options: ClientOptions) -> CoreResult<bp::ClientConfig> {
+fn config(env: &Env, options: ClientOptions) -> CoreResult<bp::ClientConfig> {
     let d = bp::ClientConfig::default();
     let retry = match options.retry {
         None => d.retry.clone(),
-        Some(r) => bp::RetryPolicy {
-            max_attempts: r.max_attempts.map_or(Ok(d.retry.max_attempts), |n| whole("max_attempts", n))?,
-            base_delay: millis_or("base_delay", r.base_delay, d.retry.base_delay)?,
-            max_delay: millis_or("max_delay", r.max_delay, d.retry.max_delay)?,
-            max_retry_after: millis_or("max_retry_after", r.max_retry_after, d.retry.max_retry_after)?,
-        },
+        Some(r) => d
+            .retry
+            .clone()
+            .max_attempts(r.max_attempts.map_or(Ok(d.retry.max_attempts), |n| whole("max_attempts", n))?)
+            .base_delay(millis_or("base_delay", r.base_delay, d.retry.base_delay)?)
+            .max_delay(millis_or("max_delay", r.max_delay, d.retry.max_delay)?)
+            .max_retry_after(millis_or("max_retry_after", r.max_retry_after, d.retry.max_retry_after)?),
     };
     let policy = match options.policy {
         None => d.policy.clone(),
         Some(Either::A(p)) => p.inner.clone(),
-        Some(Either::B(fields)) => fields.to_core()?,
+        Some(Either::B(fields)) => policy::from_fields(env.from_js_value(fields).map_err(|e| errors::invalid("policy", e.reason))?)?,
     };
     let on_audit = options.on_audit.map(|cb| {
         let cb = Arc::new(cb);
         Arc::new(move |e: &bp::AuditEvent| {
-            cb.call(AuditEvent::from(e), ThreadsafeFunctionCallMode::NonBlocking);
+            cb.call(e.clone(), ThreadsafeFunctionCallMode::NonBlocking);
         }) as Arc<dyn Fn(&bp::AuditEvent) + Send + Sync>
     });
     let audit = match (&options.audit_log, on_audit) {
         (None, None) => bp::AuditLog::disabled(options.job_id.clone()),
         (path, cb) => bp::AuditLog::new(options.job_id.clone(), path.as_deref().map(Path::new), cb)?,
     };
-    Ok(bp::ClientConfig {
-        api_base: options.api_base,
-        user_agent: options.user_agent.unwrap_or(d.user_agent),
-        timeout: millis_or("timeout", options.timeout, d.timeout)?,
-        connect_timeout: millis_or("connect_timeout", options.connect_timeout, d.connect_timeout)?,
-        retry,
-        accept_terms: options.accept_terms.unwrap_or(false),
-        pow_work_cap: options.pow_work_cap.map_or(Ok(d.pow_work_cap), |cap| whole("pow_work_cap", cap))?,
-        expiry_margin: millis_or("expiry_margin", options.expiry_margin, d.expiry_margin)?,
-        extra_headers: options.headers.unwrap_or_default().into_iter().collect(),
-        policy,
-        job_class: options.job_class,
-        audit,
-    })
+    let mut c = bp::ClientConfig::default();
+    c.api_base = options.api_base;
+    c.user_agent = options.user_agent.unwrap_or(d.user_agent);
+    c.timeout = millis_or("timeout", options.timeout, d.timeout)?;
+    c.connect_timeout = millis_or("connect_timeout", options.connect_timeout, d.connect_timeout)?;
+    c.retry = retry;
+    c.accept_terms = options.accept_terms.unwrap_or(false);
+    c.pow_work_cap = options.pow_work_cap.map_or(Ok(d.pow_work_cap), |cap| whole("pow_work_cap", cap))?;
+    c.expiry_margin = millis_or("expiry_margin", options.expiry_margin, d.expiry_margin)?;
+    c.extra_headers = options.headers.unwrap_or_default().into_iter().collect();
+    c.policy = policy;
+    c.job_class = options.job_class;
+    c.audit = audit;
+    Ok(c)
 }
 
 /// Entry point: configuration plus one pooled HTTP client.
@@ -170,7 +143,7 @@ impl Client {
 impl Client {
     #[napi(constructor)]
     pub fn new(env: &Env, options: Option<ClientOptions>) -> Result<Self> {
-        config(options.unwrap_or_default())
+        config(env, options.unwrap_or_default())
             .and_then(bp::Client::from_config)
             .map(|inner| Self { inner })
             .map_err(|e| errors::to_js(env, &e))
@@ -183,7 +156,8 @@ impl Client {
         let (owner, event_code, on_progress, signal) =
             options.map_or((None, None, None, None), |o| (o.owner, o.event_code, o.on_progress, o.signal));
         let abort = Abort::link(env, signal)?;
-        let opts = bp::ProvisionOptions { owner, event_code, progress: progress(on_progress), cancel: Some(abort.token.clone()) };
+        let mut opts = bp::ProvisionOptions::default().progress(progress(on_progress)).cancel(abort.token.clone());
+        (opts.owner, opts.event_code) = (owner, event_code);
         let client = self.inner.clone();
         let fut = async move { client.provision(opts).await };
         promise::spawn(env, abort, fut, |_, inner| Ok(BoardingPass::new(inner)))

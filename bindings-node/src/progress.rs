@@ -10,12 +10,13 @@ use napi_derive::napi;
 /// Units of `done`/`total`: proof of work = checkpoints, hashing = files,
 /// uploading = bytes; the other phases report 0/1 when they start and 1/1
 /// when they finish.
+///
+/// Core's `ProgressEvent` counts in `u64`, which napi would hand to JS as a
+/// BigInt; this wrapper carries the same fields as numbers. The phase is
+/// core's `Phase` (a string union generated from it).
 #[napi(object, object_from_js = false)]
 pub struct ProgressEvent {
-    #[napi(
-        ts_type = "'challenge' | 'proof_of_work' | 'create_account' | 'hashing' | 'upload_session' | 'uploading' | 'upload_script' | 'enable_subdomain' | 'verifying' | 'teardown'"
-    )]
-    pub phase: String,
+    pub phase: bp::Phase,
     pub done: f64,
     pub total: f64,
 }
@@ -26,7 +27,7 @@ pub(crate) fn progress(callback: Option<ProgressCallback>) -> bp::Progress {
     match callback {
         None => bp::Progress::none(),
         Some(cb) => bp::Progress::new(move |e| {
-            let event = ProgressEvent { phase: e.phase.as_str().into(), done: e.done as f64, total: e.total as f64 };
+            let event = ProgressEvent { phase: e.phase, done: e.done as f64, total: e.total as f64 };
             cb.call(event, ThreadsafeFunctionCallMode::NonBlocking);
         }),
     }

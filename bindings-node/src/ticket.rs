@@ -49,7 +49,7 @@ impl ClaimTicket {
 
     #[napi(getter)]
     pub fn status(&self) -> ClaimStatus {
-        self.inner.status.into()
+        self.inner.status
     }
 
     /// The client run that issued it (also in the audit log).

@@ -23,7 +23,7 @@ pub struct ClaimWatcherStep {
 }
 
 fn step(outcome: Option<bp::ClaimOutcome>) -> ClaimWatcherStep {
-    ClaimWatcherStep { done: outcome.is_none(), value: outcome.map(ClaimOutcome::from) }
+    ClaimWatcherStep { done: outcome.is_none(), value: outcome }
 }
 
 /// Claim status changes, for `for await (const outcome of pass.watchClaim())`.
@@ -46,7 +46,7 @@ fn release(listener: &RefCell<Option<Abort>>, env: &Env) {
 impl ClaimWatcher {
     pub(crate) fn new(pass: &bp::BoardingPass, opts: bp::ClaimWaitOptions, abort: Abort) -> Self {
         let stop = abort.token.clone();
-        let watcher = pass.watch_claim(bp::ClaimWaitOptions { cancel: Some(stop.clone()), ..opts });
+        let watcher = pass.watch_claim(opts.cancel(stop.clone()));
         Self {
             watcher: Arc::new(Mutex::new(watcher)),
             stop,
@@ -75,7 +75,11 @@ impl ClaimWatcher {
             if closed.load(Ordering::SeqCst) {
                 return Ok(None);
             }
-            watcher.lock().await.next().await
+            match watcher.lock().await.next().await {
+                // Closing ends the iteration, a `next()` waiting right now included (as in Python).
+                Err(bp::Error::Cancelled) if closed.load(Ordering::SeqCst) => Ok(None),
+                other => other,
+            }
         };
         promise::settle(env, fut, move |env, out| {
             if !matches!(out, Ok(Some(_))) {
@@ -85,8 +89,9 @@ impl ClaimWatcher {
         })
     }
 
-    /// Stops polling (what leaving a `for await` loop calls); a pending
-    /// `next()` rejects with `CancelledError`.
+    /// Stops polling (what leaving a `for await` loop calls): the iteration
+    /// ends, a pending `next()` resolves `{ done: true }`. Aborting the
+    /// signal instead rejects with `AbortError`.
     #[napi(js_name = "return", ts_return_type = "Promise<ClaimWatcherStep>")]
     pub fn close(&self, env: &Env) -> Result<AsyncBlock<ClaimWatcherStep>> {
         self.closed.store(true, Ordering::SeqCst);

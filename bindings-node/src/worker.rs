@@ -1,6 +1,6 @@
 //! The Worker builder (core `Worker`): in memory or from a file/project
-//! directory. Builder methods mutate and return `this` for chaining; a
-//! deploy snapshots the Worker, so later changes do not affect it.
+//! directory. Like Python's, the builder is immutable: every builder method
+//! returns a new Worker and leaves this one as it was.
 
 use std::path::PathBuf;
 
@@ -14,57 +14,8 @@ use crate::errors;
 use crate::promise::{self, blocking};
 use crate::secret::Secret;
 
-/// How a module is uploaded. Names are core's `ModuleKind::as_str`
-/// (tested in builder.test.mjs), the same in every binding.
-#[napi(string_enum = "snake_case")]
-pub enum ModuleKind {
-    EsModule,
-    #[napi(value = "commonjs")]
-    CommonJs,
-    /// A classic service-worker script (no `export default`); must be the only script.
-    ServiceWorker,
-    Text,
-    Data,
-    Wasm,
-    Json,
-    SourceMap,
-    Python,
-    PythonRequirement,
-}
-
-impl From<ModuleKind> for bp::ModuleKind {
-    fn from(k: ModuleKind) -> Self {
-        match k {
-            ModuleKind::EsModule => Self::EsModule,
-            ModuleKind::CommonJs => Self::CommonJs,
-            ModuleKind::ServiceWorker => Self::ServiceWorker,
-            ModuleKind::Text => Self::Text,
-            ModuleKind::Data => Self::Data,
-            ModuleKind::Wasm => Self::Wasm,
-            ModuleKind::Json => Self::Json,
-            ModuleKind::SourceMap => Self::SourceMap,
-            ModuleKind::Python => Self::Python,
-            ModuleKind::PythonRequirement => Self::PythonRequirement,
-        }
-    }
-}
-
-impl From<bp::ModuleKind> for ModuleKind {
-    fn from(k: bp::ModuleKind) -> Self {
-        match k {
-            bp::ModuleKind::EsModule => Self::EsModule,
-            bp::ModuleKind::CommonJs => Self::CommonJs,
-            bp::ModuleKind::ServiceWorker => Self::ServiceWorker,
-            bp::ModuleKind::Text => Self::Text,
-            bp::ModuleKind::Data => Self::Data,
-            bp::ModuleKind::Wasm => Self::Wasm,
-            bp::ModuleKind::Json => Self::Json,
-            bp::ModuleKind::SourceMap => Self::SourceMap,
-            bp::ModuleKind::Python => Self::Python,
-            bp::ModuleKind::PythonRequirement => Self::PythonRequirement,
-        }
-    }
-}
+/// How a module is uploaded: core's `ModuleKind`, a string union in JS.
+pub use bp::ModuleKind;
 
 /// Static assets served with (or instead of) the Worker's code.
 #[napi(object)]
@@ -125,9 +76,9 @@ pub struct Worker {
 }
 
 impl Worker {
-    fn update(&mut self, f: impl FnOnce(bp::Worker) -> bp::Worker) {
-        let current = std::mem::replace(&mut self.inner, bp::Worker::new(""));
-        self.inner = f(current);
+    /// A new Worker: this one with `f` applied (this one is unchanged).
+    fn with(&self, f: impl FnOnce(bp::Worker) -> bp::Worker) -> Worker {
+        Worker { inner: f(self.inner.clone()) }
     }
 }
 
@@ -154,23 +105,16 @@ impl Worker {
         let (name, signal) = options.map_or((None, None), |o| (o.name, o.signal));
         let abort = Abort::link(env, signal)?;
         let cancel = abort.token.clone();
-        let load = blocking(move || bp::project::load(&PathBuf::from(path), name.as_deref()));
-        let fut = async move { bp::cancel::cancellable(Some(&cancel), load).await };
+        let load = blocking(move || bp::load_project(&PathBuf::from(path), name.as_deref()));
+        let fut = async move { bp::cancellable(Some(&cancel), load).await };
         promise::spawn(env, abort, fut, |_, inner| Ok(Worker { inner }))
     }
 
     /// Adds a module; `kind` defaults to what the file extension says.
     #[napi]
-    pub fn module<'a>(
-        &mut self,
-        env: &Env,
-        this: This<'a>,
-        name: String,
-        content: Either<String, Buffer>,
-        kind: Option<ModuleKind>,
-    ) -> Result<This<'a>> {
+    pub fn module(&self, env: &Env, name: String, content: Either<String, Buffer>, kind: Option<ModuleKind>) -> Result<Worker> {
         let kind = match kind {
-            Some(k) => k.into(),
+            Some(k) => k,
             None => bp::ModuleKind::from_path(&name).ok_or_else(|| {
                 errors::to_js(
                     env,
@@ -185,72 +129,64 @@ impl Worker {
             Either::A(text) => text.into_bytes(),
             Either::B(buf) => buf.to_vec(),
         };
-        self.update(|w| w.module(bp::Module::new(name, kind, bytes)));
-        Ok(this)
+        Ok(self.with(|w| w.module(bp::Module::new(name, kind, bytes))))
     }
 
     /// Names the entry module.
     #[napi]
-    pub fn main_module<'a>(&mut self, this: This<'a>, name: String) -> This<'a> {
-        self.update(|w| w.main_module(name));
-        this
+    pub fn main_module(&self, name: String) -> Worker {
+        self.with(|w| w.main_module(name))
     }
 
     /// `YYYY-MM-DD`; defaults to today (UTC).
     #[napi]
-    pub fn compatibility_date<'a>(&mut self, this: This<'a>, date: String) -> This<'a> {
-        self.update(|w| w.compatibility_date(date));
-        this
+    pub fn compatibility_date(&self, date: String) -> Worker {
+        self.with(|w| w.compatibility_date(date))
     }
 
     #[napi]
-    pub fn compatibility_flag<'a>(&mut self, this: This<'a>, flag: String) -> This<'a> {
-        self.update(|w| w.compatibility_flag(flag));
-        this
+    pub fn compatibility_flag(&self, flag: String) -> Worker {
+        self.with(|w| w.compatibility_flag(flag))
     }
 
     /// A plain-text variable on `env`; replaces a binding of the same name.
     #[napi]
-    pub fn var<'a>(&mut self, this: This<'a>, name: String, text: String) -> This<'a> {
-        self.update(|w| w.var(name, text));
-        this
+    pub fn var(&self, name: String, text: String) -> Worker {
+        self.with(|w| w.var(name, text))
     }
 
     /// A JSON variable on `env`; replaces a binding of the same name.
     #[napi]
-    pub fn json_var<'a>(&mut self, this: This<'a>, name: String, value: serde_json::Value) -> This<'a> {
-        self.update(|w| w.json_var(name, value));
-        this
+    pub fn json_var(&self, name: String, value: serde_json::Value) -> Worker {
+        self.with(|w| w.json_var(name, value))
     }
 
     /// A secret on `env`: held in Rust memory, never shown by `toJSON`/inspect.
     /// Pass a `Secret` (e.g. `pass.apiToken`) to forward it without exposing it.
     #[napi]
-    pub fn secret<'a>(&mut self, this: This<'a>, name: String, value: Either<String, &Secret>) -> This<'a> {
+    pub fn secret(&self, name: String, value: Either<String, &Secret>) -> Worker {
         let value = match value {
             Either::A(text) => bp::Secret::new(text),
             Either::B(secret) => secret.inner.clone(),
         };
-        self.update(|w| w.binding(bp::Binding::Secret { name, value }));
-        this
+        self.with(|w| w.binding(bp::Binding::Secret { name, value }))
     }
 
     /// Serves the files of `options.directory` as static assets.
     #[napi]
-    pub fn assets<'a>(&mut self, this: This<'a>, options: AssetsOptions) -> This<'a> {
+    pub fn assets(&self, options: AssetsOptions) -> Worker {
         let mut config = bp::AssetsConfig::new(&options.directory);
         config.binding = options.binding;
         config.html_handling = options.html_handling;
         config.not_found_handling = options.not_found_handling;
         config.run_worker_first = options.run_worker_first;
-        self.update(|w| w.assets(config));
-        this
+        self.with(|w| w.assets(config))
     }
 
     /// The local checks a deploy runs before sending anything.
     #[napi]
     pub fn validate(&self, env: &Env, max_script_size: Option<i64>) -> Result<()> {
-        let max = max_script_size.map_or(Ok(bp::deploy::DEFAULT_MAX_SCRIPT_SIZE), |m| whole("max_script_size", m));
+        let max = max_script_size.map_or(Ok(bp::DEFAULT_MAX_SCRIPT_SIZE), |m| whole("max_script_size", m));
         max.and_then(|max| self.inner.validate(max)).map_err(|e| errors::to_js(env, &e))
     }
 
@@ -282,7 +218,7 @@ impl Worker {
             modules: w
                 .modules
                 .iter()
-                .map(|m| ModuleInfo { name: m.name.clone(), kind: m.kind.into(), size: m.content.len() as u32 })
+                .map(|m| ModuleInfo { name: m.name.clone(), kind: m.kind, size: m.content.len() as u32 })
                 .collect(),
             bindings: w.bindings.iter().map(|b| BindingInfo { name: b.name().into(), kind: b.type_name().into() }).collect(),
             assets_directory: w.assets.as_ref().map(|a| a.directory.display().to_string()),

@@ -9,9 +9,9 @@ import { inspect } from 'node:util'
 
 import { BoardingPass, InvalidInputError, Policy, Secret, Worker } from 'boardingpass'
 
-test('builder methods chain on the same Worker and toJSON/inspect never show binding values', () => {
-  const w = new Worker('multi')
-  const same = w
+test('builder methods chain, each returning a new Worker, and toJSON/inspect never show binding values', () => {
+  const empty = new Worker('multi')
+  const w = empty
     .module('index.js', 'import { x } from "./lib/x.js"; export default { fetch() { return new Response(x) } }')
     .module('lib/x.js', 'export const x = "x"')
     .module('data.bin', Buffer.from([1, 2, 3]))
@@ -23,7 +23,8 @@ test('builder methods chain on the same Worker and toJSON/inspect never show bin
     .jsonVar('J', { deep: [1, 2] })
     .secret('S', 'do-not-show-this')
     .assets({ directory: '/srv/public', binding: 'ASSETS', notFoundHandling: 'single-page-application', runWorkerFirst: ['/api/*'] })
-  assert.equal(same, w)
+  assert.notEqual(w, empty)
+  assert.deepEqual([empty.toJSON().modules, empty.toJSON().bindings], [[], []], 'the builder left the first Worker as it was')
   const view = w.toJSON()
   assert.equal(view.mainModule, 'index.js')
   assert.deepEqual(

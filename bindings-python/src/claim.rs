@@ -5,14 +5,13 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use boardingpass::{CancellationToken, ClaimWatcher, ErrorKind};
+use boardingpass::{CancellationToken, ClaimOutcome, ClaimWatcher, ErrorKind};
 use pyo3::exceptions::{PyStopAsyncIteration, PyStopIteration};
 use pyo3::prelude::*;
 use tokio::sync::Mutex;
 
 use crate::convert::repr;
 use crate::errors::to_py_async;
-use crate::results::PyClaimOutcome;
 use crate::runtime::{block_on, coroutine, Op};
 
 #[pyclass(frozen, module = "boardingpass", name = "ClaimWatcher")]
@@ -29,14 +28,14 @@ impl PyClaimWatcher {
     }
 
     /// The next outcome, or `None` when finished or closed.
-    fn next(&self) -> impl std::future::Future<Output = PyResult<Option<PyClaimOutcome>>> + Send + 'static {
+    fn next(&self) -> impl std::future::Future<Output = PyResult<Option<ClaimOutcome>>> + Send + 'static {
         let (watcher, closed) = (self.watcher.clone(), self.closed.clone());
         async move {
             if closed.load(Ordering::SeqCst) {
                 return Ok(None);
             }
             match watcher.lock().await.next().await {
-                Ok(o) => Ok(o.map(|inner| PyClaimOutcome { inner })),
+                Ok(o) => Ok(o),
                 Err(e) if e.kind() == ErrorKind::Cancelled && closed.load(Ordering::SeqCst) => Ok(None),
                 Err(e) => Err(to_py_async(e).await),
             }
@@ -52,14 +51,14 @@ impl PyClaimWatcher {
 
     fn __anext__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let next = self.next();
-        coroutine(py, move |_, _| Ok(Box::pin(async move { next.await?.ok_or_else(|| PyStopAsyncIteration::new_err(())) }) as Op<PyClaimOutcome>))
+        coroutine(py, move |_, _| Ok(Box::pin(async move { next.await?.ok_or_else(|| PyStopAsyncIteration::new_err(())) }) as Op<ClaimOutcome>))
     }
 
     fn __iter__(slf: Py<Self>) -> Py<Self> {
         slf
     }
 
-    fn __next__(&self, py: Python<'_>) -> PyResult<PyClaimOutcome> {
+    fn __next__(&self, py: Python<'_>) -> PyResult<ClaimOutcome> {
         block_on(py, self.next())?.ok_or_else(|| PyStopIteration::new_err(()))
     }
 

@@ -122,10 +122,6 @@ pub mod repr {
         text.map_or_else(|| "None".into(), s)
     }
 
-    pub fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
-        v.map_or_else(|| "None".into(), |v| v.to_string())
-    }
-
     pub fn b(v: bool) -> &'static str {
         if v { "True" } else { "False" }
     }

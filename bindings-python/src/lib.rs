@@ -13,6 +13,7 @@ mod progress;
 mod results;
 mod runtime;
 mod secret;
+mod shared;
 mod toolbox;
 mod worker;
 
@@ -29,18 +30,22 @@ fn operations_in_flight() -> usize {
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     logging::install();
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    // Core's name lists: what the stubs' Literal types are generated from (stubgen.py).
+    m.add("CLAIM_STATUSES", boardingpass::ClaimStatus::ALL.map(boardingpass::ClaimStatus::as_str).to_vec())?;
+    m.add("PHASES", boardingpass::Phase::ALL.map(boardingpass::Phase::as_str).to_vec())?;
+    m.add("MODULE_KINDS", boardingpass::ModuleKind::ALL.map(boardingpass::ModuleKind::as_str).to_vec())?;
     m.add_class::<client::PyClient>()?;
     m.add_class::<pass::PyBoardingPass>()?;
     m.add_class::<worker::PyWorker>()?;
     m.add_class::<policy::PyPolicy>()?;
     m.add_class::<secret::PySecret>()?;
-    m.add_class::<results::PyDeployment>()?;
-    m.add_class::<results::PyEvidence>()?;
-    m.add_class::<results::PyClaimOutcome>()?;
-    m.add_class::<results::PyTeardownReport>()?;
+    m.add_class::<boardingpass::Deployment>()?;
+    m.add_class::<boardingpass::Evidence>()?;
+    m.add_class::<boardingpass::ClaimOutcome>()?;
+    m.add_class::<boardingpass::TeardownReport>()?;
     m.add_class::<results::PyClaimTicket>()?;
     m.add_class::<claim::PyClaimWatcher>()?;
-    m.add_class::<progress::ProgressEvent>()?;
+    m.add_class::<boardingpass::ProgressEvent>()?;
     m.add_class::<progress::ProgressStream>()?;
     m.add_class::<toolbox::PyToolbox>()?;
     m.add_class::<toolbox::PyClaimLink>()?;

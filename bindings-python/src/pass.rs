@@ -5,18 +5,18 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use boardingpass::cancel::cancellable;
-use boardingpass::{BoardingPass as CorePass, ClaimStatus, ClaimWaitOptions, DeployOptions, Deployment as CoreDeployment, VerifyOptions, Worker as CoreWorker};
+use boardingpass::cancellable;
+use boardingpass::{BoardingPass as CorePass, ClaimOutcome, ClaimStatus, ClaimWaitOptions, DeployOptions, Deployment, Evidence, TeardownReport, VerifyOptions, Worker as CoreWorker};
 use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
 use pyo3_async_runtimes::TaskLocals;
 
 use crate::claim::PyClaimWatcher;
-use crate::client::Shared;
-use crate::convert::{opt_seconds, repr, seconds, whole};
+use crate::shared::Shared;
+use crate::convert::{opt_seconds, repr, whole};
 use crate::errors::{invalid, py_result, OrRaise};
 use crate::progress::progress_from;
-use crate::results::{PyClaimOutcome, PyClaimTicket, PyDeployment, PyEvidence, PyTeardownReport};
+use crate::results::PyClaimTicket;
 use crate::runtime::{block_on, coroutine, flush_callbacks_blocking, Op};
 use crate::secret::PySecret;
 use crate::worker::PyWorker;
@@ -38,21 +38,50 @@ struct PassHandle {
     shared: Arc<Shared>,
 }
 
-/// `ClaimWaitOptions` from keyword arguments.
-fn wait_options(py: Python<'_>, timeout: f64, poll_interval: Option<f64>, long_poll: Option<f64>, shared: &Shared) -> PyResult<ClaimWaitOptions> {
-    let mut o = ClaimWaitOptions { timeout: seconds(py, "timeout", timeout)?, cancel: Some(shared.closed.clone()), ..Default::default() };
-    if let Some(p) = opt_seconds(py, "poll_interval", poll_interval)? {
-        o.poll_interval = p;
+/// `ClaimWaitOptions` from keyword arguments (seconds); unset ones keep core's defaults.
+fn wait_options(py: Python<'_>, timeout: Option<f64>, poll_interval: Option<f64>, long_poll: Option<f64>, expiry_grace: Option<f64>, shared: &Shared) -> PyResult<ClaimWaitOptions> {
+    let mut o = ClaimWaitOptions::default().cancel(shared.closed.clone());
+    for (field, value, slot) in [
+        ("timeout", timeout, &mut o.timeout),
+        ("poll_interval", poll_interval, &mut o.poll_interval),
+        ("long_poll", long_poll, &mut o.long_poll),
+        ("expiry_grace", expiry_grace, &mut o.expiry_grace),
+    ] {
+        if let Some(d) = opt_seconds(py, field, value)? {
+            *slot = d;
+        }
     }
-    if let Some(l) = opt_seconds(py, "long_poll", long_poll)? {
-        o.long_poll = l;
+    Ok(o)
+}
+
+/// `VerifyOptions` from keyword arguments (seconds); unset ones keep core's defaults.
+#[allow(clippy::too_many_arguments)]
+fn verify_options(
+    py: Python<'_>,
+    path: Option<String>,
+    timeout: Option<f64>,
+    expect_status: Option<u16>,
+    expect_body_contains: Option<String>,
+    expect_header: Option<(String, String)>,
+    interval: Option<f64>,
+    max_interval: Option<f64>,
+) -> PyResult<VerifyOptions> {
+    let mut o = VerifyOptions::default();
+    (o.expect_status, o.expect_body_contains, o.expect_header) = (expect_status, expect_body_contains, expect_header);
+    if let Some(p) = path {
+        o.path = p;
+    }
+    for (field, value, slot) in [("timeout", timeout, &mut o.timeout), ("interval", interval, &mut o.interval), ("max_interval", max_interval, &mut o.max_interval)] {
+        if let Some(d) = opt_seconds(py, field, value)? {
+            *slot = d;
+        }
     }
     Ok(o)
 }
 
 fn claim_status(py: Python<'_>, status: &Bound<'_, PyAny>) -> PyResult<ClaimStatus> {
-    if let Ok(outcome) = status.cast::<PyClaimOutcome>() {
-        return Ok(outcome.get().inner.status);
+    if let Ok(outcome) = status.cast::<ClaimOutcome>() {
+        return Ok(outcome.get().status);
     }
     let name: String = status.extract().map_err(|_| invalid(py, "status", "expected a status name or a ClaimOutcome"))?;
     name.parse::<ClaimStatus>().or_raise(py)
@@ -66,16 +95,7 @@ fn worker_arg(py: Python<'_>, worker: &Bound<'_, PyAny>) -> PyResult<CoreWorker>
     let path: PathBuf = worker
         .extract()
         .map_err(|_| invalid(py, "worker", "expected a Worker or a path (Worker file, project or assets directory)"))?;
-    py.detach(|| boardingpass::project::load(&path, None)).or_raise(py)
-}
-
-/// Arguments of `verify` other than the deployment.
-struct Expectations {
-    path: String,
-    timeout: Duration,
-    status: Option<u16>,
-    body_contains: Option<String>,
-    header: Option<(String, String)>,
+    py.detach(|| boardingpass::load_project(&path, None)).or_raise(py)
 }
 
 impl PassHandle {
@@ -87,46 +107,38 @@ impl PassHandle {
         message: Option<String>,
         max_script_size: Option<i64>,
         locals: Option<&TaskLocals>,
-    ) -> PyResult<Op<PyDeployment>> {
+    ) -> PyResult<Op<Deployment>> {
         let progress = progress_from(py, progress.as_ref().map(|p| p.bind(py)), locals)?;
-        let mut options = DeployOptions { progress, cancel: Some(self.shared.closed.clone()), message, ..Default::default() };
+        let mut options = DeployOptions::default().progress(progress).cancel(self.shared.closed.clone());
+        options.message = message;
         if let Some(max) = max_script_size {
             options.max_script_size = whole(py, "max_script_size", max)?;
         }
-        Ok(Box::pin(async move { Ok(PyDeployment { inner: py_result(self.core.deploy(&worker, options)).await? }) }))
+        Ok(Box::pin(async move { py_result(self.core.deploy(&worker, options)).await }))
     }
 
     fn verify(
         self,
         py: Python<'_>,
-        deployment: CoreDeployment,
-        expect: Expectations,
+        deployment: Deployment,
+        options: VerifyOptions,
         progress: Option<Py<PyAny>>,
         locals: Option<&TaskLocals>,
-    ) -> PyResult<Op<PyEvidence>> {
-        let options = VerifyOptions {
-            path: expect.path,
-            timeout: expect.timeout,
-            expect_status: expect.status,
-            expect_body_contains: expect.body_contains,
-            expect_header: expect.header,
-            progress: progress_from(py, progress.as_ref().map(|p| p.bind(py)), locals)?,
-            cancel: Some(self.shared.closed.clone()),
-            ..Default::default()
-        };
-        Ok(Box::pin(async move { Ok(PyEvidence { inner: py_result(self.core.verify(&deployment, options)).await? }) }))
+    ) -> PyResult<Op<Evidence>> {
+        let options = options.progress(progress_from(py, progress.as_ref().map(|p| p.bind(py)), locals)?).cancel(self.shared.closed.clone());
+        Ok(Box::pin(async move { py_result(self.core.verify(&deployment, options)).await }))
     }
 
-    fn teardown(self) -> Op<PyTeardownReport> {
-        Box::pin(async move { Ok(PyTeardownReport { inner: py_result(cancellable(Some(&self.shared.closed), self.core.teardown())).await? }) })
+    fn teardown(self) -> Op<TeardownReport> {
+        Box::pin(async move { py_result(cancellable(Some(&self.shared.closed), self.core.teardown())).await })
     }
 
     fn delete_worker(self, name: String, force: bool) -> Op<()> {
         Box::pin(async move { py_result(cancellable(Some(&self.shared.closed), self.core.delete_worker(&name, force))).await })
     }
 
-    fn wait(self, options: ClaimWaitOptions) -> Op<PyClaimOutcome> {
-        Box::pin(async move { Ok(PyClaimOutcome { inner: py_result(self.core.wait_for_claim(options)).await? }) })
+    fn wait(self, options: ClaimWaitOptions) -> Op<ClaimOutcome> {
+        Box::pin(async move { py_result(self.core.wait_for_claim(options)).await })
     }
 }
 
@@ -147,17 +159,6 @@ impl PyBoardingPass {
 
     fn handle(&self, py: Python<'_>) -> PyResult<PassHandle> {
         Ok(PassHandle { core: self.current(py)?, shared: self.shared.clone() })
-    }
-
-    fn expectations(
-        py: Python<'_>,
-        path: &str,
-        timeout: f64,
-        status: Option<u16>,
-        body_contains: Option<String>,
-        header: Option<(String, String)>,
-    ) -> PyResult<Expectations> {
-        Ok(Expectations { path: path.to_owned(), timeout: seconds(py, "timeout", timeout)?, status, body_contains, header })
     }
 }
 
@@ -232,13 +233,13 @@ impl PyBoardingPass {
     }
     /// Every deploy made with this pass, oldest first.
     #[getter]
-    fn deployments(&self, py: Python<'_>) -> PyResult<Vec<PyDeployment>> {
-        Ok(self.current(py)?.deployments().into_iter().map(|inner| PyDeployment { inner }).collect())
+    fn deployments(&self, py: Python<'_>) -> PyResult<Vec<Deployment>> {
+        Ok(self.current(py)?.deployments())
     }
     /// Every verification made with this pass, oldest first.
     #[getter]
-    fn evidence(&self, py: Python<'_>) -> PyResult<Vec<PyEvidence>> {
-        Ok(self.current(py)?.evidence().into_iter().map(|inner| PyEvidence { inner }).collect())
+    fn evidence(&self, py: Python<'_>) -> PyResult<Vec<Evidence>> {
+        Ok(self.current(py)?.evidence())
     }
     /// Workers deployed with this pass and not deleted since.
     #[getter]
@@ -270,7 +271,7 @@ impl PyBoardingPass {
         progress: Option<Py<PyAny>>,
         message: Option<String>,
         max_script_size: Option<i64>,
-    ) -> PyResult<PyDeployment> {
+    ) -> PyResult<Deployment> {
         let op = self.handle(py)?.deploy(py, worker_arg(py, worker)?, progress, message, max_script_size, None)?;
         block_on(py, op)
     }
@@ -278,39 +279,43 @@ impl PyBoardingPass {
     /// Requests the deployment's URL, as this pass recorded it, until it
     /// answers as expected; raises `VerificationError` when `timeout` seconds
     /// pass first, `InvalidInputError` for a deployment from another pass.
-    #[pyo3(signature = (deployment, *, path="/", timeout=30.0, expect_status=None, expect_body_contains=None, expect_header=None, progress=None))]
+    #[pyo3(signature = (deployment, *, path=None, timeout=None, expect_status=None, expect_body_contains=None, expect_header=None, interval=None, max_interval=None, progress=None))]
     #[allow(clippy::too_many_arguments)]
     fn verify<'py>(
         &self,
         py: Python<'py>,
-        deployment: PyRef<'py, PyDeployment>,
-        path: &str,
-        timeout: f64,
+        deployment: PyRef<'py, Deployment>,
+        path: Option<String>,
+        timeout: Option<f64>,
         expect_status: Option<u16>,
         expect_body_contains: Option<String>,
         expect_header: Option<(String, String)>,
+        interval: Option<f64>,
+        max_interval: Option<f64>,
         progress: Option<Py<PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let expect = Self::expectations(py, path, timeout, expect_status, expect_body_contains, expect_header)?;
-        let (handle, deployment) = (self.handle(py)?, deployment.inner.clone());
-        coroutine(py, move |py, locals| handle.verify(py, deployment, expect, progress, Some(locals)))
+        let options = verify_options(py, path, timeout, expect_status, expect_body_contains, expect_header, interval, max_interval)?;
+        let (handle, deployment) = (self.handle(py)?, (*deployment).clone());
+        coroutine(py, move |py, locals| handle.verify(py, deployment, options, progress, Some(locals)))
     }
 
-    #[pyo3(signature = (deployment, *, path="/", timeout=30.0, expect_status=None, expect_body_contains=None, expect_header=None, progress=None))]
+    #[pyo3(signature = (deployment, *, path=None, timeout=None, expect_status=None, expect_body_contains=None, expect_header=None, interval=None, max_interval=None, progress=None))]
     #[allow(clippy::too_many_arguments)]
     fn verify_sync(
         &self,
         py: Python<'_>,
-        deployment: PyRef<'_, PyDeployment>,
-        path: &str,
-        timeout: f64,
+        deployment: PyRef<'_, Deployment>,
+        path: Option<String>,
+        timeout: Option<f64>,
         expect_status: Option<u16>,
         expect_body_contains: Option<String>,
         expect_header: Option<(String, String)>,
+        interval: Option<f64>,
+        max_interval: Option<f64>,
         progress: Option<Py<PyAny>>,
-    ) -> PyResult<PyEvidence> {
-        let expect = Self::expectations(py, path, timeout, expect_status, expect_body_contains, expect_header)?;
-        let op = self.handle(py)?.verify(py, deployment.inner.clone(), expect, progress, None)?;
+    ) -> PyResult<Evidence> {
+        let options = verify_options(py, path, timeout, expect_status, expect_body_contains, expect_header, interval, max_interval)?;
+        let op = self.handle(py)?.verify(py, (*deployment).clone(), options, progress, None)?;
         block_on(py, op)
     }
 
@@ -321,7 +326,7 @@ impl PyBoardingPass {
         coroutine(py, move |_, _| Ok(handle.teardown()))
     }
 
-    fn teardown_sync(&self, py: Python<'_>) -> PyResult<PyTeardownReport> {
+    fn teardown_sync(&self, py: Python<'_>) -> PyResult<TeardownReport> {
         block_on(py, self.handle(py)?.teardown())
     }
 
@@ -339,24 +344,24 @@ impl PyBoardingPass {
 
     /// Waits until the pass is claimed, expires or is revoked, or `timeout`
     /// seconds pass (then the outcome has `timed_out=True`).
-    #[pyo3(signature = (timeout=3600.0, *, poll_interval=None, long_poll=None))]
-    fn wait_for_claim<'py>(&self, py: Python<'py>, timeout: f64, poll_interval: Option<f64>, long_poll: Option<f64>) -> PyResult<Bound<'py, PyAny>> {
-        let options = wait_options(py, timeout, poll_interval, long_poll, &self.shared)?;
+    #[pyo3(signature = (timeout=None, *, poll_interval=None, long_poll=None, expiry_grace=None))]
+    fn wait_for_claim<'py>(&self, py: Python<'py>, timeout: Option<f64>, poll_interval: Option<f64>, long_poll: Option<f64>, expiry_grace: Option<f64>) -> PyResult<Bound<'py, PyAny>> {
+        let options = wait_options(py, timeout, poll_interval, long_poll, expiry_grace, &self.shared)?;
         let handle = self.handle(py)?;
         coroutine(py, move |_, _| Ok(handle.wait(options)))
     }
 
-    #[pyo3(signature = (timeout=3600.0, *, poll_interval=None, long_poll=None))]
-    fn wait_for_claim_sync(&self, py: Python<'_>, timeout: f64, poll_interval: Option<f64>, long_poll: Option<f64>) -> PyResult<PyClaimOutcome> {
-        let options = wait_options(py, timeout, poll_interval, long_poll, &self.shared)?;
+    #[pyo3(signature = (timeout=None, *, poll_interval=None, long_poll=None, expiry_grace=None))]
+    fn wait_for_claim_sync(&self, py: Python<'_>, timeout: Option<f64>, poll_interval: Option<f64>, long_poll: Option<f64>, expiry_grace: Option<f64>) -> PyResult<ClaimOutcome> {
+        let options = wait_options(py, timeout, poll_interval, long_poll, expiry_grace, &self.shared)?;
         block_on(py, self.handle(py)?.wait(options))
     }
 
     /// Iterates over claim status changes (`async for` or `for`): first the
     /// current status, then each change, until a final status or `timeout`.
-    #[pyo3(signature = (timeout=3600.0, *, poll_interval=None, long_poll=None))]
-    fn watch_claim(&self, py: Python<'_>, timeout: f64, poll_interval: Option<f64>, long_poll: Option<f64>) -> PyResult<PyClaimWatcher> {
-        let mut options = wait_options(py, timeout, poll_interval, long_poll, &self.shared)?;
+    #[pyo3(signature = (timeout=None, *, poll_interval=None, long_poll=None, expiry_grace=None))]
+    fn watch_claim(&self, py: Python<'_>, timeout: Option<f64>, poll_interval: Option<f64>, long_poll: Option<f64>, expiry_grace: Option<f64>) -> PyResult<PyClaimWatcher> {
+        let mut options = wait_options(py, timeout, poll_interval, long_poll, expiry_grace, &self.shared)?;
         let stop = self.shared.closed.child_token();
         options.cancel = Some(stop.clone());
         Ok(PyClaimWatcher::new(self.current(py)?.watch_claim(options), stop))

@@ -5,9 +5,10 @@ use std::path::PathBuf;
 
 use boardingpass::Policy as CorePolicy;
 use pyo3::prelude::*;
-use serde_json::{json, Value};
+use pyo3::types::PyDict;
+use serde_json::{Map, Value};
 
-use crate::convert::{repr, to_py_dict};
+use crate::convert::{py_to_json, repr, to_py_dict};
 use crate::errors::OrRaise;
 
 #[pyclass(frozen, eq, module = "boardingpass", name = "Policy")]
@@ -18,37 +19,23 @@ pub struct PyPolicy {
 
 #[pymethods]
 impl PyPolicy {
+    /// Keyword arguments are core's policy fields (names, defaults and
+    /// checks are core's: an unknown or mistyped field is refused by it).
     #[new]
-    #[pyo3(signature = (*, allowed_job_classes=None, max_deploys_per_pass=None, max_worker_size=None,
-        max_asset_file_size=None, max_asset_files=None, allowed_binding_types=None,
-        worker_name_pattern=None, require_claim_owner=true, require_verification=true))]
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        py: Python<'_>,
-        allowed_job_classes: Option<Vec<String>>,
-        max_deploys_per_pass: Option<u32>,
-        max_worker_size: Option<u64>,
-        max_asset_file_size: Option<u64>,
-        max_asset_files: Option<usize>,
-        allowed_binding_types: Option<Vec<String>>,
-        worker_name_pattern: Option<String>,
-        require_claim_owner: bool,
-        require_verification: bool,
-    ) -> PyResult<Self> {
-        let fields = json!({
-            "allowed_job_classes": allowed_job_classes,
-            "max_deploys_per_pass": max_deploys_per_pass,
-            "max_worker_size": max_worker_size,
-            "max_asset_file_size": max_asset_file_size,
-            "max_asset_files": max_asset_files,
-            "allowed_binding_types": allowed_binding_types,
-            "worker_name_pattern": worker_name_pattern,
-            "require_claim_owner": require_claim_owner,
-            "require_verification": require_verification,
-        });
-        let without_nulls: serde_json::Map<String, Value> =
-            fields.as_object().into_iter().flatten().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.clone(), v.clone())).collect();
-        Self::from_json(py, &Value::Object(without_nulls).to_string())
+    #[pyo3(signature = (**fields))]
+    fn new(py: Python<'_>, fields: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+        let given = match fields {
+            None => Value::Object(Map::new()),
+            Some(f) => py_to_json("policy", f.as_any())?,
+        };
+        let set: Map<String, Value> = given.as_object().into_iter().flatten().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.clone(), v.clone())).collect();
+        Self::from_json(py, &Value::Object(set).to_string())
+    }
+
+    /// A policy with every field set (core's example, as in its docs).
+    #[staticmethod]
+    fn example() -> Self {
+        Self { inner: CorePolicy::example() }
     }
 
     /// No rules at all, not even a named claim owner.

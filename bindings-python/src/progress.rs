@@ -8,7 +8,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use boardingpass::{Progress, ProgressEvent as CoreEvent};
+use boardingpass::{Progress, ProgressEvent};
 use pyo3::exceptions::PyStopAsyncIteration;
 use pyo3::prelude::*;
 use pyo3_async_runtimes::TaskLocals;
@@ -18,36 +18,12 @@ use crate::convert::repr;
 use crate::errors::invalid;
 use crate::runtime::{call_python, coroutine, Op};
 
-/// One step of a long operation. `phase` is one of `challenge`,
-/// `proof_of_work`, `create_account`, `hashing`, `upload_session`,
-/// `uploading`, `upload_script`, `enable_subdomain`, `verifying`,
-/// `teardown`; units of `done`/`total`: checkpoints, files or bytes.
-#[pyclass(frozen, get_all, module = "boardingpass")]
-pub struct ProgressEvent {
-    phase: &'static str,
-    done: u64,
-    total: u64,
-}
-
-impl From<CoreEvent> for ProgressEvent {
-    fn from(e: CoreEvent) -> Self {
-        Self { phase: e.phase.as_str(), done: e.done, total: e.total }
-    }
-}
-
-#[pymethods]
-impl ProgressEvent {
-    fn __repr__(&self) -> String {
-        format!("ProgressEvent(phase={}, done={}, total={})", repr::s(self.phase), self.done, self.total)
-    }
-}
-
 /// Async iterator over the progress of the one operation it is passed to;
 /// it ends when that operation finishes.
 #[pyclass(frozen, module = "boardingpass")]
 pub struct ProgressStream {
-    sender: Mutex<Option<UnboundedSender<CoreEvent>>>,
-    receiver: Arc<tokio::sync::Mutex<UnboundedReceiver<CoreEvent>>>,
+    sender: Mutex<Option<UnboundedSender<ProgressEvent>>>,
+    receiver: Arc<tokio::sync::Mutex<UnboundedReceiver<ProgressEvent>>>,
 }
 
 #[pymethods]
@@ -67,7 +43,7 @@ impl ProgressStream {
         coroutine(py, move |_, _| {
             Ok(Box::pin(async move {
                 match receiver.lock().await.recv().await {
-                    Some(e) => Ok(ProgressEvent::from(e)),
+                    Some(e) => Ok(e),
                     None => Err(PyStopAsyncIteration::new_err(())),
                 }
             }) as Op<ProgressEvent>)
@@ -102,14 +78,14 @@ pub fn progress_from(py: Python<'_>, arg: Option<&Bound<'_, PyAny>>, locals: Opt
                 let (callback, event_loop) = (callback.clone(), event_loop.clone());
                 call_python(move |py| {
                     // A closed loop cannot run it any more; nothing is waiting for it then.
-                    let _ = event_loop.call_method1(py, "call_soon_threadsafe", (callback.clone_ref(py), ProgressEvent::from(e)));
+                    let _ = event_loop.call_method1(py, "call_soon_threadsafe", (callback.clone_ref(py), e));
                 });
             })
         }
         None => Progress::new(move |e| {
             let callback = callback.clone();
             call_python(move |py| {
-                if let Err(err) = callback.call1(py, (ProgressEvent::from(e),)) {
+                if let Err(err) = callback.call1(py, (e,)) {
                     err.write_unraisable(py, Some(callback.bind(py)));
                 }
             });

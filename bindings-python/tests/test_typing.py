@@ -27,3 +27,8 @@ def test_package_examples_and_usage_type_check_strictly(tmp_path: Path) -> None:
     for targets in [["-p", "boardingpass"], files]:
         done = mypy("mypy", "--strict", "--config-file", str(HERE / "mypy.ini"), *targets, cwd=tmp_path)
         assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_stub_parts_from_core_are_current(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, str(HERE.parent / "stubgen.py"), "--check"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -112,7 +112,7 @@ fn strip_js_comments(src: &str) -> String {
 /// where `relative` means "resolve from the importing file's directory".
 pub(crate) fn references(source: &str, kind: ModuleKind) -> Vec<(String, bool)> {
     match kind {
-        ModuleKind::EsModule | ModuleKind::CommonJs => JS_SPECIFIER
+        ModuleKind::EsModule | ModuleKind::Commonjs => JS_SPECIFIER
             .captures_iter(&strip_js_comments(source))
             .filter_map(|c| c.get(1).or(c.get(2)).or(c.get(3)).or(c.get(4)))
             .map(|m| m.as_str())

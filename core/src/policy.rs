@@ -3,15 +3,7 @@
 //! is sent on a violation. Loaded from TOML or JSON, or built in code.
 //!
 //! ```toml
-//! allowed_job_classes = ["preview", "demo"]
-//! max_deploys_per_pass = 5
-//! max_worker_size = 1048576
-//! max_asset_file_size = 5242880
-//! max_asset_files = 1000
-//! allowed_binding_types = ["plain_text", "json", "secret_text", "assets"]
-//! worker_name_pattern = "^agent-[a-z0-9-]+$"
-//! require_claim_owner = true
-//! require_verification = true
+#![doc = include_str!("policy-example.toml")]
 //! ```
 
 use std::path::Path;
@@ -21,17 +13,21 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Violation};
 use crate::worker::Worker;
 
+// For Node: the fields as a plain object (`Policy.toDict()`) and their
+// TypeScript interface `PolicyFields`; input goes through `from_json_str`.
+#[cfg_attr(feature = "napi", napi_derive::napi(object, js_name = "PolicyFields", object_from_js = false))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Policy {
     /// Job classes allowed to provision; `None` allows any (and none).
     pub allowed_job_classes: Option<Vec<String>>,
     pub max_deploys_per_pass: Option<u32>,
     /// Total bytes of a Worker's modules.
-    pub max_worker_size: Option<u64>,
+    pub max_worker_size: Option<u32>,
     /// Bytes of one static asset file.
-    pub max_asset_file_size: Option<u64>,
-    pub max_asset_files: Option<usize>,
+    pub max_asset_file_size: Option<u32>,
+    pub max_asset_files: Option<u32>,
     /// Cloudflare binding type names (`plain_text`, `json`, `secret_text`, `assets`).
     pub allowed_binding_types: Option<Vec<String>>,
     /// Regular expression every Worker name must match.
@@ -58,6 +54,8 @@ impl Default for Policy {
     }
 }
 
+setters!(Policy { require_claim_owner: bool, require_verification: bool } optional { allowed_job_classes: Vec<String>, max_deploys_per_pass: u32, max_worker_size: u32, max_asset_file_size: u32, max_asset_files: u32, allowed_binding_types: Vec<String>, worker_name_pattern => String });
+
 /// Who is acting and why: checked against the policy.
 #[derive(Debug, Clone, Default)]
 pub struct Context<'a> {
@@ -78,6 +76,12 @@ fn result(violations: Vec<Violation>) -> Result<(), Error> {
 }
 
 impl Policy {
+    /// A policy with every field set (`policy-example.toml`, shown in the
+    /// docs): bindings read field names and value types from it.
+    pub fn example() -> Self {
+        Self::from_toml_str(include_str!("policy-example.toml")).expect("the example policy is valid")
+    }
+
     /// No rules at all (not even a named owner).
     pub fn permissive() -> Self {
         Self { require_claim_owner: false, require_verification: false, ..Self::default() }
@@ -146,17 +150,17 @@ impl Policy {
         }
         if let Some(max) = self.max_worker_size {
             let size = worker.script_size();
-            if size > max {
+            if size > u64::from(max) {
                 v.push(violation("max_worker_size", format!("Worker modules total {size} bytes, the limit is {max}")));
             }
         }
         if let Some(max) = self.max_asset_files {
-            if asset_files.len() > max {
+            if asset_files.len() > max as usize {
                 v.push(violation("max_asset_files", format!("{} asset files, the limit is {max}", asset_files.len())));
             }
         }
         if let Some(max) = self.max_asset_file_size {
-            for (path, size) in asset_files.iter().filter(|(_, s)| *s > max) {
+            for (path, size) in asset_files.iter().filter(|(_, s)| *s > u64::from(max)) {
                 v.push(violation("max_asset_file_size", format!("{path} is {size} bytes, the limit is {max}")));
             }
         }
@@ -193,6 +197,16 @@ impl Policy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_example_sets_every_field() {
+        let example = serde_json::to_value(Policy::example()).unwrap();
+        let defaults = serde_json::to_value(Policy::default()).unwrap();
+        let names = |v: &serde_json::Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+        assert_eq!(names(&example), names(&defaults));
+        let unset: Vec<_> = example.as_object().unwrap().iter().filter(|(_, v)| v.is_null()).map(|(k, _)| k.clone()).collect();
+        assert!(unset.is_empty(), "policy-example.toml must set every field (bindings read types from it): {unset:?}");
+    }
 
     fn rules(e: Error) -> Vec<String> {
         match e {

@@ -7,7 +7,9 @@ use std::sync::Arc;
 /// What a long operation is doing. Units of `done`/`total` per phase:
 /// proof of work = checkpoints, hashing = files, uploading = bytes, the
 /// other phases report `0/1` when they start and `1/1` when they finish.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "napi", napi_derive::napi(string_enum = "snake_case"))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Phase {
     Challenge,
@@ -23,6 +25,21 @@ pub enum Phase {
 }
 
 impl Phase {
+    /// Every phase, in the order a deploy goes through them; bindings list
+    /// the names from here.
+    pub const ALL: [Phase; 10] = [
+        Self::Challenge,
+        Self::ProofOfWork,
+        Self::CreateAccount,
+        Self::Hashing,
+        Self::UploadSession,
+        Self::Uploading,
+        Self::UploadScript,
+        Self::EnableSubdomain,
+        Self::Verifying,
+        Self::Teardown,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Challenge => "challenge",
@@ -39,7 +56,9 @@ impl Phase {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, get_all, module = "boardingpass"))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct ProgressEvent {
     pub phase: Phase,
     pub done: u64,
@@ -69,5 +88,19 @@ impl Progress {
 impl std::fmt::Debug for Progress {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(if self.0.is_some() { "Progress(callback)" } else { "Progress(none)" })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phase_names_are_distinct() {
+        let names: std::collections::HashSet<_> = Phase::ALL.iter().map(|p| p.as_str()).collect();
+        assert_eq!(names.len(), Phase::ALL.len());
+        for p in Phase::ALL {
+            assert_eq!(serde_json::to_value(p).unwrap(), p.as_str(), "serde and as_str agree");
+        }
     }
 }

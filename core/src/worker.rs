@@ -1,6 +1,7 @@
 //! What gets deployed: a Worker's modules, metadata and bindings, built
 //! in memory or read from disk without a bundler.
 
+
 use std::path::Path;
 
 use bytes::Bytes;
@@ -14,10 +15,12 @@ use crate::secret::Secret;
 pub const MAX_NAME_LEN: usize = 63;
 
 /// How a module is uploaded (docs/PROTOCOL.md §6 content types).
+#[cfg_attr(feature = "napi", napi_derive::napi(string_enum = "snake_case"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ModuleKind {
     EsModule,
-    CommonJs,
+    Commonjs,
     /// A classic service-worker script (no `export default`); must be the only script.
     ServiceWorker,
     Text,
@@ -32,7 +35,7 @@ pub enum ModuleKind {
 impl ModuleKind {
     pub const ALL: [ModuleKind; 10] = [
         Self::EsModule,
-        Self::CommonJs,
+        Self::Commonjs,
         Self::ServiceWorker,
         Self::Text,
         Self::Data,
@@ -47,7 +50,7 @@ impl ModuleKind {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::EsModule => "es_module",
-            Self::CommonJs => "commonjs",
+            Self::Commonjs => "commonjs",
             Self::ServiceWorker => "service_worker",
             Self::Text => "text",
             Self::Data => "data",
@@ -62,7 +65,7 @@ impl ModuleKind {
     pub fn content_type(self) -> &'static str {
         match self {
             Self::EsModule => "application/javascript+module",
-            Self::CommonJs | Self::ServiceWorker => "application/javascript",
+            Self::Commonjs | Self::ServiceWorker => "application/javascript",
             Self::Text => "text/plain",
             Self::Data => "application/octet-stream",
             Self::Wasm => "application/wasm",
@@ -80,7 +83,7 @@ impl ModuleKind {
         let ext = path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase())?;
         Some(match ext.as_str() {
             "js" | "mjs" => Self::EsModule,
-            "cjs" => Self::CommonJs,
+            "cjs" => Self::Commonjs,
             "wasm" => Self::Wasm,
             "txt" | "html" | "sql" => Self::Text,
             "bin" => Self::Data,
@@ -92,7 +95,7 @@ impl ModuleKind {
     }
 
     pub fn is_code(self) -> bool {
-        matches!(self, Self::EsModule | Self::CommonJs | Self::ServiceWorker | Self::Python)
+        matches!(self, Self::EsModule | Self::Commonjs | Self::ServiceWorker | Self::Python)
     }
 }
 
@@ -120,6 +123,7 @@ impl Module {
 
 /// A binding the Worker sees on `env`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Binding {
     PlainText { name: String, text: String },
     Json { name: String, json: Value },

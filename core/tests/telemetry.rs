@@ -94,13 +94,13 @@ async fn a_flow_reaches_the_collector_as_one_span_tree_without_secrets() {
     let client = Client::builder().api_base(emu.base_url()).accept_terms(true).audit(audit).build().unwrap();
 
     // Directly through the core API ...
-    let pass = client.provision(ProvisionOptions { owner: Some("Ada Lovelace".into()), ..Default::default() }).await.unwrap();
+    let pass = client.provision(ProvisionOptions::default().owner("Ada Lovelace")).await.unwrap();
     let site = tempfile::tempdir().unwrap();
     std::fs::write(site.path().join("index.html"), "<h1>hi</h1>").unwrap();
     let worker = Worker::from_source("traced", "index.js", "export default { fetch(r, env) { return env.ASSETS.fetch(r) } }").assets(AssetsConfig::new(site.path()));
     let deployment = pass.deploy(&worker, Default::default()).await.unwrap();
     pass.verify(&deployment, Default::default()).await.unwrap();
-    pass.wait_for_claim(ClaimWaitOptions { timeout: Duration::from_millis(300), ..Default::default() }).await.unwrap();
+    pass.wait_for_claim(ClaimWaitOptions::default().timeout(Duration::from_millis(300))).await.unwrap();
     pass.teardown().await.unwrap();
     // ... and through an agent tool.
     let links = Arc::new(Mutex::new(Vec::new()));

@@ -7,8 +7,14 @@ import pathlib
 from typing import Any, Awaitable, Callable, Coroutine, Dict, List, Literal, Mapping, Optional, Sequence, Tuple, Union, final
 
 __version__: str
+CLAIM_STATUSES: List[str]
+PHASES: List[str]
+MODULE_KINDS: List[str]
 __all__ = [
     "__version__",
+    "CLAIM_STATUSES",
+    "PHASES",
+    "MODULE_KINDS",
     "Client",
     "BoardingPass",
     "Worker",
@@ -27,7 +33,14 @@ __all__ = [
     "operations_in_flight",
 ]
 
-_ClaimStatusName = Literal["pending", "claimed", "expired", "revoked", "claimed_or_revoked"]
+# BEGIN stubgen names
+_ClaimStatusName = Literal[
+    "pending",
+    "claimed",
+    "expired",
+    "revoked",
+    "claimed_or_revoked",
+]
 _PhaseName = Literal[
     "challenge",
     "proof_of_work",
@@ -52,6 +65,7 @@ _ModuleKindName = Literal[
     "python",
     "python_requirement",
 ]
+# END stubgen names
 _JsonValue = Union[None, bool, int, float, str, List["_JsonValue"], Dict[str, "_JsonValue"]]
 _StrPath = Union[str, "os.PathLike[str]"]
 _Progress = Union[Callable[["ProgressEvent"], object], "ProgressStream"]
@@ -74,19 +88,23 @@ class Secret:
 
 @final
 class Policy:
+    # BEGIN stubgen policy
     def __new__(
         cls,
         *,
+        allowed_binding_types: Optional[Sequence[str]] = None,
         allowed_job_classes: Optional[Sequence[str]] = None,
-        max_deploys_per_pass: Optional[int] = None,
-        max_worker_size: Optional[int] = None,
         max_asset_file_size: Optional[int] = None,
         max_asset_files: Optional[int] = None,
-        allowed_binding_types: Optional[Sequence[str]] = None,
-        worker_name_pattern: Optional[str] = None,
+        max_deploys_per_pass: Optional[int] = None,
+        max_worker_size: Optional[int] = None,
         require_claim_owner: bool = True,
         require_verification: bool = True,
+        worker_name_pattern: Optional[str] = None,
     ) -> Policy: ...
+    # END stubgen policy
+    @staticmethod
+    def example() -> Policy: ...
     @staticmethod
     def permissive() -> Policy: ...
     @staticmethod
@@ -167,6 +185,7 @@ class ProgressEvent:
     def done(self) -> int: ...
     @property
     def total(self) -> int: ...
+    def to_dict(self) -> Dict[str, Any]: ...
 
 @final
 class ProgressStream:
@@ -241,9 +260,9 @@ class ClaimOutcome:
     @property
     def timed_out(self) -> bool: ...
     @property
-    def observed_at(self) -> str: ...
+    def observed_at(self) -> datetime.datetime: ...
     @property
-    def changed_at(self) -> Optional[str]: ...
+    def changed_at(self) -> Optional[datetime.datetime]: ...
     @property
     def detail(self) -> str: ...
     def to_dict(self) -> Dict[str, Any]: ...
@@ -342,22 +361,26 @@ class BoardingPass:
         self,
         deployment: Deployment,
         *,
-        path: str = "/",
-        timeout: float = 30.0,
+        path: Optional[str] = None,
+        timeout: Optional[float] = None,
         expect_status: Optional[int] = None,
         expect_body_contains: Optional[str] = None,
         expect_header: Optional[Tuple[str, str]] = None,
+        interval: Optional[float] = None,
+        max_interval: Optional[float] = None,
         progress: Optional[_Progress] = None,
     ) -> Coroutine[Any, Any, Evidence]: ...
     def verify_sync(
         self,
         deployment: Deployment,
         *,
-        path: str = "/",
-        timeout: float = 30.0,
+        path: Optional[str] = None,
+        timeout: Optional[float] = None,
         expect_status: Optional[int] = None,
         expect_body_contains: Optional[str] = None,
         expect_header: Optional[Tuple[str, str]] = None,
+        interval: Optional[float] = None,
+        max_interval: Optional[float] = None,
         progress: Optional[_Progress] = None,
     ) -> Evidence: ...
     def teardown(self) -> Coroutine[Any, Any, TeardownReport]: ...
@@ -365,13 +388,28 @@ class BoardingPass:
     def delete_worker(self, name: str, *, force: bool = False) -> Coroutine[Any, Any, None]: ...
     def delete_worker_sync(self, name: str, *, force: bool = False) -> None: ...
     def wait_for_claim(
-        self, timeout: float = 3600.0, *, poll_interval: Optional[float] = None, long_poll: Optional[float] = None
+        self,
+        timeout: Optional[float] = None,
+        *,
+        poll_interval: Optional[float] = None,
+        long_poll: Optional[float] = None,
+        expiry_grace: Optional[float] = None,
     ) -> Coroutine[Any, Any, ClaimOutcome]: ...
     def wait_for_claim_sync(
-        self, timeout: float = 3600.0, *, poll_interval: Optional[float] = None, long_poll: Optional[float] = None
+        self,
+        timeout: Optional[float] = None,
+        *,
+        poll_interval: Optional[float] = None,
+        long_poll: Optional[float] = None,
+        expiry_grace: Optional[float] = None,
     ) -> ClaimOutcome: ...
     def watch_claim(
-        self, timeout: float = 3600.0, *, poll_interval: Optional[float] = None, long_poll: Optional[float] = None
+        self,
+        timeout: Optional[float] = None,
+        *,
+        poll_interval: Optional[float] = None,
+        long_poll: Optional[float] = None,
+        expiry_grace: Optional[float] = None,
     ) -> ClaimWatcher: ...
     def ticket(
         self, status: Union[_ClaimStatusName, ClaimOutcome, None] = None, *, include_claim_url: bool = False
@@ -392,6 +430,9 @@ class Client:
         timeout: Optional[float] = None,
         connect_timeout: Optional[float] = None,
         max_attempts: Optional[int] = None,
+        base_delay: Optional[float] = None,
+        max_delay: Optional[float] = None,
+        max_retry_after: Optional[float] = None,
         pow_work_cap: Optional[int] = None,
         expiry_margin: Optional[float] = None,
         headers: Optional[Mapping[str, str]] = None,

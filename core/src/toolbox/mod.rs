@@ -25,13 +25,14 @@ pub use specs::{tool_specs, ToolSpec};
 use crate::cancel::CancellationToken;
 use crate::claim::{ClaimOutcome, ClaimStatus, ClaimWaitOptions};
 use crate::client::Client;
-use crate::deploy::{DeployOptions, Deployment};
+use crate::prepare::DeployOptions;
+use crate::record::{Deployment, Evidence};
 use crate::error::{Error, ErrorKind};
 use crate::pass::BoardingPass;
 use crate::progress::Progress;
 use crate::provision::ProvisionOptions;
 use crate::secret::Secret;
-use crate::verify::{Evidence, VerifyOptions};
+use crate::verify::VerifyOptions;
 use files::InlineProject;
 
 /// The claim link for its owner, handed to a [`ClaimLinkSink`].

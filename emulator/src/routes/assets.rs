@@ -121,7 +121,7 @@ fn accept(state: &AppState, claims: &AssetClaims, files: Vec<(String, Bytes, Opt
         // Without a part type (the SDKs send none) the type comes from the
         // file's extension, as Cloudflare serves assets; `application/null`
         // (wrangler, unknown types) means none.
-        let content_type = content_type.unwrap_or_else(|| boardingpass::assets::content_type(path));
+        let content_type = content_type.unwrap_or_else(|| boardingpass::asset_content_type(path));
         let content_type = Some(content_type).filter(|c| !c.starts_with("application/null"));
         checked.push((hash, StoredAsset { bytes, content_type }));
     }

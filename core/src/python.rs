@@ -1,0 +1,74 @@
+//! With the `python` feature: core's result types are the Python binding's
+//! classes (`pyclass(get_all)` on the structs), and here is what they add:
+//! `to_dict()` (core's JSON form) and a `repr` of every field. Claim
+//! statuses and progress phases reach Python as their names.
+
+use pyo3::prelude::*;
+use pyo3::types::PyString;
+
+use crate::claim::{ClaimOutcome, ClaimStatus};
+use crate::progress::{Phase, ProgressEvent};
+use crate::record::{Deployment, Evidence};
+use crate::teardown::TeardownReport;
+
+/// Name-valued enums reach Python as their names.
+macro_rules! as_name {
+    ($($ty:ident),*) => {$(
+        impl<'py> IntoPyObject<'py> for $ty {
+            type Target = PyString;
+            type Output = Bound<'py, PyString>;
+            type Error = std::convert::Infallible;
+
+            fn into_pyobject(self, py: Python<'py>) -> Result<Self::Output, Self::Error> {
+                Ok(PyString::new(py, self.as_str()))
+            }
+        }
+
+        impl<'py> IntoPyObject<'py> for &$ty {
+            type Target = PyString;
+            type Output = Bound<'py, PyString>;
+            type Error = std::convert::Infallible;
+
+            fn into_pyobject(self, py: Python<'py>) -> Result<Self::Output, Self::Error> {
+                (*self).into_pyobject(py)
+            }
+        }
+    )*};
+}
+
+as_name!(ClaimStatus, Phase);
+
+/// Core's JSON form of `value` as Python objects (`json.loads` of it).
+fn to_dict<'py>(py: Python<'py>, value: &impl serde::Serialize) -> PyResult<Bound<'py, PyAny>> {
+    let text = serde_json::to_string(value).map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
+    py.import("json")?.call_method1("loads", (text,))
+}
+
+/// `Name(field=repr, ...)` over every field (these types hold no secret).
+fn repr(py: Python<'_>, name: &str, value: &impl serde::Serialize) -> PyResult<String> {
+    let dict = to_dict(py, value)?;
+    let mut fields = Vec::new();
+    for (k, v) in dict.cast::<pyo3::types::PyDict>()?.iter() {
+        fields.push(format!("{k}={}", v.repr()?));
+    }
+    Ok(format!("{name}({})", fields.join(", ")))
+}
+
+macro_rules! py_record {
+    ($($ty:ident),*) => {$(
+        #[pymethods]
+        impl $ty {
+            /// The JSON-compatible form core serialises (times as RFC 3339 text).
+            // Python methods take `&self`, `Copy` types included.
+            #[allow(clippy::wrong_self_convention)]
+            fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                to_dict(py, self)
+            }
+            fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+                repr(py, stringify!($ty), self)
+            }
+        }
+    )*};
+}
+
+py_record!(Deployment, Evidence, ClaimOutcome, TeardownReport, ProgressEvent);
