@@ -126,6 +126,8 @@ impl From<Deployment> for bp::Deployment {
             assets_uploaded: d.assets_uploaded as usize,
             deployed_at: d.deployed_at,
             duration_ms: d.duration_ms as u64,
+            // Identification only: verify reads the pass's own record.
+            bundle: None,
         }
     }
 }

@@ -181,10 +181,11 @@ impl BoardingPass {
         };
         let pass = self.inner.clone();
         let cancel = abort.token.clone();
+        let load = bp::project::LoadOptions { progress: opts.progress.clone(), ..Default::default() };
         let fut = async move {
             let worker = match source {
                 Either::A(w) => w,
-                Either::B(path) => bp::cancel::cancellable(Some(&cancel), blocking(move || bp::project::load(&path, None))).await?,
+                Either::B(path) => bp::cancel::cancellable(Some(&cancel), blocking(move || bp::project::load_with(&path, &load))).await?,
             };
             pass.deploy(&worker, opts).await
         };

@@ -13,7 +13,7 @@ use napi_derive::napi;
 #[napi(object, object_from_js = false)]
 pub struct ProgressEvent {
     #[napi(
-        ts_type = "'challenge' | 'proof_of_work' | 'create_account' | 'hashing' | 'upload_session' | 'uploading' | 'upload_script' | 'enable_subdomain' | 'verifying' | 'teardown'"
+        ts_type = "'bundle' | 'challenge' | 'proof_of_work' | 'create_account' | 'hashing' | 'upload_session' | 'uploading' | 'upload_script' | 'enable_subdomain' | 'verifying' | 'teardown'"
     )]
     pub phase: String,
     pub done: f64,

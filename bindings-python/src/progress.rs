@@ -18,7 +18,7 @@ use crate::convert::repr;
 use crate::errors::invalid;
 use crate::runtime::{call_python, coroutine, Op};
 
-/// One step of a long operation. `phase` is one of `challenge`,
+/// One step of a long operation. `phase` is one of `bundle`, `challenge`,
 /// `proof_of_work`, `create_account`, `hashing`, `upload_session`,
 /// `uploading`, `upload_script`, `enable_subdomain`, `verifying`,
 /// `teardown`; units of `done`/`total`: checkpoints, files or bytes.

@@ -13,6 +13,7 @@
 //! fresh `workers/tag`, and after an answer is lost the version (or the
 //! deployment) is looked up before anything is sent again.
 
+use crate::bundle::BundleInfo;
 use std::collections::HashMap;
 use std::time::Instant;
 
@@ -86,6 +87,10 @@ pub struct Deployment {
     pub assets_uploaded: usize,
     pub deployed_at: DateTime<Utc>,
     pub duration_ms: u64,
+    /// How the code was bundled, when it was (`content_digest` stays the
+    /// digest of what was uploaded).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bundle: Option<BundleInfo>,
 }
 
 /// A fresh id for one upload (`bp-` + 16 hex; Cloudflare allows 100 bytes).
@@ -152,7 +157,7 @@ impl BoardingPass {
         match cancellable(options.cancel.as_ref(), self.deploy_inner(worker, prepared.manifest.as_ref(), options)).await {
             Ok(d) => {
                 let details = json!({"url": d.url, "version_id": d.version_id, "redeploy": d.redeploy,
-                    "assets_digest": d.assets_digest, "assets_uploaded": d.assets_uploaded, "duration_ms": d.duration_ms});
+                    "assets_digest": d.assets_digest, "assets_uploaded": d.assets_uploaded, "duration_ms": d.duration_ms, "bundle": d.bundle});
                 self.audit(AuditKind::DeployFinished, Some(&d.worker_name), Some(&d.content_digest), details)?;
                 Ok(d)
             }
@@ -215,6 +220,7 @@ impl BoardingPass {
             assets_uploaded,
             deployed_at: Utc::now(),
             duration_ms: started.elapsed().as_millis() as u64,
+            bundle: worker.bundle.clone(),
         };
         self.record_deployment(&deployment);
         tracing::info!(worker = name, version = %deployment.version_id, redeploy = exists, "deployed");

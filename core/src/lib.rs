@@ -20,6 +20,7 @@
 
 pub mod assets;
 pub mod audit;
+pub mod bundle;
 pub mod cancel;
 pub mod claim;
 pub mod client;
@@ -51,6 +52,7 @@ pub mod fuzzing;
 
 pub use assets::AssetsConfig;
 pub use audit::{AuditEvent, AuditKind, AuditLog};
+pub use bundle::{BundleInfo, BundledPackage};
 pub use cancel::CancellationToken;
 pub use claim::{ClaimOutcome, ClaimStatus, ClaimWaitOptions, ClaimWatcher};
 pub use client::{Client, ClientBuilder, ClientConfig};

@@ -6,10 +6,12 @@ use std::sync::Arc;
 
 /// What a long operation is doing. Units of `done`/`total` per phase:
 /// proof of work = checkpoints, hashing = files, uploading = bytes, the
-/// other phases report `0/1` when they start and `1/1` when they finish.
+/// other phases (bundling included) report `0/1` when they start and `1/1`
+/// when they finish.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Phase {
+    Bundle,
     Challenge,
     ProofOfWork,
     CreateAccount,
@@ -25,6 +27,7 @@ pub enum Phase {
 impl Phase {
     pub fn as_str(self) -> &'static str {
         match self {
+            Self::Bundle => "bundle",
             Self::Challenge => "challenge",
             Self::ProofOfWork => "proof_of_work",
             Self::CreateAccount => "create_account",

@@ -378,6 +378,7 @@ mod tests {
             assets_uploaded: 0,
             deployed_at: Utc::now(),
             duration_ms: 0,
+            bundle: None,
         };
         let evidence = |url: &str, worker: &str, version: &str, passed: bool| Evidence {
             url: url.into(),

@@ -27,6 +27,7 @@ __all__ = [
 
 _ClaimStatusName = Literal["pending", "claimed", "expired", "revoked", "claimed_or_revoked"]
 _PhaseName = Literal[
+    "bundle",
     "challenge",
     "proof_of_work",
     "create_account",

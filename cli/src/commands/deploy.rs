@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use boardingpass::audit::AuditLog;
+use boardingpass::project::LoadOptions;
 use boardingpass::{
     printable, BoardingPass, ClaimStatus, ClaimTicket, ClaimWaitOptions, DeployOptions, Deployment, Error, Evidence, Policy, PreparedDeploy,
     ProvisionOptions, VerifyOptions,
@@ -78,6 +79,9 @@ pub struct Args {
     /// Print JSON objects instead of Markdown.
     #[arg(long)]
     json: bool,
+    /// Upload the modules as they are: no TypeScript compile, no npm bundle (like `no_bundle = true`).
+    #[arg(long)]
+    no_bundle: bool,
 }
 
 /// `--verify-path` is checked while parsing, before anything is provisioned.
@@ -163,7 +167,8 @@ pub async fn run(args: Args) -> Result<ExitCode, Error> {
             }
         })
         .await?;
-    let worker = boardingpass::project::load(&args.path, args.name.as_deref())?;
+    let load = LoadOptions { name: args.name.clone(), no_bundle: args.no_bundle, ..Default::default() };
+    let worker = boardingpass::project::load_with(&args.path, &load)?;
     let provision = ProvisionOptions { owner: args.owner.clone(), ..Default::default() };
     let (pass, prepared) = target.client.provision_and_prepare(provision, &worker, DeployOptions::default()).await?;
     if !args.json {
