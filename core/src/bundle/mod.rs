@@ -210,7 +210,10 @@ pub(crate) fn bundle_into(worker: &mut Worker, root: &Path, entry: &Path, config
         if input.starts_with('(') || input.starts_with('<') {
             continue;
         }
-        let path = contained(root, &root.join(input), input)?;
+        let path = root.join(input).canonicalize().map_err(|source| Error::Io { path: input.clone(), source })?;
+        if !path.starts_with(root) {
+            return Err(outside(root, &inputs, input, &path));
+        }
         packages.extend(package_of(root, input));
         for import in info["imports"].as_array().into_iter().flatten().filter(|i| i["external"] == true) {
             let Some(spec) = import["path"].as_str() else { continue };
@@ -234,19 +237,47 @@ pub(crate) fn bundle_into(worker: &mut Worker, root: &Path, entry: &Path, config
     Ok(())
 }
 
-/// A file the bundle reads, canonical and inside `root`.
-fn contained(root: &Path, path: &Path, shown: &str) -> Result<PathBuf, Error> {
-    let canonical = path.canonicalize().map_err(|source| Error::Io { path: path.display().to_string(), source })?;
-    if !canonical.starts_with(root) {
-        return Err(Error::Bundle {
-            file: Some(shown.to_string()),
+/// The error for an `input` the bundle would read from outside `root`
+/// (a package found in a `node_modules` above the project), located at
+/// the import inside the project that leads there.
+fn outside(root: &Path, inputs: &serde_json::Map<String, Value>, input: &str, path: &Path) -> Error {
+    let leads_out = |i: &Value| i["path"].as_str().is_some_and(|p| !root.join(p).canonicalize().is_ok_and(|c| c.starts_with(root)));
+    let from = inputs.iter().filter(|(name, _)| root.join(name).canonicalize().is_ok_and(|c| c.starts_with(root))).find_map(|(name, info)| {
+        let import = info["imports"].as_array()?.iter().find(|i| i["external"] != true && leads_out(i))?;
+        let target = root.join(import["path"].as_str()?).canonicalize().ok()?;
+        Some((name.clone(), import["original"].as_str().or(import["path"].as_str())?.to_string(), target))
+    });
+    let Some((importer, spec, target)) = from else {
+        return Error::Bundle {
+            file: Some(input.to_string()),
             line: None,
             column: None,
-            message: format!("the bundle would include {}, outside the project {}", canonical.display(), root.display()),
-            hint: "only files inside the project are deployed: install the packages in the project itself (npm install there)".into(),
-        });
+            message: format!("the bundle would include {}, outside the project {}", path.display(), root.display()),
+            hint: "only files inside the project are deployed: install the packages in the project itself".into(),
+        };
+    };
+    let (line, column) = locate(&std::fs::read_to_string(root.join(&importer)).unwrap_or_default(), &spec).unzip();
+    let hint = if root.join("node_modules").is_dir() {
+        format!("only files inside the project are deployed: run `npm install {}` in {}", package_name(&spec), root.display())
+    } else {
+        format!("node_modules is missing: run `npm install` in {}", root.display())
+    };
+    Error::Bundle {
+        file: Some(importer),
+        line,
+        column,
+        message: format!("{spec:?} resolves to {}, outside the project", target.display()),
+        hint,
     }
-    Ok(canonical)
+}
+
+/// 1-based line and column of the first quoted `spec` in `source`.
+fn locate(source: &str, spec: &str) -> Option<(u32, u32)> {
+    let at = ['"', '\'', '`'].iter().filter_map(|q| source.find(&format!("{q}{spec}{q}"))).min()?;
+    let before = &source[..at];
+    let line = before.matches('\n').count() as u32 + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
+    Some((line, column))
 }
 
 /// The module a rule keeps separate: `spec` as imported from `importer`,
@@ -266,7 +297,10 @@ fn rule_module(root: &Path, importer: &Path, spec: &str, kind: ModuleKind, so_fa
         return Err(at(format!("{spec:?} is not a `./` path"), "import modules kept apart by the rules (.wasm, .txt, .html, .sql, .bin) with a ./ path in the file's own directory or below"));
     };
     let file = importer.parent().unwrap_or(root).join(name);
-    let file = contained(root, &file, spec)?;
+    let file = file.canonicalize().map_err(|source| Error::Io { path: file.display().to_string(), source })?;
+    if !file.starts_with(root) {
+        return Err(at(format!("{spec:?} is outside the project"), "only files inside the project are deployed"));
+    }
     let content = read_capped(&file)?;
     if let Some(other) = so_far.iter().find(|m| m.name == name && m.content != content) {
         return Err(at(format!("two different files are imported as {:?}", other.name), "rename one of them"));
@@ -398,6 +432,13 @@ mod tests {
         assert!(hint(&d("Could not resolve \"node:buffer\""), dir.path(), false).contains("nodejs_compat"));
         assert!(hint(&d("Could not resolve \"./x\""), dir.path(), false).contains("check the import path"));
         assert!(hint(&d("Expected \";\" but found \"x\""), dir.path(), false).contains("syntax"));
+    }
+
+    #[test]
+    fn imports_are_located_by_their_quoted_specifier() {
+        let src = "// hono\nimport x from 'other';\nimport { Hono } from \"hono\";\n";
+        assert_eq!(locate(src, "hono"), Some((3, 22)));
+        assert_eq!(locate(src, "absent"), None);
     }
 
     #[test]
