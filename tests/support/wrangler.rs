@@ -1,9 +1,6 @@
 //! Runs real wrangler 4.164 on Node 22 (the repository's npm test tools,
 //! `make setup`) against an emulator, non-interactively, with its own HOME
-//! so its temporary-account cache is the test's. Shared by
-//! `core/tests/bundle.rs` and `tests/bench/bundle.rs`.
-
-#![allow(dead_code)] // each including crate uses a different subset
+//! so its temporary-account cache is the test's (`core/tests/bundle.rs`).
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;

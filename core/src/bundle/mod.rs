@@ -214,7 +214,7 @@ pub(crate) fn bundle_into(worker: &mut Worker, root: &Path, entry: &Path, config
         if !path.starts_with(root) {
             return Err(outside(root, &inputs, input, &path));
         }
-        packages.extend(package_of(root, input));
+        packages.extend(package_dir(input));
         for import in info["imports"].as_array().into_iter().flatten().filter(|i| i["external"] == true) {
             let Some(spec) = import["path"].as_str() else { continue };
             if let Some(rule) = rules::matching(&rules, spec) {
@@ -230,6 +230,8 @@ pub(crate) fn bundle_into(worker: &mut Worker, root: &Path, entry: &Path, config
         use sha2::{Digest, Sha256};
         format!("sha256:{}", hex::encode(Sha256::digest(&modules[0].content)))
     };
+    // One package.json read per package, not per file.
+    let packages: BTreeSet<BundledPackage> = packages.into_iter().map(|(dir, name)| package_at(root, &dir, name)).collect();
     worker.bundle = Some(BundleInfo { bundler: bundler_name(&bin), digest, packages: packages.into_iter().collect() });
     worker.modules = modules;
     worker.main_module = Some(main_name);
@@ -313,17 +315,22 @@ fn dedup(modules: &mut Vec<Module>) {
     modules.retain(|m| seen.insert(m.name.clone()));
 }
 
-/// `node_modules/<name>` or `node_modules/@scope/<name>` of the innermost
-/// package `input` lies in, with its version from its package.json.
-fn package_of(root: &Path, input: &str) -> Option<BundledPackage> {
+/// The directory (relative to the root) and name of the innermost package
+/// `input` lies in: `…node_modules/<name>` or `…node_modules/@scope/<name>`.
+fn package_dir(input: &str) -> Option<(String, String)> {
     let at = input.rfind("node_modules/")?;
-    let rest = &input[at + "node_modules/".len()..];
-    let mut parts = rest.split('/');
+    let start = at + "node_modules/".len();
+    let mut parts = input[start..].split('/');
     let first = parts.next()?;
     let name = if first.starts_with('@') { format!("{first}/{}", parts.next()?) } else { first.to_string() };
-    let manifest = root.join(&input[..at]).join("node_modules").join(&name).join("package.json");
-    let json: Value = serde_json::from_slice(&read_capped(&manifest).ok()?).ok()?;
-    Some(BundledPackage { name, version: json["version"].as_str().unwrap_or("unknown").to_string() })
+    Some((input[..start + name.len()].to_string(), name))
+}
+
+/// A package with its version from its package.json.
+fn package_at(root: &Path, dir: &str, name: String) -> BundledPackage {
+    let json: Option<Value> = read_capped(&root.join(dir).join("package.json")).ok().and_then(|b| serde_json::from_slice(&b).ok());
+    let version = json.as_ref().and_then(|j| j["version"].as_str()).unwrap_or("unknown").to_string();
+    BundledPackage { name, version }
 }
 
 /// `esbuild <version>` from the npm package holding the binary, when known.
@@ -417,9 +424,11 @@ mod tests {
         let pkg = dir.path().join("node_modules/@a/b");
         std::fs::create_dir_all(pkg.join("dist")).unwrap();
         std::fs::write(pkg.join("package.json"), r#"{"name":"@a/b","version":"1.2.3"}"#).unwrap();
-        let got = package_of(dir.path(), "node_modules/@a/b/dist/index.js").unwrap();
-        assert_eq!(got, BundledPackage { name: "@a/b".into(), version: "1.2.3".into() });
-        assert!(package_of(dir.path(), "src/index.ts").is_none());
+        let (at, name) = package_dir("node_modules/@a/b/dist/index.js").unwrap();
+        assert_eq!((at.as_str(), name.as_str()), ("node_modules/@a/b", "@a/b"));
+        assert_eq!(package_at(dir.path(), &at, name), BundledPackage { name: "@a/b".into(), version: "1.2.3".into() });
+        assert_eq!(package_dir("node_modules/x/node_modules/y/i.js").unwrap().0, "node_modules/x/node_modules/y");
+        assert!(package_dir("src/index.ts").is_none());
     }
 
     #[test]
