@@ -157,3 +157,22 @@ async fn typescript_from_source_is_type_stripped_and_deploys() {
     assert!(raw.bundle.is_none());
     assert_eq!(raw.modules.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(), ["index.ts"]);
 }
+
+/// Regression: a package found in a `node_modules` above the project used to
+/// fail naming that package's file, with no line; it is refused at the import.
+#[test]
+fn a_package_above_the_project_is_refused_at_its_import() {
+    // Under target/: the repository's node_modules (esbuild) is above it.
+    let tmp = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let pkg = tmp.path().join("node_modules/above-pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    std::fs::write(pkg.join("package.json"), r#"{"name":"above-pkg","version":"1.0.0","main":"index.js"}"#).unwrap();
+    std::fs::write(pkg.join("index.js"), "export const up = 1;\n").unwrap();
+    let project = tmp.path().join("project");
+    std::fs::create_dir_all(project.join("node_modules")).unwrap();
+    std::fs::write(project.join("index.ts"), "// uses a hoisted package\nimport { up } from 'above-pkg';\nexport default { fetch: () => new Response(String(up)) };\n").unwrap();
+    let e = load_with(&project.join("index.ts"), &LoadOptions::default()).unwrap_err();
+    let boardingpass::Error::Bundle { file, line, column, .. } = &e else { panic!("{e}") };
+    assert_eq!((file.as_deref(), *line, *column), (Some("index.ts"), Some(2), Some(20)), "{e}");
+    assert!(e.to_string().contains("outside the project") && e.to_string().contains("npm install above-pkg"), "{e}");
+}

@@ -27,7 +27,8 @@ pub const ESBUILD_ENV: &str = "BOARDINGPASS_ESBUILD";
 fn platform_package() -> Option<String> {
     let os = match std::env::consts::OS {
         "windows" => "win32",
-        os @ ("linux" | "macos" | "freebsd") => if os == "macos" { "darwin" } else { os },
+        "macos" => "darwin",
+        os @ ("linux" | "freebsd") => os,
         _ => return None,
     };
     let arch = match std::env::consts::ARCH {
@@ -36,6 +37,15 @@ fn platform_package() -> Option<String> {
         _ => return None,
     };
     Some(format!("{os}-{arch}"))
+}
+
+/// Where npm puts the binary of `@esbuild/<pkg>`, relative to a directory.
+fn package_binary(pkg: &str) -> String {
+    if cfg!(windows) {
+        format!("node_modules/@esbuild/{pkg}/esbuild.exe")
+    } else {
+        format!("node_modules/@esbuild/{pkg}/bin/esbuild")
+    }
 }
 
 fn exe(name: &str) -> String {
@@ -48,12 +58,7 @@ pub(crate) fn locate(root: &Path) -> Result<PathBuf, Error> {
         let p = PathBuf::from(p);
         return if p.is_file() { Ok(p) } else { Err(missing(&format!("{ESBUILD_ENV} names {}, which is not a file", p.display()))) };
     }
-    let rel = match platform_package() {
-        Some(pkg) if cfg!(windows) => format!("node_modules/@esbuild/{pkg}/{}", exe("esbuild")),
-        Some(pkg) => format!("node_modules/@esbuild/{pkg}/bin/esbuild"),
-        None => String::new(),
-    };
-    if !rel.is_empty() {
+    if let Some(rel) = platform_package().map(|pkg| package_binary(&pkg)) {
         if let Some(found) = root.ancestors().map(|d| d.join(&rel)).find(|p| p.is_file()) {
             return Ok(found);
         }
@@ -200,10 +205,21 @@ mod tests {
         assert!(Diagnostic::first("nothing here").is_none());
     }
 
+    /// The only lib test that reads or sets the variable (the others never locate esbuild).
     #[test]
-    fn a_named_binary_that_is_missing_is_a_bundle_error() {
-        let e = missing("x");
+    fn the_binary_is_found_by_variable_then_in_node_modules_above_the_project() {
+        let dir = tempfile::tempdir().unwrap();
+        let project = dir.path().join("a/b/project");
+        std::fs::create_dir_all(&project).unwrap();
+        std::env::set_var(ESBUILD_ENV, dir.path().join("nope"));
+        let e = locate(&project).unwrap_err();
         assert_eq!(e.code(), "bundle");
-        assert!(e.to_string().contains("--no-bundle"), "{e}");
+        assert!(e.to_string().contains("which is not a file") && e.to_string().contains("--no-bundle"), "{e}");
+        std::env::remove_var(ESBUILD_ENV);
+        let Some(pkg) = platform_package() else { return };
+        let bin = dir.path().join("a").join(package_binary(&pkg));
+        std::fs::create_dir_all(bin.parent().unwrap()).unwrap();
+        std::fs::write(&bin, b"").unwrap();
+        assert_eq!(locate(&project).unwrap(), bin);
     }
 }
