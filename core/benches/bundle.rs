@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use boardingpass::project::{load_with, LoadOptions};
+use boardingpass::{load_project_with as load_with, LoadOptions};
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();

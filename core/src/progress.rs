@@ -43,6 +43,7 @@ impl Phase {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ProgressEvent {
     pub phase: Phase,
     pub done: u64,

@@ -51,6 +51,7 @@ struct WranglerAssets {
 
 /// How [`load_with`] reads a project.
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct LoadOptions {
     /// Overrides the configured or derived Worker name.
     pub name: Option<String>,
@@ -59,6 +60,8 @@ pub struct LoadOptions {
     /// Receives the `bundle` phase.
     pub progress: Progress,
 }
+
+setters!(LoadOptions { no_bundle: bool, progress: Progress } optional { name => String });
 
 /// Reads a Worker from `path` (see module docs). `name` overrides the
 /// configured or derived name.

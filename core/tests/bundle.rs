@@ -11,7 +11,7 @@ mod wrangler;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use boardingpass::project::{load_with, LoadOptions};
+use boardingpass::{load_project_with as load_with, LoadOptions};
 use boardingpass::{AuditEvent, AuditKind, AuditLog, Client, DeployOptions, Phase, Progress, ProvisionOptions, Worker};
 use boardingpass_emulator::{EmulatorConfig, EmulatorHandle};
 use wrangler::{copy_dir, printed_host, repo, Wrangler};
@@ -48,7 +48,7 @@ async fn fixture_projects_answer_like_their_wrangler_deploys() {
     for (name, paths) in PROJECTS {
         let phases = Arc::new(Mutex::new(Vec::new()));
         let seen = phases.clone();
-        let options = LoadOptions { progress: Progress::new(move |e| seen.lock().unwrap().push(e)), ..Default::default() };
+        let options = LoadOptions::default().progress(Progress::new(move |e| seen.lock().unwrap().push(e)));
         let worker = load_with(&project(name), &options).unwrap_or_else(|e| panic!("{name}: {e}"));
         let events = phases.lock().unwrap().clone();
         assert_eq!(events.iter().map(|e| (e.phase, e.done)).collect::<Vec<_>>(), vec![(Phase::Bundle, 0), (Phase::Bundle, 1)], "{name}");
@@ -86,7 +86,7 @@ async fn bundle_record_names_packages_and_reaches_the_ticket_and_audit_log() {
     let sink = events.clone();
     let audit = AuditLog::new(None, None, Some(Arc::new(move |e: &AuditEvent| sink.lock().unwrap().push(e.clone())))).unwrap();
     let client = Client::builder().api_base(emu.base_url()).accept_terms(true).audit(audit).build().unwrap();
-    let pass = client.provision(ProvisionOptions { owner: Some("Ada".into()), ..Default::default() }).await.unwrap();
+    let pass = client.provision(ProvisionOptions::default().owner("Ada")).await.unwrap();
     let d = pass.deploy(&worker, DeployOptions::default()).await.unwrap();
     pass.verify(&d, boardingpass::VerifyOptions::default()).await.unwrap();
     let ticket = pass.ticket(boardingpass::ClaimStatus::Pending).unwrap().to_json();
@@ -118,7 +118,7 @@ async fn bad_projects_fail_with_a_located_bundle_error_before_any_request() {
         // The CLI's and the bindings' order: load (and bundle), then provision.
         let flow = async {
             let worker = load_with(&path, &LoadOptions::default())?;
-            client.provision_and_prepare(ProvisionOptions { owner: Some("Ada".into()), ..Default::default() }, &worker, DeployOptions::default()).await
+            client.provision_and_prepare(ProvisionOptions::default().owner("Ada"), &worker, DeployOptions::default()).await
         };
         let e = flow.await.err().unwrap_or_else(|| panic!("{name} deployed"));
         assert_eq!(e.code(), "bundle", "{name}: {e}");
@@ -133,7 +133,7 @@ async fn bad_projects_fail_with_a_located_bundle_error_before_any_request() {
 
     // A single TypeScript source with a syntax error: the compile runs before the challenge is fetched.
     let bad = Worker::from_source("bad-ts", "index.ts", "export default { fetch(): Response { return new Response(1 +) } }");
-    let e = client.provision_and_prepare(ProvisionOptions { owner: Some("Ada".into()), ..Default::default() }, &bad, DeployOptions::default()).await.unwrap_err();
+    let e = client.provision_and_prepare(ProvisionOptions::default().owner("Ada"), &bad, DeployOptions::default()).await.unwrap_err();
     assert_eq!(e.code(), "bundle", "{e}");
     assert!(e.to_string().contains("index.ts:1:"), "{e}");
     assert!(emu.requests().is_empty(), "the emulator saw {:?}", emu.requests());
@@ -146,14 +146,14 @@ async fn typescript_from_source_is_type_stripped_and_deploys() {
     let worker = Worker::from_source("ts-source", "index.ts", src).var("N", "answer");
     let phases = Arc::new(Mutex::new(Vec::new()));
     let seen = phases.clone();
-    let options = DeployOptions { progress: Progress::new(move |e| seen.lock().unwrap().push(e.phase)), ..Default::default() };
+    let options = DeployOptions::default().progress(Progress::new(move |e| seen.lock().unwrap().push(e.phase)));
     let pass = common::pass(&emu).await;
     let d = pass.deploy(&worker, options).await.unwrap();
     assert_eq!(common::get(&d.url, "/").await, (200, "answer=42".to_string()));
     assert_eq!(phases.lock().unwrap().iter().filter(|p| **p == Phase::Bundle).count(), 2, "bundle phase reported");
 
     // --no-bundle keeps today's module upload: the files as they are.
-    let raw = load_with(&project("1-ts-hello"), &LoadOptions { no_bundle: true, ..Default::default() }).unwrap();
+    let raw = load_with(&project("1-ts-hello"), &LoadOptions::default().no_bundle(true)).unwrap();
     assert!(raw.bundle.is_none());
     assert_eq!(raw.modules.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(), ["index.ts"]);
 }

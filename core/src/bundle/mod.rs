@@ -85,14 +85,16 @@ impl BuildConfig {
 }
 
 /// An npm package that went into a bundle.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BundledPackage {
     pub name: String,
     pub version: String,
 }
 
 /// What a bundle was made from, for the deploy record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BundleInfo {
     /// `esbuild <version>`.
     pub bundler: String,
