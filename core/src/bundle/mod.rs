@@ -159,7 +159,8 @@ pub(crate) fn bundle_into(worker: &mut Worker, root: &Path, entry: &Path, config
     let node_compat = worker.compatibility_flags.iter().any(|f| f == "nodejs_compat" || f == "nodejs_als");
 
     let mut args = vec![
-        relative_name(root, entry)?,
+        // `./` so that an entry named like a flag is read as a path.
+        format!("./{}", relative_name(root, entry)?),
         "--bundle".into(),
         "--format=esm".into(),
         "--target=es2024".into(),
