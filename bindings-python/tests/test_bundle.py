@@ -18,8 +18,10 @@ PROJECTS = REPO / "tests" / "fixtures" / "projects"
 async def test_a_hono_tsx_project_deploys_by_path(emulator: Emulator) -> None:
     async with emulator.client() as client:
         bpass = await client.provision(owner="Ada Lovelace")
-        deployment = await bpass.deploy(PROJECTS / "2-hono-tsx")
+        phases: List[str] = []
+        deployment = await bpass.deploy(PROJECTS / "2-hono-tsx", progress=lambda e: phases.append(e.phase))
         assert deployment.worker_name == "hono-tsx"
+        assert phases.count("bundle") == 2 and phases.index("bundle") < phases.index("upload_script"), phases
         await bpass.verify(deployment, path="/api/items", expect_body_contains='"total":2')
         await bpass.verify(deployment, path="/hello/python", expect_body_contains="Hello, python!")
         page = await bpass.verify(deployment, path="/page", expect_header=("content-type", "text/html"))
