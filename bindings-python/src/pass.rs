@@ -61,13 +61,13 @@ fn claim_status(py: Python<'_>, status: &Bound<'_, PyAny>) -> PyResult<ClaimStat
 /// The `worker` argument of `deploy`: a `Worker`, or a path core loads
 /// (and bundles) as part of the deploy, reporting the `bundle` phase.
 enum WorkerArg {
-    Worker(CoreWorker),
+    Worker(Box<CoreWorker>),
     Path(PathBuf),
 }
 
 fn worker_arg(py: Python<'_>, worker: &Bound<'_, PyAny>) -> PyResult<WorkerArg> {
     if let Ok(w) = worker.cast::<PyWorker>() {
-        return Ok(WorkerArg::Worker(w.get().inner.clone()));
+        return Ok(WorkerArg::Worker(Box::new(w.get().inner.clone())));
     }
     let path: PathBuf = worker
         .extract()
@@ -102,7 +102,7 @@ impl PassHandle {
         }
         Ok(Box::pin(async move {
             let worker = match worker {
-                WorkerArg::Worker(w) => w,
+                WorkerArg::Worker(w) => *w,
                 WorkerArg::Path(path) => {
                     let load = LoadOptions::default().progress(options.progress.clone());
                     let loading = async { tokio::task::spawn_blocking(move || load_project_with(&path, &load)).await.expect("loading does not panic") };
