@@ -191,3 +191,24 @@ bench-load: setup
 # Redeploy latency, claim-detection latency, requests per minute while pending.
 bench-lifecycle: setup
 	PENDING_SECS=$${PENDING_SECS:-120} $(CARGO) bench -p boardingpass --bench lifecycle
+
+# --- bundling (issue 13) ---
+# The bundling fixture projects' npm dependencies, pinned by their lockfiles
+# (`npm ci`: pure JavaScript packages, no platform builds). The esbuild
+# binary core drives comes from the root package.json (`setup` above).
+BUNDLE_FIXTURES := $(patsubst %/package-lock.json,%,$(wildcard tests/fixtures/projects/*/package-lock.json))
+.PHONY: bench-bundle
+
+tests/fixtures/projects/%/node_modules/.installed: tests/fixtures/projects/%/package.json tests/fixtures/projects/%/package-lock.json
+	cd tests/fixtures/projects/$* && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+setup: $(addsuffix /node_modules/.installed,$(BUNDLE_FIXTURES))
+
+# Project 2 (hono + TSX) at k=1000 g=2000 on one emulator: provision + bundle +
+# deploy + live, boardingpass vs `wrangler deploy --temporary` (wall time, peak
+# RSS); then bundling alone, core vs the esbuild binary with the same flags.
+bench-bundle: setup
+	$(CARGO) build --release -p boardingpass-cli
+	python3 tests/bench/bundle_vs_wrangler.py $${RUNS:-5}
+	$(CARGO) bench -p boardingpass --features bundle --bench bundle

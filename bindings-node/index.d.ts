@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'verification'
   | 'io'
   | 'cancelled'
+  | 'bundle'
 
 export interface BoardingpassErrorFields {
   status?: number
@@ -28,6 +29,9 @@ export interface BoardingpassErrorFields {
   apiCode?: number
   field?: string
   violations?: Array<{ rule: string; message: string }>
+  file?: string
+  line?: number
+  column?: number
 }
 
 /** Base class of every error boardingpass throws or rejects with. */
@@ -46,6 +50,10 @@ export declare class BoardingpassError extends Error {
   readonly field?: string
   /** Every broken rule (`PolicyViolationError`). */
   readonly violations?: Array<{ rule: string; message: string }>
+  /** Where bundling stopped (`BundleError`): file relative to the project, 1-based line and column. */
+  readonly file?: string
+  readonly line?: number
+  readonly column?: number
 }
 export declare class NetworkError extends BoardingpassError { readonly code: 'network' }
 export declare class TimeoutError extends BoardingpassError { readonly code: 'timeout' }
@@ -65,6 +73,8 @@ export declare class CancelledError extends BoardingpassError { readonly code: '
 /** The same class as `CancelledError`. */
 export declare const AbortError: typeof CancelledError
 export type AbortError = CancelledError
+/** The project could not be bundled or its TypeScript compiled; raised before any request. */
+export declare class BundleError extends BoardingpassError { readonly code: 'bundle' }
 
 export interface ClaimWatcher {
   [Symbol.asyncIterator](): AsyncIterator<ClaimOutcome, undefined>
@@ -78,121 +88,6 @@ export interface ClaimWatcher {
  * can point the loader at a WASI artifact this package does not build itself.
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
-
-export interface AuditEvent {
-  ts: Date
-  runId: string
-  jobId?: string
-  event: AuditKind
-  accountId?: string
-  worker?: string
-  contentDigest?: string
-  /** Event-specific facts (fingerprints, URLs, versions, error codes). */
-  details: any
-}
-
-/** Kinds of audit events. Serialised as snake_case strings. */
-export type AuditKind = 'policy_checked' | 'provisioned' | 'deploy_started' | 'deploy_finished' | 'verified' | 'ticket_issued' | 'claim_status_changed' | 'torn_down' | 'failed'
-
-/** One observation of the claim status. */
-export interface ClaimOutcome {
-  status: ClaimStatus
-  /** `true` when a server said so, `false` when inferred from side signals. */
-  confirmed: boolean
-  /** `true` when a wait ended because its timeout passed first. */
-  timedOut: boolean
-  observedAt: Date
-  /** When the status last changed, if the server says. */
-  changedAt?: Date
-  /** How it was determined, in words. */
-  detail: string
-}
-
-export type ClaimStatus = 'pending' | 'claimed' | 'expired' | 'revoked' | 'claimed_or_revoked'
-
-/**
- * What a deploy produced. Pass it back to `verify`: a copy (read back with
- * `Deserialize`, or from a binding) only names this pass's own record.
- */
-export interface Deployment {
-  workerName: string
-  /**
-   * Where the Worker answers: `https://{name}.{subdomain}.workers.dev/`,
-   * or the emulator's `http://{name}.{subdomain}.localhost:{port}/`.
-   */
-  url: string
-  /** The canonical workers.dev URL (same as `url` on Cloudflare). */
-  workersDevUrl: string
-  versionId: string
-  startupTimeMs?: number
-  /** `false` for the first deploy of this Worker, `true` for a redeploy. */
-  redeploy: boolean
-  /** SHA-256 over the uploaded modules. */
-  contentDigest: string
-  /** SHA-256 over the assets manifest, when the Worker has assets. */
-  assetsDigest?: string
-  assetsTotal: number
-  assetsUploaded: number
-  deployedAt: Date
-  durationMs: number
-}
-
-/** What the live URL answered: the evidence behind a claim ticket. */
-export interface Evidence {
-  url: string
-  workerName: string
-  versionId: string
-  passed: boolean
-  status?: number
-  latencyMs: number
-  /** `sha256:` + hex of the whole body. */
-  bodySha256?: string
-  /** First bytes of the body, lossily decoded as UTF-8. */
-  bodyPrefix?: string
-  contentType?: string
-  attempts: number
-  checkedAt: Date
-  /** Why the last answer did not satisfy the expectations (empty on success). */
-  failures: Array<string>
-}
-
-/** How a module is uploaded (docs/PROTOCOL.md §6 content types). */
-export type ModuleKind = 'es_module' | 'commonjs' | 'service_worker' | 'text' | 'data' | 'wasm' | 'json' | 'source_map' | 'python' | 'python_requirement'
-
-/**
- * What a long operation is doing. Units of `done`/`total` per phase:
- * proof of work = checkpoints, hashing = files, uploading = bytes, the
- * other phases report `0/1` when they start and `1/1` when they finish.
- */
-export type Phase = 'challenge' | 'proof_of_work' | 'create_account' | 'hashing' | 'upload_session' | 'uploading' | 'upload_script' | 'enable_subdomain' | 'verifying' | 'teardown'
-
-export interface PolicyFields {
-  /** Job classes allowed to provision; `None` allows any (and none). */
-  allowedJobClasses?: Array<string>
-  maxDeploysPerPass?: number
-  /** Total bytes of a Worker's modules. */
-  maxWorkerSize?: number
-  /** Bytes of one static asset file. */
-  maxAssetFileSize?: number
-  maxAssetFiles?: number
-  /** Cloudflare binding type names (`plain_text`, `json`, `secret_text`, `assets`). */
-  allowedBindingTypes?: Array<string>
-  /** Regular expression every Worker name must match. */
-  workerNamePattern?: string
-  /** A named person must own the claim link before provisioning. */
-  requireClaimOwner: boolean
-  /** A ticket is issued only after a passing verification. */
-  requireVerification: boolean
-}
-
-/** What [`BoardingPass::teardown`] did. */
-export interface TeardownReport {
-  deletedWorkers: Array<string>
-  /** `true` when the server accepted the token's revocation. */
-  tokenRevoked: boolean
-  /** Why the token could not be revoked, when it was not. */
-  revocationNote?: string
-}
 
 /**
  * Authority for one temporary account, for one window. Credentials stay
@@ -296,9 +191,8 @@ export declare class ClaimWatcher {
    */
   next(): Promise<ClaimWatcherStep>
   /**
-   * Stops polling (what leaving a `for await` loop calls): the iteration
-   * ends, a pending `next()` resolves `{ done: true }`. Aborting the
-   * signal instead rejects with `AbortError`.
+   * Stops polling (what leaving a `for await` loop calls); a pending
+   * `next()` rejects with `CancelledError`.
    */
   return(): Promise<ClaimWatcherStep>
 }
@@ -329,9 +223,7 @@ export declare class Client {
  */
 export declare class Policy {
   /** Rules from fields; `new Policy()` is the default policy. */
-  constructor(fields?: Partial<PolicyFields>)
-  /** A policy with every field set (core's example, as in its docs). */
-  static example(): Policy
+  constructor(fields?: PolicyFields | undefined | null)
   /** No rules at all (not even a named owner). */
   static permissive(): Policy
   static fromToml(text: string): Policy
@@ -374,23 +266,23 @@ export declare class Worker {
    */
   static fromPath(path: string, options?: FromPathOptions | undefined | null): Promise<Worker>
   /** Adds a module; `kind` defaults to what the file extension says. */
-  module(name: string, content: string | Buffer, kind?: ModuleKind | undefined | null): Worker
+  module(name: string, content: string | Buffer, kind?: ModuleKind | undefined | null): this
   /** Names the entry module. */
-  mainModule(name: string): Worker
+  mainModule(name: string): this
   /** `YYYY-MM-DD`; defaults to today (UTC). */
-  compatibilityDate(date: string): Worker
-  compatibilityFlag(flag: string): Worker
+  compatibilityDate(date: string): this
+  compatibilityFlag(flag: string): this
   /** A plain-text variable on `env`; replaces a binding of the same name. */
-  var(name: string, text: string): Worker
+  var(name: string, text: string): this
   /** A JSON variable on `env`; replaces a binding of the same name. */
-  jsonVar(name: string, value: any): Worker
+  jsonVar(name: string, value: any): this
   /**
    * A secret on `env`: held in Rust memory, never shown by `toJSON`/inspect.
    * Pass a `Secret` (e.g. `pass.apiToken`) to forward it without exposing it.
    */
-  secret(name: string, value: string | Secret): Worker
+  secret(name: string, value: string | Secret): this
   /** Serves the files of `options.directory` as static assets. */
-  assets(options: AssetsOptions): Worker
+  assets(options: AssetsOptions): this
   /** The local checks a deploy runs before sending anything. */
   validate(maxScriptSize?: number | undefined | null): void
   get name(): string
@@ -415,11 +307,46 @@ export interface AssetsOptions {
   runWorkerFirst?: boolean | string[]
 }
 
+/** One audit record, as written to the audit log file (secrets scrubbed). */
+export interface AuditEvent {
+  ts: string
+  runId: string
+  jobId?: string
+  /**
+   * `policy_checked`, `provisioned`, `deploy_started`, `deploy_finished`,
+   * `verified`, `ticket_issued`, `claim_status_changed`, `torn_down`, `failed`.
+   */
+  event: string
+  accountId?: string
+  worker?: string
+  contentDigest?: string
+  /** Event-specific facts (fingerprints, URLs, versions, error codes). */
+  details: any
+}
+
 /** A binding's name and Cloudflare type (`plain_text`, `json`, `secret_text`); never its value. */
 export interface BindingInfo {
   name: string
   type: string
 }
+
+/** One observation of the claim status. */
+export interface ClaimOutcome {
+  status: ClaimStatus
+  /** `true` when a server said so, `false` when inferred from side signals. */
+  confirmed: boolean
+  /** `true` when a wait ended because its timeout passed first. */
+  timedOut: boolean
+  /** RFC 3339 time of the observation. */
+  observedAt: string
+  /** When the status last changed, if the server says. */
+  changedAt?: string
+  /** How it was determined, in words. */
+  detail: string
+}
+
+/** Where a claim stands. */
+export type ClaimStatus = 'pending' | 'claimed' | 'expired' | 'revoked' | 'claimed_or_revoked'
 
 export interface ClaimWaitOptions {
   /**
@@ -468,7 +395,7 @@ export interface ClientOptions {
   /** Extra headers for every call. */
   headers?: Record<string, string>
   /** Default: a named claim owner and a passing verification are required. */
-  policy?: Policy | Partial<PolicyFields>
+  policy?: Policy | PolicyFields
   /** Class of the job using this client (checked against the policy). */
   jobClass?: string
   /** The caller's job id, written into every audit record and ticket. */
@@ -485,6 +412,30 @@ export interface DeleteWorkerOptions {
   signal?: AbortSignal
 }
 
+/** What a deploy produced. Pass it back to `BoardingPass.verify`. */
+export interface Deployment {
+  workerName: string
+  /**
+   * Where the Worker answers: `https://{name}.{subdomain}.workers.dev/`,
+   * or the emulator's `http://{name}.{subdomain}.localhost:{port}/`.
+   */
+  url: string
+  /** The canonical workers.dev URL (same as `url` on Cloudflare). */
+  workersDevUrl: string
+  versionId: string
+  startupTimeMs?: number
+  /** `false` for the first deploy of this Worker, `true` for a redeploy. */
+  redeploy: boolean
+  /** `sha256:` over the uploaded modules. */
+  contentDigest: string
+  /** `sha256:` over the assets manifest, when the Worker has assets. */
+  assetsDigest?: string
+  assetsTotal: number
+  assetsUploaded: number
+  deployedAt: Date
+  durationMs: number
+}
+
 export interface DeployOptions {
   /** `workers/message` annotation of a redeploy (wrangler `--message`). */
   message?: string
@@ -493,6 +444,25 @@ export interface DeployOptions {
   /** Hashing (files), uploading (bytes) and upload steps. */
   onProgress?: (event: ProgressEvent) => void
   signal?: AbortSignal
+}
+
+/** What the live URL answered: the evidence behind a claim ticket. */
+export interface Evidence {
+  url: string
+  workerName: string
+  versionId: string
+  passed: boolean
+  status?: number
+  latencyMs: number
+  /** `sha256:` + hex of the whole body. */
+  bodySha256?: string
+  /** First 256 bytes of the body, lossily decoded as UTF-8. */
+  bodyPrefix?: string
+  contentType?: string
+  attempts: number
+  checkedAt: Date
+  /** Why the last answer did not satisfy the expectations (empty on success). */
+  failures: Array<string>
 }
 
 export interface FromPathOptions {
@@ -513,6 +483,12 @@ export interface ModuleInfo {
   size: number
 }
 
+/**
+ * How a module is uploaded. Names are core's `ModuleKind::as_str`
+ * (tested in builder.test.mjs), the same in every binding.
+ */
+export type ModuleKind = 'es_module' | 'commonjs' | 'service_worker' | 'text' | 'data' | 'wasm' | 'json' | 'source_map' | 'python' | 'python_requirement'
+
 /** What `toJSON`/`util.inspect` show: identity and fingerprints, no credential. */
 export interface PassSummary {
   accountId: string
@@ -526,16 +502,35 @@ export interface PassSummary {
 }
 
 /**
+ * The rules, one field each; unset fields keep the core defaults (a named
+ * claim owner and a passing verification are required).
+ */
+export interface PolicyFields {
+  /** Job classes allowed to provision; unset allows any. */
+  allowedJobClasses?: Array<string>
+  maxDeploysPerPass?: number
+  /** Total bytes of a Worker's modules. */
+  maxWorkerSize?: number
+  /** Bytes of one static asset file. */
+  maxAssetFileSize?: number
+  maxAssetFiles?: number
+  /** Cloudflare binding type names (`plain_text`, `json`, `secret_text`, `assets`). */
+  allowedBindingTypes?: Array<string>
+  /** Regular expression every Worker name must match. */
+  workerNamePattern?: string
+  /** A named person must own the claim link before provisioning. */
+  requireClaimOwner?: boolean
+  /** A ticket is issued only after a passing verification. */
+  requireVerification?: boolean
+}
+
+/**
  * Units of `done`/`total`: proof of work = checkpoints, hashing = files,
  * uploading = bytes; the other phases report 0/1 when they start and 1/1
  * when they finish.
- *
- * Core's `ProgressEvent` counts in `u64`, which napi would hand to JS as a
- * BigInt; this wrapper carries the same fields as numbers. The phase is
- * core's `Phase` (a string union generated from it).
  */
 export interface ProgressEvent {
-  phase: Phase
+  phase: 'bundle' | 'challenge' | 'proof_of_work' | 'create_account' | 'hashing' | 'upload_session' | 'uploading' | 'upload_script' | 'enable_subdomain' | 'verifying' | 'teardown'
   done: number
   total: number
 }
@@ -567,6 +562,15 @@ export interface RetryOptions {
 
 export interface SignalOptions {
   signal?: AbortSignal
+}
+
+/** What `BoardingPass.teardown` did. */
+export interface TeardownReport {
+  deletedWorkers: Array<string>
+  /** `true` when the server accepted the token's revocation. */
+  tokenRevoked: boolean
+  /** Why the token could not be revoked, when it was not. */
+  revocationNote?: string
 }
 
 export interface TicketOptions {

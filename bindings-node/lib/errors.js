@@ -11,7 +11,7 @@
 // `instanceof CancelledError`/`AbortError` and `name === 'AbortError'`, and
 // keeps the fixture's `code: 'cancelled'`.
 
-const FIELDS = ['status', 'retryAfter', 'requestId', 'apiCode', 'field', 'violations']
+const FIELDS = ['status', 'retryAfter', 'requestId', 'apiCode', 'field', 'violations', 'file', 'line', 'column']
 
 class BoardingpassError extends Error {
   constructor(message, fields = {}) {
@@ -65,6 +65,9 @@ class IoError extends BoardingpassError {
 class CancelledError extends BoardingpassError {
   static code = 'cancelled'
 }
+class BundleError extends BoardingpassError {
+  static code = 'bundle'
+}
 
 module.exports = {
   BoardingpassError,
@@ -83,6 +86,7 @@ module.exports = {
   IoError,
   CancelledError,
   AbortError: CancelledError,
+  BundleError,
 }
 
 // `name` is the class's own (AbortError for cancellation, see above).

@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'verification'
   | 'io'
   | 'cancelled'
+  | 'bundle'
 
 export interface BoardingpassErrorFields {
   status?: number
@@ -28,6 +29,9 @@ export interface BoardingpassErrorFields {
   apiCode?: number
   field?: string
   violations?: Array<{ rule: string; message: string }>
+  file?: string
+  line?: number
+  column?: number
 }
 
 /** Base class of every error boardingpass throws or rejects with. */
@@ -46,6 +50,10 @@ export declare class BoardingpassError extends Error {
   readonly field?: string
   /** Every broken rule (`PolicyViolationError`). */
   readonly violations?: Array<{ rule: string; message: string }>
+  /** Where bundling stopped (`BundleError`): file relative to the project, 1-based line and column. */
+  readonly file?: string
+  readonly line?: number
+  readonly column?: number
 }
 export declare class NetworkError extends BoardingpassError { readonly code: 'network' }
 export declare class TimeoutError extends BoardingpassError { readonly code: 'timeout' }
@@ -65,6 +73,8 @@ export declare class CancelledError extends BoardingpassError { readonly code: '
 /** The same class as `CancelledError`. */
 export declare const AbortError: typeof CancelledError
 export type AbortError = CancelledError
+/** The project could not be bundled or its TypeScript compiled; raised before any request. */
+export declare class BundleError extends BoardingpassError { readonly code: 'bundle' }
 
 export interface ClaimWatcher {
   [Symbol.asyncIterator](): AsyncIterator<ClaimOutcome, undefined>

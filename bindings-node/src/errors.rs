@@ -38,6 +38,17 @@ fn build<'env>(env: &'env Env, e: &CoreError) -> Result<Object<'env>> {
     }
     match e {
         CoreError::InvalidInput { field, .. } => obj.set("field", field.as_str())?,
+        CoreError::Bundle { file, line, column, .. } => {
+            if let Some(f) = file {
+                obj.set("file", f.as_str())?;
+            }
+            if let Some(l) = line {
+                obj.set("line", *l)?;
+            }
+            if let Some(c) = column {
+                obj.set("column", *c)?;
+            }
+        }
         CoreError::PolicyViolation { violations } => {
             let list: Vec<serde_json::Value> =
                 violations.iter().map(|v| serde_json::json!({"rule": v.rule, "message": v.message})).collect();

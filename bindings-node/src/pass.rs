@@ -172,10 +172,11 @@ impl BoardingPass {
         };
         let pass = self.inner.clone();
         let cancel = abort.token.clone();
+        let load = bp::LoadOptions::default().progress(opts.progress.clone());
         let fut = async move {
             let worker = match source {
                 Either::A(w) => w,
-                Either::B(path) => bp::cancellable(Some(&cancel), blocking(move || bp::load_project(&path, None))).await?,
+                Either::B(path) => bp::cancellable(Some(&cancel), blocking(move || bp::load_project_with(&path, &load))).await?,
             };
             pass.deploy(&worker, opts).await
         };

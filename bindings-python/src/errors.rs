@@ -29,6 +29,11 @@ fn build(py: Python<'_>, e: &Error) -> PyResult<PyErr> {
             attrs.set_item("violations", list)?;
         }
         Error::InvalidInput { field, .. } => attrs.set_item("field", field)?,
+        Error::Bundle { file, line, column, .. } => {
+            attrs.set_item("file", file)?;
+            attrs.set_item("line", line)?;
+            attrs.set_item("column", column)?;
+        }
         _ => {}
     }
     // The first link is the Rust value itself (variant and fields), then its sources.

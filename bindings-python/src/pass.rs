@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use boardingpass::cancellable;
+use boardingpass::{cancellable, load_project_with, LoadOptions};
 use boardingpass::{BoardingPass as CorePass, ClaimOutcome, ClaimStatus, ClaimWaitOptions, DeployOptions, Deployment, Evidence, TeardownReport, VerifyOptions, Worker as CoreWorker};
 use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
@@ -87,22 +87,28 @@ fn claim_status(py: Python<'_>, status: &Bound<'_, PyAny>) -> PyResult<ClaimStat
     name.parse::<ClaimStatus>().or_raise(py)
 }
 
-/// The `worker` argument of `deploy`: a `Worker`, or a path core loads.
-fn worker_arg(py: Python<'_>, worker: &Bound<'_, PyAny>) -> PyResult<CoreWorker> {
+/// The `worker` argument of `deploy`: a `Worker`, or a path core loads
+/// (and bundles) as part of the deploy, reporting the `bundle` phase.
+enum WorkerArg {
+    Worker(Box<CoreWorker>),
+    Path(PathBuf),
+}
+
+fn worker_arg(py: Python<'_>, worker: &Bound<'_, PyAny>) -> PyResult<WorkerArg> {
     if let Ok(w) = worker.cast::<PyWorker>() {
-        return Ok(w.get().inner.clone());
+        return Ok(WorkerArg::Worker(Box::new(w.get().inner.clone())));
     }
     let path: PathBuf = worker
         .extract()
         .map_err(|_| invalid(py, "worker", "expected a Worker or a path (Worker file, project or assets directory)"))?;
-    py.detach(|| boardingpass::load_project(&path, None)).or_raise(py)
+    Ok(WorkerArg::Path(path))
 }
 
 impl PassHandle {
     fn deploy(
         self,
         py: Python<'_>,
-        worker: CoreWorker,
+        worker: WorkerArg,
         progress: Option<Py<PyAny>>,
         message: Option<String>,
         max_script_size: Option<i64>,
@@ -114,7 +120,17 @@ impl PassHandle {
         if let Some(max) = max_script_size {
             options.max_script_size = whole(py, "max_script_size", max)?;
         }
-        Ok(Box::pin(async move { py_result(self.core.deploy(&worker, options)).await }))
+        Ok(Box::pin(async move {
+            let worker = match worker {
+                WorkerArg::Worker(w) => *w,
+                WorkerArg::Path(path) => {
+                    let load = LoadOptions::default().progress(options.progress.clone());
+                    let loading = async { tokio::task::spawn_blocking(move || load_project_with(&path, &load)).await.expect("loading does not panic") };
+                    py_result(cancellable(Some(&self.shared.closed), loading)).await?
+                }
+            };
+            py_result(self.core.deploy(&worker, options)).await
+        }))
     }
 
     fn verify(

@@ -133,6 +133,9 @@ async def test_local_failures(emulator: Emulator, short_lived: Emulator, hello: 
     with pytest.raises(bp.IoError) as e:
         bp.Worker.from_path(tmp_path / "missing.js")
     assert isinstance(record(e), OSError) and "missing.js" in str(e.value)
+    with pytest.raises(bp.BundleError, match="fix the syntax") as e:
+        bp.Worker.from_path(REPO / "tests" / "fixtures" / "projects" / "6-bad" / "syntax-error")
+    assert record(e).file == "src/index.ts"
     async with emulator.client() as client:
         bpass = await client.provision(owner="Ada Lovelace")
         deployment = await bpass.deploy(hello)

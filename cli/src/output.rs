@@ -8,7 +8,7 @@ use boardingpass::{printable, Error};
 
 /// Exit status for errors; distinct statuses for outcomes come from commands.
 pub const EXIT_ERROR: u8 = 1;
-/// The caller must fix the invocation (terms not accepted, bad input, policy).
+/// The caller must fix the invocation (terms not accepted, bad input, policy, code that does not bundle).
 pub const EXIT_USAGE: u8 = 2;
 
 pub fn fail(e: &Error) -> ExitCode {
@@ -21,7 +21,8 @@ pub fn fail(e: &Error) -> ExitCode {
     ExitCode::from(match e.kind() {
         boardingpass::ErrorKind::TermsNotAccepted
         | boardingpass::ErrorKind::InvalidInput
-        | boardingpass::ErrorKind::PolicyViolation => EXIT_USAGE,
+        | boardingpass::ErrorKind::PolicyViolation
+        | boardingpass::ErrorKind::Bundle => EXIT_USAGE,
         _ => EXIT_ERROR,
     })
 }

@@ -310,6 +310,24 @@ fn audit_events(path: &Path) -> Vec<Value> {
 }
 
 #[test]
+fn typescript_projects_are_bundled_and_code_that_does_not_bundle_stops_before_provisioning() {
+    let server = Server::start(&[]);
+    let o = deploy(&server, "tests/fixtures/projects/1-ts-hello", &["--expect-body", "Hello World from TypeScript!"]).output().unwrap();
+    assert!(o.status.success(), "{}", text(&o).1);
+    let ticket = &last_json(&text(&o).0)["ticket"]["temporary_resource"]["workers"][0];
+    assert_eq!(ticket["bundled_packages"], serde_json::json!([]), "{ticket}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let audit = dir.path().join("audit.jsonl");
+    let o = deploy(&server, "tests/fixtures/projects/6-bad/syntax-error", &[]).arg("--audit-log").arg(&audit).output().unwrap();
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("error[bundle]: cannot bundle src/index.ts:3:30: Unexpected \";\""), "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(audit_events(&audit).iter().all(|e| e["event"] != "provisioned"));
+}
+
+#[test]
 fn a_bad_project_fails_before_any_account_is_created() {
     let server = Server::start(&[]);
     let dir = tempfile::tempdir().unwrap();

@@ -105,7 +105,7 @@ impl BoardingPass {
         match cancellable(options.cancel.as_ref(), self.deploy_inner(worker, prepared.manifest.as_ref(), options)).await {
             Ok(d) => {
                 let details = json!({"url": d.url, "version_id": d.version_id, "redeploy": d.redeploy,
-                    "assets_digest": d.assets_digest, "assets_uploaded": d.assets_uploaded, "duration_ms": d.duration_ms});
+                    "assets_digest": d.assets_digest, "assets_uploaded": d.assets_uploaded, "duration_ms": d.duration_ms, "bundle": d.bundle});
                 self.audit(AuditKind::DeployFinished, Some(&d.worker_name), Some(&d.content_digest), details)?;
                 Ok(d)
             }
@@ -168,6 +168,7 @@ impl BoardingPass {
             assets_uploaded,
             deployed_at: Utc::now(),
             duration_ms: u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX),
+            bundle: worker.bundle.clone(),
         };
         self.record_deployment(&deployment);
         tracing::info!(worker = name, version = %deployment.version_id, redeploy = exists, "deployed");

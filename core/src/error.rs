@@ -88,6 +88,20 @@ pub enum Error {
     },
     #[error("cancelled")]
     Cancelled,
+    /// The project could not be bundled or its TypeScript compiled; found
+    /// locally, before any request. `line`/`column` are 1-based.
+    #[error("cannot bundle {}: {message}; {hint}", location(file.as_deref(), *line, *column))]
+    Bundle { file: Option<String>, line: Option<u32>, column: Option<u32>, message: String, hint: String },
+}
+
+/// `file:line:column`, as much of it as is known.
+fn location(file: Option<&str>, line: Option<u32>, column: Option<u32>) -> String {
+    match (file, line, column) {
+        (Some(f), Some(l), Some(c)) => format!("{f}:{l}:{c}"),
+        (Some(f), Some(l), None) => format!("{f}:{l}"),
+        (Some(f), _, _) => f.to_string(),
+        (None, ..) => "the project".to_string(),
+    }
 }
 
 /// Stable, binding-facing classification of [`Error`].
@@ -108,10 +122,11 @@ pub enum ErrorKind {
     Verification,
     Io,
     Cancelled,
+    Bundle,
 }
 
 impl ErrorKind {
-    pub const ALL: [ErrorKind; 14] = [
+    pub const ALL: [ErrorKind; 15] = [
         Self::Network,
         Self::Timeout,
         Self::Api,
@@ -126,6 +141,7 @@ impl ErrorKind {
         Self::Verification,
         Self::Io,
         Self::Cancelled,
+        Self::Bundle,
     ];
 
     /// Stable snake_case code used by every binding.
@@ -145,6 +161,7 @@ impl ErrorKind {
             Self::Verification => "verification",
             Self::Io => "io",
             Self::Cancelled => "cancelled",
+            Self::Bundle => "bundle",
         }
     }
 }
@@ -166,6 +183,7 @@ impl Error {
             Self::Verification { .. } => ErrorKind::Verification,
             Self::Io { .. } => ErrorKind::Io,
             Self::Cancelled => ErrorKind::Cancelled,
+            Self::Bundle { .. } => ErrorKind::Bundle,
         }
     }
 

@@ -28,6 +28,7 @@ mod setters;
 
 mod assets;
 mod audit;
+mod bundle;
 mod cancel;
 mod claim;
 mod client;
@@ -66,6 +67,7 @@ pub mod fuzzing;
 
 pub use assets::{content_type as asset_content_type, hash_bytes as asset_hash, AssetOptions, AssetsConfig, Manifest, ManifestEntry};
 pub use audit::{AuditEvent, AuditKind, AuditLog};
+pub use bundle::{BundleInfo, BundledPackage, ESBUILD_ENV};
 pub use cancel::{cancellable, CancellationToken};
 pub use claim::{ClaimOutcome, ClaimStatus, ClaimWaitOptions, ClaimWatcher};
 pub use client::{Client, ClientBuilder, ClientConfig};
@@ -74,7 +76,7 @@ pub use pass::BoardingPass;
 pub use policy::Policy;
 pub use prepare::{DeployOptions, PreparedDeploy, DEFAULT_MAX_SCRIPT_SIZE};
 pub use progress::{Phase, Progress, ProgressEvent};
-pub use project::load as load_project;
+pub use project::{load as load_project, load_with as load_project_with, LoadOptions};
 pub use provision::ProvisionOptions;
 pub use record::{Deployment, Evidence};
 pub use retry::RetryPolicy;

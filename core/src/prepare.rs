@@ -1,5 +1,5 @@
 //! A deploy prepared without a pass: everything about a deploy that can fail
-//! locally (name, compatibility date, modules and their sizes, the assets
+//! locally (TypeScript modules compiled, name, compatibility date, modules and their sizes, the assets
 //! walk with its file count, file sizes and `_worker.js` rule, the hashes,
 //! the client's policy) checked once, here, for every caller. A bad project
 //! therefore fails before any account exists:
@@ -9,6 +9,7 @@
 
 use crate::assets::{self, AssetOptions, Manifest};
 use crate::cancel::{cancellable, CancellationToken};
+use crate::bundle;
 use crate::client::Client;
 use crate::error::Error;
 use crate::policy::Context;
@@ -66,9 +67,20 @@ impl PreparedDeploy {
     }
 }
 
+/// `worker` with its TypeScript/JSX modules type-stripped (see
+/// [`bundle::compile_sources`]), or `None` when it has none. Off the async
+/// threads: it runs the bundler.
+pub(crate) async fn compile(worker: &Worker, options: &DeployOptions) -> Result<Option<Worker>, Error> {
+    let (w, progress) = (worker.clone(), options.progress.clone());
+    let work = async { tokio::task::spawn_blocking(move || bundle::compile_sources(&w, &progress)).await.expect("compile does not panic") };
+    cancellable(options.cancel.as_ref(), work).await
+}
+
 /// The local checks, then the policy as it applies to `ctx` after
 /// `deploys_so_far` deploys. Honours `options.cancel`.
 pub(crate) async fn prepare(client: &Client, ctx: &Context<'_>, deploys_so_far: u32, worker: &Worker, options: DeployOptions) -> Result<PreparedDeploy, Error> {
+    let compiled = compile(worker, &options).await?;
+    let worker = compiled.as_ref().unwrap_or(worker);
     let work = async {
         worker.validate(options.max_script_size)?;
         let manifest = match &worker.assets {

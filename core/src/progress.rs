@@ -6,12 +6,14 @@ use std::sync::Arc;
 
 /// What a long operation is doing. Units of `done`/`total` per phase:
 /// proof of work = checkpoints, hashing = files, uploading = bytes, the
-/// other phases report `0/1` when they start and `1/1` when they finish.
+/// other phases (bundling included) report `0/1` when they start and `1/1`
+/// when they finish.
 #[cfg_attr(feature = "napi", napi_derive::napi(string_enum = "snake_case"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Phase {
+    Bundle,
     Challenge,
     ProofOfWork,
     CreateAccount,
@@ -27,7 +29,8 @@ pub enum Phase {
 impl Phase {
     /// Every phase, in the order a deploy goes through them; bindings list
     /// the names from here.
-    pub const ALL: [Phase; 10] = [
+    pub const ALL: [Phase; 11] = [
+        Self::Bundle,
         Self::Challenge,
         Self::ProofOfWork,
         Self::CreateAccount,
@@ -42,6 +45,7 @@ impl Phase {
 
     pub fn as_str(self) -> &'static str {
         match self {
+            Self::Bundle => "bundle",
             Self::Challenge => "challenge",
             Self::ProofOfWork => "proof_of_work",
             Self::CreateAccount => "create_account",

@@ -4,6 +4,9 @@
 //! `compatibility_date`, `compatibility_flags`, `vars`, `[assets]`), or a
 //! plain directory of static files (an assets-only Worker).
 //!
+//! TypeScript, JSX and npm packages are bundled first (see `bundle`) unless
+//! [`LoadOptions::no_bundle`] or the config's `no_bundle = true` says not to.
+//!
 //! The project is contained: its root is canonicalised (symlinks resolved)
 //! and `main` and `[assets] directory` must resolve inside it; modules are
 //! only the files `main` references (see `imports`), and the assets walk
@@ -15,8 +18,10 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::assets::AssetsConfig;
+use crate::bundle::{self, BuildConfig};
 use crate::error::Error;
 use crate::imports::modules_from_entry;
+use crate::progress::Progress;
 use crate::worker::{name_from_path, read_file, Binding, Worker};
 
 const CONFIG_FILES: [&str; 3] = ["wrangler.toml", "wrangler.jsonc", "wrangler.json"];
@@ -31,6 +36,8 @@ pub(crate) struct WranglerConfig {
     #[serde(default)]
     vars: serde_json::Map<String, Value>,
     assets: Option<WranglerAssets>,
+    #[serde(flatten)]
+    build: BuildConfig,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -42,29 +49,61 @@ struct WranglerAssets {
     run_worker_first: Option<Value>,
 }
 
+/// How [`load_with`] reads a project.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct LoadOptions {
+    /// Overrides the configured or derived Worker name.
+    pub name: Option<String>,
+    /// Upload the modules as they are, never bundled (wrangler's `--no-bundle`).
+    pub no_bundle: bool,
+    /// Receives the `bundle` phase.
+    pub progress: Progress,
+}
+
+setters!(LoadOptions { no_bundle: bool, progress: Progress } optional { name => String });
+
 /// Reads a Worker from `path` (see module docs). `name` overrides the
 /// configured or derived name.
 pub fn load(path: &Path, name: Option<&str>) -> Result<Worker, Error> {
+    load_with(path, &LoadOptions { name: name.map(str::to_string), ..Default::default() })
+}
+
+/// [`load`] with options.
+pub fn load_with(path: &Path, options: &LoadOptions) -> Result<Worker, Error> {
     let root = path.canonicalize().map_err(|source| Error::Io { path: path.display().to_string(), source })?;
     let mut worker = if root.is_file() {
-        from_file(path, &root)?
+        from_file(path, &root, options)?
     } else if let Some(config) = CONFIG_FILES.iter().map(|f| root.join(f)).find(|p| p.is_file()) {
-        from_config(path, &root, &config)?
+        from_config(path, &root, &config, options)?
     } else {
         Worker::new(name_from_path(path)).assets(AssetsConfig::new(&root))
     };
-    if let Some(n) = name {
-        worker.name = n.to_string();
+    if let Some(n) = &options.name {
+        worker.name = n.clone();
     }
     Ok(worker)
 }
 
-/// A single Worker file (canonical `file`) plus the modules it references.
-fn from_file(path: &Path, file: &Path) -> Result<Worker, Error> {
+/// The modules of the entry `file` (canonical, inside the canonical
+/// `root`): bundled when [`bundle::wanted`], else the files it references.
+fn entry_modules(worker: &mut Worker, root: &Path, file: &Path, build: &BuildConfig, options: &LoadOptions) -> Result<(), Error> {
+    let mut build = build.clone();
+    build.no_bundle |= options.no_bundle;
+    if bundle::wanted(root, file, &build) {
+        return bundle::bundle_into(worker, root, file, &build, &options.progress);
+    }
     let dir = file.parent().expect("a canonical file path has a parent");
-    let mut worker = Worker::new(name_from_path(path));
     worker.modules = modules_from_entry(dir, file)?;
     worker.main_module = Some(file.file_name().expect("a canonical file path has a name").to_string_lossy().into_owned());
+    Ok(())
+}
+
+/// A single Worker file (canonical `file`) plus the modules it references.
+fn from_file(path: &Path, file: &Path, options: &LoadOptions) -> Result<Worker, Error> {
+    let dir = file.parent().expect("a canonical file path has a parent");
+    let mut worker = Worker::new(name_from_path(path));
+    entry_modules(&mut worker, dir, file, &BuildConfig::default(), options)?;
     Ok(worker)
 }
 
@@ -153,7 +192,7 @@ pub(crate) fn parse_config_text(text: &str, toml: bool, path: &Path) -> Result<W
 }
 
 /// `path` as given (for the derived name), `root` canonical.
-fn from_config(path: &Path, root: &Path, config_path: &Path) -> Result<Worker, Error> {
+fn from_config(path: &Path, root: &Path, config_path: &Path, options: &LoadOptions) -> Result<Worker, Error> {
     let config = parse_config(config_path)?;
     let mut worker = Worker::new(config.name.clone().unwrap_or_else(|| name_from_path(path)));
     if let Some(date) = config.compatibility_date {
@@ -180,9 +219,7 @@ fn from_config(path: &Path, root: &Path, config_path: &Path) -> Result<Worker, E
         if !main_path.is_file() {
             return Err(Error::invalid("main", format!("{} names {main:?}, which is not a file", config_path.display())));
         }
-        let base = main_path.parent().expect("a canonical file path has a parent");
-        worker.modules = modules_from_entry(base, &main_path)?;
-        worker.main_module = Some(main_path.file_name().expect("a canonical file path has a name").to_string_lossy().into_owned());
+        entry_modules(&mut worker, root, &main_path, &config.build, options)?;
     }
     Ok(worker)
 }

@@ -135,13 +135,16 @@ impl Client {
     /// the proof of work, so a good project adds nothing to the critical path.
     /// The create request is sent only once the preparation succeeded; a
     /// failed preparation stops the proof of work and no account is created.
+    /// TypeScript modules are compiled first, so a compile error is raised
+    /// before any request.
     pub async fn provision_and_prepare(
         &self,
         options: ProvisionOptions,
         worker: &Worker,
         deploy: DeployOptions,
     ) -> Result<(BoardingPass, PreparedDeploy), Error> {
-        let prepare = self.prepare_deploy(worker, deploy, options.owner.as_deref());
+        let compiled = crate::prepare::compile(worker, &deploy).await?;
+        let prepare = self.prepare_deploy(compiled.as_ref().unwrap_or(worker), deploy, options.owner.as_deref());
         self.provision_with(&options, prepare).await
     }
 

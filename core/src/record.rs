@@ -5,6 +5,8 @@
 use chrono::{DateTime, Utc};
 use url::Url;
 
+use crate::bundle::BundleInfo;
+
 /// What a deploy produced. Pass it back to `verify`: a copy (read back with
 /// `Deserialize`, or from a binding) only names this pass's own record.
 #[cfg_attr(feature = "napi", napi_derive::napi(object))]
@@ -30,6 +32,10 @@ pub struct Deployment {
     pub assets_uploaded: u32,
     pub deployed_at: DateTime<Utc>,
     pub duration_ms: u32,
+    /// How the code was bundled, when it was (`content_digest` stays the
+    /// digest of what was uploaded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bundle: Option<BundleInfo>,
 }
 
 /// What the live URL answered: the evidence behind a claim ticket.
@@ -120,6 +126,7 @@ mod tests {
             assets_uploaded: 0,
             deployed_at: Utc::now(),
             duration_ms: 0,
+            bundle: None,
         };
         let evidence = |url: &str, worker: &str, version: &str, passed: bool| Evidence {
             url: url.into(),

@@ -63,6 +63,12 @@ pub struct WorkerEntry {
     pub content_digest: String,
     pub assets_digest: Option<String>,
     pub deploys: usize,
+    /// SHA-256 of the bundled entry module, when the code was bundled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bundle_digest: Option<String>,
+    /// `name@version` of every npm package in the bundle.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bundled_packages: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -110,6 +116,8 @@ fn workers(deployments: &[Deployment], live: &[String]) -> Vec<WorkerEntry> {
                 content_digest: last.content_digest.clone(),
                 assets_digest: last.assets_digest.clone(),
                 deploys: all.len(),
+                bundle_digest: last.bundle.as_ref().map(|b| b.digest.clone()),
+                bundled_packages: last.bundle.as_ref().map(|b| b.packages.iter().map(|p| format!("{}@{}", p.name, p.version)).collect()),
             })
         })
         .collect()
@@ -243,6 +251,10 @@ impl ClaimTicket {
         for w in &r.workers {
             line(&mut md, format!("- Worker **{}**: {} (version `{}`, {} deploy(s))", w.name, printable(&w.url), printable(&w.version_id), w.deploys));
             line(&mut md, format!("  - code digest `{}`{}", w.content_digest, w.assets_digest.as_ref().map(|d| format!(", assets digest `{d}`")).unwrap_or_default()));
+            if let (Some(digest), Some(packages)) = (&w.bundle_digest, &w.bundled_packages) {
+                let list = if packages.is_empty() { "no npm packages".to_string() } else { printable(&packages.join(", ")).into_owned() };
+                line(&mut md, format!("  - bundle digest `{digest}`: {list}"));
+            }
         }
         line(&mut md, String::new());
         line(&mut md, "## Lifetime".into());

@@ -8,6 +8,7 @@ use bytes::Bytes;
 use serde_json::{json, Value};
 
 use crate::assets::AssetsConfig;
+use crate::bundle::BundleInfo;
 use crate::error::Error;
 use crate::secret::Secret;
 
@@ -166,6 +167,8 @@ pub struct Worker {
     pub compatibility_flags: Vec<String>,
     pub bindings: Vec<Binding>,
     pub assets: Option<AssetsConfig>,
+    /// How the modules were bundled, when they were (see `bundle`).
+    pub bundle: Option<BundleInfo>,
 }
 
 /// Today's date (UTC), the default compatibility date.
@@ -184,6 +187,7 @@ impl Worker {
             compatibility_flags: Vec::new(),
             bindings: Vec::new(),
             assets: None,
+            bundle: None,
         }
     }
 

@@ -42,6 +42,7 @@ _ClaimStatusName = Literal[
     "claimed_or_revoked",
 ]
 _PhaseName = Literal[
+    "bundle",
     "challenge",
     "proof_of_work",
     "create_account",

@@ -32,6 +32,7 @@ __all__ = [
     "VerificationError",
     "IoError",
     "CancelledError",
+    "BundleError",
     "RustCause",
 ]
 
@@ -160,6 +161,28 @@ class CancelledError(BoardingpassError):
     """
 
     code = "cancelled"
+
+
+class BundleError(BoardingpassError):
+    """The project could not be bundled or its TypeScript compiled; raised
+    before any request. ``file``, ``line`` and ``column`` (1-based) say where."""
+
+    code = "bundle"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: Optional[str] = None,
+        line: Optional[int] = None,
+        column: Optional[int] = None,
+        **facts: object,
+    ) -> None:
+        super().__init__(message, **facts)  # type: ignore[arg-type]
+        #: The file the bundler stopped at, relative to the project.
+        self.file = file
+        self.line = line
+        self.column = column
 
 
 class RustCause(Exception):

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use boardingpass::AuditLog;
+use boardingpass::{AuditLog, LoadOptions};
 use boardingpass::{
     printable, BoardingPass, ClaimStatus, ClaimTicket, ClaimWaitOptions, DeployOptions, Deployment, Error, Evidence, Policy, PreparedDeploy,
     ProvisionOptions, VerifyOptions,
@@ -78,6 +78,9 @@ pub struct Args {
     /// Print JSON objects instead of Markdown.
     #[arg(long)]
     json: bool,
+    /// Upload the modules as they are: no TypeScript compile, no npm bundle (like `no_bundle = true`).
+    #[arg(long)]
+    no_bundle: bool,
 }
 
 /// `--verify-path` is checked while parsing, before anything is provisioned.
@@ -158,7 +161,9 @@ pub async fn run(args: Args) -> Result<ExitCode, Error> {
             }
         })
         .await?;
-    let worker = boardingpass::load_project(&args.path, args.name.as_deref())?;
+    let mut load = LoadOptions::default().no_bundle(args.no_bundle);
+    load.name = args.name.clone();
+    let worker = boardingpass::load_project_with(&args.path, &load)?;
     let mut provision = ProvisionOptions::default();
     provision.owner = args.owner.clone();
     let (pass, prepared) = target.client.provision_and_prepare(provision, &worker, DeployOptions::default()).await?;
