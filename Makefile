@@ -166,6 +166,14 @@ bench-mcp: setup $(MCP_VENV)/.installed
 	$(CARGO) build -q --release -p boardingpass-cli
 	$(MCP_VENV)/bin/python tests/bench/mcp_vs_wrangler.py $${RUNS:-3}
 
+# ACCOUNTS (20) x WORKERS (5) live Workers in the emulator's shared workerd:
+# total RSS, redeploy -> new version answers (p50/p90), answers checked by
+# content (BENCH_PROCESSES=1: a process per Worker, keep the counts small).
+.PHONY: bench-emulator
+bench-emulator: setup
+	$(CARGO) bench -p boardingpass-emulator --bench scale
+bench: bench-emulator
+
 # Every crate, bindings included (CI runs this too).
 lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings

@@ -79,7 +79,8 @@ pub struct EmulatorConfig {
     /// and no command-line flag turns this on). Off by default.
     pub record_responses: bool,
     /// Run every account's Workers in one shared workerd process (Worker
-    /// Loader, an isolate per version) instead of a process per version.
+    /// Loader, an isolate per version; the default), or each version in a
+    /// process of its own (`false`).
     pub shared_workerd: bool,
 }
 
@@ -111,7 +112,7 @@ impl Default for EmulatorConfig {
             revoke_token_on_claim: true,
             test_control: false,
             record_responses: false,
-            shared_workerd: false,
+            shared_workerd: true,
         }
     }
 }

@@ -36,10 +36,10 @@ pub struct ServeFlags {
     /// Accept scripted faults over HTTP (`POST /x-boardingpass/test/faults`), for test suites.
     #[arg(long)]
     pub test_control: bool,
-    /// Run all Workers in one shared workerd process (an isolate per
-    /// version, via workerd's Worker Loader) instead of a process each.
+    /// Run each Worker version in a workerd process of its own instead of
+    /// all of them in one shared process (an isolate per version).
     #[arg(long)]
-    pub shared_workerd: bool,
+    pub workerd_per_worker: bool,
     /// Share of API requests (0 to 1) that get a random fault (429, 5xx,
     /// reset, stall, cut body), before or after processing. Needs --test-control.
     #[arg(long, requires = "test_control", value_parser = chaos_rate)]
@@ -66,7 +66,7 @@ impl ServeFlags {
             lifetime: Duration::from_secs(self.lifetime),
             rate_limit: RateLimit::per_minute(self.rate_limit),
             test_control: self.test_control,
-            shared_workerd: self.shared_workerd,
+            shared_workerd: !self.workerd_per_worker,
             chaos: self.chaos_rate.map(|rate| Chaos { rate, seed: self.chaos_seed, stall: Duration::from_millis(self.chaos_stall_ms) }),
             max_workers: self.max_workers,
             max_versions: self.max_versions,
@@ -110,5 +110,11 @@ mod tests {
         let set = Cli::parse_from(["emulator", "--max-workers", "3", "--max-versions", "4", "--allowed-host", "a.test", "--allowed-host", "b.test"]).flags.config();
         assert_eq!((set.max_workers, set.max_versions), (3, 4));
         assert_eq!(set.allowed_hosts, ["a.test", "b.test"]);
+    }
+
+    #[test]
+    fn workers_share_one_workerd_unless_asked_otherwise() {
+        assert!(parse(&[]).unwrap().shared_workerd);
+        assert!(!parse(&["--workerd-per-worker"]).unwrap().shared_workerd);
     }
 }

@@ -248,7 +248,12 @@ async fn forward(state: &Arc<AppState>, account: &str, script: &str, req: Reques
             });
             b.body(Body::from_stream(stream)).unwrap_or_else(|_| plain(StatusCode::BAD_GATEWAY, "bad response from workerd\n"))
         }
-        Err(e) => plain(StatusCode::BAD_GATEWAY, &format!("workerd did not answer: {e}\n")),
+        Err(e) => {
+            if instance.route.is_some() {
+                state.runner.revive().await;
+            }
+            plain(StatusCode::BAD_GATEWAY, &format!("workerd did not answer: {e}\n"))
+        }
     }
 }
 

@@ -181,7 +181,8 @@ impl EmulatorHandle {
     pub fn account_count(&self) -> usize {
         self.state.store().accounts.len()
     }
-    /// Console output of the Worker `script` of `account_id` (newest last).
+    /// Console output of the Worker `script` of `account_id` (newest last);
+    /// with the shared workerd, that of every Worker in it.
     pub fn worker_logs(&self, account_id: &str, script: &str) -> Vec<crate::runner::LogLine> {
         self.state.runner.get(account_id, script).map(|i| i.logs.lock().unwrap_or_else(|p| p.into_inner()).iter().cloned().collect()).unwrap_or_default()
     }
@@ -193,12 +194,13 @@ impl EmulatorHandle {
     pub fn clear_requests(&self) {
         self.state.requests.lock().unwrap_or_else(|p| p.into_inner()).clear();
     }
-    /// Directory holding each running Worker's workerd config and module
-    /// files (created on the first deployment, removed on shutdown).
+    /// Directory holding the workerd configs (the shared process's, or each
+    /// running version's with its module files), created on the first
+    /// deployment, removed on shutdown.
     pub fn work_dir(&self) -> &std::path::Path {
         self.state.runner.root()
     }
-    /// Number of workerd processes serving traffic.
+    /// Number of Workers with code serving traffic.
     pub fn live_workers(&self) -> usize {
         self.state.runner.live_count()
     }

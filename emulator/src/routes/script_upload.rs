@@ -1,4 +1,5 @@
-//! Turns a script upload (multipart form, docs/PROTOCOL.md §6) into a `Version`:
+//! Turns a script upload (multipart form, docs/PROTOCOL.md §6, in the forms
+//! listed in docs/EMULATOR.md) into a `Version`:
 //! metadata, modules, bindings (with `inherit` and `keep_bindings`), and the
 //! asset set proven by a completion token.
 

@@ -1,6 +1,7 @@
-//! The Workers script surface wrangler 4.164 uses (docs/PROTOCOL.md §5): upload,
-//! versions, deployments, settings, workers.dev toggle, delete. "Not found"
-//! codes are exact: 10007 on `scripts/…`, 10090 on `services/…`.
+//! The Workers script surface wrangler 4.164 and the official SDKs use
+//! (docs/PROTOCOL.md §5, docs/EMULATOR.md): list, upload, download, versions,
+//! deployments, settings, workers.dev toggle, delete. "Not found" codes are
+//! exact: 10007 on `scripts/…`, 10090 on `services/…`.
 
 use std::sync::Arc;
 

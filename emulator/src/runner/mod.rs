@@ -143,17 +143,7 @@ impl Runner {
     }
 
     async fn start_shared(&self, workerd: &Workerd, shared: &Shared, version: &Version, route: &str) -> Result<Arc<Instance>, String> {
-        let host = {
-            let mut host = shared.host.lock().await;
-            match host.as_ref() {
-                Some(h) => h.clone(),
-                None => {
-                    let rendered = host::render(&shared.emulator);
-                    let started = Arc::new(process::start(&workerd.path, host::ARGS, self.root.join("shared"), rendered, "shared", self.startup_timeout).await?);
-                    host.insert(started).clone()
-                }
-            }
-        };
+        let host = self.shared_host(workerd, shared).await?;
         let started = std::time::Instant::now();
         lock(&shared.starting).insert(route.to_string(), Arc::new(version.clone()));
         let probe = shared
@@ -170,6 +160,35 @@ impl Runner {
             return Err(format!("the Worker failed to start: {}", why.trim()));
         }
         Ok(Arc::new(Instance::shared(host, &version.id, route.to_string(), started.elapsed().as_millis() as u64)))
+    }
+
+    /// The shared process, started (or, if it died, restarted with every
+    /// live and prepared version moved to it) when needed.
+    async fn shared_host(&self, workerd: &Workerd, shared: &Shared) -> Result<Arc<Instance>, String> {
+        let mut host = shared.host.lock().await;
+        if let Some(h) = host.as_ref().filter(|h| !h.exited()) {
+            return Ok(h.clone());
+        }
+        let rendered = host::render(&shared.emulator);
+        let started = Arc::new(process::start(&workerd.path, host::ARGS, self.root.join("shared"), rendered, "shared", self.startup_timeout).await?);
+        if host.replace(started.clone()).is_some() {
+            for map in [&self.live, &self.prepared] {
+                for i in lock(map).values_mut() {
+                    if let Some(route) = &i.route {
+                        *i = Arc::new(Instance::shared(started.clone(), &i.version_id, route.clone(), i.startup_time_ms));
+                    }
+                }
+            }
+        }
+        Ok(started)
+    }
+
+    /// Restarts the shared process if it died (the gateway calls this when
+    /// it does not answer); versions load again on their next request.
+    pub async fn revive(&self) {
+        if let (Some(shared), Ok(workerd)) = (&self.shared, self.workerd()) {
+            let _ = self.shared_host(workerd, shared).await;
+        }
     }
 
     /// A version being started under `route` (its code is asked for before it is stored).

@@ -41,7 +41,7 @@ pub struct Instance {
 }
 
 enum Owner {
-    Process { dir: PathBuf, _child: Box<Child> },
+    Process { dir: PathBuf, pid: Option<u32>, _child: Box<Child> },
     Shared { _host: Arc<Instance> },
 }
 
@@ -49,6 +49,19 @@ impl Instance {
     /// `version_id` served by the shared process `host` under `route`.
     pub fn shared(host: Arc<Instance>, version_id: &str, route: String, startup_time_ms: u64) -> Self {
         Self { version_id: version_id.to_string(), port: host.port, startup_time_ms, logs: host.logs.clone(), route: Some(route), owner: Owner::Shared { _host: host } }
+    }
+}
+
+impl Instance {
+    /// Whether this instance's own process has ended (crashed or killed).
+    pub fn exited(&self) -> bool {
+        let Owner::Process { pid: Some(pid), .. } = &self.owner else { return false };
+        // A dead child stays a zombie until reaped: its state is `Z`.
+        match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+            Ok(stat) => stat.rsplit_once(')').is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
+            // No procfs (not Linux): signal 0 tells whether it exists.
+            Err(_) => unsafe { libc::kill(*pid as libc::pid_t, 0) != 0 },
+        }
     }
 }
 
@@ -162,7 +175,7 @@ pub async fn start(workerd: &Path, args: &[&str], dir: PathBuf, rendered: Render
             startup_time_ms: started.elapsed().as_millis() as u64,
             logs,
             route: None,
-            owner: Owner::Process { dir, _child: Box::new(child) },
+            owner: Owner::Process { dir, pid: child.id(), _child: Box::new(child) },
         }),
         outcome => {
             let _ = child.kill().await;
