@@ -35,6 +35,7 @@ pub const CLAIM_TOKEN_HEADER: &str = "X-Claim-Token";
 pub const MAX_LONG_POLL: Duration = Duration::from_secs(60);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum ClaimStatus {
     Pending,
@@ -89,6 +90,7 @@ mod tests {
 
 /// One observation of the claim status.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ClaimOutcome {
     pub status: ClaimStatus,
     /// `true` when a server said so, `false` when inferred from side signals.

@@ -67,6 +67,7 @@ impl Default for DeployOptions {
 
 /// What a deploy produced.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Deployment {
     pub worker_name: String,
     /// Where the Worker answers: `https://{name}.{subdomain}.workers.dev/`,

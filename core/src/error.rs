@@ -46,6 +46,9 @@ pub struct Violation {
 }
 
 #[derive(Debug, thiserror::Error)]
+// Kotlin: BoardingpassException (UniFFI turns the Error suffix into
+// Exception) with one subclass per variant, carrying the Display message.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Error), uniffi(flat_error, name = "BoardingpassError"))]
 #[non_exhaustive]
 pub enum Error {
     #[error("network error on {endpoint}: {message}; check that the API base URL is reachable")]
@@ -87,6 +90,7 @@ pub enum Error {
 
 /// Stable, binding-facing classification of [`Error`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[non_exhaustive]
 pub enum ErrorKind {
     Network,

@@ -14,6 +14,7 @@ use crate::audit::AuditKind;
 
 /// What [`BoardingPass::teardown`] did.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct TeardownReport {
     pub deleted_workers: Vec<String>,
     /// `true` when the server accepted the token's revocation.

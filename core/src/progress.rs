@@ -8,6 +8,7 @@ use std::sync::Arc;
 /// proof of work = checkpoints, hashing = files, uploading = bytes, the
 /// other phases report `0/1` when they start and `1/1` when they finish.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[non_exhaustive]
 pub enum Phase {
     Challenge,
@@ -40,6 +41,7 @@ impl Phase {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ProgressEvent {
     pub phase: Phase,
     pub done: u64,

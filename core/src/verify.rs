@@ -70,6 +70,7 @@ impl Default for VerifyOptions {
 
 /// What the live URL answered: the evidence behind a claim ticket.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Evidence {
     pub url: String,
     pub worker_name: String,
