@@ -23,7 +23,7 @@ class LifecycleTest {
     private val emu = Emulator.fast()
 
     @Test
-    fun `provision deploy verify ticket and the owner's claim`() = runBlocking {
+    fun `provision deploy verify ticket and the owner's claim`(): Unit = runBlocking {
         emu.client().use { client ->
             val pass = client.provision(owner = OWNER)
             assertEquals(OWNER, pass.owner())
@@ -52,7 +52,7 @@ class LifecycleTest {
     }
 
     @Test
-    fun `watching yields pending then claimed and completes`() = runBlocking {
+    fun `watching yields pending then claimed and completes`(): Unit = runBlocking {
         emu.client().use { client ->
             val pass = client.provision(owner = OWNER)
             // The first emission is the current status; the owner claims after seeing it.
@@ -67,7 +67,7 @@ class LifecycleTest {
     }
 
     @Test
-    fun `a wait that times out says so`() = runBlocking {
+    fun `a wait that times out says so`(): Unit = runBlocking {
         emu.client().use { client ->
             val pass = client.provision(owner = OWNER)
             val outcome = pass.waitForClaim(timeout = Duration.ofMillis(300))
@@ -77,7 +77,7 @@ class LifecycleTest {
     }
 
     @Test
-    fun `teardown deletes the workers and ends the pass`() = runBlocking {
+    fun `teardown deletes the workers and ends the pass`(): Unit = runBlocking {
         emu.client().use { client ->
             val pass = client.provision(owner = OWNER)
             val deployment = pass.deploy(hello("gone"))
