@@ -37,7 +37,7 @@ build:
 demo: node_modules/.installed
 	$(CARGO) run -q -p boardingpass-cli -- deploy examples/hello-worker --local --accept-terms --owner "$${BOARDINGPASS_OWNER:-Demo Owner}"
 
-test: setup test-rust test-chaos test-python test-node
+test: setup test-rust test-chaos test-python test-node test-kotlin
 
 # default-members only: the binding crates are tested by their own targets below.
 test-rust:
@@ -122,6 +122,33 @@ bench-node:
 	$(MAKE) node-build NAPI_FLAGS=--release
 	$(CARGO) build -q --release -p boardingpass-emulator
 	BOARDINGPASS_EMULATOR=$(CURDIR)/target/release/boardingpass-emulator node tests/bench/node_event_loop.mjs
+
+# --- kotlin (issue 11) ---
+# bindings-uniffi: the Kotlin/JVM package (UniFFI + JNA, Maven). kotlin-bindings
+# builds the cdylib and generates the Kotlin sources with the project's own
+# uniffi-bindgen; test-kotlin runs the JUnit suite against emulators, installs
+# the jar into the local Maven repository and runs examples/kotlin with it.
+.PHONY: kotlin-bindings test-kotlin bench-kotlin
+KT_DIR := bindings-uniffi/kotlin
+KT_PROFILE ?= debug
+MVN := mvn -B -q --no-transfer-progress
+
+kotlin-bindings:
+	$(CARGO) build -q -p boardingpass-uniffi $(if $(filter release,$(KT_PROFILE)),--release)
+	rm -rf $(KT_DIR)/target/generated-sources/uniffi
+	target/$(KT_PROFILE)/uniffi-bindgen generate --library target/$(KT_PROFILE)/libboardingpass_uniffi.so \
+		--language kotlin --config uniffi.toml --no-format --out-dir $(KT_DIR)/target/generated-sources/uniffi
+
+# Maven is quiet (-q): the last line sums up the JUnit reports of both projects.
+test-kotlin: setup kotlin-bindings
+	$(CARGO) build -q -p boardingpass-emulator
+	rm -rf $(KT_DIR)/target/surefire-reports examples/kotlin/target/surefire-reports
+	$(MVN) -f $(KT_DIR)/pom.xml install -Dboardingpass.lib.dir=$(CURDIR)/target/$(KT_PROFILE); \
+	status=$$?; [ $$status -ne 0 ] || { $(MVN) -f examples/kotlin/pom.xml verify -Dboardingpass.lib.dir=$(CURDIR)/target/$(KT_PROFILE); status=$$?; }; \
+	cat $(KT_DIR)/target/surefire-reports/*.txt examples/kotlin/target/surefire-reports/*.txt 2>/dev/null \
+		| awk '/^Tests run:/ { gsub(",", ""); run += $$3; failed += $$5 + $$7; skipped += $$9 } \
+			END { printf "kotlin: %d passed, %d failed, %d skipped\n", run - failed - skipped, failed, skipped }'; \
+	exit $$status
 
 # Every crate, bindings included (CI runs this too).
 lint:
