@@ -67,6 +67,20 @@ class LifecycleTest {
     }
 
     @Test
+    fun `a forged deployment is refused and records no evidence`(): Unit = runBlocking {
+        emu.client().use { client ->
+            val pass = client.provision(owner = OWNER)
+            val deployment = pass.deploy(hello())
+            val e = assertThrows<BoardingpassException.InvalidInput> {
+                runBlocking { pass.verify(deployment.copy(url = "https://example.com/")) }
+            }
+            assertTrue("deployment" in e.message!!, e.message)
+            assertEquals(emptyList<Any>(), pass.evidence())
+            assertTrue(pass.verify(deployment).passed)
+        }
+    }
+
+    @Test
     fun `a wait that times out says so`(): Unit = runBlocking {
         emu.client().use { client ->
             val pass = client.provision(owner = OWNER)
