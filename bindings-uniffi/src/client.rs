@@ -6,8 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use boardingpass::audit::AuditLog;
-use boardingpass::{ClientConfig, Error, Policy, ProvisionOptions};
+use boardingpass::{AuditLog, ClientConfig, Error, Policy, ProvisionOptions};
 
 use crate::inflight::InFlight;
 use crate::pass::Pass;

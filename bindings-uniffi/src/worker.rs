@@ -20,8 +20,8 @@ impl Worker {
 impl Worker {
     /// A single-module Worker from source text (an ES module, or a
     /// service-worker script when it has no `export`).
-    #[uniffi::constructor(default(file_name = "index.js"))]
-    pub fn from_source(name: String, source: String, file_name: String) -> Arc<Self> {
+    #[uniffi::constructor]
+    pub fn from_source(name: String, file_name: String, source: String) -> Arc<Self> {
         Arc::new(Self { inner: boardingpass::Worker::from_source(name, &file_name, source) })
     }
 

@@ -20,7 +20,7 @@ class ConcurrencyTest {
             val tickets = (0 until flows).map { i ->
                 async(Dispatchers.Default) {
                     val pass = client.provision(owner = OWNER)
-                    val deployment = pass.deploy(Worker.fromSource("flow-$i", HELLO).withVar("WHO", "flow $i"))
+                    val deployment = pass.deploy(Worker.fromSource("flow-$i", "index.js", HELLO).withVar("WHO", "flow $i"))
                     val evidence = pass.verify(deployment, expectBodyContains = "hello flow $i")
                     assertTrue(evidence.passed)
                     JSONObject(pass.ticket(ClaimStatus.PENDING).toJson())

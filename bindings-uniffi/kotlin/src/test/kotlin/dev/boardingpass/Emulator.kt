@@ -15,7 +15,7 @@ val REPO: File = File(System.getProperty("boardingpass.repo") ?: "../..").canoni
 const val OWNER = "Ada Lovelace"
 const val HELLO = "export default { async fetch(request, env) { return new Response('hello ' + (env.WHO ?? 'world')) } }"
 
-fun hello(name: String = "hello"): Worker = Worker.fromSource(name, HELLO)
+fun hello(name: String = "hello"): Worker = Worker.fromSource(name, "index.js", HELLO)
 
 class Emulator private constructor(args: List<String>) {
     private val process: Process

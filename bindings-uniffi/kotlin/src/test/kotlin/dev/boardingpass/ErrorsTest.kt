@@ -56,7 +56,7 @@ class ErrorsTest {
         raises<BoardingpassException.InvalidInput>("max_attempts") { Client(apiBase = emu.base, maxAttempts = 0u) }
         emu.client().use { client ->
             val pass = client.provision(owner = OWNER)
-            raises<BoardingpassException.InvalidInput>("lowercase letters") { pass.deploy(Worker.fromSource("Not A Name", HELLO)) }
+            raises<BoardingpassException.InvalidInput>("lowercase letters") { pass.deploy(Worker.fromSource("Not A Name", "index.js", HELLO)) }
         }
     }
 

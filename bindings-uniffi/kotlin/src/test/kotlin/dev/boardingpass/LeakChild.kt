@@ -28,7 +28,7 @@ object LeakChild {
             File(secretsFile).writeText(listOf(pass.apiToken().expose(), pass.claimUrl().expose(), secretValue).joinToString("\n"))
 
             println("$client $pass ${pass.apiToken()} ${pass.claimUrl()} ${pass.tokenFingerprint()} ${pass.claimFingerprint()}")
-            val worker = Worker.fromSource("leaky", "export default { fetch(req, env) { return new Response(env.KEY ? 'has key' : 'no key') } }")
+            val worker = Worker.fromSource("leaky", "index.js", "export default { fetch(req, env) { return new Response(env.KEY ? 'has key' : 'no key') } }")
                 .withSecret("KEY", secretValue)
             println(worker)
             val deployment = pass.deploy(worker, progress = progress)
@@ -42,7 +42,7 @@ object LeakChild {
             println(pass.ownerTicket(ClaimStatus.PENDING))
 
             val failures: List<suspend () -> Unit> = listOf(
-                { pass.deploy(Worker.fromSource("Bad_Name", "x")) },
+                { pass.deploy(Worker.fromSource("Bad_Name", "index.js", "x")) },
                 { pass.verify(deployment, expectBodyContains = "nope", timeout = Duration.ofMillis(200)) },
                 { Client(apiBase = base, powWorkCap = 0uL) },
                 { pass.teardown(); pass.deploy(worker) },

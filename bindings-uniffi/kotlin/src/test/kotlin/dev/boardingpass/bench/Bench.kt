@@ -22,7 +22,7 @@ object FirstDeploy {
             val loaded = sinceJvmStart()
             val pass = client.provision(owner = "Bench")
             val provisioned = sinceJvmStart()
-            val deployment = pass.deploy(Worker.fromSource("bench", SOURCE))
+            val deployment = pass.deploy(Worker.fromSource("bench", "index.js", SOURCE))
             val deployed = sinceJvmStart()
             pass.verify(deployment, expectBodyContains = "hello from kotlin")
             val live = sinceJvmStart()
@@ -47,7 +47,7 @@ object CallOverhead {
     fun main(args: Array<String>): Unit = runBlocking {
         Client(apiBase = args[0], acceptTerms = true).use { client ->
             val pass = client.provision(owner = "Bench")
-            pass.verify(pass.deploy(Worker.fromSource("bench", SOURCE)))
+            pass.verify(pass.deploy(Worker.fromSource("bench", "index.js", SOURCE)))
             val watch = pass.watchClaim(null, null)
             watch.stop()
             val sync = nsPerCall(200_000) { operationsInFlight() }

@@ -54,7 +54,7 @@ class DeployTool(
             val pass = client.provision(owner = owner)
             val expiresAt = pass.expiresAt().toString()
             try {
-                val deployment = pass.deploy(Worker.fromSource(name, source))
+                val deployment = pass.deploy(Worker.fromSource(name, "index.js", source))
                 pass.verify(deployment, expectBodyContains = expectText, timeout = Duration.ofSeconds(20))
                 deliverClaimLink(owner, pass.ownerTicket(ClaimStatus.PENDING).toMarkdown())
                 DeployResult(deployment.url, "verified", null, expiresAt, pass.ticket(ClaimStatus.PENDING).toJson())
