@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'terms_not_accepted'
   | 'pow_refused'
   | 'pass_expired'
+  | 'pass_revoked'
   | 'policy_violation'
   | 'invalid_input'
   | 'protocol'
@@ -53,6 +54,7 @@ export declare class RateLimitedError extends BoardingpassError { readonly code:
 export declare class TermsNotAcceptedError extends BoardingpassError { readonly code: 'terms_not_accepted' }
 export declare class PowRefusedError extends BoardingpassError { readonly code: 'pow_refused' }
 export declare class PassExpiredError extends BoardingpassError { readonly code: 'pass_expired' }
+export declare class PassRevokedError extends BoardingpassError { readonly code: 'pass_revoked' }
 export declare class PolicyViolationError extends BoardingpassError { readonly code: 'policy_violation' }
 export declare class InvalidInputError extends BoardingpassError { readonly code: 'invalid_input' }
 export declare class ProtocolError extends BoardingpassError { readonly code: 'protocol' }

@@ -44,6 +44,9 @@ class PowRefusedError extends BoardingpassError {
 class PassExpiredError extends BoardingpassError {
   static code = 'pass_expired'
 }
+class PassRevokedError extends BoardingpassError {
+  static code = 'pass_revoked'
+}
 class PolicyViolationError extends BoardingpassError {
   static code = 'policy_violation'
 }
@@ -72,6 +75,7 @@ module.exports = {
   TermsNotAcceptedError,
   PowRefusedError,
   PassExpiredError,
+  PassRevokedError,
   PolicyViolationError,
   InvalidInputError,
   ProtocolError,

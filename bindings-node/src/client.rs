@@ -50,7 +50,7 @@ impl From<&bp::AuditEvent> for AuditEvent {
     fn from(e: &bp::AuditEvent) -> Self {
         let event = serde_json::to_value(e.event).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
         Self {
-            ts: e.ts.clone(),
+            ts: e.ts.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             run_id: e.run_id.clone(),
             job_id: e.job_id.clone(),
             event,
@@ -116,12 +116,13 @@ fn config(options: ClientOptions) -> CoreResult<bp::ClientConfig> {
     let d = bp::ClientConfig::default();
     let retry = match options.retry {
         None => d.retry.clone(),
-        Some(r) => bp::RetryPolicy {
-            max_attempts: r.max_attempts.map_or(Ok(d.retry.max_attempts), |n| whole("max_attempts", n))?,
-            base_delay: millis_or("base_delay", r.base_delay, d.retry.base_delay)?,
-            max_delay: millis_or("max_delay", r.max_delay, d.retry.max_delay)?,
-            max_retry_after: millis_or("max_retry_after", r.max_retry_after, d.retry.max_retry_after)?,
-        },
+        Some(r) => d
+            .retry
+            .clone()
+            .max_attempts(r.max_attempts.map_or(Ok(d.retry.max_attempts), |n| whole("max_attempts", n))?)
+            .base_delay(millis_or("base_delay", r.base_delay, d.retry.base_delay)?)
+            .max_delay(millis_or("max_delay", r.max_delay, d.retry.max_delay)?)
+            .max_retry_after(millis_or("max_retry_after", r.max_retry_after, d.retry.max_retry_after)?),
     };
     let policy = match options.policy {
         None => d.policy.clone(),
@@ -138,20 +139,20 @@ fn config(options: ClientOptions) -> CoreResult<bp::ClientConfig> {
         (None, None) => bp::AuditLog::disabled(options.job_id.clone()),
         (path, cb) => bp::AuditLog::new(options.job_id.clone(), path.as_deref().map(Path::new), cb)?,
     };
-    Ok(bp::ClientConfig {
-        api_base: options.api_base,
-        user_agent: options.user_agent.unwrap_or(d.user_agent),
-        timeout: millis_or("timeout", options.timeout, d.timeout)?,
-        connect_timeout: millis_or("connect_timeout", options.connect_timeout, d.connect_timeout)?,
-        retry,
-        accept_terms: options.accept_terms.unwrap_or(false),
-        pow_work_cap: options.pow_work_cap.map_or(Ok(d.pow_work_cap), |cap| whole("pow_work_cap", cap))?,
-        expiry_margin: millis_or("expiry_margin", options.expiry_margin, d.expiry_margin)?,
-        extra_headers: options.headers.unwrap_or_default().into_iter().collect(),
-        policy,
-        job_class: options.job_class,
-        audit,
-    })
+    let mut c = bp::ClientConfig::default();
+    c.api_base = options.api_base;
+    c.user_agent = options.user_agent.unwrap_or(d.user_agent);
+    c.timeout = millis_or("timeout", options.timeout, d.timeout)?;
+    c.connect_timeout = millis_or("connect_timeout", options.connect_timeout, d.connect_timeout)?;
+    c.retry = retry;
+    c.accept_terms = options.accept_terms.unwrap_or(false);
+    c.pow_work_cap = options.pow_work_cap.map_or(Ok(d.pow_work_cap), |cap| whole("pow_work_cap", cap))?;
+    c.expiry_margin = millis_or("expiry_margin", options.expiry_margin, d.expiry_margin)?;
+    c.extra_headers = options.headers.unwrap_or_default().into_iter().collect();
+    c.policy = policy;
+    c.job_class = options.job_class;
+    c.audit = audit;
+    Ok(c)
 }
 
 /// Entry point: configuration plus one pooled HTTP client.
@@ -177,7 +178,8 @@ impl Client {
         let (owner, event_code, on_progress, signal) =
             options.map_or((None, None, None, None), |o| (o.owner, o.event_code, o.on_progress, o.signal));
         let abort = Abort::link(env, signal)?;
-        let opts = bp::ProvisionOptions { owner, event_code, progress: progress(on_progress), cancel: Some(abort.token.clone()) };
+        let mut opts = bp::ProvisionOptions::default().progress(progress(on_progress)).cancel(abort.token.clone());
+        (opts.owner, opts.event_code) = (owner, event_code);
         let client = self.inner.clone();
         let fut = async move { client.provision(opts).await };
         promise::spawn(env, abort, fut, |_, inner| Ok(BoardingPass::new(inner)))

@@ -53,6 +53,7 @@ impl From<bp::ClaimStatus> for ClaimStatus {
             bp::ClaimStatus::Expired => Self::Expired,
             bp::ClaimStatus::Revoked => Self::Revoked,
             bp::ClaimStatus::ClaimedOrRevoked => Self::ClaimedOrRevoked,
+            _ => unreachable!("a status this binding does not know"),
         }
     }
 }
@@ -111,22 +112,24 @@ impl From<bp::Deployment> for Deployment {
     }
 }
 
-impl From<Deployment> for bp::Deployment {
-    fn from(d: Deployment) -> Self {
-        Self {
-            worker_name: d.worker_name,
-            url: d.url,
-            workers_dev_url: d.workers_dev_url,
-            version_id: d.version_id,
-            startup_time_ms: d.startup_time_ms.map(|ms| ms as u64),
-            redeploy: d.redeploy,
-            content_digest: d.content_digest,
-            assets_digest: d.assets_digest,
-            assets_total: d.assets_total as usize,
-            assets_uploaded: d.assets_uploaded as usize,
-            deployed_at: d.deployed_at,
-            duration_ms: d.duration_ms as u64,
-        }
+impl TryFrom<Deployment> for bp::Deployment {
+    type Error = bp::Error;
+    fn try_from(d: Deployment) -> CoreResult<Self> {
+        serde_json::from_value(serde_json::json!({
+            "worker_name": d.worker_name,
+            "url": d.url,
+            "workers_dev_url": d.workers_dev_url,
+            "version_id": d.version_id,
+            "startup_time_ms": d.startup_time_ms.map(|ms| ms as u64),
+            "redeploy": d.redeploy,
+            "content_digest": d.content_digest,
+            "assets_digest": d.assets_digest,
+            "assets_total": d.assets_total,
+            "assets_uploaded": d.assets_uploaded,
+            "deployed_at": d.deployed_at,
+            "duration_ms": d.duration_ms as u64,
+        }))
+        .map_err(|e| invalid("deployment", e.to_string()))
     }
 }
 
@@ -191,8 +194,8 @@ impl From<bp::ClaimOutcome> for ClaimOutcome {
             status: o.status.into(),
             confirmed: o.confirmed,
             timed_out: o.timed_out,
-            observed_at: o.observed_at,
-            changed_at: o.changed_at,
+            observed_at: o.observed_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            changed_at: o.changed_at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
             detail: o.detail,
         }
     }

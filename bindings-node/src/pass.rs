@@ -61,17 +61,15 @@ impl<'env> VerifyOptions<'env> {
     /// The core options (cancelled through the linked signal) and the signal.
     fn split(self) -> promise::CoreResult<(bp::VerifyOptions, Option<Object<'env>>)> {
         let d = bp::VerifyOptions::default();
-        let opts = bp::VerifyOptions {
-            path: self.path.unwrap_or(d.path),
-            timeout: millis_or("timeout", self.timeout, d.timeout)?,
-            expect_status: self.expect_status.map(|s| s as u16),
-            expect_body_contains: self.expect_body_contains,
-            expect_header: self.expect_header.map(|h| (h.name, h.value)),
-            interval: millis_or("interval", self.interval, d.interval)?,
-            max_interval: millis_or("maxInterval", self.max_interval, d.max_interval)?,
-            progress: progress(self.on_progress),
-            cancel: None,
-        };
+        let mut opts = bp::VerifyOptions::default()
+            .timeout(millis_or("timeout", self.timeout, d.timeout)?)
+            .interval(millis_or("interval", self.interval, d.interval)?)
+            .max_interval(millis_or("maxInterval", self.max_interval, d.max_interval)?)
+            .progress(progress(self.on_progress));
+        opts.path = self.path.unwrap_or(d.path);
+        opts.expect_status = self.expect_status.map(|s| s as u16);
+        opts.expect_body_contains = self.expect_body_contains;
+        opts.expect_header = self.expect_header.map(|h| (h.name, h.value));
         Ok((opts, self.signal))
     }
 }
@@ -109,13 +107,11 @@ impl<'env> ClaimWaitOptions<'env> {
     /// The core options (cancelled through the linked signal) and the signal.
     fn split(self) -> promise::CoreResult<(bp::ClaimWaitOptions, Option<Object<'env>>)> {
         let d = bp::ClaimWaitOptions::default();
-        let opts = bp::ClaimWaitOptions {
-            timeout: millis_or("timeout", self.timeout, d.timeout)?,
-            poll_interval: millis_or("pollInterval", self.poll_interval, d.poll_interval)?,
-            long_poll: millis_or("longPoll", self.long_poll, d.long_poll)?,
-            expiry_grace: millis_or("expiryGrace", self.expiry_grace, d.expiry_grace)?,
-            ..d
-        };
+        let opts = bp::ClaimWaitOptions::default()
+            .timeout(millis_or("timeout", self.timeout, d.timeout)?)
+            .poll_interval(millis_or("pollInterval", self.poll_interval, d.poll_interval)?)
+            .long_poll(millis_or("longPoll", self.long_poll, d.long_poll)?)
+            .expiry_grace(millis_or("expiryGrace", self.expiry_grace, d.expiry_grace)?);
         Ok((opts, self.signal))
     }
 }
@@ -165,16 +161,11 @@ impl BoardingPass {
         let (message, max_size, on_progress, signal) =
             options.map_or((None, None, None, None), |o| (o.message, o.max_script_size, o.on_progress, o.signal));
         let max_script_size = max_size
-            .map_or(Ok(bp::deploy::DEFAULT_MAX_SCRIPT_SIZE), |m| whole("max_script_size", m))
+            .map_or(Ok(bp::DEFAULT_MAX_SCRIPT_SIZE), |m| whole("max_script_size", m))
             .map_err(|e| crate::errors::to_js(env, &e))?;
         let abort = Abort::link(env, signal)?;
-        let opts = bp::DeployOptions {
-            progress: progress(on_progress),
-            cancel: Some(abort.token.clone()),
-            message,
-            max_script_size,
-            ..Default::default()
-        };
+        let mut opts = bp::DeployOptions::default().progress(progress(on_progress)).cancel(abort.token.clone()).max_script_size(max_script_size);
+        opts.message = message;
         let source = match worker {
             Either::A(w) => Either::A(w.inner.clone()),
             Either::B(path) => Either::B(PathBuf::from(path)),
@@ -184,7 +175,7 @@ impl BoardingPass {
         let fut = async move {
             let worker = match source {
                 Either::A(w) => w,
-                Either::B(path) => bp::cancel::cancellable(Some(&cancel), blocking(move || bp::project::load(&path, None))).await?,
+                Either::B(path) => bp::cancellable(Some(&cancel), blocking(move || bp::load_project(&path, None))).await?,
             };
             pass.deploy(&worker, opts).await
         };
@@ -202,9 +193,9 @@ impl BoardingPass {
             Some(o) => o.split().map_err(|e| crate::errors::to_js(env, &e))?,
         };
         let abort = Abort::link(env, signal)?;
-        let opts = bp::VerifyOptions { cancel: Some(abort.token.clone()), ..opts };
+        let opts = opts.cancel(abort.token.clone());
         let pass = self.inner.clone();
-        let deployment = bp::Deployment::from(deployment);
+        let deployment = bp::Deployment::try_from(deployment).map_err(|e| crate::errors::to_js(env, &e))?;
         let fut = async move { pass.verify(&deployment, opts).await };
         promise::spawn(env, abort, fut, |_, e| Ok(Evidence::from(e)))
     }
@@ -215,7 +206,7 @@ impl BoardingPass {
     pub fn teardown(&self, env: &Env, options: Option<SignalOptions>) -> Result<AsyncBlock<TeardownReport>> {
         let abort = Abort::link(env, options.and_then(|o| o.signal))?;
         let (pass, cancel) = (self.inner.clone(), abort.token.clone());
-        let fut = async move { bp::cancel::cancellable(Some(&cancel), pass.teardown()).await };
+        let fut = async move { bp::cancellable(Some(&cancel), pass.teardown()).await };
         promise::spawn(env, abort, fut, |_, r| Ok(TeardownReport::from(r)))
     }
 
@@ -225,7 +216,7 @@ impl BoardingPass {
         let (force, signal) = options.map_or((false, None), |o| (o.force.unwrap_or(false), o.signal));
         let abort = Abort::link(env, signal)?;
         let (pass, cancel) = (self.inner.clone(), abort.token.clone());
-        let fut = async move { bp::cancel::cancellable(Some(&cancel), pass.delete_worker(&name, force)).await };
+        let fut = async move { bp::cancellable(Some(&cancel), pass.delete_worker(&name, force)).await };
         promise::spawn(env, abort, fut, |_, ()| Ok(()))
     }
 
@@ -238,7 +229,7 @@ impl BoardingPass {
             Some(o) => o.split().map_err(|e| crate::errors::to_js(env, &e))?,
         };
         let abort = Abort::link(env, signal)?;
-        let opts = bp::ClaimWaitOptions { cancel: Some(abort.token.clone()), ..opts };
+        let opts = opts.cancel(abort.token.clone());
         let pass = self.inner.clone();
         let fut = async move { pass.wait_for_claim(opts).await };
         promise::spawn(env, abort, fut, |_, o| Ok(ClaimOutcome::from(o)))

@@ -46,7 +46,7 @@ fn release(listener: &RefCell<Option<Abort>>, env: &Env) {
 impl ClaimWatcher {
     pub(crate) fn new(pass: &bp::BoardingPass, opts: bp::ClaimWaitOptions, abort: Abort) -> Self {
         let stop = abort.token.clone();
-        let watcher = pass.watch_claim(bp::ClaimWaitOptions { cancel: Some(stop.clone()), ..opts });
+        let watcher = pass.watch_claim(opts.cancel(stop.clone()));
         Self {
             watcher: Arc::new(Mutex::new(watcher)),
             stop,

@@ -62,6 +62,7 @@ impl From<bp::ModuleKind> for ModuleKind {
             bp::ModuleKind::SourceMap => Self::SourceMap,
             bp::ModuleKind::Python => Self::Python,
             bp::ModuleKind::PythonRequirement => Self::PythonRequirement,
+            _ => unreachable!("a module kind this binding does not know"),
         }
     }
 }
@@ -154,8 +155,8 @@ impl Worker {
         let (name, signal) = options.map_or((None, None), |o| (o.name, o.signal));
         let abort = Abort::link(env, signal)?;
         let cancel = abort.token.clone();
-        let load = blocking(move || bp::project::load(&PathBuf::from(path), name.as_deref()));
-        let fut = async move { bp::cancel::cancellable(Some(&cancel), load).await };
+        let load = blocking(move || bp::load_project(&PathBuf::from(path), name.as_deref()));
+        let fut = async move { bp::cancellable(Some(&cancel), load).await };
         promise::spawn(env, abort, fut, |_, inner| Ok(Worker { inner }))
     }
 
@@ -250,7 +251,7 @@ impl Worker {
     /// The local checks a deploy runs before sending anything.
     #[napi]
     pub fn validate(&self, env: &Env, max_script_size: Option<i64>) -> Result<()> {
-        let max = max_script_size.map_or(Ok(bp::deploy::DEFAULT_MAX_SCRIPT_SIZE), |m| whole("max_script_size", m));
+        let max = max_script_size.map_or(Ok(bp::DEFAULT_MAX_SCRIPT_SIZE), |m| whole("max_script_size", m));
         max.and_then(|max| self.inner.validate(max)).map_err(|e| errors::to_js(env, &e))
     }
 

@@ -104,6 +104,13 @@ describe('each error from a real failure', () => {
     }
   })
 
+  test('pass_revoked: teardown revoked the token', async () => {
+    const pass = await clientFor(emu).provision({ owner: OWNER })
+    await pass.teardown()
+    const err = await failure('pass_revoked', () => pass.deploy(hello()))
+    assert.match(err.message, /revoked by teardown; provision a new pass/)
+  })
+
   test('policy_violation: no named claim owner', async () => {
     const err = await failure('policy_violation', () => clientFor(emu).provision({}))
     assert.deepEqual(err.violations.map((v) => v.rule), ['require_claim_owner'])

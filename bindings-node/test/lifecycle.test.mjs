@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 
-import { InvalidInputError, PassExpiredError, Policy, PolicyViolationError, VerificationError, Worker } from 'boardingpass'
+import { InvalidInputError, PassExpiredError, PassRevokedError, Policy, PolicyViolationError, VerificationError, Worker } from 'boardingpass'
 import { repoRoot, startEmulator } from './emulator.mjs'
 import { clientFor, hello, OWNER } from './helpers.mjs'
 
@@ -144,7 +144,7 @@ describe('a pass from provision to claim', () => {
     assert.equal(pass.isRevoked, true)
     const outcome = await pass.waitForClaim({ timeout: 5_000 })
     assert.equal(outcome.status, 'revoked')
-    await assert.rejects(pass.deploy(hello('three')), PassExpiredError)
+    await assert.rejects(pass.deploy(hello('three')), PassRevokedError)
   })
 
   test('audit records go to the file and the callback, with the job id and never a credential', async () => {

@@ -63,7 +63,7 @@ test('no credential or secret value in any output or file', async () => {
 
   // The scan saw real output: redaction markers, fingerprints, every error class.
   assert.match(stdout, /\[REDACTED\] sha256:[0-9a-f]{12}/)
-  for (const cls of ['InvalidInputError', 'VerificationError', 'AbortError', 'PassExpiredError']) assert.ok(stderr.includes(cls), cls)
+  for (const cls of ['InvalidInputError', 'VerificationError', 'AbortError', 'PassRevokedError']) assert.ok(stderr.includes(cls), cls)
   assert.match(sources[files[names.indexOf('audit.jsonl')]], /"event":"provisioned"/)
 
   for (const [what, value] of Object.entries({ token, claimUrl, claimToken, secretValue })) {

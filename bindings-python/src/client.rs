@@ -5,10 +5,9 @@
 //! belong to the parent's runtime and would never answer in the child).
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use boardingpass::audit::AuditLog;
-use boardingpass::{CancellationToken, Client as CoreClient, ClientConfig, Error, ProvisionOptions, RetryPolicy};
+use boardingpass::{ClientConfig, ProvisionOptions, RetryPolicy};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -17,58 +16,8 @@ use crate::errors::{invalid, py_result, OrRaise};
 use crate::pass::PyBoardingPass;
 use crate::policy::PyPolicy;
 use crate::progress::progress_from;
-use crate::runtime::{block_on, call_python, coroutine, flush_callbacks, flush_callbacks_blocking, Op};
-
-/// What the audit log is built from, kept to rebuild it in a forked child.
-struct AuditSpec {
-    job_id: Option<String>,
-    path: Option<PathBuf>,
-    callback: Option<Arc<Py<PyAny>>>,
-}
-
-impl AuditSpec {
-    fn build(&self) -> Result<AuditLog, Error> {
-        let callback = self.callback.clone().map(|cb| {
-            Arc::new(move |event: &boardingpass::AuditEvent| {
-                let (cb, event) = (cb.clone(), serde_json::to_value(event).unwrap_or_default());
-                call_python(move |py| {
-                    let delivered = crate::convert::json_to_py(py, &event).and_then(|e| cb.call1(py, (e,)));
-                    if let Err(err) = delivered {
-                        err.write_unraisable(py, Some(cb.bind(py)));
-                    }
-                });
-            }) as Arc<dyn Fn(&boardingpass::AuditEvent) + Send + Sync>
-        });
-        AuditLog::new(self.job_id.clone(), self.path.as_deref(), callback)
-    }
-}
-
-/// State shared by a client and every pass it provisions.
-pub struct Shared {
-    config: ClientConfig,
-    audit: AuditSpec,
-    /// The core client and the process that built it.
-    core: Mutex<(u32, CoreClient)>,
-    pub closed: CancellationToken,
-}
-
-impl Shared {
-    fn new(config: ClientConfig, audit: AuditSpec) -> Result<Self, Error> {
-        let core = CoreClient::from_config(ClientConfig { audit: audit.build()?, ..config.clone() })?;
-        Ok(Self { config, audit, core: Mutex::new((std::process::id(), core)), closed: CancellationToken::new() })
-    }
-
-    /// The core client, rebuilt (new pool, new audit run) in a forked child.
-    pub fn core(&self) -> Result<CoreClient, Error> {
-        let mut slot = self.core.lock().unwrap_or_else(|p| p.into_inner());
-        let pid = std::process::id();
-        if slot.0 != pid {
-            let fresh = CoreClient::from_config(ClientConfig { audit: self.audit.build()?, ..self.config.clone() })?;
-            *slot = (pid, fresh);
-        }
-        Ok(slot.1.clone())
-    }
-}
+use crate::runtime::{block_on, coroutine, flush_callbacks, flush_callbacks_blocking, Op};
+use crate::shared::{AuditSpec, Shared};
 
 #[pyclass(frozen, module = "boardingpass", name = "Client")]
 pub struct PyClient {
@@ -84,7 +33,8 @@ fn provision(
     locals: Option<&pyo3_async_runtimes::TaskLocals>,
 ) -> PyResult<Op<PyBoardingPass>> {
     let progress = progress_from(py, progress.as_ref().map(|p| p.bind(py)), locals)?;
-    let options = ProvisionOptions { owner, event_code, progress, cancel: Some(shared.closed.clone()) };
+    let mut options = ProvisionOptions::default().progress(progress).cancel(shared.closed.clone());
+    (options.owner, options.event_code) = (owner, event_code);
     let core = shared.core().or_raise(py)?;
     Ok(Box::pin(async move {
         let pass = py_result(core.provision(options)).await?;
@@ -116,7 +66,8 @@ impl PyClient {
         headers: Option<Bound<'_, PyDict>>,
         user_agent: Option<String>,
     ) -> PyResult<Self> {
-        let mut config = ClientConfig { api_base, accept_terms, job_class, ..ClientConfig::default() };
+        let mut config = ClientConfig::default();
+        (config.api_base, config.accept_terms, config.job_class) = (api_base, accept_terms, job_class);
         if let Some(p) = policy {
             config.policy = p.inner.clone();
         }
@@ -127,7 +78,7 @@ impl PyClient {
             config.connect_timeout = t;
         }
         if let Some(n) = max_attempts {
-            config.retry = RetryPolicy { max_attempts: whole(py, "max_attempts", n)?, ..RetryPolicy::default() };
+            config.retry = RetryPolicy::default().max_attempts(whole::<u32>(py, "max_attempts", n)?);
         }
         if let Some(cap) = pow_work_cap {
             config.pow_work_cap = whole(py, "pow_work_cap", cap)?;

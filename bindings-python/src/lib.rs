@@ -13,6 +13,7 @@ mod progress;
 mod results;
 mod runtime;
 mod secret;
+mod shared;
 mod worker;
 
 use pyo3::prelude::*;

@@ -5,14 +5,14 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use boardingpass::cancel::cancellable;
+use boardingpass::cancellable;
 use boardingpass::{BoardingPass as CorePass, ClaimStatus, ClaimWaitOptions, DeployOptions, Deployment as CoreDeployment, VerifyOptions, Worker as CoreWorker};
 use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
 use pyo3_async_runtimes::TaskLocals;
 
 use crate::claim::PyClaimWatcher;
-use crate::client::Shared;
+use crate::shared::Shared;
 use crate::convert::{opt_seconds, repr, seconds, whole};
 use crate::errors::{invalid, py_result, OrRaise};
 use crate::progress::progress_from;
@@ -40,7 +40,7 @@ struct PassHandle {
 
 /// `ClaimWaitOptions` from keyword arguments.
 fn wait_options(py: Python<'_>, timeout: f64, poll_interval: Option<f64>, long_poll: Option<f64>, shared: &Shared) -> PyResult<ClaimWaitOptions> {
-    let mut o = ClaimWaitOptions { timeout: seconds(py, "timeout", timeout)?, cancel: Some(shared.closed.clone()), ..Default::default() };
+    let mut o = ClaimWaitOptions::default().timeout(seconds(py, "timeout", timeout)?).cancel(shared.closed.clone());
     if let Some(p) = opt_seconds(py, "poll_interval", poll_interval)? {
         o.poll_interval = p;
     }
@@ -66,7 +66,7 @@ fn worker_arg(py: Python<'_>, worker: &Bound<'_, PyAny>) -> PyResult<CoreWorker>
     let path: PathBuf = worker
         .extract()
         .map_err(|_| invalid(py, "worker", "expected a Worker or a path (Worker file, project or assets directory)"))?;
-    py.detach(|| boardingpass::project::load(&path, None)).or_raise(py)
+    py.detach(|| boardingpass::load_project(&path, None)).or_raise(py)
 }
 
 /// Arguments of `verify` other than the deployment.
@@ -89,7 +89,8 @@ impl PassHandle {
         locals: Option<&TaskLocals>,
     ) -> PyResult<Op<PyDeployment>> {
         let progress = progress_from(py, progress.as_ref().map(|p| p.bind(py)), locals)?;
-        let mut options = DeployOptions { progress, cancel: Some(self.shared.closed.clone()), message, ..Default::default() };
+        let mut options = DeployOptions::default().progress(progress).cancel(self.shared.closed.clone());
+        options.message = message;
         if let Some(max) = max_script_size {
             options.max_script_size = whole(py, "max_script_size", max)?;
         }
@@ -104,16 +105,12 @@ impl PassHandle {
         progress: Option<Py<PyAny>>,
         locals: Option<&TaskLocals>,
     ) -> PyResult<Op<PyEvidence>> {
-        let options = VerifyOptions {
-            path: expect.path,
-            timeout: expect.timeout,
-            expect_status: expect.status,
-            expect_body_contains: expect.body_contains,
-            expect_header: expect.header,
-            progress: progress_from(py, progress.as_ref().map(|p| p.bind(py)), locals)?,
-            cancel: Some(self.shared.closed.clone()),
-            ..Default::default()
-        };
+        let mut options = VerifyOptions::default()
+            .path(expect.path)
+            .timeout(expect.timeout)
+            .progress(progress_from(py, progress.as_ref().map(|p| p.bind(py)), locals)?)
+            .cancel(self.shared.closed.clone());
+        (options.expect_status, options.expect_body_contains, options.expect_header) = (expect.status, expect.body_contains, expect.header);
         Ok(Box::pin(async move { Ok(PyEvidence { inner: py_result(self.core.verify(&deployment, options)).await? }) }))
     }
 

@@ -166,12 +166,12 @@ impl PyClaimOutcome {
         self.inner.timed_out
     }
     #[getter]
-    fn observed_at(&self) -> &str {
-        &self.inner.observed_at
+    fn observed_at(&self) -> DateTime<Utc> {
+        self.inner.observed_at
     }
     #[getter]
-    fn changed_at(&self) -> Option<&str> {
-        self.inner.changed_at.as_deref()
+    fn changed_at(&self) -> Option<DateTime<Utc>> {
+        self.inner.changed_at
     }
     #[getter]
     fn detail(&self) -> &str {

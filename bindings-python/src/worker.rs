@@ -68,7 +68,7 @@ impl PyWorker {
         compatibility_date: Option<String>,
         compatibility_flags: Option<Vec<String>>,
     ) -> PyResult<Self> {
-        let loaded = py.detach(|| boardingpass::project::load(&path, name.as_deref())).or_raise(py)?;
+        let loaded = py.detach(|| boardingpass::load_project(&path, name.as_deref())).or_raise(py)?;
         Ok(Self { inner: loaded }.compat(compatibility_date, compatibility_flags))
     }
 
@@ -146,7 +146,7 @@ impl PyWorker {
     /// bytes, default 3 MiB); raises `InvalidInputError`.
     #[pyo3(signature = (*, max_script_size=None))]
     fn validate(&self, py: Python<'_>, max_script_size: Option<i64>) -> PyResult<()> {
-        let max = max_script_size.map_or(Ok(boardingpass::deploy::DEFAULT_MAX_SCRIPT_SIZE), |m| whole(py, "max_script_size", m))?;
+        let max = max_script_size.map_or(Ok(boardingpass::DEFAULT_MAX_SCRIPT_SIZE), |m| whole(py, "max_script_size", m))?;
         self.inner.validate(max).or_raise(py)
     }
 

@@ -125,7 +125,7 @@ async def test_http_failures_carry_status_retry_after_and_request_id(emulator: E
         assert chain[0].startswith("Network {") and len(chain) >= 2, chain
 
 
-async def test_local_failures(emulator: Emulator, hello: bp.Worker, tmp_path: Path) -> None:
+async def test_local_failures(emulator: Emulator, short_lived: Emulator, hello: bp.Worker, tmp_path: Path) -> None:
     async with emulator.client(pow_work_cap=10) as capped:
         with pytest.raises(bp.PowRefusedError, match="refused") as e:
             await capped.provision(owner="Ada Lovelace")
@@ -140,7 +140,13 @@ async def test_local_failures(emulator: Emulator, hello: bp.Worker, tmp_path: Pa
             await bpass.verify(deployment, expect_body_contains="goodbye", timeout=0.3)
         record(e)
         await bpass.teardown()
-        with pytest.raises(bp.PassExpiredError) as e:
+        with pytest.raises(bp.PassRevokedError, match="revoked by teardown") as e:
+            await bpass.deploy(hello)
+        record(e)
+    # A 3-second pass is inside the 30-minute margin from the start.
+    async with short_lived.client(expiry_margin=30 * 60) as client:
+        bpass = await client.provision(owner="Ada Lovelace")
+        with pytest.raises(bp.PassExpiredError, match="provision a new pass") as e:
             await bpass.deploy(hello)
         record(e)
 

@@ -184,7 +184,7 @@ async def test_teardown_deletes_workers_and_revokes_the_token(emulator: Emulator
         assert report.to_dict() == {"deleted_workers": ["hello"], "token_revoked": True, "revocation_note": None}
         assert bpass.is_revoked
         assert (await bpass.wait_for_claim(5)).status == "revoked"
-        with pytest.raises(bp.PassExpiredError, match="revocation by teardown"):
+        with pytest.raises(bp.PassRevokedError, match="revoked by teardown"):
             await bpass.deploy(hello)
 
 

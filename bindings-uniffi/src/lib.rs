@@ -4,10 +4,6 @@
 //! async methods (client, pass, worker, claim watcher) and turns optional
 //! arguments into core's option structs, whose defaults stay in core.
 
-// Core's option structs are filled from `Default` one field at a time, the
-// only way that keeps compiling as they grow (they are `#[non_exhaustive]`).
-#![allow(clippy::field_reassign_with_default)]
-
 uniffi::setup_scaffolding!();
 
 mod client;

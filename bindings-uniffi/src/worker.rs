@@ -29,7 +29,7 @@ impl Worker {
     /// modules, static assets), as the CLI reads it.
     #[uniffi::constructor(default(name = None))]
     pub fn from_path(path: String, name: Option<String>) -> Result<Arc<Self>, Error> {
-        Ok(Arc::new(Self { inner: boardingpass::project::load(Path::new(&path), name.as_deref())? }))
+        Ok(Arc::new(Self { inner: boardingpass::load_project(Path::new(&path), name.as_deref())? }))
     }
 
     /// A plain-text variable binding.

@@ -16,7 +16,7 @@ fn env_num(name: &str, default: u64) -> u64 {
 
 async fn pass(emu: &EmulatorHandle) -> BoardingPass {
     let client = Client::builder().api_base(emu.base_url()).accept_terms(true).build().unwrap();
-    client.provision(ProvisionOptions { owner: Some("Bench".into()), ..Default::default() }).await.unwrap()
+    client.provision(ProvisionOptions::default().owner("Bench")).await.unwrap()
 }
 
 fn version(n: u64) -> Worker {
@@ -78,7 +78,7 @@ async fn pending_rate(emu: &EmulatorHandle, inferred: bool) {
     let secs = env_num("PENDING_SECS", 30);
     let pass = pass(emu).await;
     emu.clear_requests();
-    let opts = ClaimWaitOptions { timeout: Duration::from_secs(secs), ..Default::default() };
+    let opts = ClaimWaitOptions::default().timeout(Duration::from_secs(secs));
     let o = pass.wait_for_claim(opts).await.unwrap();
     assert!(o.timed_out);
     let n = emu.requests().iter().filter(|r| r.path.contains("claim-status") || r.path.contains("tokens/verify")).count();

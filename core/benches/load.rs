@@ -50,11 +50,11 @@ fn worker(flow: usize, round: u32) -> Worker {
 /// One flow's (total, provisioning) time.
 async fn flow(client: &Client, n: usize) -> Result<(Duration, Duration), Error> {
     let started = Instant::now();
-    let pass = client.provision(ProvisionOptions { owner: Some("Load Bench".into()), ..Default::default() }).await?;
+    let pass = client.provision(ProvisionOptions::default().owner("Load Bench")).await?;
     let provisioned = started.elapsed();
     for round in 1..=2 {
         let d = pass.deploy(&worker(n, round), DeployOptions::default()).await?;
-        let verify = VerifyOptions { expect_body_contains: Some(format!("flow {n} round {round}")), ..Default::default() };
+        let verify = VerifyOptions::default().expect_body_contains(format!("flow {n} round {round}"));
         pass.verify(&d, verify).await?;
     }
     Ok((started.elapsed(), provisioned))

@@ -9,7 +9,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -19,6 +19,7 @@ use crate::secret::Secret;
 /// Kinds of audit events. Serialised as snake_case strings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum AuditKind {
     PolicyChecked,
     Provisioned,
@@ -40,8 +41,9 @@ impl AuditKind {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct AuditEvent {
-    pub ts: String,
+    pub ts: DateTime<Utc>,
     pub run_id: String,
     pub job_id: Option<String>,
     pub event: AuditKind,
@@ -130,7 +132,7 @@ impl AuditLog {
             return Ok(());
         }
         let ev = AuditEvent {
-            ts: now(),
+            ts: crate::timestamp::now(),
             run_id: self.inner.run_id.clone(),
             job_id: self.inner.job_id.clone(),
             event,
@@ -173,13 +175,6 @@ fn rebuild(mut ev: AuditEvent, v: Value) -> AuditEvent {
     ev
 }
 
-pub(crate) fn now() -> String {
-    Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
-}
-
-pub(crate) fn rfc3339(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Secs, true)
-}
 
 #[cfg(test)]
 mod tests {

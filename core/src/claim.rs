@@ -18,9 +18,12 @@
 
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, Utc};
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 
+use crate::audit::AuditKind;
 use crate::cancel::CancellationToken;
 use crate::error::Error;
 use crate::http::{Auth, Call};
@@ -37,6 +40,7 @@ pub const MAX_LONG_POLL: Duration = Duration::from_secs(60);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum ClaimStatus {
     Pending,
     Claimed,
@@ -91,20 +95,22 @@ mod tests {
 /// One observation of the claim status.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[non_exhaustive]
 pub struct ClaimOutcome {
     pub status: ClaimStatus,
     /// `true` when a server said so, `false` when inferred from side signals.
     pub confirmed: bool,
     /// `true` when a wait ended because its timeout passed first.
     pub timed_out: bool,
-    pub observed_at: String,
+    pub observed_at: DateTime<Utc>,
     /// When the status last changed, if the server says.
-    pub changed_at: Option<String>,
+    pub changed_at: Option<DateTime<Utc>>,
     /// How it was determined, in words.
     pub detail: String,
 }
 
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ClaimWaitOptions {
     /// Stop waiting after this long (capped by the pass's claim expiry).
     pub timeout: Duration,
@@ -132,6 +138,8 @@ impl Default for ClaimWaitOptions {
     }
 }
 
+setters!(ClaimWaitOptions { timeout: Duration, poll_interval: Duration, long_poll: Duration, retry: RetryPolicy, expiry_grace: Duration } optional { cancel: CancellationToken });
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
     Unknown,
@@ -156,11 +164,18 @@ pub struct ClaimWatcher {
     errors: u32,
 }
 
-fn outcome(status: ClaimStatus, confirmed: bool, changed_at: Option<String>, detail: impl Into<String>) -> ClaimOutcome {
-    ClaimOutcome { status, confirmed, timed_out: false, observed_at: crate::audit::now(), changed_at, detail: detail.into() }
+fn outcome(status: ClaimStatus, confirmed: bool, changed_at: Option<DateTime<Utc>>, detail: impl Into<String>) -> ClaimOutcome {
+    ClaimOutcome { status, confirmed, timed_out: false, observed_at: crate::timestamp::now(), changed_at, detail: detail.into() }
 }
 
 impl BoardingPass {
+    pub(crate) fn audit_claim_change(&self, o: &ClaimOutcome) {
+        let details = json!({"status": o.status, "confirmed": o.confirmed, "detail": o.detail});
+        if let Err(e) = self.audit(AuditKind::ClaimStatusChanged, None, None, details) {
+            tracing::warn!(error = %e, "could not write the audit log");
+        }
+    }
+
     /// Watches the claim status: the first `next()` returns the current
     /// status, later ones each change, until a terminal status or the
     /// deadline. Dropping the watcher stops polling.
@@ -274,10 +289,8 @@ impl ClaimWatcher {
             .idempotent(false);
         let endpoint = call.endpoint();
         let r: StatusResult = self.pass.client().http().call(call).await?.result_as(&endpoint)?;
-        if let Some(t) = &r.changed_at {
-            crate::untrusted::timestamp(&endpoint, "changed_at", t)?;
-        }
-        Ok(outcome(r.status, true, r.changed_at, "reported by the server's claim-status endpoint"))
+        let changed_at = r.changed_at.map(|t| crate::untrusted::timestamp(&endpoint, "changed_at", &t)).transpose()?;
+        Ok(outcome(r.status, true, changed_at, "reported by the server's claim-status endpoint"))
     }
 
     async fn infer(&self) -> Result<ClaimOutcome, Error> {

@@ -10,7 +10,8 @@ use url::Url;
 use crate::audit::AuditLog;
 use crate::error::Error;
 use crate::policy::Policy;
-use crate::http::{is_loopback_host, redirect_policy, Http};
+use crate::http::{redirect_policy, Http};
+use crate::untrusted::is_loopback_host;
 use crate::pow::{DEFAULT_WORK_CAP, MAX_WORK};
 use crate::retry::RetryPolicy;
 
@@ -34,6 +35,7 @@ pub fn default_user_agent() -> String {
 /// fill it from their native option objects; [`ClientBuilder`] is the
 /// ergonomic path in Rust.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ClientConfig {
     /// `None`: `CLOUDFLARE_API_BASE_URL` if set, else [`DEFAULT_API_BASE`].
     pub api_base: Option<String>,

@@ -16,22 +16,23 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use reqwest::Method;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use url::Url;
 
-use crate::assets::{self, AssetOptions, Manifest};
-use crate::prepare::{prepare, PreparedDeploy};
+use crate::assets::{self, Manifest};
+use crate::prepare::{prepare, DeployOptions, PreparedDeploy};
 use crate::audit::AuditKind;
-use crate::cancel::{cancellable, CancellationToken};
+use crate::cancel::cancellable;
 use crate::envelope::Envelope;
 use crate::error::Error;
-use crate::http::{is_loopback_host, Auth, Body, Call, Part};
+use crate::http::{Auth, Body, Call, Part};
 use crate::pass::BoardingPass;
-use crate::progress::{Phase, Progress};
-use crate::untrusted;
+use crate::record::Deployment;
+use crate::progress::Phase;
+use crate::untrusted::{self, is_loopback_host};
 use crate::worker::{ModuleKind, Worker};
 
 /// Script API date wrangler 4.164 sends when toggling workers.dev.
@@ -39,56 +40,6 @@ const SCRIPT_API_DATE: &str = "2025-08-01";
 /// Version annotation carrying the client-generated id of an upload, by
 /// which an upload whose answer was lost is found instead of sent twice.
 const TAG_ANNOTATION: &str = "workers/tag";
-/// Default Worker size limit (Workers Free plan, uncompressed here).
-pub const DEFAULT_MAX_SCRIPT_SIZE: u64 = 3 * 1024 * 1024;
-
-#[derive(Debug, Clone)]
-pub struct DeployOptions {
-    pub progress: Progress,
-    pub cancel: Option<CancellationToken>,
-    pub assets: AssetOptions,
-    /// Largest total module size accepted locally.
-    pub max_script_size: u64,
-    /// `workers/message` annotation of a redeploy (wrangler `--message`).
-    pub message: Option<String>,
-}
-
-impl Default for DeployOptions {
-    fn default() -> Self {
-        Self {
-            progress: Progress::none(),
-            cancel: None,
-            assets: AssetOptions::default(),
-            max_script_size: DEFAULT_MAX_SCRIPT_SIZE,
-            message: None,
-        }
-    }
-}
-
-/// What a deploy produced.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-pub struct Deployment {
-    pub worker_name: String,
-    /// Where the Worker answers: `https://{name}.{subdomain}.workers.dev/`,
-    /// or the emulator's `http://{name}.{subdomain}.localhost:{port}/`.
-    pub url: String,
-    /// The canonical workers.dev URL (same as `url` on Cloudflare).
-    pub workers_dev_url: String,
-    pub version_id: String,
-    pub startup_time_ms: Option<u64>,
-    /// `false` for the first deploy of this Worker, `true` for a redeploy.
-    pub redeploy: bool,
-    /// SHA-256 over the uploaded modules.
-    pub content_digest: String,
-    /// SHA-256 over the assets manifest, when the Worker has assets.
-    pub assets_digest: Option<String>,
-    pub assets_total: usize,
-    pub assets_uploaded: usize,
-    pub deployed_at: DateTime<Utc>,
-    pub duration_ms: u64,
-}
-
 /// A fresh id for one upload (`bp-` + 16 hex; Cloudflare allows 100 bytes).
 fn upload_tag() -> String {
     format!("bp-{}", hex::encode(rand::random::<[u8; 8]>()))

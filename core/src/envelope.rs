@@ -20,7 +20,6 @@ use crate::untrusted::printable;
 pub struct Envelope {
     pub status: u16,
     pub result: Value,
-    pub result_info: Option<Value>,
     pub request_id: Option<String>,
 }
 
@@ -43,8 +42,6 @@ struct RawEnvelope {
     errors: Option<Vec<RawError>>,
     #[serde(default)]
     result: Value,
-    #[serde(default)]
-    result_info: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -99,7 +96,7 @@ pub fn decode(endpoint: &str, status: u16, headers: &HeaderMap, body: &[u8]) -> 
     };
     let is_2xx = (200..300).contains(&status);
     if matches!(status, 204 | 205) && body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Envelope { status, result: Value::Null, result_info: None, request_id });
+        return Ok(Envelope { status, result: Value::Null, request_id });
     }
     let raw: RawEnvelope = match serde_json::from_slice(body) {
         Ok(raw) => raw,
@@ -114,7 +111,7 @@ pub fn decode(endpoint: &str, status: u16, headers: &HeaderMap, body: &[u8]) -> 
         }
     };
     match raw.success {
-        Some(true) => Ok(Envelope { status, result: raw.result, result_info: raw.result_info, request_id }),
+        Some(true) => Ok(Envelope { status, result: raw.result, request_id }),
         Some(false) | None if !is_2xx || raw.success == Some(false) => {
             let first = raw.errors.unwrap_or_default().into_iter().next();
             let code = first.as_ref().and_then(|e| e.code);

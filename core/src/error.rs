@@ -7,6 +7,8 @@
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+
 /// Details of a failed API call, as decoded from the Cloudflare v4 envelope.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ApiFailure {
@@ -55,8 +57,9 @@ pub enum Error {
     Network {
         endpoint: String,
         message: String,
+        /// The transport's error, with its own chain (connect, TLS, I/O causes).
         #[source]
-        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
     #[error("{endpoint} did not answer within {}s; retry, or raise the client timeout", after.as_secs_f64())]
     Timeout { endpoint: String, after: Duration },
@@ -68,8 +71,10 @@ pub enum Error {
     TermsNotAccepted { terms: String, privacy: String },
     #[error("proof-of-work challenge refused: {reason}")]
     PowRefused { reason: String },
-    #[error("the boarding pass for account {account_id} expired at {expired_at}; provision a new pass")]
-    PassExpired { account_id: String, expired_at: String },
+    #[error("the boarding pass for account {account_id} expired at {}; provision a new pass", crate::timestamp::display(*expired_at))]
+    PassExpired { account_id: String, expired_at: DateTime<Utc> },
+    #[error("the boarding pass for account {account_id} was revoked by teardown; provision a new pass")]
+    PassRevoked { account_id: String },
     #[error("policy violation: {}", violations.iter().map(|v| format!("[{}] {}", v.rule, v.message)).collect::<Vec<_>>().join("; "))]
     PolicyViolation { violations: Vec<Violation> },
     #[error("invalid {field}: {message}")]
@@ -100,6 +105,7 @@ pub enum ErrorKind {
     TermsNotAccepted,
     PowRefused,
     PassExpired,
+    PassRevoked,
     PolicyViolation,
     InvalidInput,
     Protocol,
@@ -109,7 +115,7 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    pub const ALL: [ErrorKind; 13] = [
+    pub const ALL: [ErrorKind; 14] = [
         Self::Network,
         Self::Timeout,
         Self::Api,
@@ -117,6 +123,7 @@ impl ErrorKind {
         Self::TermsNotAccepted,
         Self::PowRefused,
         Self::PassExpired,
+        Self::PassRevoked,
         Self::PolicyViolation,
         Self::InvalidInput,
         Self::Protocol,
@@ -135,6 +142,7 @@ impl ErrorKind {
             Self::TermsNotAccepted => "terms_not_accepted",
             Self::PowRefused => "pow_refused",
             Self::PassExpired => "pass_expired",
+            Self::PassRevoked => "pass_revoked",
             Self::PolicyViolation => "policy_violation",
             Self::InvalidInput => "invalid_input",
             Self::Protocol => "protocol",
@@ -155,6 +163,7 @@ impl Error {
             Self::TermsNotAccepted { .. } => ErrorKind::TermsNotAccepted,
             Self::PowRefused { .. } => ErrorKind::PowRefused,
             Self::PassExpired { .. } => ErrorKind::PassExpired,
+            Self::PassRevoked { .. } => ErrorKind::PassRevoked,
             Self::PolicyViolation { .. } => ErrorKind::PolicyViolation,
             Self::InvalidInput { .. } => ErrorKind::InvalidInput,
             Self::Protocol { .. } => ErrorKind::Protocol,

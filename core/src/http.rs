@@ -169,7 +169,12 @@ impl Http {
         }
         Ok(match &call.body {
             Body::Empty => req,
-            Body::Json(v) => req.json(v),
+            Body::Json(v) => {
+                // Serialised here, into a buffer the guard wipes: a JSON body can carry a credential (the challenge token).
+                let bytes = Bytes::from(serde_json::to_vec(v).expect("a JSON value serialises"));
+                wipe.keep(bytes.clone());
+                req.header("content-type", "application/json").body(bytes)
+            }
             Body::Raw { content_type, bytes } => req.header("content-type", content_type).body(bytes.clone()),
             Body::Multipart(parts) => {
                 // Names go verbatim, as undici (wrangler) sends them: Cloudflare matches
@@ -199,8 +204,7 @@ impl Http {
             if e.is_timeout() {
                 Error::Timeout { endpoint: endpoint.clone(), after: call.timeout.unwrap_or(self.timeout) }
             } else {
-                // reqwest's messages include the URL; ours never carry secrets in URLs.
-                Error::Network { endpoint: endpoint.clone(), message: e.to_string(), source: Some(Box::new(e)) }
+                network_error(&endpoint, e)
             }
         };
         let mut wipe = Wipe::default();
@@ -221,12 +225,17 @@ impl Http {
         self.send_retrying(&call, Ok, lookup).await
     }
 
-    /// Sends once a call whose answer holds credentials (it created them, so
-    /// it is never repeated here): the body and the decoded JSON are wiped
-    /// once `T` is built (`T` should wipe its own copies on drop).
-    pub async fn call_secret<T: serde::de::DeserializeOwned>(&self, call: Call<'_>) -> Result<T, Error> {
+    /// Sends once a call whose request or answer holds credentials (it
+    /// created them, so it is never repeated here): the request's JSON, the
+    /// answer's body and its decoded JSON are wiped once `T` is built (`T`
+    /// should wipe its own copies on drop).
+    pub async fn call_secret<T: serde::de::DeserializeOwned>(&self, mut call: Call<'_>) -> Result<T, Error> {
         let endpoint = call.endpoint();
-        let (status, headers, body) = self.send_once(&call).await?;
+        let sent = self.send_once(&call).await;
+        if let Body::Json(v) = &mut call.body {
+            wipe_json(v);
+        }
+        let (status, headers, body) = sent?;
         let mut wipe = Wipe::default();
         wipe.keep(body.clone());
         let decoded = envelope::decode(&endpoint, status, &headers, &body);
@@ -309,13 +318,20 @@ pub(crate) enum Landed {
     Unknown,
 }
 
+/// A transport failure, keeping reqwest's error as the source so its chain
+/// (connect, TLS, I/O causes) stays reachable. reqwest's messages include
+/// the URL; ours never carry secrets in URLs.
+pub(crate) fn network_error(endpoint: &str, e: reqwest::Error) -> Error {
+    Error::Network { endpoint: endpoint.to_string(), message: e.to_string(), source: Box::new(e) }
+}
+
 /// `Some` when `e` is transient (worth another attempt), saying whether the
 /// call may have taken effect; `None` for a definitive answer.
 pub(crate) fn transient(e: &Error) -> Option<Landed> {
     match e {
         Error::RateLimited { .. } => Some(Landed::No),
         Error::Network { source, .. } => {
-            let refused = source.as_deref().and_then(|s| s.downcast_ref::<reqwest::Error>()).is_some_and(reqwest::Error::is_connect);
+            let refused = source.downcast_ref::<reqwest::Error>().is_some_and(reqwest::Error::is_connect);
             Some(if refused { Landed::No } else { Landed::Unknown })
         }
         Error::Timeout { .. } => Some(Landed::Unknown),
@@ -445,22 +461,12 @@ impl Drop for Wipe {
 }
 
 /// Zeroes every string in a decoded JSON value.
-fn wipe_json(value: &mut serde_json::Value) {
+pub(crate) fn wipe_json(value: &mut serde_json::Value) {
     match value {
         serde_json::Value::String(s) => s.zeroize(),
         serde_json::Value::Array(items) => items.iter_mut().for_each(wipe_json),
         serde_json::Value::Object(map) => map.values_mut().for_each(wipe_json),
         _ => {}
-    }
-}
-
-/// Hosts for which plain `http://` is allowed: the loopback range and `localhost`.
-pub fn is_loopback_host(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(d)) => d == "localhost" || d.ends_with(".localhost"),
-        None => false,
     }
 }
 

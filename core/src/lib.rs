@@ -9,7 +9,7 @@
 //!     .accept_terms(true) // the caller read https://www.cloudflare.com/terms/
 //!     .build()?;
 //! let pass = client
-//!     .provision(ProvisionOptions { owner: Some("Ada Lovelace".into()), ..Default::default() })
+//!     .provision(ProvisionOptions::default().owner("Ada Lovelace"))
 //!     .await?;
 //! let worker = Worker::from_source("hello", "index.js", "export default { fetch() { return new Response('hi') } }");
 //! let deployment = pass.deploy(&worker, Default::default()).await?;
@@ -18,32 +18,39 @@
 //! # Ok(()) }
 //! ```
 
-pub mod assets;
-pub mod audit;
-pub mod cancel;
-pub mod claim;
-pub mod client;
-pub mod deploy;
-pub mod envelope;
-pub mod error;
-pub mod http;
+// Modules are private; the API is what lib.rs re-exports below. Two stay
+// public as namespaces: `pow`, the algorithm the emulator and CLI share with
+// the client, and `ticket`, the parts of the claim ticket document.
+#[macro_use]
+mod setters;
+
+mod assets;
+mod audit;
+mod cancel;
+mod claim;
+mod client;
+mod deploy;
+mod envelope;
+mod error;
+mod http;
 mod imports;
-pub mod lifecycle;
+mod pass;
 mod paths;
-pub mod pass;
-pub mod policy;
-pub mod prepare;
+mod policy;
+mod prepare;
 pub mod pow;
-pub mod progress;
-pub mod project;
-pub mod provision;
-pub mod retry;
-pub mod secret;
-pub mod teardown;
+mod progress;
+mod project;
+mod provision;
+mod record;
+mod retry;
+mod secret;
+mod teardown;
+mod timestamp;
 pub mod ticket;
-pub mod untrusted;
-pub mod verify;
-pub mod worker;
+mod untrusted;
+mod verify;
+mod worker;
 
 #[cfg(feature = "uniffi")]
 uniffi::setup_scaffolding!();
@@ -54,22 +61,23 @@ mod ffi;
 #[doc(hidden)]
 pub mod fuzzing;
 
-pub use assets::AssetsConfig;
+pub use assets::{hash_bytes as asset_hash, AssetOptions, AssetsConfig, Manifest, ManifestEntry};
 pub use audit::{AuditEvent, AuditKind, AuditLog};
-pub use cancel::CancellationToken;
+pub use cancel::{cancellable, CancellationToken};
 pub use claim::{ClaimOutcome, ClaimStatus, ClaimWaitOptions, ClaimWatcher};
 pub use client::{Client, ClientBuilder, ClientConfig};
-pub use deploy::{DeployOptions, Deployment};
 pub use error::{ApiFailure, Error, ErrorKind, Result, Violation};
-pub use lifecycle::TeardownReport;
 pub use pass::BoardingPass;
 pub use policy::Policy;
-pub use prepare::PreparedDeploy;
+pub use prepare::{DeployOptions, PreparedDeploy, DEFAULT_MAX_SCRIPT_SIZE};
 pub use progress::{Phase, Progress, ProgressEvent};
+pub use project::load as load_project;
 pub use provision::ProvisionOptions;
+pub use record::{Deployment, Evidence};
 pub use retry::RetryPolicy;
 pub use secret::Secret;
+pub use teardown::TeardownReport;
 pub use ticket::ClaimTicket;
 pub use untrusted::printable;
-pub use verify::{Evidence, VerifyOptions};
-pub use worker::{Binding, Module, ModuleKind, Worker};
+pub use verify::{check_path as check_verify_path, VerifyOptions};
+pub use worker::{validate_name as validate_worker_name, Binding, Module, ModuleKind, Worker};

@@ -10,13 +10,15 @@ use std::time::Duration;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 
+use serde_json::{json, Value};
+
+use crate::audit::AuditKind;
 use crate::client::Client;
-use crate::deploy::Deployment;
-use crate::verify::Evidence;
-
 use crate::error::Error;
+use crate::policy::Context;
+use crate::record::{Deployment, Evidence, PassState};
 use crate::secret::Secret;
 
 /// A cheap-to-clone handle: clones share the same credentials and state.
@@ -42,15 +44,6 @@ pub(crate) struct PassInner {
     pub(crate) state: Mutex<PassState>,
 }
 
-/// What happened with this pass so far (feeds redeploys, teardown, tickets).
-#[derive(Debug, Default)]
-pub(crate) struct PassState {
-    pub(crate) subdomain: Option<String>,
-    pub(crate) deployments: Vec<Deployment>,
-    pub(crate) evidence: Vec<Evidence>,
-    pub(crate) deleted: Vec<String>,
-    pub(crate) revoked: bool,
-}
 
 impl BoardingPass {
     pub(crate) fn new(inner: PassInner) -> Self {
@@ -109,20 +102,15 @@ impl BoardingPass {
         self.time_left() <= self.inner.client.config().expiry_margin
     }
 
-    /// Fails locally with [`Error::PassExpired`] once the window (minus the
+    /// Fails locally with [`Error::PassRevoked`] once teardown revoked the
+    /// token, and with [`Error::PassExpired`] once the window (minus the
     /// client's safety margin) has passed.
     pub fn ensure_valid(&self) -> Result<(), Error> {
         if self.is_revoked() {
-            return Err(Error::PassExpired {
-                account_id: self.inner.account_id.clone(),
-                expired_at: "revocation by teardown".into(),
-            });
+            return Err(Error::PassRevoked { account_id: self.inner.account_id.clone() });
         }
         if self.is_expired() {
-            return Err(Error::PassExpired {
-                account_id: self.inner.account_id.clone(),
-                expired_at: self.inner.expires_at.to_rfc3339_opts(SecondsFormat::Secs, true),
-            });
+            return Err(Error::PassExpired { account_id: self.inner.account_id.clone(), expired_at: self.inner.expires_at });
         }
         Ok(())
     }
@@ -200,16 +188,36 @@ impl BoardingPass {
 
     /// Names of the Workers deployed with this pass and not deleted since.
     pub fn live_workers(&self) -> Vec<String> {
-        let st = self.state();
-        let mut unique: Vec<String> = Vec::new();
-        for d in &st.deployments {
-            if !unique.contains(&d.worker_name) && !st.deleted.contains(&d.worker_name) {
-                unique.push(d.worker_name.clone());
-            }
-        }
-        unique
+        self.state().live_workers()
     }
 
+    pub(crate) fn policy_context(&self) -> Context<'_> {
+        Context { job_class: self.client().config().job_class.as_deref(), claim_owner: self.owner() }
+    }
+
+    /// Writes one audit event for this pass; secrets are scrubbed.
+    pub(crate) fn audit(&self, kind: AuditKind, worker: Option<&str>, digest: Option<&str>, details: Value) -> Result<(), Error> {
+        let mut secrets = vec![self.api_token(), &self.inner.claim_url];
+        secrets.extend(self.claim_token());
+        self.client().audit().record(kind, Some(self.account_id()), worker, digest, details, &secrets)
+    }
+
+    /// Records in the audit log that `step` failed after provisioning (a
+    /// `failed` event naming the error's code) and hands the error back, or
+    /// the audit log's own error when the event cannot be written. Callers
+    /// that run steps of their own after a deploy use it so the log never
+    /// stops silently.
+    pub fn record_failure(&self, step: &str, worker: Option<&str>, digest: Option<&str>, error: Error) -> Error {
+        let details = json!({"step": step, "code": error.code(), "error": error.to_string()});
+        match self.audit(AuditKind::Failed, worker, digest, details) {
+            Ok(()) => error,
+            Err(audit_error) => audit_error,
+        }
+    }
+
+    pub(crate) fn claim_url(&self) -> &Secret {
+        &self.inner.claim_url
+    }
     pub(crate) fn api_token(&self) -> &Secret {
         &self.inner.api_token
     }
@@ -223,7 +231,7 @@ impl std::fmt::Debug for BoardingPass {
         f.debug_struct("BoardingPass")
             .field("account_id", &self.inner.account_id)
             .field("account_name", &self.inner.account_name)
-            .field("expires_at", &self.inner.expires_at.to_rfc3339_opts(SecondsFormat::Secs, true))
+            .field("expires_at", &crate::timestamp::display(self.inner.expires_at))
             .field("api_token", &self.inner.api_token)
             .field("claim_url", &self.inner.claim_url)
             .finish_non_exhaustive()

@@ -23,6 +23,7 @@ use crate::worker::Worker;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Policy {
     /// Job classes allowed to provision; `None` allows any (and none).
     pub allowed_job_classes: Option<Vec<String>>,
@@ -57,6 +58,8 @@ impl Default for Policy {
         }
     }
 }
+
+setters!(Policy { require_claim_owner: bool, require_verification: bool } optional { allowed_job_classes: Vec<String>, max_deploys_per_pass: u32, max_worker_size: u64, max_asset_file_size: u64, max_asset_files: usize, allowed_binding_types: Vec<String>, worker_name_pattern => String });
 
 /// Who is acting and why: checked against the policy.
 #[derive(Debug, Clone, Default)]

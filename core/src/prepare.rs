@@ -7,13 +7,42 @@
 //! runs this while the proof of work is solved, and
 //! [`BoardingPass::deploy`](crate::BoardingPass::deploy) runs it too.
 
-use crate::assets::{self, Manifest};
-use crate::cancel::cancellable;
+use crate::assets::{self, AssetOptions, Manifest};
+use crate::cancel::{cancellable, CancellationToken};
 use crate::client::Client;
-use crate::deploy::DeployOptions;
 use crate::error::Error;
 use crate::policy::Context;
+use crate::progress::Progress;
 use crate::worker::Worker;
+
+/// Default Worker size limit (Workers Free plan, uncompressed here).
+pub const DEFAULT_MAX_SCRIPT_SIZE: u64 = 3 * 1024 * 1024;
+
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct DeployOptions {
+    pub progress: Progress,
+    pub cancel: Option<CancellationToken>,
+    pub assets: AssetOptions,
+    /// Largest total module size accepted locally.
+    pub max_script_size: u64,
+    /// `workers/message` annotation of a redeploy (wrangler `--message`).
+    pub message: Option<String>,
+}
+
+impl Default for DeployOptions {
+    fn default() -> Self {
+        Self {
+            progress: Progress::none(),
+            cancel: None,
+            assets: AssetOptions::default(),
+            max_script_size: DEFAULT_MAX_SCRIPT_SIZE,
+            message: None,
+        }
+    }
+}
+
+setters!(DeployOptions { progress: Progress, assets: AssetOptions, max_script_size: u64 } optional { cancel: CancellationToken, message => String });
 
 /// A Worker checked and hashed, ready for [`BoardingPass::deploy_prepared`](crate::BoardingPass::deploy_prepared).
 #[derive(Debug, Clone)]

@@ -42,6 +42,7 @@ impl Phase {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[non_exhaustive]
 pub struct ProgressEvent {
     pub phase: Phase,
     pub done: u64,

@@ -25,16 +25,15 @@ use serde::Deserialize;
 use serde_json::json;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
-use crate::audit::{rfc3339, AuditKind};
+use crate::audit::AuditKind;
 use crate::cancel::{cancellable, CancellationToken};
 use crate::client::{Client, PRIVACY_POLICY_URL, TERMS_OF_SERVICE_URL};
-use crate::deploy::DeployOptions;
 use crate::error::Error;
 use crate::http::{self, Auth, Call};
 use crate::pass::{BoardingPass, PassInner};
 use crate::policy::Context;
 use crate::pow::{self, CancelFlag, Challenge};
-use crate::prepare::PreparedDeploy;
+use crate::prepare::{DeployOptions, PreparedDeploy};
 use crate::progress::{Phase, Progress};
 use crate::secret::Secret;
 use crate::untrusted;
@@ -46,6 +45,7 @@ const CREATE_PATH: &str = "/provisioning/previews";
 pub const MAX_CHALLENGE_BODY: usize = 16 << 10;
 
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct ProvisionOptions {
     /// The named person who will receive the claim link (required by the
     /// default policy).
@@ -56,7 +56,9 @@ pub struct ProvisionOptions {
     pub cancel: Option<CancellationToken>,
 }
 
-#[derive(Deserialize)]
+setters!(ProvisionOptions { progress: Progress } optional { owner => String, event_code => String, cancel: CancellationToken });
+
+#[derive(Deserialize, Zeroize, ZeroizeOnDrop)]
 #[serde(rename_all = "camelCase")]
 struct ChallengeResult {
     challenge_token: String,
@@ -171,7 +173,7 @@ impl Client {
                     None,
                     json!({
                         "account_name": pass.account_name(),
-                        "expires_at": rfc3339(pass.expires_at()),
+                        "expires_at": pass.expires_at(),
                         "token_fingerprint": pass.token_fingerprint(),
                         "claim_url_fingerprint": pass.claim_fingerprint(),
                         "owner": pass.owner(),
@@ -216,24 +218,30 @@ impl Client {
     }
 
     /// A challenge and its solution: (challenge token, encoded checkpoints).
-    async fn solved_challenge(&self, progress: &Progress) -> Result<(String, String), Error> {
+    /// The token authorises one account creation, so it is a [`Secret`] from
+    /// the moment it is decoded.
+    async fn solved_challenge(&self, progress: &Progress) -> Result<(Secret, String), Error> {
         progress.emit(Phase::Challenge, 0, 1);
         let call = Call::new(Method::POST, CHALLENGE_PATH, Auth::None).json(json!({})).idempotent(true).max_body(MAX_CHALLENGE_BODY);
         let endpoint = call.endpoint();
-        let ch: ChallengeResult = self.http().call(call).await?.result_as(&endpoint)?;
+        let mut answer = self.http().call(call).await?;
+        let decoded = answer.result_as::<ChallengeResult>(&endpoint);
+        http::wipe_json(&mut answer.result);
+        let mut ch = decoded?;
+        let token = Secret::new(std::mem::take(&mut ch.challenge_token));
         progress.emit(Phase::Challenge, 1, 1);
         let challenge = Challenge::new(&ch.seed, ch.k, ch.g, self.config().pow_work_cap)?;
         let checkpoints = solve(challenge, progress.clone()).await?;
-        Ok((ch.challenge_token, checkpoints))
+        Ok((token, checkpoints))
     }
 
-    async fn create(&self, options: &ProvisionOptions, challenge_token: String, checkpoints: String) -> Result<CreateResult, Error> {
+    async fn create(&self, options: &ProvisionOptions, challenge_token: Secret, checkpoints: String) -> Result<CreateResult, Error> {
         options.progress.emit(Phase::CreateAccount, 0, 1);
         let mut body = json!({
             "termsOfService": TERMS_OF_SERVICE_URL,
             "privacyPolicy": PRIVACY_POLICY_URL,
             "acceptTermsOfService": "yes",
-            "challengeToken": challenge_token,
+            "challengeToken": challenge_token.expose_secret(),
             "solution": { "checkpoints": checkpoints },
         });
         if let Some(code) = &options.event_code {

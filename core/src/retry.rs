@@ -9,6 +9,7 @@ use rand::Rng;
 use crate::error::Error;
 
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
     /// Total attempts including the first (1 disables retries).
     pub max_attempts: u32,
@@ -31,6 +32,8 @@ impl Default for RetryPolicy {
         }
     }
 }
+
+setters!(RetryPolicy { max_attempts: u32, base_delay: Duration, max_delay: Duration, max_retry_after: Duration });
 
 impl RetryPolicy {
     pub fn none() -> Self {

@@ -9,21 +9,26 @@
 //! marked as a bearer link).
 
 use serde::Serialize;
+use serde_json::json;
 
-use crate::audit::rfc3339;
+use chrono::{DateTime, Utc};
 use crate::claim::ClaimStatus;
-use crate::deploy::Deployment;
+use crate::audit::AuditKind;
+use crate::error::Error;
 use crate::pass::BoardingPass;
+use crate::record::{Deployment, Evidence};
+use crate::secret::Secret;
+use crate::timestamp::{display, to_second};
 use crate::untrusted::printable;
-use crate::verify::Evidence;
 
 /// `schema` value of the JSON rendering; bump on incompatible changes.
 pub const TICKET_SCHEMA: &str = "boardingpass.claim-ticket/v1";
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct ClaimTicket {
     pub schema: &'static str,
-    pub issued_at: String,
+    pub issued_at: DateTime<Utc>,
     pub run_id: String,
     pub job_id: Option<String>,
     pub status: ClaimStatus,
@@ -39,6 +44,7 @@ pub struct ClaimTicket {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Resource {
     pub provider: &'static str,
     pub api_base: String,
@@ -48,6 +54,7 @@ pub struct Resource {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct WorkerEntry {
     pub name: String,
     pub url: String,
@@ -59,29 +66,34 @@ pub struct WorkerEntry {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Lifetime {
-    pub created_at: String,
-    pub expires_at: String,
-    pub claim_expires_at: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub claim_expires_at: DateTime<Utc>,
     pub seconds_left: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Credential {
     pub kind: &'static str,
     pub fingerprint: String,
     pub token_id: Option<String>,
     pub location: String,
-    pub expires_at: String,
+    pub expires_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Claim {
     pub owner: Option<String>,
     pub url_fingerprint: String,
-    /// Only in the owner-facing rendering.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
+    /// Only in the owner's ticket, and a [`Secret`] there until
+    /// [`ClaimTicket::to_json`] or [`ClaimTicket::to_markdown`] renders it
+    /// for the owner. Never serialised: `Serialize` is the record view.
+    #[serde(skip)]
+    pub url: Option<Secret>,
     pub url_is_bearer_credential: bool,
 }
 
@@ -103,17 +115,36 @@ fn workers(deployments: &[Deployment], live: &[String]) -> Vec<WorkerEntry> {
         .collect()
 }
 
+impl BoardingPass {
+    /// The handoff document. With the default policy, refused until the
+    /// latest deploy of every live Worker passed verification.
+    pub fn ticket(&self, status: ClaimStatus) -> Result<ClaimTicket, Error> {
+        let verified = self.state().latest_deploys_verified();
+        self.client().config().policy.check_ticket(verified)?;
+        let audit = self.client().audit();
+        let ticket = ClaimTicket::build(self, self.owner(), status, audit.run_id(), audit.job_id());
+        self.audit(AuditKind::TicketIssued, None, None, json!({"status": status, "workers": ticket.temporary_resource.workers.len(), "claim_url": self.claim_fingerprint()}))?;
+        Ok(ticket)
+    }
+
+    /// The ticket with the claim URL, for the named owner only.
+    pub fn owner_ticket(&self, status: ClaimStatus) -> Result<ClaimTicket, Error> {
+        Ok(self.ticket(status)?.for_owner(self))
+    }
+}
+
 impl ClaimTicket {
     pub(crate) fn build(pass: &BoardingPass, owner: Option<&str>, status: ClaimStatus, run_id: &str, job_id: Option<&str>) -> Self {
         let deployments = pass.deployments();
         let live = pass.live_workers();
         let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_else(|_| "this host".into());
-        let expires = rfc3339(pass.expires_at());
+        let expires_at = to_second(pass.expires_at());
+        let expires = display(expires_at);
         // Rounded: `created_at` is when this process received the pass, a moment after the server started the clock.
         let minutes = ((pass.expires_at() - pass.created_at()).num_seconds() + 30) / 60;
         Self {
             schema: TICKET_SCHEMA,
-            issued_at: crate::audit::now(),
+            issued_at: crate::timestamp::now(),
             run_id: run_id.to_string(),
             job_id: job_id.map(str::to_string),
             status,
@@ -125,9 +156,9 @@ impl ClaimTicket {
                 workers: workers(&deployments, &live),
             },
             lifetime: Lifetime {
-                created_at: rfc3339(pass.created_at()),
-                expires_at: expires.clone(),
-                claim_expires_at: rfc3339(pass.claim_expires_at()),
+                created_at: to_second(pass.created_at()),
+                expires_at,
+                claim_expires_at: to_second(pass.claim_expires_at()),
                 seconds_left: pass.time_left().as_secs(),
             },
             allowed_action: format!(
@@ -141,7 +172,7 @@ impl ClaimTicket {
                     "in the memory of process {} on {host} only; never written to disk, wiped when the process drops it",
                     std::process::id()
                 ),
-                expires_at: expires.clone(),
+                expires_at,
             },
             claim: Claim {
                 owner: owner.map(str::to_string),
@@ -152,7 +183,7 @@ impl ClaimTicket {
             evidence: pass.evidence(),
             expiry_behaviour: format!(
                 "If nobody claims the account before {}, Cloudflare deletes it with its Workers, assets and token; the URLs stop answering. Nothing needs to be cleaned up.",
-                rfc3339(pass.claim_expires_at())
+                display(pass.claim_expires_at())
             ),
             promotion_rule: format!(
                 "Only the named owner opens the claim link, signs in to Cloudflare and completes the prompts before it expires (window: {minutes} minutes from creation). The account then becomes a normal permanent account and the Workers keep serving; the temporary token stops being the way in (use `wrangler login`)."
@@ -163,12 +194,31 @@ impl ClaimTicket {
 
     /// The same ticket with the claim URL, for its owner only.
     pub(crate) fn for_owner(mut self, pass: &BoardingPass) -> Self {
-        self.claim.url = Some(pass.expose_claim_url().to_string());
+        self.claim.url = Some(pass.claim_url().clone());
         self
     }
 
+    /// `true` for the owner's ticket: its renderings carry the claim URL.
+    pub fn includes_claim_url(&self) -> bool {
+        self.claim.url.is_some()
+    }
+
+    /// The record view of this ticket: the same without the claim URL, safe
+    /// to keep, log and share.
+    pub fn record_view(&self) -> ClaimTicket {
+        let mut record = self.clone();
+        record.claim.url = None;
+        record
+    }
+
+    /// The JSON rendering (schema [`TICKET_SCHEMA`]): the record view, plus
+    /// `claim.url` when this is the owner's ticket.
     pub fn to_json(&self) -> serde_json::Value {
-        serde_json::to_value(self).expect("ticket serialises")
+        let mut json = serde_json::to_value(self).expect("ticket serialises");
+        if let Some(url) = &self.claim.url {
+            json["claim"]["url"] = url.expose_secret().into();
+        }
+        json
     }
 
     /// Markdown for a person reading it at 9 a.m. Server-supplied values go
@@ -183,7 +233,7 @@ impl ClaimTicket {
         };
         line(&mut md, format!("# Claim ticket: {} ({})", printable(&r.account_name), self.status.as_str()));
         line(&mut md, String::new());
-        line(&mut md, format!("Issued {} · run `{}`{}", self.issued_at, self.run_id, self.job_id.as_ref().map(|j| format!(" · job `{j}`")).unwrap_or_default()));
+        line(&mut md, format!("Issued {} · run `{}`{}", display(self.issued_at), self.run_id, self.job_id.as_ref().map(|j| format!(" · job `{j}`")).unwrap_or_default()));
         line(&mut md, String::new());
         line(&mut md, "## Temporary resource".into());
         line(&mut md, format!("- Cloudflare account **{}** (`{}`), API `{}`", printable(&r.account_name), printable(&r.account_id), r.api_base));
@@ -196,7 +246,7 @@ impl ClaimTicket {
         }
         line(&mut md, String::new());
         line(&mut md, "## Lifetime".into());
-        line(&mut md, format!("- Created {}, expires **{}** ({} min left)", self.lifetime.created_at, self.lifetime.expires_at, self.lifetime.seconds_left / 60));
+        line(&mut md, format!("- Created {}, expires **{}** ({} min left)", display(self.lifetime.created_at), display(self.lifetime.expires_at), self.lifetime.seconds_left / 60));
         line(&mut md, String::new());
         line(&mut md, "## Allowed action".into());
         line(&mut md, self.allowed_action.clone());
@@ -208,7 +258,7 @@ impl ClaimTicket {
         line(&mut md, "## Claim".into());
         line(&mut md, format!("- Owner: **{}**", self.claim.owner.as_deref().unwrap_or("(nobody named)")));
         match &self.claim.url {
-            Some(url) => line(&mut md, format!("- Claim link (bearer link: whoever completes it owns the account; do not forward): {}", printable(url))),
+            Some(url) => line(&mut md, format!("- Claim link (bearer link: whoever completes it owns the account; do not forward): {}", printable(url.expose_secret()))),
             None => line(&mut md, format!("- Claim link: held by the owner only (fingerprint `{}`)", self.claim.url_fingerprint)),
         }
         line(&mut md, String::new());
@@ -225,7 +275,7 @@ impl ClaimTicket {
                     printable(&e.url),
                     e.status.map(|s| s.to_string()).unwrap_or_else(|| "no answer".into()),
                     e.latency_ms,
-                    e.checked_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    display(e.checked_at),
                     printable(&e.version_id),
                     e.body_sha256.as_deref().unwrap_or("-"),
                     if e.failures.is_empty() { String::new() } else { format!(": {}", printable(&e.failures.join("; "))) }
@@ -238,5 +288,51 @@ impl ClaimTicket {
         line(&mut md, format!("- **Promotion:** {}", self.promotion_rule));
         line(&mut md, format!("- **Revocation:** {}", self.revocation_rule));
         md
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tickets() -> (BoardingPass, ClaimTicket, ClaimTicket) {
+        let pass = crate::pass::test_pass(chrono::Duration::minutes(60));
+        let record = ClaimTicket::build(&pass, pass.owner(), ClaimStatus::Pending, "run_test", None);
+        let owner = record.clone().for_owner(&pass);
+        (pass, record, owner)
+    }
+
+    #[test]
+    fn the_owner_ticket_holds_the_claim_url_as_a_secret_until_rendered() {
+        let (pass, _, owner) = tickets();
+        let url = pass.expose_claim_url();
+        assert!(owner.includes_claim_url());
+        let debug = format!("{owner:?}{owner:#?}");
+        assert!(!debug.contains("CLAIMVALUE"), "Debug shows the claim URL: {debug}");
+        let serialised = serde_json::to_string(&owner).unwrap();
+        assert!(!serialised.contains("CLAIMVALUE"), "Serialize is the record view: {serialised}");
+        assert_eq!(owner.to_json()["claim"]["url"], url, "the owner's JSON rendering carries it");
+        assert!(owner.to_markdown().contains(url), "the owner's Markdown carries it");
+    }
+
+    #[test]
+    fn the_record_view_never_holds_the_claim_url() {
+        let (_, record, owner) = tickets();
+        for view in [record, owner.record_view()] {
+            assert!(!view.includes_claim_url());
+            let rendered = format!("{}{}{view:?}", view.to_json(), view.to_markdown());
+            assert!(!rendered.contains("CLAIMVALUE"), "{rendered}");
+            assert!(view.to_json()["claim"].get("url").is_none());
+        }
+    }
+
+    #[test]
+    fn times_are_utc_instants_rendered_as_rfc3339() {
+        let (pass, record, _) = tickets();
+        assert_eq!(record.lifetime.expires_at.timestamp(), pass.expires_at().timestamp());
+        let json = record.to_json();
+        let expires = json["lifetime"]["expires_at"].as_str().unwrap();
+        assert_eq!(chrono::DateTime::parse_from_rfc3339(expires).unwrap(), record.lifetime.expires_at);
+        assert!(expires.ends_with('Z') && !expires.contains('.'), "window bounds to the second: {expires}");
     }
 }

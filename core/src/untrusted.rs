@@ -12,7 +12,6 @@ use chrono::{DateTime, Utc};
 use url::Url;
 
 use crate::error::Error;
-use crate::http::is_loopback_host;
 
 /// Longest identifier accepted (account, token and version ids are 32–36 characters).
 pub const MAX_ID_LEN: usize = 64;
@@ -185,6 +184,16 @@ pub fn expiry(endpoint: &str, field: &str, value: &str) -> Result<DateTime<Utc>,
         return Err(refuse(endpoint, field, format!("{} is not within a day before and 7 days after now", quote(value))));
     }
     Ok(at)
+}
+
+/// Hosts for which plain `http://` is allowed: the loopback range and `localhost`.
+pub fn is_loopback_host(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d == "localhost" || d.ends_with(".localhost"),
+        None => false,
+    }
 }
 
 #[cfg(test)]

@@ -14,17 +14,17 @@
 
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use reqwest::header::HOST;
 use sha2::{Digest, Sha256};
 use url::Url;
 
 use crate::audit::AuditKind;
 use crate::cancel::CancellationToken;
-use crate::deploy::Deployment;
 use crate::error::Error;
-use crate::http::{read_capped, redirect_target};
+use crate::http::{network_error, read_capped, redirect_target};
 use crate::pass::BoardingPass;
+use crate::record::{Deployment, Evidence};
 use crate::progress::{Phase, Progress};
 use crate::untrusted::quote;
 
@@ -34,6 +34,7 @@ pub const BODY_PREFIX_LEN: usize = 256;
 pub const MAX_VERIFY_BODY: usize = 8 << 20;
 
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct VerifyOptions {
     /// Path (and query) requested on the live URL: starts with one `/`; a
     /// URL or `//host` is refused ([`check_path`]).
@@ -68,38 +69,8 @@ impl Default for VerifyOptions {
     }
 }
 
-/// What the live URL answered: the evidence behind a claim ticket.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-pub struct Evidence {
-    pub url: String,
-    pub worker_name: String,
-    pub version_id: String,
-    pub passed: bool,
-    pub status: Option<u16>,
-    pub latency_ms: u64,
-    /// `sha256:` + hex of the whole body.
-    pub body_sha256: Option<String>,
-    /// First bytes of the body, lossily decoded as UTF-8.
-    pub body_prefix: Option<String>,
-    pub content_type: Option<String>,
-    pub attempts: u32,
-    pub checked_at: DateTime<Utc>,
-    /// Why the last answer did not satisfy the expectations (empty on success).
-    pub failures: Vec<String>,
-}
+setters!(VerifyOptions { path => String, timeout: Duration, interval: Duration, max_interval: Duration, progress: Progress } optional { expect_status: u16, expect_body_contains => String, expect_header: (String, String), cancel: CancellationToken });
 
-impl Evidence {
-    /// Does this evidence show `deployment` answering: passed, for the same
-    /// Worker and version, at the deployment's own origin?
-    pub(crate) fn proves(&self, deployment: &Deployment) -> bool {
-        let origin = |url: &str| Url::parse(url).ok().map(|u| u.origin());
-        self.passed
-            && self.worker_name == deployment.worker_name
-            && self.version_id == deployment.version_id
-            && origin(&self.url).is_some_and(|o| o.is_tuple() && Some(o) == origin(&deployment.url))
-    }
-}
 
 struct Observation {
     status: u16,
@@ -243,8 +214,24 @@ impl BoardingPass {
         }
     }
 
+    /// After expiry: does any deployed Worker still answer? `None` when
+    /// nothing was deployed.
+    pub(crate) async fn any_worker_answers(&self) -> Option<bool> {
+        let deployments = self.deployments();
+        if deployments.is_empty() {
+            return None;
+        }
+        for d in deployments.iter().rev() {
+            let opts = VerifyOptions { timeout: std::time::Duration::from_secs(3), ..Default::default() };
+            if self.probe(d, &opts).await {
+                return Some(true);
+            }
+        }
+        Some(false)
+    }
+
     /// Does the deployment answer as `options` expect? No evidence kept.
-    pub(crate) async fn probe(&self, deployment: &Deployment, options: &VerifyOptions) -> bool {
+    async fn probe(&self, deployment: &Deployment, options: &VerifyOptions) -> bool {
         match Url::parse(&deployment.url) {
             Ok(url) => self.poll_live(&url, options).await.is_ok(),
             Err(_) => false,
@@ -308,7 +295,7 @@ impl BoardingPass {
             req = req.header(HOST, h);
         }
         let started = Instant::now();
-        let network = |e: reqwest::Error| Error::Network { endpoint: url.to_string(), message: e.to_string(), source: None };
+        let network = |e: reqwest::Error| network_error(url.as_str(), e);
         let resp = req.send().await.map_err(network)?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
@@ -364,48 +351,19 @@ mod tests {
         assert!(check(&asked, &url, 307, &to("https://evil.example/"), b"").is_empty());
     }
 
-    #[test]
-    fn evidence_proves_only_the_same_worker_and_version_at_its_own_origin() {
-        let d = Deployment {
-            worker_name: "app".into(),
-            url: "http://app.sub.localhost:8787/".into(),
-            workers_dev_url: "http://app.sub.localhost:8787/".into(),
-            version_id: "v1".into(),
-            startup_time_ms: None,
-            redeploy: false,
-            content_digest: "sha256:00".into(),
-            assets_digest: None,
-            assets_total: 0,
-            assets_uploaded: 0,
-            deployed_at: Utc::now(),
-            duration_ms: 0,
-        };
-        let evidence = |url: &str, worker: &str, version: &str, passed: bool| Evidence {
-            url: url.into(),
-            worker_name: worker.into(),
-            version_id: version.into(),
-            passed,
-            status: Some(200),
-            latency_ms: 0,
-            body_sha256: None,
-            body_prefix: None,
-            content_type: None,
-            attempts: 1,
-            checked_at: Utc::now(),
-            failures: Vec::new(),
-        };
-        assert!(evidence("http://app.sub.localhost:8787/api?x=1", "app", "v1", true).proves(&d));
-        for (url, worker, version, passed) in [
-            ("https://example.com/", "app", "v1", true),
-            ("http://app.sub.localhost:8788/", "app", "v1", true),
-            ("http://other.sub.localhost:8787/", "app", "v1", true),
-            ("not a url", "app", "v1", true),
-            ("http://app.sub.localhost:8787/", "other", "v1", true),
-            ("http://app.sub.localhost:8787/", "app", "v2", true),
-            ("http://app.sub.localhost:8787/", "app", "v1", false),
-        ] {
-            assert!(!evidence(url, worker, version, passed).proves(&d), "{url} {worker} {version} {passed}");
-        }
+
+    #[tokio::test]
+    async fn a_refused_connection_keeps_reqwests_source_chain() {
+        let pass = crate::pass::test_pass(chrono::Duration::minutes(60));
+        // Port 9 (discard) on loopback: nothing listens there in tests.
+        let url = Url::parse("http://127.0.0.1:9/").unwrap();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let Err(e) = pass.fetch_once(&url, &VerifyOptions::default(), deadline).await else { panic!("nothing listens on port 9") };
+        assert_eq!(e.code(), "network", "{e}");
+        let source = std::error::Error::source(&e).expect("the network error keeps its source");
+        let reqwest_error = source.downcast_ref::<reqwest::Error>().expect("the source is reqwest's error");
+        assert!(reqwest_error.is_connect(), "{reqwest_error:?}");
+        assert!(std::error::Error::source(reqwest_error).is_some(), "reqwest's own chain (the connect cause) follows");
     }
 
     #[test]

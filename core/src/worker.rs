@@ -15,6 +15,7 @@ pub const MAX_NAME_LEN: usize = 63;
 
 /// How a module is uploaded (docs/PROTOCOL.md §6 content types).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ModuleKind {
     EsModule,
     CommonJs,
@@ -120,6 +121,7 @@ impl Module {
 
 /// A binding the Worker sees on `env`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Binding {
     PlainText { name: String, text: String },
     Json { name: String, json: Value },

@@ -40,13 +40,13 @@ async fn flow(client: &Client, n: usize) -> Flow {
     let started = Instant::now();
     let mut out = Flow { pass: None, deployed: Vec::new(), error: None, elapsed: Duration::ZERO };
     let run = async {
-        let pass = client.provision(ProvisionOptions { owner: Some("Ada Lovelace".into()), ..Default::default() }).await?;
+        let pass = client.provision(ProvisionOptions::default().owner("Ada Lovelace")).await?;
         out.pass = Some(pass.clone());
         for round in 1..=2 {
             let d = pass.deploy(&worker(n, round), DeployOptions::default()).await?;
             out.deployed.push(d.version_id.clone());
             let expect = format!("flow {n} round {round}");
-            let verify = VerifyOptions { expect_body_contains: Some(expect), timeout: Duration::from_secs(20), ..Default::default() };
+            let verify = VerifyOptions::default().expect_body_contains(expect).timeout(Duration::from_secs(20));
             pass.verify(&d, verify).await?;
         }
         Ok::<_, Error>(())
@@ -118,7 +118,7 @@ async fn scripted_faults_of_issue_10_fail_no_flow() {
     emu.inject(Fault::new("/workers/services/", status(429, Some(1)), 5));
     emu.inject(Fault::new("/workers/subdomain", FaultKind::MalformedJson, 3));
     emu.inject(Fault::new("/deployments", status(503, None), 4));
-    let retry = RetryPolicy { max_attempts: 10, base_delay: Duration::from_millis(5), max_delay: Duration::from_millis(50), ..Default::default() };
+    let retry = RetryPolicy::default().max_attempts(10).base_delay(Duration::from_millis(5)).max_delay(Duration::from_millis(50));
     let client = client(&emu, retry, Duration::from_secs(30));
     let mut flows = Vec::new();
     for n in 0..20 {
@@ -141,9 +141,9 @@ async fn scripted_faults_of_issue_10_fail_no_flow() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lost_answer_never_creates_a_second_version_or_deployment() {
     let emu = boardingpass_emulator::spawn(EmulatorConfig { pow_k: 20, pow_g: 50, ..Default::default() }).await.unwrap();
-    let retry = RetryPolicy { base_delay: Duration::from_millis(5), ..Default::default() };
+    let retry = RetryPolicy::default().base_delay(Duration::from_millis(5));
     let client = client(&emu, retry, Duration::from_secs(4));
-    let pass = client.provision(ProvisionOptions { owner: Some("Ada Lovelace".into()), ..Default::default() }).await.unwrap();
+    let pass = client.provision(ProvisionOptions::default().owner("Ada Lovelace")).await.unwrap();
     let lost = |path: &str, fault| Fault::new(path, FaultKind::Chaos(fault, Duration::from_secs(5)), 1);
     let path = format!("/workers/scripts/{WORKER}");
 
@@ -191,7 +191,7 @@ async fn random_faults() {
     let chaos = Chaos { rate, seed, stall: Duration::from_secs(6) };
     let config = EmulatorConfig { pow_k: 20, pow_g: 50, rate_limit: None, chaos: Some(chaos), ..Default::default() };
     let emu = boardingpass_emulator::spawn(config).await.unwrap();
-    let retry = RetryPolicy { base_delay: Duration::from_millis(50), max_delay: Duration::from_secs(1), ..Default::default() };
+    let retry = RetryPolicy::default().base_delay(Duration::from_millis(50)).max_delay(Duration::from_secs(1));
     let client = client(&emu, retry, Duration::from_secs(5));
 
     let started = Instant::now();

@@ -12,9 +12,9 @@ async fn emulator(config: EmulatorConfig) -> EmulatorHandle {
 }
 
 async fn pass(emu: &EmulatorHandle) -> BoardingPass {
-    let fast = RetryPolicy { base_delay: Duration::from_millis(10), ..RetryPolicy::default() };
+    let fast = RetryPolicy::default().base_delay(Duration::from_millis(10));
     let client = Client::builder().api_base(emu.base_url()).accept_terms(true).retry(fast).expiry_margin(Duration::ZERO).build().unwrap();
-    client.provision(ProvisionOptions { owner: Some("Ada Lovelace".into()), ..Default::default() }).await.unwrap()
+    client.provision(ProvisionOptions::default().owner("Ada Lovelace")).await.unwrap()
 }
 
 fn claim_token(pass: &BoardingPass) -> String {
@@ -45,7 +45,7 @@ async fn a_claim_is_seen_at_once_through_the_long_poll() {
     let d = pass.deploy(&hello(), DeployOptions::default()).await.unwrap();
     let waiter = {
         let pass = pass.clone();
-        tokio::spawn(async move { pass.wait_for_claim(ClaimWaitOptions { timeout: Duration::from_secs(30), ..Default::default() }).await })
+        tokio::spawn(async move { pass.wait_for_claim(ClaimWaitOptions::default().timeout(Duration::from_secs(30))).await })
     };
     tokio::time::sleep(Duration::from_millis(500)).await;
     emu.clear_requests();
@@ -72,7 +72,7 @@ async fn an_unclaimed_pass_expires_and_everything_goes() {
     let emu = emulator(EmulatorConfig { lifetime: Duration::from_secs(3), ..Default::default() }).await;
     let pass = pass(&emu).await;
     let d = pass.deploy(&hello(), DeployOptions::default()).await.unwrap();
-    let outcome = pass.wait_for_claim(ClaimWaitOptions { timeout: Duration::from_secs(20), ..Default::default() }).await.unwrap();
+    let outcome = pass.wait_for_claim(ClaimWaitOptions::default().timeout(Duration::from_secs(20))).await.unwrap();
     assert_eq!(outcome.status, ClaimStatus::Expired);
     assert!(outcome.confirmed);
     assert_eq!(get(&d.url).await, 404, "the URL stops answering");
@@ -90,7 +90,7 @@ async fn teardown_revokes_and_the_status_says_so() {
     let d = pass.deploy(&hello(), DeployOptions::default()).await.unwrap();
     let report = pass.teardown().await.unwrap();
     assert!(report.token_revoked);
-    let outcome = pass.wait_for_claim(ClaimWaitOptions { timeout: Duration::from_secs(5), ..Default::default() }).await.unwrap();
+    let outcome = pass.wait_for_claim(ClaimWaitOptions::default().timeout(Duration::from_secs(5))).await.unwrap();
     assert_eq!(outcome.status, ClaimStatus::Revoked);
     assert!(outcome.confirmed);
     assert_eq!(get(&d.url).await, 404);
@@ -103,12 +103,12 @@ async fn without_a_status_endpoint_the_outcome_is_inferred() {
     let emu = emulator(EmulatorConfig::default()).await;
     emu.inject(Fault { path_contains: "claim-status".into(), kind: FaultKind::Status { status: 404, retry_after: None }, times: u32::MAX });
     let pass = pass(&emu).await;
-    let fast = ClaimWaitOptions { timeout: Duration::from_secs(1), poll_interval: Duration::from_millis(100), ..Default::default() };
+    let fast = ClaimWaitOptions::default().timeout(Duration::from_secs(1)).poll_interval(Duration::from_millis(100));
     let pending = pass.wait_for_claim(fast.clone()).await.unwrap();
     assert_eq!(pending.status, ClaimStatus::Pending);
     assert!(pending.timed_out && !pending.confirmed);
     claim_via_api(&emu, &claim_token(&pass)).await;
-    let outcome = pass.wait_for_claim(ClaimWaitOptions { timeout: Duration::from_secs(5), ..fast }).await.unwrap();
+    let outcome = pass.wait_for_claim(fast.timeout(Duration::from_secs(5))).await.unwrap();
     assert_eq!(outcome.status, ClaimStatus::ClaimedOrRevoked, "Cloudflare cannot tell a claim from a revocation");
     assert!(!outcome.confirmed);
 }
@@ -120,7 +120,7 @@ async fn waiting_can_be_cancelled() {
     let cancel = boardingpass::CancellationToken::new();
     let waiter = {
         let (pass, cancel) = (pass.clone(), cancel.clone());
-        tokio::spawn(async move { pass.wait_for_claim(ClaimWaitOptions { cancel: Some(cancel), ..Default::default() }).await })
+        tokio::spawn(async move { pass.wait_for_claim(ClaimWaitOptions::default().cancel(cancel)).await })
     };
     tokio::time::sleep(Duration::from_millis(300)).await;
     cancel.cancel();
@@ -167,7 +167,7 @@ async fn the_claim_page_protects_its_form_and_explains_every_state() {
 async fn a_claim_between_the_probe_and_the_long_poll_is_not_missed() {
     let emu = emulator(EmulatorConfig::default()).await;
     let pass = pass(&emu).await;
-    let mut watch = pass.watch_claim(ClaimWaitOptions { timeout: Duration::from_secs(40), long_poll: Duration::from_secs(30), ..Default::default() });
+    let mut watch = pass.watch_claim(ClaimWaitOptions::default().timeout(Duration::from_secs(40)).long_poll(Duration::from_secs(30)));
     assert_eq!(watch.next().await.unwrap().unwrap().status, ClaimStatus::Pending, "the probe sees a pending pass");
     assert_eq!(claim_via_api(&emu, &claim_token(&pass)).await.status(), 200);
     let started = Instant::now();
@@ -181,7 +181,7 @@ async fn a_pending_wait_costs_a_probe_and_one_held_request_per_long_poll() {
     let emu = emulator(EmulatorConfig::default()).await;
     let pass = pass(&emu).await;
     emu.clear_requests();
-    let o = pass.wait_for_claim(ClaimWaitOptions { timeout: Duration::from_millis(2500), long_poll: Duration::from_secs(1), ..Default::default() }).await.unwrap();
+    let o = pass.wait_for_claim(ClaimWaitOptions::default().timeout(Duration::from_millis(2500)).long_poll(Duration::from_secs(1))).await.unwrap();
     assert!(o.timed_out && o.status == ClaimStatus::Pending);
     let polls = emu.requests().iter().filter(|r| r.path.contains("claim-status")).count();
     // Probe + three held requests (1 s, 1 s, the last 0.5 s); never a spin near the deadline.

@@ -21,13 +21,13 @@ async fn a_person_claims_in_a_browser_and_the_sdk_sees_it() {
     assert!(Path::new(&chromium).exists(), "{chromium} is missing: install Debian's chromium (`make setup` does, as root)");
     let emu = boardingpass_emulator::spawn(EmulatorConfig { pow_k: 20, pow_g: 50, ..Default::default() }).await.unwrap();
     let client = Client::builder().api_base(emu.base_url()).accept_terms(true).build().unwrap();
-    let pass = client.provision(ProvisionOptions { owner: Some("Ada Lovelace".into()), ..Default::default() }).await.unwrap();
+    let pass = client.provision(ProvisionOptions::default().owner("Ada Lovelace")).await.unwrap();
     let d = pass.deploy(&Worker::from_source("browser-demo", "index.js", "export default { fetch() { return new Response('kept') } }"), DeployOptions::default()).await.unwrap();
 
     let waiter = {
         let pass = pass.clone();
         tokio::spawn(async move {
-            let o = pass.wait_for_claim(ClaimWaitOptions { timeout: Duration::from_secs(60), ..Default::default() }).await;
+            let o = pass.wait_for_claim(ClaimWaitOptions::default().timeout(Duration::from_secs(60))).await;
             (o, Instant::now())
         })
     };

@@ -37,7 +37,7 @@ async fn a_plain_directory_never_publishes_dotfiles_unless_assetsignore_names_th
     write(&site.path().join("docs/.DS_Store"), "junk");
     write(&site.path().join(".well-known/security.txt"), "Contact: mailto:sec@example.com");
 
-    let worker = boardingpass::project::load(site.path(), Some("dots")).unwrap();
+    let worker = boardingpass::load_project(site.path(), Some("dots")).unwrap();
     let d = pass.deploy(&worker, DeployOptions::default()).await.unwrap();
     assert_eq!(d.assets_total, 1, "only index.html is content");
     assert_eq!(get(&d.url, "/").await.0, 200);
@@ -48,7 +48,7 @@ async fn a_plain_directory_never_publishes_dotfiles_unless_assetsignore_names_th
 
     // The explicit way to publish a dot path; everything else stays private.
     write(&site.path().join(".assetsignore"), "!.well-known/\n");
-    let worker = boardingpass::project::load(site.path(), Some("dots")).unwrap();
+    let worker = boardingpass::load_project(site.path(), Some("dots")).unwrap();
     let d = pass.deploy(&worker, DeployOptions::default()).await.unwrap();
     assert_eq!(get(&d.url, "/.well-known/security.txt").await, (200, "Contact: mailto:sec@example.com".into()));
     assert_eq!(get(&d.url, "/.env").await.0, 404);
@@ -80,7 +80,7 @@ async fn only_the_modules_the_entry_imports_are_uploaded() {
     write(&root.join("src/dump.sql"), "INSERT INTO users VALUES ('dump-secret');");
     write(&root.join("src/unused.js"), "export default 'unused-module';");
 
-    let worker = boardingpass::project::load(root, None).unwrap();
+    let worker = boardingpass::load_project(root, None).unwrap();
     let names: Vec<&str> = worker.modules.iter().map(|m| m.name.as_str()).collect();
     assert_eq!(names, ["index.js", "lazy.js", "lib/util.js"]);
     let d = pass.deploy(&worker, DeployOptions::default()).await.unwrap();
@@ -105,7 +105,7 @@ async fn a_missing_or_escaping_import_is_a_typed_error() {
     ] {
         write(&root.join("index.js"), source);
         write(&root.join("styles.css"), "body{}");
-        let e = boardingpass::project::load(&root, None).unwrap_err();
+        let e = boardingpass::load_project(&root, None).unwrap_err();
         assert!(e.to_string().contains(says), "{source}: {e}");
         assert_eq!(invalid_field(e), "module import");
     }
@@ -114,12 +114,12 @@ async fn a_missing_or_escaping_import_is_a_typed_error() {
         // A symlink is judged by where it leads, and named as it is imported.
         std::os::unix::fs::symlink(dir.path().join("outside/secret.js"), root.join("leak.js")).unwrap();
         write(&root.join("index.js"), "import { s } from './leak.js'; export default {}");
-        let e = boardingpass::project::load(&root, None).unwrap_err();
+        let e = boardingpass::load_project(&root, None).unwrap_err();
         assert!(e.to_string().contains("outside the Worker's root"), "{e}");
         write(&root.join("lib/real.js"), "export const r = 1;");
         std::os::unix::fs::symlink(root.join("lib/real.js"), root.join("alias.js")).unwrap();
         write(&root.join("index.js"), "import { r } from './alias.js'; export default {}");
-        let names: Vec<String> = boardingpass::project::load(&root, None).unwrap().modules.into_iter().map(|m| m.name).collect();
+        let names: Vec<String> = boardingpass::load_project(&root, None).unwrap().modules.into_iter().map(|m| m.name).collect();
         assert_eq!(names, ["alias.js", "index.js"]);
     }
 }
@@ -135,26 +135,26 @@ async fn main_and_assets_must_resolve_inside_the_project() {
     let config = |body: &str| write(&root.join("wrangler.toml"), &format!("name = \"w\"\n{body}"));
 
     config("main = \"../../outside/index.js\"\n");
-    assert_eq!(invalid_field(boardingpass::project::load(&root, None).unwrap_err()), "main");
+    assert_eq!(invalid_field(boardingpass::load_project(&root, None).unwrap_err()), "main");
     config("main = \"src/index.js\"\n[assets]\ndirectory = \"../../outside\"\n");
-    assert_eq!(invalid_field(boardingpass::project::load(&root, None).unwrap_err()), "assets.directory");
+    assert_eq!(invalid_field(boardingpass::load_project(&root, None).unwrap_err()), "assets.directory");
 
     #[cfg(unix)]
     {
         std::os::unix::fs::symlink(dir.path().join("outside"), root.join("linked")).unwrap();
         config("main = \"src/index.js\"\n[assets]\ndirectory = \"linked\"\n");
-        let e = boardingpass::project::load(&root, None).unwrap_err();
+        let e = boardingpass::load_project(&root, None).unwrap_err();
         assert!(e.to_string().contains("outside the project"), "{e}");
         assert_eq!(invalid_field(e), "assets.directory");
         config("main = \"linked/index.js\"\n");
-        assert_eq!(invalid_field(boardingpass::project::load(&root, None).unwrap_err()), "main");
+        assert_eq!(invalid_field(boardingpass::load_project(&root, None).unwrap_err()), "main");
         // A symlinked `_headers` would put its target into the metadata.
         std::os::unix::fs::symlink(dir.path().join("outside/passwords.txt"), root.join("public/_headers")).unwrap();
         config("main = \"src/index.js\"\n[assets]\ndirectory = \"public\"\n");
-        let worker = boardingpass::project::load(&root, None).unwrap();
+        let worker = boardingpass::load_project(&root, None).unwrap();
         let meta = worker.assets.unwrap().metadata(&boardingpass::Secret::new("jwt")).unwrap();
         assert!(!meta.to_string().contains("hunter2"), "{meta}");
     }
-    let e = boardingpass::project::load(&root.join("missing-dir"), None).unwrap_err();
+    let e = boardingpass::load_project(&root.join("missing-dir"), None).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Io);
 }

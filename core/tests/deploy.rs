@@ -26,7 +26,7 @@ fn tmp() -> tempfile::TempDir {
 async fn deploys_the_example_project_verifies_redeploys_and_tears_down() {
     let emu = emulator(EmulatorConfig::default()).await;
     let pass = pass(&emu).await;
-    let worker = boardingpass::project::load(&repo().join("examples/hello-worker"), None).unwrap();
+    let worker = boardingpass::load_project(&repo().join("examples/hello-worker"), None).unwrap();
     let d = pass.deploy(&worker, DeployOptions::default()).await.unwrap();
     assert!(!d.redeploy);
     assert_eq!(d.assets_total, 4);
@@ -34,7 +34,7 @@ async fn deploys_the_example_project_verifies_redeploys_and_tears_down() {
     assert!(d.url.starts_with("http://hello-worker.") && d.url.contains(".localhost:"), "{}", d.url);
     assert!(d.workers_dev_url.ends_with(".workers.dev/"));
 
-    let evidence = pass.verify(&d, VerifyOptions { path: "/api/hello".into(), expect_status: Some(200), expect_body_contains: Some("hello from a boarding pass".into()), ..Default::default() }).await.unwrap();
+    let evidence = pass.verify(&d, VerifyOptions::default().path("/api/hello").expect_status(200).expect_body_contains("hello from a boarding pass")).await.unwrap();
     assert!(evidence.passed);
     assert_eq!(evidence.version_id, d.version_id);
     let (status, body) = get(&d.url, "/").await;
@@ -43,7 +43,7 @@ async fn deploys_the_example_project_verifies_redeploys_and_tears_down() {
     assert_eq!(get(&d.url, "/nope").await.0, 404, "404-page handling through env.ASSETS");
 
     // Redeploy with changed code: versions + deployments, unchanged assets not re-sent.
-    let changed = boardingpass::project::load(&repo().join("examples/hello-worker"), None).unwrap().var("GREETING", "second version");
+    let changed = boardingpass::load_project(&repo().join("examples/hello-worker"), None).unwrap().var("GREETING", "second version");
     let d2 = pass.deploy(&changed, DeployOptions::default()).await.unwrap();
     assert!(d2.redeploy);
     assert_ne!(d2.version_id, d.version_id);
@@ -57,7 +57,8 @@ async fn deploys_the_example_project_verifies_redeploys_and_tears_down() {
     assert_eq!(get(&d.url, "/").await.0, 404, "deleted Worker stops answering");
     assert_eq!(emu.live_workers(), 0);
     let e = pass.deploy(&worker, DeployOptions::default()).await.unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::PassExpired, "a torn-down pass refuses locally: {e}");
+    assert_eq!(e.kind(), ErrorKind::PassRevoked, "a torn-down pass refuses locally: {e}");
+    assert!(e.to_string().contains("revoked by teardown") && e.to_string().contains("provision a new pass"), "{e}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -206,7 +207,7 @@ async fn service_worker_and_assets_only_workers() {
     std::fs::write(site.path().join("app/index.html"), "<h1>spa</h1>").unwrap();
     std::fs::write(site.path().join("_redirects"), "/old /app/ 301\n").unwrap();
     std::fs::write(site.path().join("_headers"), "/*\n  X-Served-By: boardingpass\n").unwrap();
-    let static_only = boardingpass::project::load(site.path(), Some("static-site")).unwrap();
+    let static_only = boardingpass::load_project(site.path(), Some("static-site")).unwrap();
     assert!(static_only.main().is_none());
     let d = pass.deploy(&static_only, DeployOptions::default()).await.unwrap();
     assert_eq!(get(&d.url, "/").await, (200, "<h1>static</h1>".to_string()));
@@ -288,7 +289,7 @@ async fn server_side_limits_and_tokens_are_enforced() {
     assert_eq!(r["errors"][0]["code"], 1201, "{r}");
 
     // Content that does not hash to its manifest key is refused.
-    let hash = boardingpass::assets::hash_bytes(b"abc", "a.txt");
+    let hash = boardingpass::asset_hash(b"abc", "a.txt");
     let manifest = serde_json::json!({"manifest": {"/a.txt": {"hash": hash, "size": 3}}});
     let s: serde_json::Value = http.post(api("/workers/scripts/x/assets-upload-session")).bearer_auth(pass.expose_api_token()).json(&manifest).send().await.unwrap().json().await.unwrap();
     let jwt = s["result"]["jwt"].as_str().unwrap().to_string();
@@ -317,9 +318,9 @@ async fn missing_workerd_is_a_clear_error() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn expiry_stops_workers_and_refuses_the_token() {
     let emu = emulator(EmulatorConfig { lifetime: Duration::from_secs(3), ..Default::default() }).await;
-    let fast = RetryPolicy { base_delay: Duration::from_millis(10), ..RetryPolicy::default() };
+    let fast = RetryPolicy::default().base_delay(Duration::from_millis(10));
     let client = Client::builder().api_base(emu.base_url()).accept_terms(true).retry(fast).expiry_margin(Duration::ZERO).build().unwrap();
-    let pass = client.provision(ProvisionOptions { owner: Some("Ada".into()), ..Default::default() }).await.unwrap();
+    let pass = client.provision(ProvisionOptions::default().owner("Ada")).await.unwrap();
     let d = pass.deploy(&Worker::from_source("short", "index.js", "export default { fetch() { return new Response('alive') } }"), DeployOptions::default()).await.unwrap();
     assert_eq!(get(&d.url, "/").await, (200, "alive".to_string()));
     tokio::time::sleep(Duration::from_millis(3600)).await;
@@ -333,7 +334,7 @@ async fn expiry_stops_workers_and_refuses_the_token() {
 async fn an_expired_upload_session_is_a_clear_error_and_no_worker_is_created() {
     let emu = emulator(EmulatorConfig { asset_jwt_ttl: Duration::ZERO, ..Default::default() }).await;
     let pass = pass(&emu).await;
-    let worker = boardingpass::project::load(&repo().join("examples/hello-worker"), None).unwrap();
+    let worker = boardingpass::load_project(&repo().join("examples/hello-worker"), None).unwrap();
     let e = pass.deploy(&worker, DeployOptions::default()).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
     assert!(e.to_string().contains("deploy again"), "says what to do: {e}");
@@ -355,10 +356,10 @@ async fn progress_reports_every_phase_in_order_and_ends_at_its_total() {
     let sink = events.clone();
     let progress = Progress::new(move |e| sink.lock().unwrap().push(e));
     let client = Client::builder().api_base(emu.base_url()).accept_terms(true).build().unwrap();
-    let pass = client.provision(ProvisionOptions { owner: Some("Ada".into()), progress: progress.clone(), ..Default::default() }).await.unwrap();
-    let worker = boardingpass::project::load(&repo().join("examples/hello-worker"), None).unwrap();
-    let d = pass.deploy(&worker, DeployOptions { progress: progress.clone(), ..Default::default() }).await.unwrap();
-    pass.verify(&d, VerifyOptions { progress, ..Default::default() }).await.unwrap();
+    let pass = client.provision(ProvisionOptions::default().owner("Ada").progress(progress.clone())).await.unwrap();
+    let worker = boardingpass::load_project(&repo().join("examples/hello-worker"), None).unwrap();
+    let d = pass.deploy(&worker, DeployOptions::default().progress(progress.clone())).await.unwrap();
+    pass.verify(&d, VerifyOptions::default().progress(progress)).await.unwrap();
 
     let events = events.lock().unwrap().clone();
     let mut order: Vec<Phase> = Vec::new();
@@ -391,7 +392,7 @@ async fn module_names_with_spaces_and_non_ascii_go_verbatim() {
     let pass = pass(&emu).await;
     let dir = tmp();
     std::fs::write(dir.path().join("Mein Wörker.js"), "export default { fetch() { return new Response('spaces and accents survive') } }").unwrap();
-    let worker = boardingpass::project::load(&dir.path().join("Mein Wörker.js"), Some("mein-worker")).unwrap();
+    let worker = boardingpass::load_project(&dir.path().join("Mein Wörker.js"), Some("mein-worker")).unwrap();
     assert_eq!(worker.main_module.as_deref(), Some("Mein Wörker.js"));
     let d = pass.deploy(&worker, DeployOptions::default()).await.unwrap();
     assert_eq!(get(&d.url, "/").await, (200, "spaces and accents survive".to_string()));

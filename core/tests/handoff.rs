@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use boardingpass::audit::AuditLog;
+use boardingpass::AuditLog;
 use boardingpass::{AuditEvent, BoardingPass, ClaimStatus, ClaimWaitOptions, Client, DeployOptions, Deployment, Error, ProvisionOptions, VerifyOptions, Worker};
 use boardingpass_emulator::{EmulatorConfig, EmulatorHandle};
 use serde_json::Value;
@@ -130,7 +130,7 @@ fn client(emu: &EmulatorHandle) -> Run {
 }
 
 async fn provision(run: &Run) -> BoardingPass {
-    run.client.provision(ProvisionOptions { owner: Some("Grace Hopper".into()), ..Default::default() }).await.unwrap()
+    run.client.provision(ProvisionOptions::default().owner("Grace Hopper")).await.unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -139,7 +139,7 @@ async fn ticket_json_follows_the_schema_and_markdown_matches_the_snapshot() {
     let run = client(&emu);
     let pass = provision(&run).await;
     let d = pass.deploy(&worker("handoff"), DeployOptions::default()).await.unwrap();
-    pass.verify(&d, VerifyOptions { expect_body_contains: Some("hello from handoff with key".into()), ..Default::default() }).await.unwrap();
+    pass.verify(&d, VerifyOptions::default().expect_body_contains("hello from handoff with key")).await.unwrap();
 
     let record = pass.ticket(ClaimStatus::Pending).unwrap();
     let json = record.to_json();
@@ -181,7 +181,7 @@ async fn the_audit_log_records_every_step_with_ids_and_no_secret() {
     let claim_token = claimed.expose_claim_url().split("claimToken=").nth(1).unwrap().to_string();
     let r = reqwest::Client::new().post(format!("{}/x-boardingpass/claim", emu.origin())).header("x-claim-token", &claim_token).send().await.unwrap();
     assert_eq!(r.status(), 200);
-    let outcome = claimed.wait_for_claim(ClaimWaitOptions { timeout: Duration::from_secs(10), ..Default::default() }).await.unwrap();
+    let outcome = claimed.wait_for_claim(ClaimWaitOptions::default().timeout(Duration::from_secs(10))).await.unwrap();
     assert_eq!(outcome.status, ClaimStatus::Claimed);
 
     // Run 2: a deploy the server rejects, then teardown.
@@ -250,15 +250,20 @@ async fn verify_trusts_only_the_pass_records_never_a_caller_supplied_deployment(
     let d = pass.deploy(&worker("recorded"), DeployOptions::default()).await.unwrap();
     let (elsewhere, hits) = counting_server().await;
 
+    let edited = |edit: &dyn Fn(&mut Deployment)| {
+        let mut copy = d.clone();
+        edit(&mut copy);
+        copy
+    };
     let forged = [
-        Deployment { url: elsewhere.clone(), ..d.clone() },
-        Deployment { workers_dev_url: elsewhere.clone(), ..d.clone() },
-        Deployment { content_digest: "sha256:forged".into(), ..d.clone() },
-        Deployment { version_id: "forged-version".into(), url: elsewhere.clone(), ..d.clone() },
-        Deployment { worker_name: "never-deployed".into(), url: elsewhere.clone(), ..d.clone() },
+        edited(&|f| f.url = elsewhere.clone()),
+        edited(&|f| f.workers_dev_url = elsewhere.clone()),
+        edited(&|f| f.content_digest = "sha256:forged".into()),
+        edited(&|f| (f.version_id, f.url) = ("forged-version".into(), elsewhere.clone())),
+        edited(&|f| (f.worker_name, f.url) = ("never-deployed".into(), elsewhere.clone())),
     ];
     for f in &forged {
-        let e = pass.verify(f, VerifyOptions { timeout: Duration::from_secs(2), ..Default::default() }).await.unwrap_err();
+        let e = pass.verify(f, VerifyOptions::default().timeout(Duration::from_secs(2))).await.unwrap_err();
         assert!(matches!(&e, Error::InvalidInput { field, .. } if field == "deployment"), "{f:?}: {e:?}");
     }
     assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 0, "a forged deployment's URL was requested");
@@ -289,7 +294,7 @@ async fn a_failed_verification_is_a_failed_event_in_the_audit_log() {
     let run = client(&emu);
     let pass = provision(&run).await;
     let d = pass.deploy(&worker("unexpected"), DeployOptions::default()).await.unwrap();
-    let opts = VerifyOptions { expect_status: Some(418), timeout: Duration::from_millis(300), ..Default::default() };
+    let opts = VerifyOptions::default().expect_status(418).timeout(Duration::from_millis(300));
     assert_eq!(pass.verify(&d, opts).await.unwrap_err().code(), "verification");
     let seen = run.seen.lock().unwrap().clone();
     let last = serde_json::to_value(seen.last().unwrap()).unwrap();

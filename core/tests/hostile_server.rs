@@ -34,12 +34,12 @@ fn client(server: &MockServer) -> Client {
 }
 
 fn client_with_audit(server: &MockServer, audit: AuditLog) -> Client {
-    let fast = RetryPolicy { base_delay: Duration::from_millis(10), ..RetryPolicy::default() };
+    let fast = RetryPolicy::default().base_delay(Duration::from_millis(10));
     Client::builder().api_base(server.base()).accept_terms(true).retry(fast).expiry_margin(Duration::ZERO).audit(audit).build().unwrap()
 }
 
 async fn provision(client: &Client) -> boardingpass::Result<BoardingPass> {
-    client.provision(ProvisionOptions { owner: Some("Ada Lovelace".into()), ..Default::default() }).await
+    client.provision(ProvisionOptions::default().owner("Ada Lovelace")).await
 }
 
 fn hello() -> Worker {
@@ -56,7 +56,7 @@ async fn a_claim_status_redirect_to_another_origin_gets_no_token_and_is_not_trus
     let to = format!("{}/client/v4/x-boardingpass/claim-status?wait=0", other.origin());
     let server = mock(move |req, _| is_claim_status(req).then(|| Reply::redirect(307, &to)));
     let pass = provision(&client(&server)).await.unwrap();
-    let opts = ClaimWaitOptions { timeout: Duration::from_secs(5), ..Default::default() };
+    let opts = ClaimWaitOptions::default().timeout(Duration::from_secs(5));
     let e = pass.wait_for_claim(opts).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Protocol, "{e}");
     assert!(e.to_string().contains(&other.origin()), "the error names where it was sent: {e}");
@@ -74,7 +74,7 @@ async fn a_same_origin_redirect_is_followed_with_the_claim_token() {
         _ => None,
     });
     let pass = provision(&client(&server)).await.unwrap();
-    let o = pass.wait_for_claim(ClaimWaitOptions { timeout: Duration::from_secs(5), ..Default::default() }).await.unwrap();
+    let o = pass.wait_for_claim(ClaimWaitOptions::default().timeout(Duration::from_secs(5))).await.unwrap();
     assert_eq!((o.status, o.confirmed), (ClaimStatus::Claimed, true));
 }
 
@@ -98,7 +98,8 @@ async fn verification_does_not_follow_a_redirect_to_another_origin() {
     let pass = provision(&client(&server)).await.unwrap();
     let d = pass.deploy(&hello(), DeployOptions::default()).await.unwrap();
     for expect_body in [Some(LIVE_BODY.to_string()), None] {
-        let opts = VerifyOptions { timeout: Duration::from_millis(300), expect_body_contains: expect_body.clone(), ..Default::default() };
+        let mut opts = VerifyOptions::default().timeout(Duration::from_millis(300));
+        opts.expect_body_contains = expect_body.clone();
         let e = pass.verify(&d, opts).await.unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Verification, "{expect_body:?}: {e}");
     }
@@ -115,13 +116,13 @@ async fn the_verify_path_cannot_leave_the_deployment_origin() {
     let before = server.requests().len();
     let host = format!("127.0.0.1:{}", other.port);
     for path in [format!("http://{host}/"), format!("//{host}/"), format!("/\\{host}/"), "relative".into(), "/a b".into()] {
-        let opts = VerifyOptions { path: path.clone(), timeout: Duration::from_millis(300), ..Default::default() };
+        let opts = VerifyOptions::default().path(path.clone()).timeout(Duration::from_millis(300));
         let e = pass.verify(&d, opts).await.unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidInput, "{path}: {e}");
     }
     assert!(other.requests().is_empty(), "{:?}", other.requests());
     assert_eq!(server.requests().len(), before, "refused before any request");
-    let ok = VerifyOptions { path: "/a/b?x=1".into(), expect_body_contains: Some(LIVE_BODY.into()), ..Default::default() };
+    let ok = VerifyOptions::default().path("/a/b?x=1").expect_body_contains(LIVE_BODY);
     let evidence = pass.verify(&d, ok).await.unwrap();
     assert_eq!(evidence.url, format!("http://hello.{SUBDOMAIN}.localhost:{}/a/b?x=1", server.port));
 }
@@ -225,7 +226,7 @@ async fn api_and_verification_bodies_are_capped() {
     let pass = provision(&client(&server)).await.unwrap();
     let d = pass.deploy(&hello(), DeployOptions::default()).await.unwrap();
     let started = Instant::now();
-    let e = pass.verify(&d, VerifyOptions { timeout: Duration::from_millis(500), ..Default::default() }).await.unwrap_err();
+    let e = pass.verify(&d, VerifyOptions::default().timeout(Duration::from_millis(500))).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Verification, "{e}");
     assert!(e.to_string().contains("cap"), "{e}");
     assert!(server.body_bytes_written() < 128 << 20, "{} bytes were read", server.body_bytes_written());

@@ -51,9 +51,9 @@ fn provisioning_writes_no_secret_to_disk_or_logs() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let (token, claim_url, claim_token) = rt.block_on(async {
         let emu = boardingpass_emulator::spawn(EmulatorConfig { pow_k: 50, pow_g: 50, ..Default::default() }).await.unwrap();
-        let audit = boardingpass::audit::AuditLog::new(Some("leak-test".into()), Some(&home.join("audit.jsonl")), None).unwrap();
+        let audit = boardingpass::AuditLog::new(Some("leak-test".into()), Some(&home.join("audit.jsonl")), None).unwrap();
         let client = Client::builder().api_base(emu.base_url()).accept_terms(true).audit(audit).build().unwrap();
-        let pass = client.provision(ProvisionOptions { owner: Some("Ada".into()), ..Default::default() }).await.unwrap();
+        let pass = client.provision(ProvisionOptions::default().owner("Ada")).await.unwrap();
         tracing::info!(?pass, "provisioned (Debug of the pass is logged on purpose)");
         let claim_token = pass.expose_claim_url().split("claimToken=").nth(1).unwrap().to_string();
         (pass.expose_api_token().to_string(), pass.expose_claim_url().to_string(), claim_token)

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use boardingpass::audit::AuditLog;
+use boardingpass::AuditLog;
 use boardingpass::{
     AssetsConfig, AuditEvent, AuditKind, Client, DeployOptions, ErrorKind, Policy, ProvisionOptions, RetryPolicy, VerifyOptions, Worker,
 };
@@ -24,13 +24,13 @@ fn client(emu: &EmulatorHandle, policy: Policy) -> (Client, Events) {
     let events: Events = Arc::default();
     let sink = events.clone();
     let audit = AuditLog::new(None, None, Some(Arc::new(move |e: &AuditEvent| sink.lock().unwrap().push(e.clone())))).unwrap();
-    let fast = RetryPolicy { base_delay: Duration::from_millis(10), ..RetryPolicy::default() };
+    let fast = RetryPolicy::default().base_delay(Duration::from_millis(10));
     let client = Client::builder().api_base(emu.base_url()).accept_terms(true).retry(fast).policy(policy).audit(audit).build().unwrap();
     (client, events)
 }
 
 fn owner() -> ProvisionOptions {
-    ProvisionOptions { owner: Some("Ada Lovelace".into()), ..Default::default() }
+    ProvisionOptions::default().owner("Ada Lovelace")
 }
 
 fn hello() -> Worker {
@@ -57,8 +57,8 @@ fn bad_projects(dir: &Path) -> Vec<(&'static str, Worker, Policy, DeployOptions,
     let worker_js = d("worker-js");
     std::fs::write(worker_js.join("index.html"), "<h1>x</h1>").unwrap();
     std::fs::write(worker_js.join("_worker.js"), "export default {}").unwrap();
-    let name_rule = Policy { worker_name_pattern: Some("^agent-".into()), ..Policy::default() };
-    let tiny = DeployOptions { max_script_size: 10, ..DeployOptions::default() };
+    let name_rule = Policy::default().worker_name_pattern("^agent-");
+    let tiny = DeployOptions::default().max_script_size(10);
     vec![
         ("bad name", Worker::from_source("Bad_Name", "index.js", "export default {}"), Policy::default(), DeployOptions::default(), "worker name"),
         ("bad date", hello().compatibility_date("2026-13-45"), Policy::default(), DeployOptions::default(), "compatibility_date"),
@@ -95,7 +95,7 @@ async fn a_prepared_deploy_goes_live_on_the_pass_provisioned_alongside() {
     let (pass, prepared) = client.provision_and_prepare(owner(), &worker, DeployOptions::default()).await.unwrap();
     assert_eq!(prepared.manifest().map(|m| m.len()), Some(3), "hashed before the account existed");
     let d = pass.deploy_prepared(&prepared).await.unwrap();
-    let evidence = pass.verify(&d, VerifyOptions { expect_body_contains: Some("prepared".into()), ..Default::default() }).await.unwrap();
+    let evidence = pass.verify(&d, VerifyOptions::default().expect_body_contains("prepared")).await.unwrap();
     assert!(evidence.passed);
     assert_eq!((d.assets_total, emu.account_count()), (3, 1));
     let kinds: Vec<AuditKind> = events.lock().unwrap().iter().map(|e| e.event).collect();

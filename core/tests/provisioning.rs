@@ -11,11 +11,11 @@ async fn emulator(config: EmulatorConfig) -> EmulatorHandle {
 }
 
 fn owned() -> ProvisionOptions {
-    ProvisionOptions { owner: Some("Ada Lovelace".into()), ..Default::default() }
+    ProvisionOptions::default().owner("Ada Lovelace")
 }
 
 fn client(emu: &EmulatorHandle) -> Client {
-    let fast = RetryPolicy { base_delay: Duration::from_millis(10), ..RetryPolicy::default() };
+    let fast = RetryPolicy::default().base_delay(Duration::from_millis(10));
     Client::builder().api_base(emu.base_url()).accept_terms(true).retry(fast).build().unwrap()
 }
 
@@ -76,7 +76,7 @@ async fn hostile_challenge_is_refused_without_solving() {
 async fn rate_limit_surfaces_retry_after() {
     let emu = emulator(EmulatorConfig { rate_limit: Some(RateLimit { max: 2, per: Duration::from_secs(30) }), ..Default::default() }).await;
     // The server's wait (up to 30 s) exceeds what this client sleeps through, so it surfaces.
-    let impatient = RetryPolicy { max_retry_after: Duration::from_secs(1), ..RetryPolicy::default() };
+    let impatient = RetryPolicy::default().max_retry_after(Duration::from_secs(1));
     let c = Client::builder().api_base(emu.base_url()).accept_terms(true).retry(impatient).build().unwrap();
     c.provision(owned()).await.unwrap(); // challenge + create = 2 requests
     let e = c.provision(owned()).await.unwrap_err();

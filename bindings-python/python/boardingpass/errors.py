@@ -25,6 +25,7 @@ __all__ = [
     "TermsNotAcceptedError",
     "PowRefusedError",
     "PassExpiredError",
+    "PassRevokedError",
     "PolicyViolationError",
     "InvalidInputError",
     "ProtocolError",
@@ -101,9 +102,15 @@ class PowRefusedError(BoardingpassError):
 
 
 class PassExpiredError(BoardingpassError):
-    """The boarding pass expired or was torn down; provision a new one."""
+    """The boarding pass's window has passed; provision a new one."""
 
     code = "pass_expired"
+
+
+class PassRevokedError(BoardingpassError):
+    """Teardown revoked the boarding pass's token; provision a new one."""
+
+    code = "pass_revoked"
 
 
 class PolicyViolationError(BoardingpassError):

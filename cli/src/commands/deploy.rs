@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use boardingpass::audit::AuditLog;
+use boardingpass::AuditLog;
 use boardingpass::{
     printable, BoardingPass, ClaimStatus, ClaimTicket, ClaimWaitOptions, DeployOptions, Deployment, Error, Evidence, Policy, PreparedDeploy,
     ProvisionOptions, VerifyOptions,
@@ -82,7 +82,7 @@ pub struct Args {
 
 /// `--verify-path` is checked while parsing, before anything is provisioned.
 fn verify_path(path: &str) -> Result<String, String> {
-    boardingpass::verify::check_path(path).map(|()| path.to_string()).map_err(|e| e.to_string())
+    boardingpass::check_verify_path(path).map(|()| path.to_string()).map_err(|e| e.to_string())
 }
 
 /// Refuses a `--ticket` path that could not be written, before anything is provisioned.
@@ -106,13 +106,8 @@ fn check_writable(path: &Path) -> Result<(), Error> {
 async fn hand_off(args: &Args, pass: &BoardingPass, prepared: &PreparedDeploy) -> Result<(Deployment, Evidence, ClaimTicket), Error> {
     let deployment = pass.deploy_prepared(prepared).await?;
     let failed = |e: Error| pass.record_failure("ticket", Some(&deployment.worker_name), Some(&deployment.content_digest), e);
-    let verify = VerifyOptions {
-        path: args.verify_path.clone(),
-        expect_status: args.expect_status,
-        expect_body_contains: args.expect_body.clone(),
-        timeout: Duration::from_secs(args.verify_timeout),
-        ..Default::default()
-    };
+    let mut verify = VerifyOptions::default().path(args.verify_path.clone()).timeout(Duration::from_secs(args.verify_timeout));
+    (verify.expect_status, verify.expect_body_contains) = (args.expect_status, args.expect_body.clone());
     let evidence = pass.verify(&deployment, verify).await?;
     let ticket = pass.ticket(ClaimStatus::Pending).map_err(failed)?;
     if let Some(path) = &args.ticket {
@@ -163,8 +158,9 @@ pub async fn run(args: Args) -> Result<ExitCode, Error> {
             }
         })
         .await?;
-    let worker = boardingpass::project::load(&args.path, args.name.as_deref())?;
-    let provision = ProvisionOptions { owner: args.owner.clone(), ..Default::default() };
+    let worker = boardingpass::load_project(&args.path, args.name.as_deref())?;
+    let mut provision = ProvisionOptions::default();
+    provision.owner = args.owner.clone();
     let (pass, prepared) = target.client.provision_and_prepare(provision, &worker, DeployOptions::default()).await?;
     if !args.json {
         eprintln!("provisioned {} ({}), deploying {} ...", printable(pass.account_name()), printable(pass.account_id()), worker.name);
@@ -213,7 +209,8 @@ pub async fn run(args: Args) -> Result<ExitCode, Error> {
             (false, ClaimStatus::Expired) => EXIT_EXPIRED,
             (false, ClaimStatus::Revoked) => EXIT_REVOKED,
             (false, ClaimStatus::ClaimedOrRevoked) => EXIT_CLAIMED_OR_REVOKED,
-            (false, ClaimStatus::Pending) => EXIT_TIMEOUT,
+            // Still pending (the wait ended with the pass), or a status newer than this CLI.
+            (false, _) => EXIT_TIMEOUT,
         }));
     }
     if target.emulator.is_some() && !args.no_serve {

@@ -27,7 +27,9 @@ pub struct Args {
 
 pub async fn run(args: Args) -> Result<ExitCode, Error> {
     let target = args.target.connect(|b| b).await?;
-    let pass = target.client.provision(ProvisionOptions { owner: args.owner, ..Default::default() }).await?;
+    let mut options = ProvisionOptions::default();
+    options.owner = args.owner;
+    let pass = target.client.provision(options).await?;
     let expires = pass.expires_at().to_rfc3339_opts(SecondsFormat::Secs, true);
     if args.json {
         print_json(&json!({

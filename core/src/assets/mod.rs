@@ -15,7 +15,7 @@ use serde_json::{json, Map, Value};
 
 pub use manifest::{build_manifest, hash_bytes, Manifest, ManifestEntry};
 pub use mime::content_type;
-pub use upload::{upload, AssetUploadOutcome};
+pub use upload::upload;
 
 use crate::error::Error;
 use crate::secret::Secret;
@@ -23,6 +23,7 @@ use crate::secret::Secret;
 /// Limits and concurrency of the assets pipeline. Limits default to those of
 /// temporary accounts (docs/PROTOCOL.md §8).
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct AssetOptions {
     pub max_files: usize,
     pub max_file_size: u64,
@@ -52,6 +53,8 @@ impl Default for AssetOptions {
         }
     }
 }
+
+setters!(AssetOptions { max_files: usize, max_file_size: u64, hash_concurrency: usize, upload_concurrency: usize, max_single_upload_concurrency: usize, upload_attempts: u32, retry_base_delay: Duration });
 
 /// Assets part of a Worker: where the files are and how they are served.
 #[derive(Debug, Clone, PartialEq)]

@@ -28,8 +28,6 @@ pub struct AssetUploadOutcome {
     /// Goes into the Worker metadata's `assets.jwt`.
     pub completion_jwt: Secret,
     pub files_uploaded: usize,
-    pub bytes_uploaded: u64,
-    pub buckets: usize,
 }
 
 #[derive(Deserialize)]
@@ -96,7 +94,7 @@ pub async fn upload(
     let upload_jwt = Secret::new(session.jwt);
     let buckets: Vec<Vec<String>> = session.buckets.unwrap_or_default().into_iter().filter(|b| !b.is_empty()).collect();
     if buckets.is_empty() {
-        return Ok(AssetUploadOutcome { completion_jwt: upload_jwt, files_uploaded: 0, bytes_uploaded: 0, buckets: 0 });
+        return Ok(AssetUploadOutcome { completion_jwt: upload_jwt, files_uploaded: 0 });
     }
 
     let by_hash: HashMap<&str, (&String, &super::ManifestEntry)> = manifest.entries.iter().map(|(k, e)| (e.hash.as_str(), (k, e))).collect();
@@ -109,7 +107,6 @@ pub async fn upload(
     let buckets: Vec<Vec<File>> = buckets.iter().map(|b| b.iter().map(&resolve).collect()).collect::<Result<_, _>>()?;
     let total: u64 = buckets.iter().flatten().map(|f| f.size).sum();
     let files: usize = buckets.iter().map(Vec::len).sum();
-    let n_buckets = buckets.len();
     let c = claims(&upload_jwt);
     let single = c.wrangler_single_asset_uploads == Some(true);
     let units: Vec<Vec<File>> = if single { buckets.into_iter().flatten().map(|f| vec![f]).collect() } else { buckets };
@@ -150,7 +147,7 @@ pub async fn upload(
     let completion = ctx.completion.lock().unwrap_or_else(|p| p.into_inner()).take();
     let completion_jwt = completion
         .ok_or_else(|| Error::protocol("POST /workers/assets/upload", "every file was sent but no completion token (result.jwt) arrived"))?;
-    Ok(AssetUploadOutcome { completion_jwt, files_uploaded: files, bytes_uploaded: total, buckets: n_buckets })
+    Ok(AssetUploadOutcome { completion_jwt, files_uploaded: files })
 }
 
 struct Uploader<'a> {

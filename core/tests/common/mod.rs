@@ -14,9 +14,9 @@ pub async fn emulator(config: EmulatorConfig) -> EmulatorHandle {
 
 /// A pass for a named owner, with retries that wait milliseconds, not seconds.
 pub async fn pass(emu: &EmulatorHandle) -> BoardingPass {
-    let fast = RetryPolicy { base_delay: Duration::from_millis(10), ..RetryPolicy::default() };
+    let fast = RetryPolicy::default().base_delay(Duration::from_millis(10));
     let client = Client::builder().api_base(emu.base_url()).accept_terms(true).retry(fast).build().unwrap();
-    client.provision(ProvisionOptions { owner: Some("Ada Lovelace".into()), ..Default::default() }).await.unwrap()
+    client.provision(ProvisionOptions::default().owner("Ada Lovelace")).await.unwrap()
 }
 
 /// GET through the emulator with the Worker's host name, redirects not followed.

@@ -110,7 +110,7 @@ fn accept(state: &AppState, claims: &AssetClaims, files: Vec<(String, Bytes, Opt
             return Err(bad_request(ASSET_NOT_EXPECTED, format!("{hash} is not in this session's manifest")));
         }
         let name = session.file_name_for(&hash).unwrap_or_default();
-        let actual = boardingpass::assets::hash_bytes(&bytes, name);
+        let actual = boardingpass::asset_hash(&bytes, name);
         if actual != hash {
             return Err(bad_request(ASSET_HASH_MISMATCH, format!("content uploaded as {hash} ({name}) hashes to {actual}")));
         }

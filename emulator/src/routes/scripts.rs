@@ -58,7 +58,7 @@ fn room(state: &AppState, account: &str, name: &str) -> Result<(), ApiError> {
 }
 
 fn validate_name(name: &str) -> Result<(), ApiError> {
-    boardingpass::worker::validate_name(name).map_err(|e| bad_request(BAD_REQUEST, e.to_string()))
+    boardingpass::validate_worker_name(name).map_err(|e| bad_request(BAD_REQUEST, e.to_string()))
 }
 
 /// `PUT scripts/{name}`: upload and deploy at once.

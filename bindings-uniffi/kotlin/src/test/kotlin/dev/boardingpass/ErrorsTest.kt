@@ -109,7 +109,12 @@ class ErrorsTest {
                 pass.verify(deployment, expectBodyContains = "goodbye", timeout = Duration.ofMillis(300))
             }
             pass.teardown()
-            raises<BoardingpassException.PassExpired>("provision a new pass") { pass.deploy(hello()) }
+            raises<BoardingpassException.PassRevoked>("provision a new pass") { pass.deploy(hello()) }
+        }
+        Emulator.shortLived().client().use { client ->
+            // The pass lives 3 s, inside the client's default expiry margin (5 s): expired for deploying.
+            val pass = client.provision(owner = OWNER)
+            raises<BoardingpassException.PassExpired>("expired at") { pass.deploy(hello()) }
         }
     }
 }

@@ -48,6 +48,9 @@ class LifecycleTest {
             assertEquals(ClaimStatus.CLAIMED, outcome.status)
             assertTrue(outcome.confirmed)
             assertFalse(outcome.timedOut)
+            // Core's times are java.time.Instant here.
+            assertTrue(Duration.between(outcome.observedAt, Instant.now()).abs() < Duration.ofMinutes(1), "${outcome.observedAt}")
+            assertTrue(outcome.changedAt!! <= outcome.observedAt)
         }
     }
 
@@ -101,9 +104,9 @@ class LifecycleTest {
             assertTrue(report.tokenRevoked, "${report.revocationNote}")
             assertTrue(pass.isRevoked())
             assertEquals(emptyList<String>(), pass.liveWorkers())
-            val e = assertThrows<BoardingpassException.PassExpired> { runBlocking { pass.deploy(hello("again")) } }
-            assertEquals("pass_expired", e.code)
-            assertTrue("revocation" in e.message!!, e.message)
+            val e = assertThrows<BoardingpassException.PassRevoked> { runBlocking { pass.deploy(hello("again")) } }
+            assertEquals("pass_revoked", e.code)
+            assertTrue("revoked by teardown" in e.message!!, e.message)
         }
     }
 }
