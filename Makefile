@@ -37,7 +37,7 @@ build:
 demo: node_modules/.installed
 	$(CARGO) run -q -p boardingpass-cli -- deploy examples/hello-worker --local --accept-terms --owner "$${BOARDINGPASS_OWNER:-Demo Owner}"
 
-test: setup test-rust test-chaos test-python test-node test-mcp
+test: setup test-rust test-chaos test-python test-node test-mcp test-kotlin
 
 # default-members only: the binding crates are tested by their own targets below.
 test-rust:
@@ -173,6 +173,47 @@ bench-mcp: setup $(MCP_VENV)/.installed
 bench-emulator: setup
 	$(CARGO) bench -p boardingpass-emulator --bench scale
 bench: bench-emulator
+
+# --- kotlin (issue 11) ---
+# bindings-uniffi: the Kotlin/JVM package (UniFFI + JNA, Maven). kotlin-bindings
+# builds the cdylib and generates the Kotlin sources with the project's own
+# uniffi-bindgen; test-kotlin runs the JUnit suite against emulators, installs
+# the jar into the local Maven repository and runs examples/kotlin with it.
+.PHONY: kotlin-bindings test-kotlin bench-kotlin
+KT_DIR := bindings-uniffi/kotlin
+KT_PROFILE ?= debug
+MVN := mvn -B -q --no-transfer-progress -Dstyle.color=never
+
+# Debian's JDK 17 and Maven, when the machine lacks them (Maven then fetches the rest from Central).
+/usr/bin/mvn:
+	@command -v apt-get >/dev/null || { echo "install JDK 17+ and Maven 3.8+"; exit 1; }
+	$$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq openjdk-17-jdk-headless maven >/dev/null
+
+kotlin-bindings:
+	$(CARGO) build -q -p boardingpass-uniffi $(if $(filter release,$(KT_PROFILE)),--release)
+	rm -rf $(KT_DIR)/target/generated-sources/uniffi
+	target/$(KT_PROFILE)/uniffi-bindgen generate --library target/$(KT_PROFILE)/libboardingpass_uniffi.so \
+		--language kotlin --config uniffi.toml --no-format --out-dir $(KT_DIR)/target/generated-sources/uniffi
+
+# Maven is quiet (-q): the last line sums up the JUnit reports of both projects.
+test-kotlin: setup $(if $(shell command -v mvn),,/usr/bin/mvn) kotlin-bindings
+	$(CARGO) build -q -p boardingpass-emulator
+	rm -rf $(KT_DIR)/target/surefire-reports examples/kotlin/target/surefire-reports
+	$(MVN) -f $(KT_DIR)/pom.xml install -Dboardingpass.lib.dir=$(CURDIR)/target/$(KT_PROFILE); \
+	status=$$?; [ $$status -ne 0 ] || { $(MVN) -f examples/kotlin/pom.xml verify -Dboardingpass.lib.dir=$(CURDIR)/target/$(KT_PROFILE); status=$$?; }; \
+	cat $(KT_DIR)/target/surefire-reports/*.txt examples/kotlin/target/surefire-reports/*.txt 2>/dev/null \
+		| awk '/^Tests run:/ { gsub(",", ""); run += $$3; failed += $$5 + $$7; skipped += $$9 } \
+			END { printf "kotlin: %d passed, %d failed, %d skipped\n", run - failed - skipped, failed, skipped }'; \
+	exit $$status
+
+# JVM start -> first deploy live at k=1000 g=2000 and the JNA call overhead per
+# operation, on the release cdylib and emulator (tests/bench/kotlin_jvm.py).
+bench-kotlin: setup $(if $(shell command -v mvn),,/usr/bin/mvn)
+	$(MAKE) kotlin-bindings KT_PROFILE=release
+	$(CARGO) build -q --release -p boardingpass-emulator
+	$(MVN) -f $(KT_DIR)/pom.xml test-compile dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench-classpath.txt
+	python3 tests/bench/kotlin_jvm.py $${RUNS:-5}
 
 # Every crate, bindings included (CI runs this too).
 lint:

@@ -39,6 +39,7 @@ pub const MAX_LONG_POLL: Duration = Duration::from_secs(60);
 
 #[cfg_attr(feature = "napi", napi_derive::napi(string_enum = "snake_case"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum ClaimStatus {
@@ -96,6 +97,7 @@ mod tests {
 #[cfg_attr(feature = "napi", napi_derive::napi(object, object_from_js = false))]
 #[cfg_attr(feature = "python", pyo3::pyclass(frozen, get_all, module = "boardingpass", name = "ClaimOutcome"))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[non_exhaustive]
 pub struct ClaimOutcome {
     pub status: ClaimStatus,

@@ -48,6 +48,9 @@ pub struct Violation {
 }
 
 #[derive(Debug, thiserror::Error)]
+// Kotlin: BoardingpassException (UniFFI turns the Error suffix into
+// Exception) with one subclass per variant, carrying the Display message.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Error), uniffi(flat_error, name = "BoardingpassError"))]
 #[non_exhaustive]
 pub enum Error {
     #[error("network error on {endpoint}: {message}; check that the API base URL is reachable")]
@@ -106,6 +109,7 @@ fn location(file: Option<&str>, line: Option<u32>, column: Option<u32>) -> Strin
 
 /// Stable, binding-facing classification of [`Error`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[non_exhaustive]
 pub enum ErrorKind {
     Network,

@@ -60,6 +60,10 @@ mod worker;
 
 #[cfg(feature = "python")]
 mod python;
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!();
+#[cfg(feature = "uniffi")]
+mod ffi;
 
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]

@@ -11,6 +11,7 @@ use std::sync::Arc;
 #[cfg_attr(feature = "napi", napi_derive::napi(string_enum = "snake_case"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[non_exhaustive]
 pub enum Phase {
     Bundle,
@@ -62,6 +63,7 @@ impl Phase {
 
 #[cfg_attr(feature = "python", pyo3::pyclass(frozen, get_all, module = "boardingpass"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[non_exhaustive]
 pub struct ProgressEvent {
     pub phase: Phase,

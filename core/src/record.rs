@@ -13,6 +13,7 @@ use crate::bundle::BundleInfo;
 #[cfg_attr(feature = "python", pyo3::pyclass(frozen, get_all, module = "boardingpass", name = "Deployment"))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Deployment {
     pub worker_name: String,
     /// Where the Worker answers: `https://{name}.{subdomain}.workers.dev/`,
@@ -43,6 +44,7 @@ pub struct Deployment {
 #[cfg_attr(feature = "python", pyo3::pyclass(frozen, get_all, module = "boardingpass", name = "Evidence"))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Evidence {
     pub url: String,
     pub worker_name: String,

@@ -9,6 +9,7 @@ use zeroize::Zeroizing;
 /// Placeholder printed instead of a secret value.
 pub const REDACTED: &str = "[REDACTED]";
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Object), uniffi::export(Display))]
 pub struct Secret {
     value: Zeroizing<String>,
 }

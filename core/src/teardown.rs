@@ -30,6 +30,7 @@ struct Services {
 #[cfg_attr(feature = "python", pyo3::pyclass(frozen, get_all, module = "boardingpass", name = "TeardownReport"))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct TeardownReport {
     pub deleted_workers: Vec<String>,
     /// `true` when the server accepted the token's revocation.

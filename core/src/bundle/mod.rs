@@ -87,6 +87,7 @@ impl BuildConfig {
 /// An npm package that went into a bundle.
 #[cfg_attr(feature = "napi", napi_derive::napi(object))]
 #[cfg_attr(feature = "python", pyo3::pyclass(frozen, get_all, module = "boardingpass"))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct BundledPackage {
@@ -97,6 +98,7 @@ pub struct BundledPackage {
 /// What a bundle was made from, for the deploy record.
 #[cfg_attr(feature = "napi", napi_derive::napi(object))]
 #[cfg_attr(feature = "python", pyo3::pyclass(frozen, get_all, module = "boardingpass"))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct BundleInfo {

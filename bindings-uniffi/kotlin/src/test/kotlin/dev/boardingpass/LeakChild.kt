@@ -1,0 +1,62 @@
+// Child JVM of SecretsTest: drives every output path a credential could leak
+// through (toString, records, tickets, exception messages and stack traces,
+// the audit log, files) with HOME, user.home and java.io.tmpdir pointing at a
+// fresh directory. The secret values go to the file named by args[1] so the
+// parent knows what to look for; everything else goes to stdout/stderr and
+// files under HOME, which the parent scans.
+package dev.boardingpass
+
+import dev.boardingpass.core.BoardingpassException
+import dev.boardingpass.core.ClaimStatus
+import dev.boardingpass.core.ProgressEvent
+import kotlinx.coroutines.runBlocking
+import java.io.File
+import java.time.Duration
+import java.util.UUID
+
+object LeakChild {
+    @JvmStatic
+    fun main(args: Array<String>): Unit = runBlocking {
+        val (base, secretsFile) = args
+        val home = File(System.getProperty("user.home"))
+        val secretValue = "bp-secret-${UUID.randomUUID()}"
+        val progress = object : ProgressListener {
+            override fun onProgress(event: ProgressEvent) = println("progress $event")
+        }
+        Client(apiBase = base, acceptTerms = true, auditPath = File(home, "audit.jsonl").path, jobId = "leak-scan").use { client ->
+            val pass = client.provision(owner = OWNER, progress = progress)
+            File(secretsFile).writeText(listOf(pass.apiToken().expose(), pass.claimUrl().expose(), secretValue).joinToString("\n"))
+
+            println("$client $pass ${pass.apiToken()} ${pass.claimUrl()} ${pass.tokenFingerprint()} ${pass.claimFingerprint()}")
+            val worker = Worker.fromSource("leaky", "index.js", "export default { fetch(req, env) { return new Response(env.KEY ? 'has key' : 'no key') } }")
+                .withSecret("KEY", secretValue)
+            println(worker)
+            val deployment = pass.deploy(worker, progress = progress)
+            println(deployment)
+            println(pass.verify(deployment, expectBodyContains = "has key"))
+            println("${pass.deployments()} ${pass.evidence()} ${pass.liveWorkers()}")
+            val ticket = pass.ticket(ClaimStatus.PENDING)
+            println("$ticket ${ticket.toJson()} ${ticket.toMarkdown()}")
+            File(home, "ticket.json").writeText(ticket.toJson())
+            File(home, "ticket.md").writeText(ticket.toMarkdown())
+            println(pass.ownerTicket(ClaimStatus.PENDING))
+
+            val failures: List<suspend () -> Unit> = listOf(
+                { pass.deploy(Worker.fromSource("Bad_Name", "index.js", "x")) },
+                { pass.verify(deployment, expectBodyContains = "nope", timeout = Duration.ofMillis(200)) },
+                { Client(apiBase = base, powWorkCap = 0uL) },
+                { pass.teardown(); pass.deploy(worker) },
+            )
+            for (attempt in failures) {
+                try {
+                    attempt()
+                    error("expected a failure")
+                } catch (e: BoardingpassException) {
+                    System.err.println("$e ${e.message} ${e.code}")
+                    e.printStackTrace()
+                }
+            }
+            println(pass.waitForClaim(timeout = Duration.ofMillis(100)))
+        }
+    }
+}

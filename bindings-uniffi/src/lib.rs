@@ -1,0 +1,24 @@
+//! The Kotlin/JVM binding (UniFFI). Conversions only: core's records,
+//! enums, errors and [`boardingpass::Secret`] carry UniFFI derives of their
+//! own (core feature `uniffi`); this crate wraps the handles that hold
+//! async methods (client, pass, worker, claim watcher) and turns optional
+//! arguments into core's option structs, whose defaults stay in core.
+
+uniffi::setup_scaffolding!();
+
+mod client;
+mod inflight;
+mod pass;
+mod progress;
+mod watch;
+mod worker;
+
+pub use client::Client;
+pub use inflight::operations_in_flight;
+pub use pass::{Pass, Ticket};
+pub use progress::ProgressListener;
+pub use watch::ClaimWatch;
+pub use worker::Worker;
+
+// Core's UTC instants cross as `java.time.Instant` (core/src/ffi.rs).
+uniffi::use_remote_type!(boardingpass::chrono::DateTime<chrono::Utc>);
