@@ -12,7 +12,9 @@ pub struct Secret {
 
 impl Secret {
     pub(crate) fn new(value: &str) -> Self {
-        Self { inner: bp::Secret::new(value) }
+        Self {
+            inner: bp::Secret::new(value),
+        }
     }
 }
 

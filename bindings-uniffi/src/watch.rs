@@ -14,7 +14,9 @@ pub struct ClaimWatch {
 
 impl ClaimWatch {
     pub(crate) fn new(watcher: ClaimWatcher) -> Self {
-        Self { watcher: Mutex::new(Some(watcher)) }
+        Self {
+            watcher: Mutex::new(Some(watcher)),
+        }
     }
 }
 

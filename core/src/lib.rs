@@ -40,8 +40,8 @@ mod imports;
 mod pass;
 mod paths;
 mod policy;
-mod prepare;
 pub mod pow;
+mod prepare;
 mod progress;
 mod project;
 mod provision;
@@ -51,8 +51,8 @@ mod secret;
 mod teardown;
 #[cfg(feature = "otlp")]
 pub mod telemetry;
-mod timestamp;
 pub mod ticket;
+mod timestamp;
 pub mod toolbox;
 mod untrusted;
 mod verify;
@@ -69,7 +69,10 @@ mod ffi;
 #[doc(hidden)]
 pub mod fuzzing;
 
-pub use assets::{content_type as asset_content_type, hash_bytes as asset_hash, AssetOptions, AssetsConfig, Manifest, ManifestEntry};
+pub use assets::{
+    content_type as asset_content_type, hash_bytes as asset_hash, AssetOptions, AssetsConfig,
+    Manifest, ManifestEntry,
+};
 pub use audit::{AuditEvent, AuditKind, AuditLog};
 pub use bundle::{BundleInfo, BundledPackage, ESBUILD_ENV};
 pub use cancel::{cancellable, CancellationToken};

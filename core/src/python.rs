@@ -6,6 +6,7 @@
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
+use crate::bundle::{BundleInfo, BundledPackage};
 use crate::claim::{ClaimOutcome, ClaimStatus};
 use crate::progress::{Phase, ProgressEvent};
 use crate::record::{Deployment, Evidence};
@@ -40,7 +41,8 @@ as_name!(ClaimStatus, Phase);
 
 /// Core's JSON form of `value` as Python objects (`json.loads` of it).
 fn to_dict<'py>(py: Python<'py>, value: &impl serde::Serialize) -> PyResult<Bound<'py, PyAny>> {
-    let text = serde_json::to_string(value).map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
+    let text = serde_json::to_string(value)
+        .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
     py.import("json")?.call_method1("loads", (text,))
 }
 
@@ -71,4 +73,12 @@ macro_rules! py_record {
     )*};
 }
 
-py_record!(Deployment, Evidence, ClaimOutcome, TeardownReport, ProgressEvent);
+py_record!(
+    Deployment,
+    Evidence,
+    ClaimOutcome,
+    TeardownReport,
+    ProgressEvent,
+    BundleInfo,
+    BundledPackage
+);
