@@ -11,8 +11,7 @@ use crate::errors;
 /// `addEventListener`/`removeEventListener` with `(type, listener)`.
 type ListenerFn<'a> = Function<'a, FnArgs<(&'static str, Function<'a, (), ()>)>, ()>;
 
-const NOT_A_SIGNAL: &str =
-    "must be an AbortSignal (e.g. new AbortController().signal or AbortSignal.timeout(ms))";
+const NOT_A_SIGNAL: &str = "must be an AbortSignal (e.g. new AbortController().signal or AbortSignal.timeout(ms))";
 
 pub(crate) struct Abort {
     pub(crate) token: CancellationToken,
@@ -27,16 +26,11 @@ struct Listener {
 impl Abort {
     /// A token no signal can fire (for calls made without one).
     pub(crate) fn none() -> Self {
-        Self {
-            token: CancellationToken::new(),
-            listener: None,
-        }
+        Self { token: CancellationToken::new(), listener: None }
     }
 
     pub(crate) fn link(env: &Env, signal: Option<Object>) -> Result<Self> {
-        let Some(signal) = signal else {
-            return Ok(Self::none());
-        };
+        let Some(signal) = signal else { return Ok(Self::none()) };
         let aborted: Option<bool> = signal.get("aborted").ok().flatten();
         let add: Option<ListenerFn> = signal.get("addEventListener").ok().flatten();
         let (Some(aborted), Some(add)) = (aborted, add) else {
@@ -45,10 +39,7 @@ impl Abort {
         let token = CancellationToken::new();
         if aborted {
             token.cancel();
-            return Ok(Self {
-                token,
-                listener: None,
-            });
+            return Ok(Self { token, listener: None });
         }
         let fire = token.clone();
         let handler = env.create_function_from_closure("boardingpassAbort", move |_| {
@@ -56,21 +47,13 @@ impl Abort {
             Ok(())
         })?;
         add.apply(signal, FnArgs::from(("abort", handler)))?;
-        let listener = Listener {
-            signal: signal.create_ref()?,
-            handler: handler.create_ref()?,
-        };
-        Ok(Self {
-            token,
-            listener: Some(listener),
-        })
+        let listener = Listener { signal: signal.create_ref()?, handler: handler.create_ref()? };
+        Ok(Self { token, listener: Some(listener) })
     }
 
     /// Removes the listener; call on the JS thread once the call settled.
     pub(crate) fn release(mut self, env: &Env) -> Result<()> {
-        let Some(Listener { signal, handler }) = self.listener.take() else {
-            return Ok(());
-        };
+        let Some(Listener { signal, handler }) = self.listener.take() else { return Ok(()) };
         let target = signal.get_value(env)?;
         let remove: Option<ListenerFn> = target.get("removeEventListener")?;
         if let Some(remove) = remove {

@@ -5,9 +5,7 @@ use std::sync::Arc;
 
 use boardingpass as bp;
 use napi::bindgen_prelude::*;
-use napi::threadsafe_function::{
-    ThreadsafeFunction, ThreadsafeFunctionCallMode, UnknownReturnValue,
-};
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode, UnknownReturnValue};
 use napi_derive::napi;
 
 use crate::abort::Abort;
@@ -35,8 +33,7 @@ pub struct RetryOptions {
 /// One audit record (secrets scrubbed): core's `AuditEvent` as a JS object.
 pub use bp::AuditEvent;
 
-pub type AuditCallback =
-    ThreadsafeFunction<AuditEvent, UnknownReturnValue, AuditEvent, Status, false, true>;
+pub type AuditCallback = ThreadsafeFunction<AuditEvent, UnknownReturnValue, AuditEvent, Status, false, true>;
 
 #[napi(object, object_to_js = false)]
 #[derive(Default)]
@@ -98,25 +95,15 @@ fn config(env: &Env, options: ClientOptions) -> CoreResult<bp::ClientConfig> {
         Some(r) => d
             .retry
             .clone()
-            .max_attempts(
-                r.max_attempts
-                    .map_or(Ok(d.retry.max_attempts), |n| whole("max_attempts", n))?,
-            )
+            .max_attempts(r.max_attempts.map_or(Ok(d.retry.max_attempts), |n| whole("max_attempts", n))?)
             .base_delay(millis_or("base_delay", r.base_delay, d.retry.base_delay)?)
             .max_delay(millis_or("max_delay", r.max_delay, d.retry.max_delay)?)
-            .max_retry_after(millis_or(
-                "max_retry_after",
-                r.max_retry_after,
-                d.retry.max_retry_after,
-            )?),
+            .max_retry_after(millis_or("max_retry_after", r.max_retry_after, d.retry.max_retry_after)?),
     };
     let policy = match options.policy {
         None => d.policy.clone(),
         Some(Either::A(p)) => p.inner.clone(),
-        Some(Either::B(fields)) => policy::from_fields(
-            env.from_js_value(fields)
-                .map_err(|e| errors::invalid("policy", e.reason))?,
-        )?,
+        Some(Either::B(fields)) => policy::from_fields(env.from_js_value(fields).map_err(|e| errors::invalid("policy", e.reason))?)?,
     };
     let on_audit = options.on_audit.map(|cb| {
         let cb = Arc::new(cb);
@@ -126,32 +113,22 @@ fn config(env: &Env, options: ClientOptions) -> CoreResult<bp::ClientConfig> {
     });
     let audit = match (&options.audit_log, on_audit) {
         (None, None) => bp::AuditLog::disabled(options.job_id.clone()),
-        (path, cb) => {
-            bp::AuditLog::new(options.job_id.clone(), path.as_deref().map(Path::new), cb)?
-        }
+        (path, cb) => bp::AuditLog::new(options.job_id.clone(), path.as_deref().map(Path::new), cb)?,
     };
     let mut c = bp::ClientConfig::default();
     c.api_base = options.api_base;
     c.user_agent = options.user_agent.unwrap_or(d.user_agent);
     c.timeout = millis_or("timeout", options.timeout, d.timeout)?;
-    c.connect_timeout = millis_or(
-        "connect_timeout",
-        options.connect_timeout,
-        d.connect_timeout,
-    )?;
+    c.connect_timeout = millis_or("connect_timeout", options.connect_timeout, d.connect_timeout)?;
     c.retry = retry;
     c.accept_terms = options.accept_terms.unwrap_or(false);
-    c.pow_work_cap = options
-        .pow_work_cap
-        .map_or(Ok(d.pow_work_cap), |cap| whole("pow_work_cap", cap))?;
+    c.pow_work_cap = options.pow_work_cap.map_or(Ok(d.pow_work_cap), |cap| whole("pow_work_cap", cap))?;
     c.expiry_margin = millis_or("expiry_margin", options.expiry_margin, d.expiry_margin)?;
     c.extra_headers = options.headers.unwrap_or_default().into_iter().collect();
     c.policy = policy;
     c.job_class = options.job_class;
     c.audit = audit;
-    c.otlp_endpoint = options
-        .otlp_endpoint
-        .or_else(bp::telemetry::endpoint_from_env);
+    c.otlp_endpoint = options.otlp_endpoint.or_else(bp::telemetry::endpoint_from_env);
     if c.otlp_endpoint.is_some() {
         flush_telemetry_at_exit(env)?;
     }
@@ -164,10 +141,7 @@ fn flush_telemetry_at_exit(env: &Env) -> CoreResult<()> {
     static REGISTERED: std::sync::Once = std::sync::Once::new();
     let mut result = Ok(());
     REGISTERED.call_once(|| {
-        result = env
-            .add_env_cleanup_hook((), |_| bp::telemetry::shutdown_installed())
-            .map(drop)
-            .map_err(|e| errors::invalid("otlp_endpoint", e.reason));
+        result = env.add_env_cleanup_hook((), |_| bp::telemetry::shutdown_installed()).map(drop).map_err(|e| errors::invalid("otlp_endpoint", e.reason));
     });
     result
 }
@@ -197,19 +171,11 @@ impl Client {
     /// Gets a boarding pass: a temporary account with its API token and
     /// claim URL. The proof of work runs off the JS thread.
     #[napi(ts_return_type = "Promise<BoardingPass>")]
-    pub fn provision(
-        &self,
-        env: &Env,
-        options: Option<ProvisionOptions>,
-    ) -> Result<AsyncBlock<BoardingPass>> {
-        let (owner, event_code, on_progress, signal) = options
-            .map_or((None, None, None, None), |o| {
-                (o.owner, o.event_code, o.on_progress, o.signal)
-            });
+    pub fn provision(&self, env: &Env, options: Option<ProvisionOptions>) -> Result<AsyncBlock<BoardingPass>> {
+        let (owner, event_code, on_progress, signal) =
+            options.map_or((None, None, None, None), |o| (o.owner, o.event_code, o.on_progress, o.signal));
         let abort = Abort::link(env, signal)?;
-        let mut opts = bp::ProvisionOptions::default()
-            .progress(progress(on_progress))
-            .cancel(abort.token.clone());
+        let mut opts = bp::ProvisionOptions::default().progress(progress(on_progress)).cancel(abort.token.clone());
         (opts.owner, opts.event_code) = (owner, event_code);
         let client = self.inner.clone();
         let fut = async move { client.provision(opts).await };
@@ -241,9 +207,7 @@ impl Client {
     /// The rules this client enforces.
     #[napi(getter)]
     pub fn policy(&self) -> Policy {
-        Policy {
-            inner: self.inner.config().policy.clone(),
-        }
+        Policy { inner: self.inner.config().policy.clone() }
     }
 
     /// Path of the audit log file, if any.

@@ -11,12 +11,8 @@ use crate::promise::CoreResult;
 
 /// `ms` milliseconds, refused when negative, not a number or too large for a duration.
 pub(crate) fn millis(field: &str, ms: f64) -> CoreResult<Duration> {
-    Duration::try_from_secs_f64(ms / 1000.0).map_err(|_| {
-        invalid(
-            field,
-            format!("{ms} is not a duration; pass a non-negative number of milliseconds"),
-        )
-    })
+    Duration::try_from_secs_f64(ms / 1000.0)
+        .map_err(|_| invalid(field, format!("{ms} is not a duration; pass a non-negative number of milliseconds")))
 }
 
 /// Like [`millis`], keeping `default` when the option was not given.
@@ -27,12 +23,7 @@ pub(crate) fn millis_or(field: &str, ms: Option<f64>, default: Duration) -> Core
 /// A JS number for an unsigned core field; negative or too large is refused
 /// here, the field's own rule is core's (`ClientConfig::validate`).
 pub(crate) fn whole<T: TryFrom<i64>>(field: &str, n: i64) -> CoreResult<T> {
-    T::try_from(n).map_err(|_| {
-        invalid(
-            field,
-            format!("{n} is not a non-negative whole number in range"),
-        )
-    })
+    T::try_from(n).map_err(|_| invalid(field, format!("{n} is not a non-negative whole number in range")))
 }
 
 pub(crate) fn to_millis(d: Duration) -> f64 {

@@ -18,10 +18,7 @@ pub(crate) fn to_js(env: &Env, e: &CoreError) -> Error {
 
 /// A core `InvalidInput` error for a value the binding could not convert.
 pub(crate) fn invalid(field: &str, message: impl Into<String>) -> CoreError {
-    CoreError::InvalidInput {
-        field: field.into(),
-        message: message.into(),
-    }
+    CoreError::InvalidInput { field: field.into(), message: message.into() }
 }
 
 fn build<'env>(env: &'env Env, e: &CoreError) -> Result<Object<'env>> {
@@ -41,9 +38,7 @@ fn build<'env>(env: &'env Env, e: &CoreError) -> Result<Object<'env>> {
     }
     match e {
         CoreError::InvalidInput { field, .. } => obj.set("field", field.as_str())?,
-        CoreError::Bundle {
-            file, line, column, ..
-        } => {
+        CoreError::Bundle { file, line, column, .. } => {
             if let Some(f) = file {
                 obj.set("file", f.as_str())?;
             }
@@ -55,10 +50,8 @@ fn build<'env>(env: &'env Env, e: &CoreError) -> Result<Object<'env>> {
             }
         }
         CoreError::PolicyViolation { violations } => {
-            let list: Vec<serde_json::Value> = violations
-                .iter()
-                .map(|v| serde_json::json!({"rule": v.rule, "message": v.message}))
-                .collect();
+            let list: Vec<serde_json::Value> =
+                violations.iter().map(|v| serde_json::json!({"rule": v.rule, "message": v.message})).collect();
             obj.set("violations", serde_json::Value::Array(list))?
         }
         _ => {}

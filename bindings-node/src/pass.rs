@@ -9,9 +9,7 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 use crate::abort::Abort;
-use crate::convert::{
-    millis_or, to_millis, whole, ClaimOutcome, ClaimStatus, Deployment, Evidence, TeardownReport,
-};
+use crate::convert::{millis_or, to_millis, whole, ClaimOutcome, ClaimStatus, Deployment, Evidence, TeardownReport};
 use crate::progress::{progress, ProgressCallback};
 use crate::promise::{self, blocking};
 use crate::secret::Secret;
@@ -111,11 +109,7 @@ impl<'env> ClaimWaitOptions<'env> {
         let d = bp::ClaimWaitOptions::default();
         let opts = bp::ClaimWaitOptions::default()
             .timeout(millis_or("timeout", self.timeout, d.timeout)?)
-            .poll_interval(millis_or(
-                "pollInterval",
-                self.poll_interval,
-                d.poll_interval,
-            )?)
+            .poll_interval(millis_or("pollInterval", self.poll_interval, d.poll_interval)?)
             .long_poll(millis_or("longPoll", self.long_poll, d.long_poll)?)
             .expiry_grace(millis_or("expiryGrace", self.expiry_grace, d.expiry_grace)?);
         Ok((opts, self.signal))
@@ -163,26 +157,14 @@ impl BoardingPass {
     /// project directory, read off the JS thread). Policy and local checks
     /// run first: on a violation nothing is sent.
     #[napi(ts_return_type = "Promise<Deployment>")]
-    pub fn deploy(
-        &self,
-        env: &Env,
-        worker: Either<&Worker, String>,
-        options: Option<DeployOptions>,
-    ) -> Result<AsyncBlock<Deployment>> {
-        let (message, max_size, on_progress, signal) = options
-            .map_or((None, None, None, None), |o| {
-                (o.message, o.max_script_size, o.on_progress, o.signal)
-            });
+    pub fn deploy(&self, env: &Env, worker: Either<&Worker, String>, options: Option<DeployOptions>) -> Result<AsyncBlock<Deployment>> {
+        let (message, max_size, on_progress, signal) =
+            options.map_or((None, None, None, None), |o| (o.message, o.max_script_size, o.on_progress, o.signal));
         let max_script_size = max_size
-            .map_or(Ok(bp::DEFAULT_MAX_SCRIPT_SIZE), |m| {
-                whole("max_script_size", m)
-            })
+            .map_or(Ok(bp::DEFAULT_MAX_SCRIPT_SIZE), |m| whole("max_script_size", m))
             .map_err(|e| crate::errors::to_js(env, &e))?;
         let abort = Abort::link(env, signal)?;
-        let mut opts = bp::DeployOptions::default()
-            .progress(progress(on_progress))
-            .cancel(abort.token.clone())
-            .max_script_size(max_script_size);
+        let mut opts = bp::DeployOptions::default().progress(progress(on_progress)).cancel(abort.token.clone()).max_script_size(max_script_size);
         opts.message = message;
         let source = match worker {
             Either::A(w) => Either::A(w.inner.clone()),
@@ -194,13 +176,7 @@ impl BoardingPass {
         let fut = async move {
             let worker = match source {
                 Either::A(w) => w,
-                Either::B(path) => {
-                    bp::cancellable(
-                        Some(&cancel),
-                        blocking(move || bp::load_project_with(&path, &load)),
-                    )
-                    .await?
-                }
+                Either::B(path) => bp::cancellable(Some(&cancel), blocking(move || bp::load_project_with(&path, &load))).await?,
             };
             pass.deploy(&worker, opts).await
         };
@@ -212,12 +188,7 @@ impl BoardingPass {
     /// `VerificationError`, or `InvalidInputError` before any request for a
     /// deployment this pass's `deploy` did not return (or one edited since).
     #[napi(ts_return_type = "Promise<Evidence>")]
-    pub fn verify(
-        &self,
-        env: &Env,
-        deployment: Deployment,
-        options: Option<VerifyOptions>,
-    ) -> Result<AsyncBlock<Evidence>> {
+    pub fn verify(&self, env: &Env, deployment: Deployment, options: Option<VerifyOptions>) -> Result<AsyncBlock<Evidence>> {
         let (opts, signal) = match options {
             None => (bp::VerifyOptions::default(), None),
             Some(o) => o.split().map_err(|e| crate::errors::to_js(env, &e))?,
@@ -232,11 +203,7 @@ impl BoardingPass {
     /// Ends the pass early: deletes every live Worker, then asks the server
     /// to revoke the token (a refusal is reported, not thrown).
     #[napi(ts_return_type = "Promise<TeardownReport>")]
-    pub fn teardown(
-        &self,
-        env: &Env,
-        options: Option<SignalOptions>,
-    ) -> Result<AsyncBlock<TeardownReport>> {
+    pub fn teardown(&self, env: &Env, options: Option<SignalOptions>) -> Result<AsyncBlock<TeardownReport>> {
         let abort = Abort::link(env, options.and_then(|o| o.signal))?;
         let (pass, cancel) = (self.inner.clone(), abort.token.clone());
         let fut = async move { bp::cancellable(Some(&cancel), pass.teardown()).await };
@@ -245,29 +212,18 @@ impl BoardingPass {
 
     /// Deletes one Worker; refused (without `force`) while other Workers reference it.
     #[napi(ts_return_type = "Promise<void>")]
-    pub fn delete_worker(
-        &self,
-        env: &Env,
-        name: String,
-        options: Option<DeleteWorkerOptions>,
-    ) -> Result<AsyncBlock<()>> {
-        let (force, signal) =
-            options.map_or((false, None), |o| (o.force.unwrap_or(false), o.signal));
+    pub fn delete_worker(&self, env: &Env, name: String, options: Option<DeleteWorkerOptions>) -> Result<AsyncBlock<()>> {
+        let (force, signal) = options.map_or((false, None), |o| (o.force.unwrap_or(false), o.signal));
         let abort = Abort::link(env, signal)?;
         let (pass, cancel) = (self.inner.clone(), abort.token.clone());
-        let fut =
-            async move { bp::cancellable(Some(&cancel), pass.delete_worker(&name, force)).await };
+        let fut = async move { bp::cancellable(Some(&cancel), pass.delete_worker(&name, force)).await };
         promise::spawn(env, abort, fut, |_, ()| Ok(()))
     }
 
     /// Waits until the pass is claimed, expires or is revoked, or the
     /// timeout passes (then `timedOut` is true and `status` the last seen).
     #[napi(ts_return_type = "Promise<ClaimOutcome>")]
-    pub fn wait_for_claim(
-        &self,
-        env: &Env,
-        options: Option<ClaimWaitOptions>,
-    ) -> Result<AsyncBlock<ClaimOutcome>> {
+    pub fn wait_for_claim(&self, env: &Env, options: Option<ClaimWaitOptions>) -> Result<AsyncBlock<ClaimOutcome>> {
         let (opts, signal) = match options {
             None => (bp::ClaimWaitOptions::default(), None),
             Some(o) => o.split().map_err(|e| crate::errors::to_js(env, &e))?,
@@ -283,11 +239,7 @@ impl BoardingPass {
     /// first the current status, then every change, until a final status
     /// or the timeout. Breaking out of the loop stops polling.
     #[napi]
-    pub fn watch_claim(
-        &self,
-        env: &Env,
-        options: Option<ClaimWaitOptions>,
-    ) -> Result<ClaimWatcher> {
+    pub fn watch_claim(&self, env: &Env, options: Option<ClaimWaitOptions>) -> Result<ClaimWatcher> {
         let (opts, signal) = match options {
             None => (bp::ClaimWaitOptions::default(), None),
             Some(o) => o.split().map_err(|e| crate::errors::to_js(env, &e))?,
@@ -300,25 +252,11 @@ impl BoardingPass {
     /// (`PolicyViolationError`) until the latest deploy of every live Worker
     /// passed verification. Written to the audit log off the JS thread.
     #[napi(ts_return_type = "Promise<ClaimTicket>")]
-    pub fn ticket(
-        &self,
-        env: &Env,
-        options: Option<TicketOptions>,
-    ) -> Result<AsyncBlock<ClaimTicket>> {
-        let (status, owner_view) = options.map_or((ClaimStatus::Pending, false), |o| {
-            (
-                o.status.unwrap_or(ClaimStatus::Pending),
-                o.include_claim_url.unwrap_or(false),
-            )
-        });
+    pub fn ticket(&self, env: &Env, options: Option<TicketOptions>) -> Result<AsyncBlock<ClaimTicket>> {
+        let (status, owner_view) = options
+            .map_or((ClaimStatus::Pending, false), |o| (o.status.unwrap_or(ClaimStatus::Pending), o.include_claim_url.unwrap_or(false)));
         let pass = self.inner.clone();
-        let fut = blocking(move || {
-            if owner_view {
-                pass.owner_ticket(status)
-            } else {
-                pass.ticket(status)
-            }
-        });
+        let fut = blocking(move || if owner_view { pass.owner_ticket(status) } else { pass.ticket(status) });
         promise::spawn(env, Abort::none(), fut, |_, t| Ok(ClaimTicket::new(t)))
     }
 

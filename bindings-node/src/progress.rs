@@ -3,9 +3,7 @@
 //! (and without keeping the process alive on its own).
 
 use boardingpass as bp;
-use napi::threadsafe_function::{
-    ThreadsafeFunction, ThreadsafeFunctionCallMode, UnknownReturnValue,
-};
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode, UnknownReturnValue};
 use napi::Status;
 use napi_derive::napi;
 
@@ -23,18 +21,13 @@ pub struct ProgressEvent {
     pub total: f64,
 }
 
-pub type ProgressCallback =
-    ThreadsafeFunction<ProgressEvent, UnknownReturnValue, ProgressEvent, Status, false, true>;
+pub type ProgressCallback = ThreadsafeFunction<ProgressEvent, UnknownReturnValue, ProgressEvent, Status, false, true>;
 
 pub(crate) fn progress(callback: Option<ProgressCallback>) -> bp::Progress {
     match callback {
         None => bp::Progress::none(),
         Some(cb) => bp::Progress::new(move |e| {
-            let event = ProgressEvent {
-                phase: e.phase,
-                done: e.done as f64,
-                total: e.total as f64,
-            };
+            let event = ProgressEvent { phase: e.phase, done: e.done as f64, total: e.total as f64 };
             cb.call(event, ThreadsafeFunctionCallMode::NonBlocking);
         }),
     }

@@ -56,9 +56,7 @@ where
 
 /// Blocking core work (file reads, fsync) on tokio's blocking pool, off the
 /// JS thread.
-pub(crate) async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> CoreResult<T> + Send + 'static,
-) -> CoreResult<T> {
+pub(crate) async fn blocking<T: Send + 'static>(f: impl FnOnce() -> CoreResult<T> + Send + 'static) -> CoreResult<T> {
     match tokio::task::spawn_blocking(f).await {
         Ok(out) => out,
         Err(e) => std::panic::resume_unwind(e.into_panic()),

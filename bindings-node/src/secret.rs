@@ -12,9 +12,7 @@ pub struct Secret {
 
 impl Secret {
     pub(crate) fn new(value: &str) -> Self {
-        Self {
-            inner: bp::Secret::new(value),
-        }
+        Self { inner: bp::Secret::new(value) }
     }
 }
 

@@ -40,8 +40,7 @@ pub struct ClaimLink {
     pub expires_at: DateTime<Utc>,
 }
 
-pub type ClaimLinkCallback =
-    ThreadsafeFunction<ClaimLink, Either<String, Promise<String>>, ClaimLink, Status, false, true>;
+pub type ClaimLinkCallback = ThreadsafeFunction<ClaimLink, Either<String, Promise<String>>, ClaimLink, Status, false, true>;
 
 #[napi(object, object_to_js = false)]
 pub struct ToolboxOptions {
@@ -90,10 +89,7 @@ fn sink(callback: ClaimLinkCallback) -> ClaimLinkSink {
             match delivered {
                 Ok(sentence) => Ok(sentence),
                 // The toolbox audits it and falls back to standard error.
-                Err(e) => Err(bp::Error::InvalidInput {
-                    field: "onClaimLink".into(),
-                    message: format!("the callback failed: {}", bp::printable(&e.reason)),
-                }),
+                Err(e) => Err(bp::Error::InvalidInput { field: "onClaimLink".into(), message: format!("the callback failed: {}", bp::printable(&e.reason)) }),
             }
         })
     })
@@ -109,16 +105,9 @@ pub struct Toolbox {
 impl Toolbox {
     #[napi(constructor)]
     pub fn new(client: &Client, options: Option<ToolboxOptions>) -> Self {
-        let (owner, root, on_claim_link) =
-            options.map_or((None, None, None), |o| (o.owner, o.root, o.on_claim_link));
+        let (owner, root, on_claim_link) = options.map_or((None, None, None), |o| (o.owner, o.root, o.on_claim_link));
         let sink = on_claim_link.map_or_else(claim_link_to_stderr, sink);
-        Self {
-            inner: bp::toolbox::Toolbox::new(
-                client.core().clone(),
-                ToolboxConfig::new(owner, root.map(PathBuf::from)),
-                sink,
-            ),
-        }
+        Self { inner: bp::toolbox::Toolbox::new(client.core().clone(), ToolboxConfig::new(owner, root.map(PathBuf::from)), sink) }
     }
 
     /// Every tool, in the order hosts list them.

@@ -23,10 +23,7 @@ pub struct ClaimWatcherStep {
 }
 
 fn step(outcome: Option<bp::ClaimOutcome>) -> ClaimWatcherStep {
-    ClaimWatcherStep {
-        done: outcome.is_none(),
-        value: outcome,
-    }
+    ClaimWatcherStep { done: outcome.is_none(), value: outcome }
 }
 
 /// Claim status changes, for `for await (const outcome of pass.watchClaim())`.
@@ -73,11 +70,7 @@ impl ClaimWatcher {
     /// timeout passed or the watch was closed.
     #[napi(ts_return_type = "Promise<ClaimWatcherStep>")]
     pub fn next(&self, env: &Env) -> Result<AsyncBlock<ClaimWatcherStep>> {
-        let (watcher, closed, listener) = (
-            self.watcher.clone(),
-            self.closed.clone(),
-            self.listener.clone(),
-        );
+        let (watcher, closed, listener) = (self.watcher.clone(), self.closed.clone(), self.listener.clone());
         let fut = async move {
             if closed.load(Ordering::SeqCst) {
                 return Ok(None);
@@ -104,8 +97,6 @@ impl ClaimWatcher {
         self.closed.store(true, Ordering::SeqCst);
         self.stop.cancel();
         release(&self.listener, env);
-        promise::settle(env, async { Ok(None) }, |_, out| {
-            Ok(step(out.unwrap_or(None)))
-        })
+        promise::settle(env, async { Ok(None) }, |_, out| Ok(step(out.unwrap_or(None))))
     }
 }

@@ -78,9 +78,7 @@ pub struct Worker {
 impl Worker {
     /// A new Worker: this one with `f` applied (this one is unchanged).
     fn with(&self, f: impl FnOnce(bp::Worker) -> bp::Worker) -> Worker {
-        Worker {
-            inner: f(self.inner.clone()),
-        }
+        Worker { inner: f(self.inner.clone()) }
     }
 }
 
@@ -89,33 +87,21 @@ impl Worker {
     /// An empty Worker named `name`; add modules, bindings or assets.
     #[napi(constructor)]
     pub fn new(name: String) -> Self {
-        Self {
-            inner: bp::Worker::new(name),
-        }
+        Self { inner: bp::Worker::new(name) }
     }
 
     /// A single-file Worker: `source` is an ES module, or a service-worker
     /// script when it has no `import`/`export`.
     #[napi(factory, writable = true, configurable = true)]
     pub fn from_source(name: String, file_name: String, source: String) -> Self {
-        Self {
-            inner: bp::Worker::from_source(name, &file_name, source),
-        }
+        Self { inner: bp::Worker::from_source(name, &file_name, source) }
     }
 
     /// Reads a Worker from disk (off the JS thread): a single Worker file, a
     /// directory with a wrangler config (`wrangler.toml`/`.jsonc`/`.json`),
     /// or a plain directory of static files.
-    #[napi(
-        ts_return_type = "Promise<Worker>",
-        writable = true,
-        configurable = true
-    )]
-    pub fn from_path(
-        env: &Env,
-        path: String,
-        options: Option<FromPathOptions>,
-    ) -> Result<AsyncBlock<Worker>> {
+    #[napi(ts_return_type = "Promise<Worker>", writable = true, configurable = true)]
+    pub fn from_path(env: &Env, path: String, options: Option<FromPathOptions>) -> Result<AsyncBlock<Worker>> {
         let (name, signal) = options.map_or((None, None), |o| (o.name, o.signal));
         let abort = Abort::link(env, signal)?;
         let cancel = abort.token.clone();
@@ -126,13 +112,7 @@ impl Worker {
 
     /// Adds a module; `kind` defaults to what the file extension says.
     #[napi]
-    pub fn module(
-        &self,
-        env: &Env,
-        name: String,
-        content: Either<String, Buffer>,
-        kind: Option<ModuleKind>,
-    ) -> Result<Worker> {
+    pub fn module(&self, env: &Env, name: String, content: Either<String, Buffer>, kind: Option<ModuleKind>) -> Result<Worker> {
         let kind = match kind {
             Some(k) => k,
             None => bp::ModuleKind::from_path(&name).ok_or_else(|| {
@@ -206,11 +186,8 @@ impl Worker {
     /// The local checks a deploy runs before sending anything.
     #[napi]
     pub fn validate(&self, env: &Env, max_script_size: Option<i64>) -> Result<()> {
-        let max = max_script_size.map_or(Ok(bp::DEFAULT_MAX_SCRIPT_SIZE), |m| {
-            whole("max_script_size", m)
-        });
-        max.and_then(|max| self.inner.validate(max))
-            .map_err(|e| errors::to_js(env, &e))
+        let max = max_script_size.map_or(Ok(bp::DEFAULT_MAX_SCRIPT_SIZE), |m| whole("max_script_size", m));
+        max.and_then(|max| self.inner.validate(max)).map_err(|e| errors::to_js(env, &e))
     }
 
     #[napi(getter)]
@@ -241,20 +218,9 @@ impl Worker {
             modules: w
                 .modules
                 .iter()
-                .map(|m| ModuleInfo {
-                    name: m.name.clone(),
-                    kind: m.kind,
-                    size: m.content.len() as u32,
-                })
+                .map(|m| ModuleInfo { name: m.name.clone(), kind: m.kind, size: m.content.len() as u32 })
                 .collect(),
-            bindings: w
-                .bindings
-                .iter()
-                .map(|b| BindingInfo {
-                    name: b.name().into(),
-                    kind: b.type_name().into(),
-                })
-                .collect(),
+            bindings: w.bindings.iter().map(|b| BindingInfo { name: b.name().into(), kind: b.type_name().into() }).collect(),
             assets_directory: w.assets.as_ref().map(|a| a.directory.display().to_string()),
             content_digest: w.content_digest(),
         }

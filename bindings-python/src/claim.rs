@@ -24,17 +24,11 @@ pub struct PyClaimWatcher {
 
 impl PyClaimWatcher {
     pub fn new(watcher: ClaimWatcher, stop: CancellationToken) -> Self {
-        Self {
-            watcher: Arc::new(Mutex::new(watcher)),
-            stop,
-            closed: Arc::new(AtomicBool::new(false)),
-        }
+        Self { watcher: Arc::new(Mutex::new(watcher)), stop, closed: Arc::new(AtomicBool::new(false)) }
     }
 
     /// The next outcome, or `None` when finished or closed.
-    fn next(
-        &self,
-    ) -> impl std::future::Future<Output = PyResult<Option<ClaimOutcome>>> + Send + 'static {
+    fn next(&self) -> impl std::future::Future<Output = PyResult<Option<ClaimOutcome>>> + Send + 'static {
         let (watcher, closed) = (self.watcher.clone(), self.closed.clone());
         async move {
             if closed.load(Ordering::SeqCst) {
@@ -42,9 +36,7 @@ impl PyClaimWatcher {
             }
             match watcher.lock().await.next().await {
                 Ok(o) => Ok(o),
-                Err(e) if e.kind() == ErrorKind::Cancelled && closed.load(Ordering::SeqCst) => {
-                    Ok(None)
-                }
+                Err(e) if e.kind() == ErrorKind::Cancelled && closed.load(Ordering::SeqCst) => Ok(None),
                 Err(e) => Err(to_py_async(e).await),
             }
         }
@@ -59,13 +51,7 @@ impl PyClaimWatcher {
 
     fn __anext__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let next = self.next();
-        coroutine(py, move |_, _| {
-            Ok(
-                Box::pin(
-                    async move { next.await?.ok_or_else(|| PyStopAsyncIteration::new_err(())) },
-                ) as Op<ClaimOutcome>,
-            )
-        })
+        coroutine(py, move |_, _| Ok(Box::pin(async move { next.await?.ok_or_else(|| PyStopAsyncIteration::new_err(())) }) as Op<ClaimOutcome>))
     }
 
     fn __iter__(slf: Py<Self>) -> Py<Self> {

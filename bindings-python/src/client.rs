@@ -33,9 +33,7 @@ fn provision(
     locals: Option<&pyo3_async_runtimes::TaskLocals>,
 ) -> PyResult<Op<PyBoardingPass>> {
     let progress = progress_from(py, progress.as_ref().map(|p| p.bind(py)), locals)?;
-    let mut options = ProvisionOptions::default()
-        .progress(progress)
-        .cancel(shared.closed.clone());
+    let mut options = ProvisionOptions::default().progress(progress).cancel(shared.closed.clone());
     (options.owner, options.event_code) = (owner, event_code);
     let core = shared.core().or_raise(py)?;
     Ok(Box::pin(async move {
@@ -79,8 +77,7 @@ impl PyClient {
         otlp_endpoint: Option<String>,
     ) -> PyResult<Self> {
         let mut config = ClientConfig::default();
-        (config.api_base, config.accept_terms, config.job_class) =
-            (api_base, accept_terms, job_class);
+        (config.api_base, config.accept_terms, config.job_class) = (api_base, accept_terms, job_class);
         if let Some(p) = policy {
             config.policy = p.inner.clone();
         }
@@ -94,15 +91,7 @@ impl PyClient {
             config.retry.max_attempts = whole(py, "max_attempts", n)?;
         }
         let retry = &mut config.retry;
-        for (field, value, slot) in [
-            ("base_delay", base_delay, &mut retry.base_delay),
-            ("max_delay", max_delay, &mut retry.max_delay),
-            (
-                "max_retry_after",
-                max_retry_after,
-                &mut retry.max_retry_after,
-            ),
-        ] {
+        for (field, value, slot) in [("base_delay", base_delay, &mut retry.base_delay), ("max_delay", max_delay, &mut retry.max_delay), ("max_retry_after", max_retry_after, &mut retry.max_retry_after)] {
             if let Some(d) = opt_seconds(py, field, value)? {
                 *slot = d;
             }
@@ -121,24 +110,11 @@ impl PyClient {
         }
         config.otlp_endpoint = otlp_endpoint.or_else(boardingpass::telemetry::endpoint_from_env);
         if let Some(cb) = on_audit.as_ref().filter(|cb| !cb.is_callable()) {
-            return Err(invalid(
-                py,
-                "on_audit",
-                format!(
-                    "expected a callable taking a dict, got {}",
-                    cb.get_type().name()?
-                ),
-            ));
+            return Err(invalid(py, "on_audit", format!("expected a callable taking a dict, got {}", cb.get_type().name()?)));
         }
-        let audit = AuditSpec {
-            job_id,
-            path: audit_log,
-            callback: on_audit.map(|cb| Arc::new(cb.unbind())),
-        };
+        let audit = AuditSpec { job_id, path: audit_log, callback: on_audit.map(|cb| Arc::new(cb.unbind())) };
         let shared = py.detach(|| Shared::new(config, audit)).or_raise(py)?;
-        Ok(Self {
-            shared: Arc::new(shared),
-        })
+        Ok(Self { shared: Arc::new(shared) })
     }
 
     /// Provisions a temporary account (challenge, proof of work, create) and
@@ -152,9 +128,7 @@ impl PyClient {
         progress: Option<Py<PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let shared = self.shared.clone();
-        coroutine(py, move |py, locals| {
-            provision(py, shared, owner, event_code, progress, Some(locals))
-        })
+        coroutine(py, move |py, locals| provision(py, shared, owner, event_code, progress, Some(locals)))
     }
 
     /// `provision`, blocking (the GIL is released while it runs).
@@ -166,10 +140,7 @@ impl PyClient {
         event_code: Option<String>,
         progress: Option<Py<PyAny>>,
     ) -> PyResult<PyBoardingPass> {
-        block_on(
-            py,
-            provision(py, self.shared.clone(), owner, event_code, progress, None)?,
-        )
+        block_on(py, provision(py, self.shared.clone(), owner, event_code, progress, None)?)
     }
 
     /// Cancels every operation still running from this client or its passes
@@ -214,22 +185,14 @@ impl PyClient {
 
     #[getter]
     fn policy(&self) -> PyPolicy {
-        PyPolicy {
-            inner: self.shared.config.policy.clone(),
-        }
+        PyPolicy { inner: self.shared.config.policy.clone() }
     }
 
     fn __enter__(slf: Py<Self>) -> Py<Self> {
         slf
     }
 
-    fn __exit__(
-        &self,
-        py: Python<'_>,
-        _t: Option<Bound<'_, PyAny>>,
-        _v: Option<Bound<'_, PyAny>>,
-        _tb: Option<Bound<'_, PyAny>>,
-    ) -> PyResult<bool> {
+    fn __exit__(&self, py: Python<'_>, _t: Option<Bound<'_, PyAny>>, _v: Option<Bound<'_, PyAny>>, _tb: Option<Bound<'_, PyAny>>) -> PyResult<bool> {
         self.close(py)?;
         Ok(false)
     }
@@ -237,9 +200,7 @@ impl PyClient {
     fn __aenter__<'py>(slf: Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
         let me = slf.unbind();
-        coroutine(py, move |_, _| {
-            Ok(Box::pin(async move { Ok(me) }) as Op<Py<Self>>)
-        })
+        coroutine(py, move |_, _| Ok(Box::pin(async move { Ok(me) }) as Op<Py<Self>>))
     }
 
     fn __aexit__<'py>(

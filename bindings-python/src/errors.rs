@@ -25,16 +25,11 @@ fn build(py: Python<'_>, e: &Error) -> PyResult<PyErr> {
     attrs.set_item("api_code", e.api_code())?;
     match e {
         Error::PolicyViolation { violations } => {
-            let list: Vec<(String, String)> = violations
-                .iter()
-                .map(|v| (v.rule.clone(), v.message.clone()))
-                .collect();
+            let list: Vec<(String, String)> = violations.iter().map(|v| (v.rule.clone(), v.message.clone())).collect();
             attrs.set_item("violations", list)?;
         }
         Error::InvalidInput { field, .. } => attrs.set_item("field", field)?,
-        Error::Bundle {
-            file, line, column, ..
-        } => {
+        Error::Bundle { file, line, column, .. } => {
             attrs.set_item("file", file)?;
             attrs.set_item("line", line)?;
             attrs.set_item("column", column)?;
@@ -57,9 +52,7 @@ fn build(py: Python<'_>, e: &Error) -> PyResult<PyErr> {
 pub async fn to_py_async(e: Error) -> PyErr {
     match tokio::task::spawn_blocking(move || Python::attach(|py| to_py(py, &e))).await {
         Ok(err) => err,
-        Err(join) => {
-            pyo3::exceptions::PyRuntimeError::new_err(format!("converting an error failed: {join}"))
-        }
+        Err(join) => pyo3::exceptions::PyRuntimeError::new_err(format!("converting an error failed: {join}")),
     }
 }
 
@@ -85,11 +78,5 @@ impl<T> OrRaise<T> for Result<T, Error> {
 /// An `InvalidInputError` raised by the binding itself (a Python value that
 /// cannot become the core type).
 pub fn invalid(py: Python<'_>, field: &str, message: impl Into<String>) -> PyErr {
-    to_py(
-        py,
-        &Error::InvalidInput {
-            field: field.into(),
-            message: message.into(),
-        },
-    )
+    to_py(py, &Error::InvalidInput { field: field.into(), message: message.into() })
 }

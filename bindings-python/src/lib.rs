@@ -31,24 +31,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     logging::install();
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     // Core's name lists: what the stubs' Literal types are generated from (stubgen.py).
-    m.add(
-        "CLAIM_STATUSES",
-        boardingpass::ClaimStatus::ALL
-            .map(boardingpass::ClaimStatus::as_str)
-            .to_vec(),
-    )?;
-    m.add(
-        "PHASES",
-        boardingpass::Phase::ALL
-            .map(boardingpass::Phase::as_str)
-            .to_vec(),
-    )?;
-    m.add(
-        "MODULE_KINDS",
-        boardingpass::ModuleKind::ALL
-            .map(boardingpass::ModuleKind::as_str)
-            .to_vec(),
-    )?;
+    m.add("CLAIM_STATUSES", boardingpass::ClaimStatus::ALL.map(boardingpass::ClaimStatus::as_str).to_vec())?;
+    m.add("PHASES", boardingpass::Phase::ALL.map(boardingpass::Phase::as_str).to_vec())?;
+    m.add("MODULE_KINDS", boardingpass::ModuleKind::ALL.map(boardingpass::ModuleKind::as_str).to_vec())?;
     m.add_class::<client::PyClient>()?;
     m.add_class::<pass::PyBoardingPass>()?;
     m.add_class::<worker::PyWorker>()?;
@@ -67,8 +52,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<toolbox::PyToolbox>()?;
     m.add_class::<toolbox::PyClaimLink>()?;
     m.add_function(wrap_pyfunction!(operations_in_flight, m)?)?;
-    m.py()
-        .import("atexit")?
-        .call_method1("register", (wrap_pyfunction!(runtime::shutdown, m)?,))?;
+    m.py().import("atexit")?.call_method1("register", (wrap_pyfunction!(runtime::shutdown, m)?,))?;
     Ok(())
 }

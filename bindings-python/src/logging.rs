@@ -56,9 +56,7 @@ fn python_level(level: &Level) -> u8 {
 }
 
 fn forwarded(meta: &Metadata<'_>) -> bool {
-    meta.target().starts_with("boardingpass")
-        && meta.target() != "boardingpass::audit"
-        && *meta.level() <= Level::DEBUG
+    meta.target().starts_with("boardingpass") && meta.target() != "boardingpass::audit" && *meta.level() <= Level::DEBUG
 }
 
 impl Layer<Registry> for PythonLogging {
@@ -70,15 +68,13 @@ impl Layer<Registry> for PythonLogging {
         let logger = meta.target().replace("::", ".");
         let level = python_level(meta.level());
         call_python(move |py| {
-            let logged = GET_LOGGER
-                .import(py, "logging", "getLogger")
-                .and_then(|get| {
-                    let logger = get.call1((logger,))?;
-                    if logger.call_method1("isEnabledFor", (level,))?.is_truthy()? {
-                        logger.call_method1("log", (level, "%s", text))?;
-                    }
-                    Ok(())
-                });
+            let logged = GET_LOGGER.import(py, "logging", "getLogger").and_then(|get| {
+                let logger = get.call1((logger,))?;
+                if logger.call_method1("isEnabledFor", (level,))?.is_truthy()? {
+                    logger.call_method1("log", (level, "%s", text))?;
+                }
+                Ok(())
+            });
             if let Err(e) = logged {
                 e.write_unraisable(py, None);
             }
@@ -89,7 +85,5 @@ impl Layer<Registry> for PythonLogging {
 /// Installs the bridge for this extension module's `tracing` callsites.
 pub fn install() {
     // Fails only if already installed (the module was initialised before).
-    boardingpass::telemetry::install_subscriber(Some(Box::new(
-        PythonLogging.with_filter(filter_fn(forwarded)),
-    )));
+    boardingpass::telemetry::install_subscriber(Some(Box::new(PythonLogging.with_filter(filter_fn(forwarded)))));
 }

@@ -6,22 +6,19 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use boardingpass::{cancellable, load_project_with, LoadOptions};
-use boardingpass::{
-    BoardingPass as CorePass, ClaimOutcome, ClaimStatus, ClaimWaitOptions, DeployOptions,
-    Deployment, Evidence, TeardownReport, VerifyOptions, Worker as CoreWorker,
-};
+use boardingpass::{BoardingPass as CorePass, ClaimOutcome, ClaimStatus, ClaimWaitOptions, DeployOptions, Deployment, Evidence, TeardownReport, VerifyOptions, Worker as CoreWorker};
 use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
 use pyo3_async_runtimes::TaskLocals;
 
 use crate::claim::PyClaimWatcher;
+use crate::shared::Shared;
 use crate::convert::{opt_seconds, repr, whole};
 use crate::errors::{invalid, py_result, OrRaise};
 use crate::progress::progress_from;
 use crate::results::PyClaimTicket;
 use crate::runtime::{block_on, coroutine, flush_callbacks_blocking, Op};
 use crate::secret::PySecret;
-use crate::shared::Shared;
 use crate::worker::PyWorker;
 
 #[pyclass(frozen, module = "boardingpass", name = "BoardingPass")]
@@ -42,14 +39,7 @@ struct PassHandle {
 }
 
 /// `ClaimWaitOptions` from keyword arguments (seconds); unset ones keep core's defaults.
-fn wait_options(
-    py: Python<'_>,
-    timeout: Option<f64>,
-    poll_interval: Option<f64>,
-    long_poll: Option<f64>,
-    expiry_grace: Option<f64>,
-    shared: &Shared,
-) -> PyResult<ClaimWaitOptions> {
+fn wait_options(py: Python<'_>, timeout: Option<f64>, poll_interval: Option<f64>, long_poll: Option<f64>, expiry_grace: Option<f64>, shared: &Shared) -> PyResult<ClaimWaitOptions> {
     let mut o = ClaimWaitOptions::default().cancel(shared.closed.clone());
     for (field, value, slot) in [
         ("timeout", timeout, &mut o.timeout),
@@ -77,16 +67,11 @@ fn verify_options(
     max_interval: Option<f64>,
 ) -> PyResult<VerifyOptions> {
     let mut o = VerifyOptions::default();
-    (o.expect_status, o.expect_body_contains, o.expect_header) =
-        (expect_status, expect_body_contains, expect_header);
+    (o.expect_status, o.expect_body_contains, o.expect_header) = (expect_status, expect_body_contains, expect_header);
     if let Some(p) = path {
         o.path = p;
     }
-    for (field, value, slot) in [
-        ("timeout", timeout, &mut o.timeout),
-        ("interval", interval, &mut o.interval),
-        ("max_interval", max_interval, &mut o.max_interval),
-    ] {
+    for (field, value, slot) in [("timeout", timeout, &mut o.timeout), ("interval", interval, &mut o.interval), ("max_interval", max_interval, &mut o.max_interval)] {
         if let Some(d) = opt_seconds(py, field, value)? {
             *slot = d;
         }
@@ -98,9 +83,7 @@ fn claim_status(py: Python<'_>, status: &Bound<'_, PyAny>) -> PyResult<ClaimStat
     if let Ok(outcome) = status.cast::<ClaimOutcome>() {
         return Ok(outcome.get().status);
     }
-    let name: String = status
-        .extract()
-        .map_err(|_| invalid(py, "status", "expected a status name or a ClaimOutcome"))?;
+    let name: String = status.extract().map_err(|_| invalid(py, "status", "expected a status name or a ClaimOutcome"))?;
     name.parse::<ClaimStatus>().or_raise(py)
 }
 
@@ -115,13 +98,9 @@ fn worker_arg(py: Python<'_>, worker: &Bound<'_, PyAny>) -> PyResult<WorkerArg> 
     if let Ok(w) = worker.cast::<PyWorker>() {
         return Ok(WorkerArg::Worker(Box::new(w.get().inner.clone())));
     }
-    let path: PathBuf = worker.extract().map_err(|_| {
-        invalid(
-            py,
-            "worker",
-            "expected a Worker or a path (Worker file, project or assets directory)",
-        )
-    })?;
+    let path: PathBuf = worker
+        .extract()
+        .map_err(|_| invalid(py, "worker", "expected a Worker or a path (Worker file, project or assets directory)"))?;
     Ok(WorkerArg::Path(path))
 }
 
@@ -136,9 +115,7 @@ impl PassHandle {
         locals: Option<&TaskLocals>,
     ) -> PyResult<Op<Deployment>> {
         let progress = progress_from(py, progress.as_ref().map(|p| p.bind(py)), locals)?;
-        let mut options = DeployOptions::default()
-            .progress(progress)
-            .cancel(self.shared.closed.clone());
+        let mut options = DeployOptions::default().progress(progress).cancel(self.shared.closed.clone());
         options.message = message;
         if let Some(max) = max_script_size {
             options.max_script_size = whole(py, "max_script_size", max)?;
@@ -148,11 +125,7 @@ impl PassHandle {
                 WorkerArg::Worker(w) => *w,
                 WorkerArg::Path(path) => {
                     let load = LoadOptions::default().progress(options.progress.clone());
-                    let loading = async {
-                        tokio::task::spawn_blocking(move || load_project_with(&path, &load))
-                            .await
-                            .expect("loading does not panic")
-                    };
+                    let loading = async { tokio::task::spawn_blocking(move || load_project_with(&path, &load)).await.expect("loading does not panic") };
                     py_result(cancellable(Some(&self.shared.closed), loading)).await?
                 }
             };
@@ -168,32 +141,16 @@ impl PassHandle {
         progress: Option<Py<PyAny>>,
         locals: Option<&TaskLocals>,
     ) -> PyResult<Op<Evidence>> {
-        let options = options
-            .progress(progress_from(
-                py,
-                progress.as_ref().map(|p| p.bind(py)),
-                locals,
-            )?)
-            .cancel(self.shared.closed.clone());
-        Ok(Box::pin(async move {
-            py_result(self.core.verify(&deployment, options)).await
-        }))
+        let options = options.progress(progress_from(py, progress.as_ref().map(|p| p.bind(py)), locals)?).cancel(self.shared.closed.clone());
+        Ok(Box::pin(async move { py_result(self.core.verify(&deployment, options)).await }))
     }
 
     fn teardown(self) -> Op<TeardownReport> {
-        Box::pin(async move {
-            py_result(cancellable(Some(&self.shared.closed), self.core.teardown())).await
-        })
+        Box::pin(async move { py_result(cancellable(Some(&self.shared.closed), self.core.teardown())).await })
     }
 
     fn delete_worker(self, name: String, force: bool) -> Op<()> {
-        Box::pin(async move {
-            py_result(cancellable(
-                Some(&self.shared.closed),
-                self.core.delete_worker(&name, force),
-            ))
-            .await
-        })
+        Box::pin(async move { py_result(cancellable(Some(&self.shared.closed), self.core.delete_worker(&name, force))).await })
     }
 
     fn wait(self, options: ClaimWaitOptions) -> Op<ClaimOutcome> {
@@ -203,11 +160,7 @@ impl PassHandle {
 
 impl PyBoardingPass {
     pub fn new(core: CorePass, shared: Arc<Shared>) -> Self {
-        Self {
-            current: Mutex::new((std::process::id(), core.clone())),
-            original: core,
-            shared,
-        }
+        Self { current: Mutex::new((std::process::id(), core.clone())), original: core, shared }
     }
 
     fn current(&self, py: Python<'_>) -> PyResult<CorePass> {
@@ -221,10 +174,7 @@ impl PyBoardingPass {
     }
 
     fn handle(&self, py: Python<'_>) -> PyResult<PassHandle> {
-        Ok(PassHandle {
-            core: self.current(py)?,
-            shared: self.shared.clone(),
-        })
+        Ok(PassHandle { core: self.current(py)?, shared: self.shared.clone() })
     }
 }
 
@@ -326,9 +276,7 @@ impl PyBoardingPass {
         max_script_size: Option<i64>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let (handle, worker) = (self.handle(py)?, worker_arg(py, worker)?);
-        coroutine(py, move |py, locals| {
-            handle.deploy(py, worker, progress, message, max_script_size, Some(locals))
-        })
+        coroutine(py, move |py, locals| handle.deploy(py, worker, progress, message, max_script_size, Some(locals)))
     }
 
     #[pyo3(signature = (worker, *, progress=None, message=None, max_script_size=None))]
@@ -340,14 +288,7 @@ impl PyBoardingPass {
         message: Option<String>,
         max_script_size: Option<i64>,
     ) -> PyResult<Deployment> {
-        let op = self.handle(py)?.deploy(
-            py,
-            worker_arg(py, worker)?,
-            progress,
-            message,
-            max_script_size,
-            None,
-        )?;
+        let op = self.handle(py)?.deploy(py, worker_arg(py, worker)?, progress, message, max_script_size, None)?;
         block_on(py, op)
     }
 
@@ -369,20 +310,9 @@ impl PyBoardingPass {
         max_interval: Option<f64>,
         progress: Option<Py<PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let options = verify_options(
-            py,
-            path,
-            timeout,
-            expect_status,
-            expect_body_contains,
-            expect_header,
-            interval,
-            max_interval,
-        )?;
+        let options = verify_options(py, path, timeout, expect_status, expect_body_contains, expect_header, interval, max_interval)?;
         let (handle, deployment) = (self.handle(py)?, (*deployment).clone());
-        coroutine(py, move |py, locals| {
-            handle.verify(py, deployment, options, progress, Some(locals))
-        })
+        coroutine(py, move |py, locals| handle.verify(py, deployment, options, progress, Some(locals)))
     }
 
     #[pyo3(signature = (deployment, *, path=None, timeout=None, expect_status=None, expect_body_contains=None, expect_header=None, interval=None, max_interval=None, progress=None))]
@@ -400,19 +330,8 @@ impl PyBoardingPass {
         max_interval: Option<f64>,
         progress: Option<Py<PyAny>>,
     ) -> PyResult<Evidence> {
-        let options = verify_options(
-            py,
-            path,
-            timeout,
-            expect_status,
-            expect_body_contains,
-            expect_header,
-            interval,
-            max_interval,
-        )?;
-        let op = self
-            .handle(py)?
-            .verify(py, (*deployment).clone(), options, progress, None)?;
+        let options = verify_options(py, path, timeout, expect_status, expect_body_contains, expect_header, interval, max_interval)?;
+        let op = self.handle(py)?.verify(py, (*deployment).clone(), options, progress, None)?;
         block_on(py, op)
     }
 
@@ -429,12 +348,7 @@ impl PyBoardingPass {
 
     /// Deletes one Worker; refuses, unless `force`, while others reference it.
     #[pyo3(signature = (name, *, force=false))]
-    fn delete_worker<'py>(
-        &self,
-        py: Python<'py>,
-        name: String,
-        force: bool,
-    ) -> PyResult<Bound<'py, PyAny>> {
+    fn delete_worker<'py>(&self, py: Python<'py>, name: String, force: bool) -> PyResult<Bound<'py, PyAny>> {
         let handle = self.handle(py)?;
         coroutine(py, move |_, _| Ok(handle.delete_worker(name, force)))
     }
@@ -447,95 +361,38 @@ impl PyBoardingPass {
     /// Waits until the pass is claimed, expires or is revoked, or `timeout`
     /// seconds pass (then the outcome has `timed_out=True`).
     #[pyo3(signature = (timeout=None, *, poll_interval=None, long_poll=None, expiry_grace=None))]
-    fn wait_for_claim<'py>(
-        &self,
-        py: Python<'py>,
-        timeout: Option<f64>,
-        poll_interval: Option<f64>,
-        long_poll: Option<f64>,
-        expiry_grace: Option<f64>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let options = wait_options(
-            py,
-            timeout,
-            poll_interval,
-            long_poll,
-            expiry_grace,
-            &self.shared,
-        )?;
+    fn wait_for_claim<'py>(&self, py: Python<'py>, timeout: Option<f64>, poll_interval: Option<f64>, long_poll: Option<f64>, expiry_grace: Option<f64>) -> PyResult<Bound<'py, PyAny>> {
+        let options = wait_options(py, timeout, poll_interval, long_poll, expiry_grace, &self.shared)?;
         let handle = self.handle(py)?;
         coroutine(py, move |_, _| Ok(handle.wait(options)))
     }
 
     #[pyo3(signature = (timeout=None, *, poll_interval=None, long_poll=None, expiry_grace=None))]
-    fn wait_for_claim_sync(
-        &self,
-        py: Python<'_>,
-        timeout: Option<f64>,
-        poll_interval: Option<f64>,
-        long_poll: Option<f64>,
-        expiry_grace: Option<f64>,
-    ) -> PyResult<ClaimOutcome> {
-        let options = wait_options(
-            py,
-            timeout,
-            poll_interval,
-            long_poll,
-            expiry_grace,
-            &self.shared,
-        )?;
+    fn wait_for_claim_sync(&self, py: Python<'_>, timeout: Option<f64>, poll_interval: Option<f64>, long_poll: Option<f64>, expiry_grace: Option<f64>) -> PyResult<ClaimOutcome> {
+        let options = wait_options(py, timeout, poll_interval, long_poll, expiry_grace, &self.shared)?;
         block_on(py, self.handle(py)?.wait(options))
     }
 
     /// Iterates over claim status changes (`async for` or `for`): first the
     /// current status, then each change, until a final status or `timeout`.
     #[pyo3(signature = (timeout=None, *, poll_interval=None, long_poll=None, expiry_grace=None))]
-    fn watch_claim(
-        &self,
-        py: Python<'_>,
-        timeout: Option<f64>,
-        poll_interval: Option<f64>,
-        long_poll: Option<f64>,
-        expiry_grace: Option<f64>,
-    ) -> PyResult<PyClaimWatcher> {
-        let mut options = wait_options(
-            py,
-            timeout,
-            poll_interval,
-            long_poll,
-            expiry_grace,
-            &self.shared,
-        )?;
+    fn watch_claim(&self, py: Python<'_>, timeout: Option<f64>, poll_interval: Option<f64>, long_poll: Option<f64>, expiry_grace: Option<f64>) -> PyResult<PyClaimWatcher> {
+        let mut options = wait_options(py, timeout, poll_interval, long_poll, expiry_grace, &self.shared)?;
         let stop = self.shared.closed.child_token();
         options.cancel = Some(stop.clone());
-        Ok(PyClaimWatcher::new(
-            self.current(py)?.watch_claim(options),
-            stop,
-        ))
+        Ok(PyClaimWatcher::new(self.current(py)?.watch_claim(options), stop))
     }
 
     /// The claim ticket. `include_claim_url=True` renders the owner's copy
     /// with the claim URL; hand that only to the named owner.
     /// `status` defaults to `"pending"`.
     #[pyo3(signature = (status=None, *, include_claim_url=false))]
-    fn ticket(
-        &self,
-        py: Python<'_>,
-        status: Option<Bound<'_, PyAny>>,
-        include_claim_url: bool,
-    ) -> PyResult<PyClaimTicket> {
-        let status = status
-            .map(|s| claim_status(py, &s))
-            .transpose()?
-            .unwrap_or(ClaimStatus::Pending);
+    fn ticket(&self, py: Python<'_>, status: Option<Bound<'_, PyAny>>, include_claim_url: bool) -> PyResult<PyClaimTicket> {
+        let status = status.map(|s| claim_status(py, &s)).transpose()?.unwrap_or(ClaimStatus::Pending);
         let pass = self.current(py)?;
         let ticket = py
             .detach(|| {
-                let issued = if include_claim_url {
-                    pass.owner_ticket(status)
-                } else {
-                    pass.ticket(status)
-                };
+                let issued = if include_claim_url { pass.owner_ticket(status) } else { pass.ticket(status) };
                 flush_callbacks_blocking();
                 issued
             })

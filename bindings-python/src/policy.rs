@@ -28,52 +28,36 @@ impl PyPolicy {
             None => Value::Object(Map::new()),
             Some(f) => py_to_json("policy", f.as_any())?,
         };
-        let set: Map<String, Value> = given
-            .as_object()
-            .into_iter()
-            .flatten()
-            .filter(|(_, v)| !v.is_null())
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
+        let set: Map<String, Value> = given.as_object().into_iter().flatten().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.clone(), v.clone())).collect();
         Self::from_json(py, &Value::Object(set).to_string())
     }
 
     /// A policy with every field set (core's example, as in its docs).
     #[staticmethod]
     fn example() -> Self {
-        Self {
-            inner: CorePolicy::example(),
-        }
+        Self { inner: CorePolicy::example() }
     }
 
     /// No rules at all, not even a named claim owner.
     #[staticmethod]
     fn permissive() -> Self {
-        Self {
-            inner: CorePolicy::permissive(),
-        }
+        Self { inner: CorePolicy::permissive() }
     }
 
     #[staticmethod]
     fn from_toml(py: Python<'_>, text: &str) -> PyResult<Self> {
-        Ok(Self {
-            inner: CorePolicy::from_toml_str(text).or_raise(py)?,
-        })
+        Ok(Self { inner: CorePolicy::from_toml_str(text).or_raise(py)? })
     }
 
     #[staticmethod]
     fn from_json(py: Python<'_>, text: &str) -> PyResult<Self> {
-        Ok(Self {
-            inner: CorePolicy::from_json_str(text).or_raise(py)?,
-        })
+        Ok(Self { inner: CorePolicy::from_json_str(text).or_raise(py)? })
     }
 
     /// `.json` files are read as JSON, anything else as TOML.
     #[staticmethod]
     fn from_file(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
-        Ok(Self {
-            inner: py.detach(|| CorePolicy::from_file(&path)).or_raise(py)?,
-        })
+        Ok(Self { inner: py.detach(|| CorePolicy::from_file(&path)).or_raise(py)? })
     }
 
     fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {

@@ -31,10 +31,7 @@ impl ProgressStream {
     #[new]
     fn new() -> Self {
         let (tx, rx) = unbounded_channel();
-        Self {
-            sender: Mutex::new(Some(tx)),
-            receiver: Arc::new(tokio::sync::Mutex::new(rx)),
-        }
+        Self { sender: Mutex::new(Some(tx)), receiver: Arc::new(tokio::sync::Mutex::new(rx)) }
     }
 
     fn __aiter__(slf: Py<Self>) -> Py<Self> {
@@ -54,49 +51,24 @@ impl ProgressStream {
     }
 
     fn __repr__(&self) -> String {
-        let attached = self
-            .sender
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .is_none();
+        let attached = self.sender.lock().unwrap_or_else(|p| p.into_inner()).is_none();
         format!("ProgressStream(attached={})", repr::b(attached))
     }
 }
 
 /// The core `Progress` for a method's `progress` argument. `locals` is the
 /// caller's event loop for async methods, `None` for `*_sync` ones.
-pub fn progress_from(
-    py: Python<'_>,
-    arg: Option<&Bound<'_, PyAny>>,
-    locals: Option<&TaskLocals>,
-) -> PyResult<Progress> {
-    let Some(arg) = arg.filter(|a| !a.is_none()) else {
-        return Ok(Progress::none());
-    };
+pub fn progress_from(py: Python<'_>, arg: Option<&Bound<'_, PyAny>>, locals: Option<&TaskLocals>) -> PyResult<Progress> {
+    let Some(arg) = arg.filter(|a| !a.is_none()) else { return Ok(Progress::none()) };
     if let Ok(stream) = arg.cast::<ProgressStream>() {
-        let sender = stream
-            .get()
-            .sender
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
-        let sender = sender.ok_or_else(|| {
-            invalid(
-                py,
-                "progress",
-                "this ProgressStream already follows an operation; create one per operation",
-            )
-        })?;
+        let sender = stream.get().sender.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let sender = sender.ok_or_else(|| invalid(py, "progress", "this ProgressStream already follows an operation; create one per operation"))?;
         return Ok(Progress::new(move |e| {
             let _ = sender.send(e);
         }));
     }
     if !arg.is_callable() {
-        return Err(invalid(
-            py,
-            "progress",
-            "expected a callable taking a ProgressEvent, or a ProgressStream",
-        ));
+        return Err(invalid(py, "progress", "expected a callable taking a ProgressEvent, or a ProgressStream"));
     }
     let callback = Arc::new(arg.clone().unbind());
     Ok(match locals {
@@ -106,11 +78,7 @@ pub fn progress_from(
                 let (callback, event_loop) = (callback.clone(), event_loop.clone());
                 call_python(move |py| {
                     // A closed loop cannot run it any more; nothing is waiting for it then.
-                    let _ = event_loop.call_method1(
-                        py,
-                        "call_soon_threadsafe",
-                        (callback.clone_ref(py), e),
-                    );
+                    let _ = event_loop.call_method1(py, "call_soon_threadsafe", (callback.clone_ref(py), e));
                 });
             })
         }

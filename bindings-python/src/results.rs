@@ -44,10 +44,7 @@ impl PyClaimTicket {
             Some(n) => {
                 let pad = " ".repeat(n);
                 let mut out = Vec::new();
-                let mut ser = serde_json::Serializer::with_formatter(
-                    &mut out,
-                    serde_json::ser::PrettyFormatter::with_indent(pad.as_bytes()),
-                );
+                let mut ser = serde_json::Serializer::with_formatter(&mut out, serde_json::ser::PrettyFormatter::with_indent(pad.as_bytes()));
                 serde::Serialize::serialize(&value, &mut ser).expect("a JSON value serialises");
                 String::from_utf8(out).expect("JSON is UTF-8")
             }

@@ -97,13 +97,7 @@ fn start(pid: u32) -> Native {
             }
         })
         .expect("cannot start the callback thread");
-    Native {
-        pid,
-        handle: runtime.handle().clone(),
-        runtime: Mutex::new(Some(runtime)),
-        jobs,
-        callbacks: Mutex::new(Some(callbacks)),
-    }
+    Native { pid, handle: runtime.handle().clone(), runtime: Mutex::new(Some(runtime)), jobs, callbacks: Mutex::new(Some(callbacks)) }
 }
 
 pub fn handle() -> Handle {
@@ -119,9 +113,7 @@ pub fn handle() -> Handle {
 #[pyfunction]
 pub fn shutdown(py: Python<'_>) {
     let ptr = NATIVE.swap(std::ptr::null_mut(), Ordering::AcqRel);
-    let Some(n) = this_process(ptr, std::process::id()) else {
-        return;
-    };
+    let Some(n) = this_process(ptr, std::process::id()) else { return };
     py.detach(|| {
         if let Some(rt) = n.runtime.lock().unwrap_or_else(|p| p.into_inner()).take() {
             rt.shutdown_timeout(Duration::from_secs(2));
@@ -219,10 +211,7 @@ pub struct Join(tokio::task::JoinHandle<()>);
 
 impl Future for Join {
     type Output = Result<(), Joined>;
-    fn poll(
-        mut self: Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Self::Output> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Self::Output> {
         Pin::new(&mut self.0).poll(cx).map(|r| r.map_err(Joined))
     }
 }
@@ -277,11 +266,7 @@ fn awaitable<'py, T>(
 where
     T: for<'a> IntoPyObject<'a> + Send + 'static,
 {
-    pyo3_async_runtimes::generic::future_into_py_with_locals::<Tokio, _, T>(
-        py,
-        locals,
-        tracked(fut),
-    )
+    pyo3_async_runtimes::generic::future_into_py_with_locals::<Tokio, _, T>(py, locals, tracked(fut))
 }
 
 /// A boxed operation future, ready to become an awaitable or be blocked on.
@@ -297,29 +282,20 @@ where
     F: FnOnce(Python<'_>, &TaskLocals) -> PyResult<Op<T>> + Send + 'static,
 {
     let slot = Mutex::new(Some(start));
-    let begin = PyCFunction::new_closure(
-        py,
-        None,
-        None,
-        move |args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>| {
-            let py = args.py();
-            let start = slot.lock().unwrap_or_else(|p| p.into_inner()).take();
-            let start = start
-                .ok_or_else(|| PyRuntimeError::new_err("this operation was already started"))?;
-            let locals = current_locals(py)?;
-            let op = start(py, &locals)?;
-            awaitable(py, locals, op).map(Bound::unbind)
-        },
-    )?;
+    let begin = PyCFunction::new_closure(py, None, None, move |args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>| {
+        let py = args.py();
+        let start = slot.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let start = start.ok_or_else(|| PyRuntimeError::new_err("this operation was already started"))?;
+        let locals = current_locals(py)?;
+        let op = start(py, &locals)?;
+        awaitable(py, locals, op).map(Bound::unbind)
+    })?;
     RUN.import(py, "boardingpass._aio", "run")?.call1((begin,))
 }
 
 /// Runs `fut` to completion on the runtime with the GIL released, checking
 /// for signals (Ctrl-C) every 100 ms; a raised signal drops the future.
-pub fn block_on<T: Send>(
-    py: Python<'_>,
-    fut: impl Future<Output = PyResult<T>> + Send,
-) -> PyResult<T> {
+pub fn block_on<T: Send>(py: Python<'_>, fut: impl Future<Output = PyResult<T>> + Send) -> PyResult<T> {
     let rt = handle();
     let mut fut = Box::pin(tracked(fut));
     loop {

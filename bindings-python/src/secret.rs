@@ -14,10 +14,7 @@ pub struct PySecret {
 
 impl PySecret {
     pub fn new(label: &'static str, value: &str) -> Self {
-        Self {
-            inner: boardingpass::Secret::new(value),
-            label,
-        }
+        Self { inner: boardingpass::Secret::new(value), label }
     }
 }
 

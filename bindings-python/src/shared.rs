@@ -23,8 +23,7 @@ impl AuditSpec {
             Arc::new(move |event: &boardingpass::AuditEvent| {
                 let (cb, event) = (cb.clone(), serde_json::to_value(event).unwrap_or_default());
                 call_python(move |py| {
-                    let delivered =
-                        crate::convert::json_to_py(py, &event).and_then(|e| cb.call1(py, (e,)));
+                    let delivered = crate::convert::json_to_py(py, &event).and_then(|e| cb.call1(py, (e,)));
                     if let Err(err) = delivered {
                         err.write_unraisable(py, Some(cb.bind(py)));
                     }
@@ -49,12 +48,7 @@ impl Shared {
         let mut with_audit = config.clone();
         with_audit.audit = audit.build()?;
         let core = CoreClient::from_config(with_audit)?;
-        Ok(Self {
-            config,
-            audit,
-            core: Mutex::new((std::process::id(), core)),
-            closed: CancellationToken::new(),
-        })
+        Ok(Self { config, audit, core: Mutex::new((std::process::id(), core)), closed: CancellationToken::new() })
     }
 
     /// The core client, rebuilt (new pool, new audit run) in a forked child.

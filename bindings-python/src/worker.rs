@@ -20,9 +20,7 @@ pub struct PyWorker {
 
 impl PyWorker {
     fn with(&self, f: impl FnOnce(CoreWorker) -> CoreWorker) -> Self {
-        Self {
-            inner: f(self.inner.clone()),
-        }
+        Self { inner: f(self.inner.clone()) }
     }
 
     fn compat(mut self, date: Option<String>, flags: Option<Vec<String>>) -> Self {
@@ -41,15 +39,8 @@ impl PyWorker {
     /// An empty Worker: add modules, bindings or assets.
     #[new]
     #[pyo3(signature = (name, *, compatibility_date=None, compatibility_flags=None))]
-    fn new(
-        name: String,
-        compatibility_date: Option<String>,
-        compatibility_flags: Option<Vec<String>>,
-    ) -> Self {
-        Self {
-            inner: CoreWorker::new(name),
-        }
-        .compat(compatibility_date, compatibility_flags)
+    fn new(name: String, compatibility_date: Option<String>, compatibility_flags: Option<Vec<String>>) -> Self {
+        Self { inner: CoreWorker::new(name) }.compat(compatibility_date, compatibility_flags)
     }
 
     /// A one-file Worker: an ES module, or a service-worker script when the
@@ -63,10 +54,7 @@ impl PyWorker {
         compatibility_date: Option<String>,
         compatibility_flags: Option<Vec<String>>,
     ) -> Self {
-        Self {
-            inner: CoreWorker::from_source(name, file_name, source),
-        }
-        .compat(compatibility_date, compatibility_flags)
+        Self { inner: CoreWorker::from_source(name, file_name, source) }.compat(compatibility_date, compatibility_flags)
     }
 
     /// A Worker read from disk: a Worker file, a directory with a wrangler
@@ -80,31 +68,18 @@ impl PyWorker {
         compatibility_date: Option<String>,
         compatibility_flags: Option<Vec<String>>,
     ) -> PyResult<Self> {
-        let loaded = py
-            .detach(|| boardingpass::load_project(&path, name.as_deref()))
-            .or_raise(py)?;
+        let loaded = py.detach(|| boardingpass::load_project(&path, name.as_deref())).or_raise(py)?;
         Ok(Self { inner: loaded }.compat(compatibility_date, compatibility_flags))
     }
 
     /// Adds a module. `kind` (e.g. `"es_module"`, `"text"`, `"wasm"`) is
     /// guessed from the name when omitted; `main=True` makes it the entry point.
     #[pyo3(signature = (name, content, *, kind=None, main=false))]
-    fn module(
-        &self,
-        py: Python<'_>,
-        name: String,
-        content: &Bound<'_, PyAny>,
-        kind: Option<&str>,
-        main: bool,
-    ) -> PyResult<Self> {
+    fn module(&self, py: Python<'_>, name: String, content: &Bound<'_, PyAny>, kind: Option<&str>, main: bool) -> PyResult<Self> {
         let kind = match kind {
             Some(k) => k.parse::<ModuleKind>().or_raise(py)?,
             None => ModuleKind::from_path(&name).ok_or_else(|| {
-                invalid(
-                    py,
-                    "module kind",
-                    format!("cannot tell the kind of {name:?} from its extension; pass kind="),
-                )
+                invalid(py, "module kind", format!("cannot tell the kind of {name:?} from its extension; pass kind="))
             })?,
         };
         let bytes: Vec<u8> = if let Ok(s) = content.cast::<PyString>() {
@@ -116,11 +91,7 @@ impl PyWorker {
         };
         Ok(self.with(|w| {
             let w = w.module(Module::new(name.clone(), kind, bytes));
-            if main {
-                w.main_module(name)
-            } else {
-                w
-            }
+            if main { w.main_module(name) } else { w }
         }))
     }
 
@@ -161,9 +132,7 @@ impl PyWorker {
         config.binding = binding;
         config.html_handling = html_handling;
         config.not_found_handling = not_found_handling;
-        config.run_worker_first = run_worker_first
-            .map(|v| py_to_json("run_worker_first", v))
-            .transpose()?;
+        config.run_worker_first = run_worker_first.map(|v| py_to_json("run_worker_first", v)).transpose()?;
         Ok(self.with(|w| w.assets(config)))
     }
 
@@ -177,9 +146,7 @@ impl PyWorker {
     /// bytes, default 3 MiB); raises `InvalidInputError`.
     #[pyo3(signature = (*, max_script_size=None))]
     fn validate(&self, py: Python<'_>, max_script_size: Option<i64>) -> PyResult<()> {
-        let max = max_script_size.map_or(Ok(boardingpass::DEFAULT_MAX_SCRIPT_SIZE), |m| {
-            whole(py, "max_script_size", m)
-        })?;
+        let max = max_script_size.map_or(Ok(boardingpass::DEFAULT_MAX_SCRIPT_SIZE), |m| whole(py, "max_script_size", m))?;
         self.inner.validate(max).or_raise(py)
     }
 
@@ -194,20 +161,12 @@ impl PyWorker {
     /// `(name, kind)` of every module.
     #[getter]
     fn modules(&self) -> Vec<(String, &'static str)> {
-        self.inner
-            .modules
-            .iter()
-            .map(|m| (m.name.clone(), m.kind.as_str()))
-            .collect()
+        self.inner.modules.iter().map(|m| (m.name.clone(), m.kind.as_str())).collect()
     }
     /// `(name, type)` of every binding; values are not exposed.
     #[getter]
     fn bindings(&self) -> Vec<(String, &'static str)> {
-        self.inner
-            .bindings
-            .iter()
-            .map(|b| (b.name().to_owned(), b.type_name()))
-            .collect()
+        self.inner.bindings.iter().map(|b| (b.name().to_owned(), b.type_name())).collect()
     }
     #[getter]
     fn compatibility_date(&self) -> &str {
@@ -247,12 +206,7 @@ impl PyWorker {
             repr::s(&w.name),
             repr::list(&modules),
             repr::list(&bindings),
-            repr::opt_s(
-                w.assets
-                    .as_ref()
-                    .map(|a| a.directory.display().to_string())
-                    .as_deref()
-            ),
+            repr::opt_s(w.assets.as_ref().map(|a| a.directory.display().to_string()).as_deref()),
             repr::s(&w.compatibility_date)
         )
     }

@@ -70,9 +70,7 @@ impl Client {
             config.policy = Policy::from_toml_str(&text)?;
         }
         config.audit = AuditLog::new(job_id, audit_path.as_deref().map(Path::new), None)?;
-        Ok(Arc::new(Self {
-            inner: boardingpass::Client::from_config(config)?,
-        }))
+        Ok(Arc::new(Self { inner: boardingpass::Client::from_config(config)? }))
     }
 
     /// The API base every call goes to.

@@ -3,11 +3,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use boardingpass::{
-    BoardingPass, ClaimOutcome, ClaimStatus, ClaimTicket, ClaimWaitOptions, DeployOptions,
-    Deployment, Error, Evidence, Secret, TeardownReport, VerifyOptions,
-};
 use chrono::{DateTime, Utc};
+use boardingpass::{
+    BoardingPass, ClaimOutcome, ClaimStatus, ClaimTicket, ClaimWaitOptions, DeployOptions, Deployment, Error, Evidence,
+    Secret, TeardownReport, VerifyOptions,
+};
 
 use crate::inflight::InFlight;
 use crate::progress::{self, ProgressListener};
@@ -133,27 +133,15 @@ impl Pass {
     /// Waits until the pass is claimed, expires or is revoked, or `timeout`
     /// passes (then the outcome has `timed_out`).
     #[uniffi::method(default(timeout = None, poll_interval = None))]
-    pub async fn wait_for_claim(
-        &self,
-        timeout: Option<Duration>,
-        poll_interval: Option<Duration>,
-    ) -> Result<ClaimOutcome, Error> {
+    pub async fn wait_for_claim(&self, timeout: Option<Duration>, poll_interval: Option<Duration>) -> Result<ClaimOutcome, Error> {
         let _op = InFlight::enter();
-        self.inner
-            .wait_for_claim(wait_options(timeout, poll_interval))
-            .await
+        self.inner.wait_for_claim(wait_options(timeout, poll_interval)).await
     }
 
     /// Each change of claim status (Kotlin: `watchClaimFlow`).
     #[uniffi::method(default(timeout = None, poll_interval = None))]
-    pub fn watch_claim(
-        &self,
-        timeout: Option<Duration>,
-        poll_interval: Option<Duration>,
-    ) -> Arc<ClaimWatch> {
-        Arc::new(ClaimWatch::new(
-            self.inner.watch_claim(wait_options(timeout, poll_interval)),
-        ))
+    pub fn watch_claim(&self, timeout: Option<Duration>, poll_interval: Option<Duration>) -> Arc<ClaimWatch> {
+        Arc::new(ClaimWatch::new(self.inner.watch_claim(wait_options(timeout, poll_interval))))
     }
 
     /// Ends the pass early: deletes every live Worker and revokes the token.
@@ -165,16 +153,12 @@ impl Pass {
     /// The handoff record (no claim URL); refused by the default policy
     /// until every live Worker's latest deploy passed verification.
     pub fn ticket(&self, status: ClaimStatus) -> Result<Arc<Ticket>, Error> {
-        Ok(Arc::new(Ticket {
-            inner: self.inner.ticket(status)?,
-        }))
+        Ok(Arc::new(Ticket { inner: self.inner.ticket(status)? }))
     }
 
     /// The ticket with the claim URL, for the named owner only.
     pub fn owner_ticket(&self, status: ClaimStatus) -> Result<Arc<Ticket>, Error> {
-        Ok(Arc::new(Ticket {
-            inner: self.inner.owner_ticket(status)?,
-        }))
+        Ok(Arc::new(Ticket { inner: self.inner.owner_ticket(status)? }))
     }
 }
 

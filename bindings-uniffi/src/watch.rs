@@ -14,9 +14,7 @@ pub struct ClaimWatch {
 
 impl ClaimWatch {
     pub(crate) fn new(watcher: ClaimWatcher) -> Self {
-        Self {
-            watcher: Mutex::new(Some(watcher)),
-        }
+        Self { watcher: Mutex::new(Some(watcher)) }
     }
 }
 

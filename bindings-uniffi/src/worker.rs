@@ -12,9 +12,7 @@ pub struct Worker {
 
 impl Worker {
     fn with(&self, change: impl FnOnce(boardingpass::Worker) -> boardingpass::Worker) -> Arc<Self> {
-        Arc::new(Self {
-            inner: change(self.inner.clone()),
-        })
+        Arc::new(Self { inner: change(self.inner.clone()) })
     }
 }
 
@@ -24,18 +22,14 @@ impl Worker {
     /// service-worker script when it has no `export`).
     #[uniffi::constructor]
     pub fn from_source(name: String, file_name: String, source: String) -> Arc<Self> {
-        Arc::new(Self {
-            inner: boardingpass::Worker::from_source(name, &file_name, source),
-        })
+        Arc::new(Self { inner: boardingpass::Worker::from_source(name, &file_name, source) })
     }
 
     /// A Worker read from a file or project directory (wrangler config,
     /// modules, static assets), as the CLI reads it.
     #[uniffi::constructor(default(name = None))]
     pub fn from_path(path: String, name: Option<String>) -> Result<Arc<Self>, Error> {
-        Ok(Arc::new(Self {
-            inner: boardingpass::load_project(Path::new(&path), name.as_deref())?,
-        }))
+        Ok(Arc::new(Self { inner: boardingpass::load_project(Path::new(&path), name.as_deref())? }))
     }
 
     /// A plain-text variable binding.

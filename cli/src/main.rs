@@ -10,11 +10,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(
-    name = "boardingpass",
-    version,
-    about = "Deploy to a live URL on a temporary account and hand a human the claim link"
-)]
+#[command(name = "boardingpass", version, about = "Deploy to a live URL on a temporary account and hand a human the claim link")]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -28,8 +28,5 @@ pub fn fail(e: &Error) -> ExitCode {
 }
 
 pub fn print_json(value: &serde_json::Value) {
-    println!(
-        "{}",
-        serde_json::to_string(value).expect("JSON value serialises")
-    );
+    println!("{}", serde_json::to_string(value).expect("JSON value serialises"));
 }

@@ -16,17 +16,12 @@ use mock_cloudflare::{cloudflare, MockServer, Reply, Request};
 const BIN: &str = env!("CARGO_BIN_EXE_boardingpass");
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
 
 fn bp() -> Command {
     let mut c = Command::new(BIN);
-    c.current_dir(root())
-        .env_remove("CLOUDFLARE_API_BASE_URL")
-        .env_remove("BOARDINGPASS_OWNER");
+    c.current_dir(root()).env_remove("CLOUDFLARE_API_BASE_URL").env_remove("BOARDINGPASS_OWNER");
     c
 }
 
@@ -46,14 +41,9 @@ impl Server {
             .spawn()
             .unwrap();
         let mut line = String::new();
-        BufReader::new(child.stdout.as_mut().unwrap())
-            .read_line(&mut line)
-            .unwrap();
+        BufReader::new(child.stdout.as_mut().unwrap()).read_line(&mut line).unwrap();
         let base = line.trim().rsplit(' ').next().unwrap().to_string();
-        assert!(
-            base.starts_with("http://127.0.0.1:") && base.ends_with("/client/v4"),
-            "{line}"
-        );
+        assert!(base.starts_with("http://127.0.0.1:") && base.ends_with("/client/v4"), "{line}");
         Self { child, base }
     }
     fn origin(&self) -> &str {
@@ -71,10 +61,7 @@ impl Drop for Server {
 /// Minimal HTTP/1.0 over loopback: (status, body).
 fn http(method: &str, url: &str, headers: &[(&str, &str)]) -> (u16, String) {
     let u = url.strip_prefix("http://").unwrap();
-    let (host, path) = u
-        .split_once('/')
-        .map(|(h, p)| (h, format!("/{p}")))
-        .unwrap_or((u, "/".into()));
+    let (host, path) = u.split_once('/').map(|(h, p)| (h, format!("/{p}"))).unwrap_or((u, "/".into()));
     let port = host.rsplit(':').next().unwrap();
     let mut s = TcpStream::connect(format!("127.0.0.1:{port}")).unwrap();
     let mut req = format!("{method} {path} HTTP/1.0\r\nHost: {host}\r\nContent-Length: 0\r\n");
@@ -85,19 +72,11 @@ fn http(method: &str, url: &str, headers: &[(&str, &str)]) -> (u16, String) {
     let mut resp = String::new();
     s.read_to_string(&mut resp).unwrap();
     let status = resp.split(' ').nth(1).unwrap().parse().unwrap();
-    (
-        status,
-        resp.split_once("\r\n\r\n")
-            .map(|x| x.1.to_string())
-            .unwrap_or_default(),
-    )
+    (status, resp.split_once("\r\n\r\n").map(|x| x.1.to_string()).unwrap_or_default())
 }
 
 fn text(o: &Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
+    (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
 }
 
 fn last_json(stdout: &str) -> Value {
@@ -107,149 +86,59 @@ fn last_json(stdout: &str) -> Value {
 #[test]
 fn provisioning_without_accepting_the_terms_stops_before_any_request() {
     // Nothing listens on port 1: any request would be a network error instead.
-    let o = bp()
-        .args([
-            "provision",
-            "--api-base",
-            "http://127.0.0.1:1/client/v4",
-            "--owner",
-            "Ada",
-        ])
-        .output()
-        .unwrap();
+    let o = bp().args(["provision", "--api-base", "http://127.0.0.1:1/client/v4", "--owner", "Ada"]).output().unwrap();
     let (_, err) = text(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
-    assert!(
-        err.contains("error[terms_not_accepted]") && err.contains("--accept-terms"),
-        "{err}"
-    );
+    assert!(err.contains("error[terms_not_accepted]") && err.contains("--accept-terms"), "{err}");
 }
 
 #[test]
 fn plain_http_to_a_remote_host_is_refused() {
-    let o = bp()
-        .args([
-            "provision",
-            "--api-base",
-            "http://api.example.com/client/v4",
-            "--accept-terms",
-        ])
-        .output()
-        .unwrap();
+    let o = bp().args(["provision", "--api-base", "http://api.example.com/client/v4", "--accept-terms"]).output().unwrap();
     let (_, err) = text(&o);
     assert_eq!(o.status.code(), Some(2));
-    assert!(
-        err.contains("error[invalid_input]") && err.contains("use https"),
-        "{err}"
-    );
+    assert!(err.contains("error[invalid_input]") && err.contains("use https"), "{err}");
 }
 
 #[test]
 fn pow_solve_prints_the_shared_vectors() {
-    let doc: Value = serde_json::from_str(
-        &std::fs::read_to_string(root().join("tests/fixtures/pow-vectors.json")).unwrap(),
-    )
-    .unwrap();
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(root().join("tests/fixtures/pow-vectors.json")).unwrap()).unwrap();
     let mut checked = 0;
-    for v in doc["vectors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|v| v["checkpoints"].is_string())
-        .take(3)
-    {
+    for v in doc["vectors"].as_array().unwrap().iter().filter(|v| v["checkpoints"].is_string()).take(3) {
         let o = bp()
-            .args([
-                "pow",
-                "solve",
-                "--seed",
-                v["seed"].as_str().unwrap(),
-                "--k",
-                &v["k"].to_string(),
-                "--g",
-                &v["g"].to_string(),
-            ])
+            .args(["pow", "solve", "--seed", v["seed"].as_str().unwrap(), "--k", &v["k"].to_string(), "--g", &v["g"].to_string()])
             .output()
             .unwrap();
         assert!(o.status.success());
-        assert_eq!(
-            text(&o).0.trim(),
-            v["checkpoints"].as_str().unwrap(),
-            "{}",
-            v["name"]
-        );
+        assert_eq!(text(&o).0.trim(), v["checkpoints"].as_str().unwrap(), "{}", v["name"]);
         checked += 1;
     }
     assert!(checked > 0);
-    let o = bp()
-        .args(["pow", "solve", "--seed", "AAAA", "--k", "1", "--g", "1"])
-        .output()
-        .unwrap();
+    let o = bp().args(["pow", "solve", "--seed", "AAAA", "--k", "1", "--g", "1"]).output().unwrap();
     assert_eq!(o.status.code(), Some(1));
-    assert!(
-        text(&o).1.contains("error[pow_refused]"),
-        "a short seed is refused: {}",
-        text(&o).1
-    );
+    assert!(text(&o).1.contains("error[pow_refused]"), "a short seed is refused: {}", text(&o).1);
 }
 
 #[test]
 fn provision_hands_the_owner_the_claim_url_and_never_prints_the_token() {
     let server = Server::start(&[]);
-    let o = bp()
-        .args([
-            "provision",
-            "--api-base",
-            &server.base,
-            "--accept-terms",
-            "--owner",
-            "Ada Lovelace",
-            "--json",
-        ])
-        .output()
-        .unwrap();
+    let o = bp().args(["provision", "--api-base", &server.base, "--accept-terms", "--owner", "Ada Lovelace", "--json"]).output().unwrap();
     let (out, err) = text(&o);
     assert!(o.status.success(), "{err}");
     let v = last_json(&out);
     assert_eq!(v["account_id"].as_str().unwrap().len(), 32);
-    assert!(v["token_fingerprint"]
-        .as_str()
-        .unwrap()
-        .starts_with("sha256:"));
+    assert!(v["token_fingerprint"].as_str().unwrap().starts_with("sha256:"));
     assert!(v["expires_at"].as_str().unwrap().ends_with('Z'));
     // The claim URL is the usable result: completing it claims the account.
-    let token = v["claim_url"]
-        .as_str()
-        .unwrap()
-        .split("claimToken=")
-        .nth(1)
-        .expect("a claim URL on stdout")
-        .to_string();
-    let (status, _) = http(
-        "POST",
-        &format!("{}/x-boardingpass/claim", server.origin()),
-        &[("X-Claim-Token", &token)],
-    );
+    let token = v["claim_url"].as_str().unwrap().split("claimToken=").nth(1).expect("a claim URL on stdout").to_string();
+    let (status, _) = http("POST", &format!("{}/x-boardingpass/claim", server.origin()), &[("X-Claim-Token", &token)]);
     assert_eq!(status, 200);
-    assert!(
-        !out.contains("cfat_") && !err.contains("cfat_") && !err.contains(&token),
-        "a credential reached the wrong stream"
-    );
+    assert!(!out.contains("cfat_") && !err.contains("cfat_") && !err.contains(&token), "a credential reached the wrong stream");
 }
 
 fn deploy(server: &Server, path: &str, extra: &[&str]) -> Command {
     let mut c = bp();
-    c.args([
-        "deploy",
-        path,
-        "--api-base",
-        &server.base,
-        "--accept-terms",
-        "--owner",
-        "Ada Lovelace",
-        "--json",
-    ])
-    .args(extra);
+    c.args(["deploy", path, "--api-base", &server.base, "--accept-terms", "--owner", "Ada Lovelace", "--json"]).args(extra);
     c
 }
 
@@ -257,66 +146,27 @@ fn deploy(server: &Server, path: &str, extra: &[&str]) -> Command {
 fn deploy_prints_the_handoff_and_writes_ticket_and_audit_log_without_secrets() {
     let server = Server::start(&[]);
     let dir = tempfile::tempdir().unwrap();
-    let (ticket, audit) = (
-        dir.path().join("ticket.json"),
-        dir.path().join("audit.jsonl"),
-    );
-    let o = deploy(
-        &server,
-        "examples/hello-worker",
-        &[
-            "--job-id",
-            "job-7",
-            "--ticket",
-            ticket.to_str().unwrap(),
-            "--audit-log",
-            audit.to_str().unwrap(),
-        ],
-    )
-    .output()
-    .unwrap();
+    let (ticket, audit) = (dir.path().join("ticket.json"), dir.path().join("audit.jsonl"));
+    let o = deploy(&server, "examples/hello-worker", &["--job-id", "job-7", "--ticket", ticket.to_str().unwrap(), "--audit-log", audit.to_str().unwrap()]).output().unwrap();
     let (out, err) = text(&o);
     assert!(o.status.success(), "{err}");
     let v = last_json(&out);
-    for key in [
-        "url",
-        "version_id",
-        "account_id",
-        "expires_at",
-        "claim_url",
-        "evidence",
-        "ticket",
-    ] {
+    for key in ["url", "version_id", "account_id", "expires_at", "claim_url", "evidence", "ticket"] {
         assert!(!v[key].is_null(), "{key} missing from {v}");
     }
     assert_eq!(v["evidence"]["passed"], true);
     let (status, body) = http("GET", v["url"].as_str().unwrap(), &[]);
     assert_eq!(status, 200);
-    assert!(
-        body.contains("hello from a boarding pass") || body.contains("<html"),
-        "{body}"
-    );
+    assert!(body.contains("hello from a boarding pass") || body.contains("<html"), "{body}");
 
     let claim_url = v["claim_url"].as_str().unwrap();
     let claim_token = claim_url.split("claimToken=").nth(1).unwrap();
     let ticket_text = std::fs::read_to_string(&ticket).unwrap();
     let audit_text = std::fs::read_to_string(&audit).unwrap();
-    assert_eq!(
-        serde_json::from_str::<Value>(&ticket_text).unwrap()["job_id"],
-        "job-7"
-    );
-    assert!(audit_text
-        .lines()
-        .all(|l| serde_json::from_str::<Value>(l).unwrap()["job_id"] == "job-7"));
-    for (what, t) in [
-        ("ticket file", &ticket_text),
-        ("audit log", &audit_text),
-        ("stderr", &err),
-    ] {
-        assert!(
-            !t.contains(claim_token) && !t.contains("cfat_"),
-            "a credential reached the {what}"
-        );
+    assert_eq!(serde_json::from_str::<Value>(&ticket_text).unwrap()["job_id"], "job-7");
+    assert!(audit_text.lines().all(|l| serde_json::from_str::<Value>(l).unwrap()["job_id"] == "job-7"));
+    for (what, t) in [("ticket file", &ticket_text), ("audit log", &audit_text), ("stderr", &err)] {
+        assert!(!t.contains(claim_token) && !t.contains("cfat_"), "a credential reached the {what}");
     }
 }
 
@@ -325,61 +175,28 @@ fn deploy_takes_a_single_worker_file_or_a_directory_of_static_files() {
     let server = Server::start(&[]);
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("echo.js");
-    std::fs::write(
-        &file,
-        "export default { fetch() { return new Response('from a single file') } }",
-    )
-    .unwrap();
+    std::fs::write(&file, "export default { fetch() { return new Response('from a single file') } }").unwrap();
     let site = dir.path().join("site");
     std::fs::create_dir(&site).unwrap();
     std::fs::write(site.join("index.html"), "<h1>static only</h1>").unwrap();
-    for (path, expect) in [
-        (file.to_str().unwrap(), "from a single file"),
-        (site.to_str().unwrap(), "static only"),
-    ] {
-        let o = deploy(
-            &server,
-            path,
-            &["--name", "plain-one", "--expect-body", expect],
-        )
-        .output()
-        .unwrap();
+    for (path, expect) in [(file.to_str().unwrap(), "from a single file"), (site.to_str().unwrap(), "static only")] {
+        let o = deploy(&server, path, &["--name", "plain-one", "--expect-body", expect]).output().unwrap();
         assert!(o.status.success(), "{path}: {}", text(&o).1);
         let v = last_json(&text(&o).0);
-        assert!(http("GET", v["url"].as_str().unwrap(), &[])
-            .1
-            .contains(expect));
+        assert!(http("GET", v["url"].as_str().unwrap(), &[]).1.contains(expect));
     }
 }
 
 #[test]
 fn wait_claim_exits_0_when_claimed_and_prints_the_status_last() {
     let server = Server::start(&[]);
-    let mut child = deploy(
-        &server,
-        "examples/hello-worker",
-        &["--wait-claim", "--timeout", "30"],
-    )
-    .stdout(Stdio::piped())
-    .stderr(Stdio::null())
-    .spawn()
-    .unwrap();
+    let mut child = deploy(&server, "examples/hello-worker", &["--wait-claim", "--timeout", "30"]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut first = String::new();
     stdout.read_line(&mut first).unwrap();
     let handoff: Value = serde_json::from_str(&first).unwrap();
-    let token = handoff["claim_url"]
-        .as_str()
-        .unwrap()
-        .split("claimToken=")
-        .nth(1)
-        .unwrap()
-        .to_string();
-    let (status, _) = http(
-        "POST",
-        &format!("{}/x-boardingpass/claim", server.origin()),
-        &[("X-Claim-Token", &token)],
-    );
+    let token = handoff["claim_url"].as_str().unwrap().split("claimToken=").nth(1).unwrap().to_string();
+    let (status, _) = http("POST", &format!("{}/x-boardingpass/claim", server.origin()), &[("X-Claim-Token", &token)]);
     assert_eq!(status, 200);
     let mut rest = String::new();
     stdout.read_to_string(&mut rest).unwrap();
@@ -392,31 +209,16 @@ fn wait_claim_exits_0_when_claimed_and_prints_the_status_last() {
 #[test]
 fn wait_claim_has_distinct_exit_codes_for_timeout_and_expiry() {
     let server = Server::start(&[]);
-    let o = deploy(
-        &server,
-        "examples/hello-worker",
-        &["--wait-claim", "--timeout", "1"],
-    )
-    .output()
-    .unwrap();
+    let o = deploy(&server, "examples/hello-worker", &["--wait-claim", "--timeout", "1"]).output().unwrap();
     assert_eq!(o.status.code(), Some(12), "{}", text(&o).1);
     assert_eq!(last_json(&text(&o).0)["status"], "timeout");
 
     // Long enough to outlast the client's 5 s expiry margin while deploying.
     let short = Server::start(&["--lifetime", "9"]);
-    let o = deploy(
-        &short,
-        "examples/hello-worker",
-        &["--wait-claim", "--timeout", "30"],
-    )
-    .output()
-    .unwrap();
+    let o = deploy(&short, "examples/hello-worker", &["--wait-claim", "--timeout", "30"]).output().unwrap();
     assert_eq!(o.status.code(), Some(10), "{}", text(&o).1);
     let v = last_json(&text(&o).0);
-    assert_eq!(
-        (v["status"].as_str(), v["confirmed"].as_bool()),
-        (Some("expired"), Some(true))
-    );
+    assert_eq!((v["status"].as_str(), v["confirmed"].as_bool()), (Some("expired"), Some(true)));
 }
 
 #[test]
@@ -424,53 +226,23 @@ fn a_policy_file_is_enforced_and_every_broken_rule_is_named() {
     let server = Server::start(&[]);
     let dir = tempfile::tempdir().unwrap();
     let policy = dir.path().join("policy.toml");
-    std::fs::write(
-        &policy,
-        "worker_name_pattern = \"^agent-[a-z]+$\"\nallowed_binding_types = [\"plain_text\"]\n",
-    )
-    .unwrap();
-    let o = deploy(
-        &server,
-        "examples/hello-worker",
-        &["--policy", policy.to_str().unwrap()],
-    )
-    .output()
-    .unwrap();
+    std::fs::write(&policy, "worker_name_pattern = \"^agent-[a-z]+$\"\nallowed_binding_types = [\"plain_text\"]\n").unwrap();
+    let o = deploy(&server, "examples/hello-worker", &["--policy", policy.to_str().unwrap()]).output().unwrap();
     let (out, err) = text(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(out.is_empty(), "nothing handed off: {out}");
-    assert!(
-        err.contains("error[policy_violation]")
-            && err.contains("[worker_name_pattern]")
-            && err.contains("[allowed_binding_types]"),
-        "{err}"
-    );
+    assert!(err.contains("error[policy_violation]") && err.contains("[worker_name_pattern]") && err.contains("[allowed_binding_types]"), "{err}");
 
-    let o = bp()
-        .args([
-            "deploy",
-            "examples/hello-worker",
-            "--api-base",
-            &server.base,
-            "--accept-terms",
-        ])
-        .output()
-        .unwrap();
+    let o = bp().args(["deploy", "examples/hello-worker", "--api-base", &server.base, "--accept-terms"]).output().unwrap();
     assert_eq!(o.status.code(), Some(2));
-    assert!(
-        text(&o).1.contains("[require_claim_owner]"),
-        "the default policy wants a named owner: {}",
-        text(&o).1
-    );
+    assert!(text(&o).1.contains("[require_claim_owner]"), "the default policy wants a named owner: {}", text(&o).1);
 }
 
 /// A hostile API: `broken` answers what it wants to, the rest is Cloudflare's happy path.
 fn hostile(broken: impl Fn(&Request) -> Option<Reply> + Send + Sync + 'static) -> MockServer {
     let origin = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
     let o = origin.clone();
-    let server = MockServer::start(move |req| {
-        broken(req).unwrap_or_else(|| cloudflare(req, &o.lock().unwrap()))
-    });
+    let server = MockServer::start(move |req| broken(req).unwrap_or_else(|| cloudflare(req, &o.lock().unwrap())));
     *origin.lock().unwrap() = server.origin();
     server
 }
@@ -478,11 +250,7 @@ fn hostile(broken: impl Fn(&Request) -> Option<Reply> + Send + Sync + 'static) -
 fn single_file_worker() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("hello.js");
-    std::fs::write(
-        &file,
-        "export default { fetch() { return new Response('hi') } }",
-    )
-    .unwrap();
+    std::fs::write(&file, "export default { fetch() { return new Response('hi') } }").unwrap();
     (dir, file)
 }
 
@@ -490,73 +258,31 @@ fn single_file_worker() -> (tempfile::TempDir, PathBuf) {
 fn wait_claim_does_not_trust_a_claim_answer_redirected_to_another_origin() {
     let other = MockServer::start(|_| Reply::ok(json!({"status": "claimed", "changed_at": null})));
     let to = format!("{}/client/v4/x-boardingpass/claim-status", other.origin());
-    let server = hostile(move |req| {
-        (req.path() == "/client/v4/x-boardingpass/claim-status").then(|| Reply::redirect(307, &to))
-    });
+    let server = hostile(move |req| (req.path() == "/client/v4/x-boardingpass/claim-status").then(|| Reply::redirect(307, &to)));
     let (_dir, file) = single_file_worker();
     let o = bp()
-        .args([
-            "deploy",
-            file.to_str().unwrap(),
-            "--name",
-            "hello",
-            "--api-base",
-            &server.base(),
-            "--accept-terms",
-            "--owner",
-            "Ada Lovelace",
-        ])
+        .args(["deploy", file.to_str().unwrap(), "--name", "hello", "--api-base", &server.base(), "--accept-terms", "--owner", "Ada Lovelace"])
         .args(["--json", "--wait-claim", "--timeout", "10"])
         .output()
         .unwrap();
     let (out, err) = text(&o);
     assert_eq!(o.status.code(), Some(1), "{out}\n{err}");
-    assert!(
-        err.contains("error[protocol]") && err.contains(&other.origin()),
-        "{err}"
-    );
+    assert!(err.contains("error[protocol]") && err.contains(&other.origin()), "{err}");
     assert!(!out.contains("\"claimed\""), "{out}");
-    assert!(
-        other.requests().is_empty(),
-        "the claim token went to {:?}",
-        other.requests()
-    );
+    assert!(other.requests().is_empty(), "the claim token went to {:?}", other.requests());
 }
 
 #[test]
 fn server_text_reaches_the_terminal_without_escape_sequences() {
     let server = hostile(|req| {
-        req.path().ends_with("/challenge").then(|| {
-            Reply::err(
-                400,
-                1000,
-                "\u{1b}[2J\u{1b}[HClaim URL: https://evil.example\u{1b}]0;owned\u{7}",
-            )
-        })
+        req.path().ends_with("/challenge").then(|| Reply::err(400, 1000, "\u{1b}[2J\u{1b}[HClaim URL: https://evil.example\u{1b}]0;owned\u{7}"))
     });
     let (_dir, file) = single_file_worker();
-    let o = bp()
-        .args([
-            "deploy",
-            file.to_str().unwrap(),
-            "--api-base",
-            &server.base(),
-            "--accept-terms",
-            "--owner",
-            "Ada",
-        ])
-        .output()
-        .unwrap();
+    let o = bp().args(["deploy", file.to_str().unwrap(), "--api-base", &server.base(), "--accept-terms", "--owner", "Ada"]).output().unwrap();
     let (out, err) = text(&o);
     assert_eq!(o.status.code(), Some(1), "{err}");
-    assert!(
-        err.contains("Claim URL: https://evil.example"),
-        "the message is kept: {err}"
-    );
-    assert!(
-        !err.contains('\u{1b}') && !err.contains('\u{7}') && !out.contains('\u{1b}'),
-        "{err:?}"
-    );
+    assert!(err.contains("Claim URL: https://evil.example"), "the message is kept: {err}");
+    assert!(!err.contains('\u{1b}') && !err.contains('\u{7}') && !out.contains('\u{1b}'), "{err:?}");
 }
 
 #[test]
@@ -565,17 +291,7 @@ fn a_verify_path_on_another_origin_is_refused_before_anything_is_provisioned() {
     let (_dir, file) = single_file_worker();
     for path in ["https://evil.example/", "//evil.example/"] {
         let o = bp()
-            .args([
-                "deploy",
-                file.to_str().unwrap(),
-                "--api-base",
-                &server.base(),
-                "--accept-terms",
-                "--owner",
-                "Ada",
-                "--verify-path",
-                path,
-            ])
+            .args(["deploy", file.to_str().unwrap(), "--api-base", &server.base(), "--accept-terms", "--owner", "Ada", "--verify-path", path])
             .output()
             .unwrap();
         assert_eq!(o.status.code(), Some(2), "{path}: {}", text(&o).1);
@@ -590,48 +306,25 @@ fn write(path: &Path, text: &[u8]) {
 }
 
 fn audit_events(path: &Path) -> Vec<Value> {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+    std::fs::read_to_string(path).unwrap_or_default().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
 }
 
 #[test]
 fn typescript_projects_are_bundled_and_code_that_does_not_bundle_stops_before_provisioning() {
     let server = Server::start(&[]);
-    let o = deploy(
-        &server,
-        "tests/fixtures/projects/1-ts-hello",
-        &["--expect-body", "Hello World from TypeScript!"],
-    )
-    .output()
-    .unwrap();
+    let o = deploy(&server, "tests/fixtures/projects/1-ts-hello", &["--expect-body", "Hello World from TypeScript!"]).output().unwrap();
     assert!(o.status.success(), "{}", text(&o).1);
     let ticket = &last_json(&text(&o).0)["ticket"]["temporary_resource"]["workers"][0];
-    assert_eq!(
-        ticket["bundled_packages"],
-        serde_json::json!([]),
-        "{ticket}"
-    );
+    assert_eq!(ticket["bundled_packages"], serde_json::json!([]), "{ticket}");
 
     let dir = tempfile::tempdir().unwrap();
     let audit = dir.path().join("audit.jsonl");
-    let o = deploy(&server, "tests/fixtures/projects/6-bad/syntax-error", &[])
-        .arg("--audit-log")
-        .arg(&audit)
-        .output()
-        .unwrap();
+    let o = deploy(&server, "tests/fixtures/projects/6-bad/syntax-error", &[]).arg("--audit-log").arg(&audit).output().unwrap();
     let (out, err) = text(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
-    assert!(
-        err.contains("error[bundle]: cannot bundle src/index.ts:3:30: Unexpected \";\""),
-        "{err}"
-    );
+    assert!(err.contains("error[bundle]: cannot bundle src/index.ts:3:30: Unexpected \";\""), "{err}");
     assert!(out.is_empty(), "{out}");
-    assert!(audit_events(&audit)
-        .iter()
-        .all(|e| e["event"] != "provisioned"));
+    assert!(audit_events(&audit).iter().all(|e| e["event"] != "provisioned"));
 }
 
 #[test]
@@ -649,49 +342,26 @@ fn a_bad_project_fails_before_any_account_is_created() {
     write(&p("worker-js/index.html"), b"<h1>x</h1>");
     write(&p("worker-js/_worker.js"), b"export default {}");
     write(&p("outside.js"), b"export default {}");
-    write(
-        &p("escape/wrangler.toml"),
-        b"name = \"escape\"\nmain = \"../outside.js\"\n",
-    );
+    write(&p("escape/wrangler.toml"), b"name = \"escape\"\nmain = \"../outside.js\"\n");
     let missing_dir_ticket = p("no-such-dir/ticket.json");
     let cases: [(&str, &Path, Vec<&str>, &str); 7] = [
-        (
-            "bad name",
-            Path::new("examples/hello-worker"),
-            vec!["--name", "Bad_Name"],
-            "worker name",
-        ),
+        ("bad name", Path::new("examples/hello-worker"), vec!["--name", "Bad_Name"], "worker name"),
         ("bad date", &p("date"), vec![], "compatibility_date"),
         ("6 MiB asset", &p("big"), vec![], "asset size"),
         ("1,001 files", &p("many"), vec![], "asset count"),
         ("_worker.js", &p("worker-js"), vec![], "_worker.js"),
         ("main outside", &p("escape"), vec![], "main"),
-        (
-            "ticket dir",
-            Path::new("examples/hello-worker"),
-            vec!["--ticket", missing_dir_ticket.to_str().unwrap()],
-            "--ticket",
-        ),
+        ("ticket dir", Path::new("examples/hello-worker"), vec!["--ticket", missing_dir_ticket.to_str().unwrap()], "--ticket"),
     ];
     for (i, (what, project, extra, named)) in cases.into_iter().enumerate() {
         let audit = p(&format!("audit-{i}.jsonl"));
-        let o = deploy(&server, project.to_str().unwrap(), &extra)
-            .arg("--audit-log")
-            .arg(&audit)
-            .output()
-            .unwrap();
+        let o = deploy(&server, project.to_str().unwrap(), &extra).arg("--audit-log").arg(&audit).output().unwrap();
         let (out, err) = text(&o);
         assert_eq!(o.status.code(), Some(2), "{what}: {err}");
-        assert!(
-            err.contains("error[invalid_input]") && err.contains(named),
-            "{what}: {err}"
-        );
+        assert!(err.contains("error[invalid_input]") && err.contains(named), "{what}: {err}");
         assert!(out.is_empty(), "{what}: nothing to hand off, yet: {out}");
         let events = audit_events(&audit);
-        assert!(
-            events.iter().all(|e| e["event"] != "provisioned"),
-            "{what}: an account was created: {events:?}"
-        );
+        assert!(events.iter().all(|e| e["event"] != "provisioned"), "{what}: an account was created: {events:?}");
     }
     assert!(!missing_dir_ticket.parent().unwrap().exists());
 }
@@ -701,83 +371,36 @@ fn a_failure_after_provisioning_still_prints_the_claim_url_and_is_audited() {
     let server = Server::start(&[]);
     let dir = tempfile::tempdir().unwrap();
     let audit = dir.path().join("audit.jsonl");
-    let o = deploy(
-        &server,
-        "examples/hello-worker",
-        &[
-            "--expect-body",
-            "text the page does not have",
-            "--verify-timeout",
-            "1",
-        ],
-    )
-    .arg("--audit-log")
-    .arg(&audit)
-    .output()
-    .unwrap();
+    let o = deploy(&server, "examples/hello-worker", &["--expect-body", "text the page does not have", "--verify-timeout", "1"])
+        .arg("--audit-log")
+        .arg(&audit)
+        .output()
+        .unwrap();
     let (out, err) = text(&o);
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(err.contains("error[verification]"), "{err}");
     let v = last_json(&out);
     assert_eq!(v["error"]["code"], "verification");
-    let token = v["claim_url"]
-        .as_str()
-        .unwrap()
-        .split("claimToken=")
-        .nth(1)
-        .expect("the claim URL reaches its owner")
-        .to_string();
+    let token = v["claim_url"].as_str().unwrap().split("claimToken=").nth(1).expect("the claim URL reaches its owner").to_string();
     let audit_text = std::fs::read_to_string(&audit).unwrap();
     for (what, t) in [("stderr", &err), ("audit log", &audit_text)] {
-        assert!(
-            !t.contains(&token),
-            "the claim URL reached the {what}; it goes to stdout only"
-        );
+        assert!(!t.contains(&token), "the claim URL reached the {what}; it goes to stdout only");
     }
-    for (what, t) in [
-        ("stdout", &out),
-        ("stderr", &err),
-        ("audit log", &audit_text),
-    ] {
+    for (what, t) in [("stdout", &out), ("stderr", &err), ("audit log", &audit_text)] {
         assert!(!t.contains("cfat_"), "the API token reached the {what}");
     }
     let events = audit_events(&audit);
     let last = events.last().unwrap();
-    assert_eq!(
-        (last["event"].as_str(), last["details"]["step"].as_str()),
-        (Some("failed"), Some("verify")),
-        "{events:?}"
-    );
+    assert_eq!((last["event"].as_str(), last["details"]["step"].as_str()), (Some("failed"), Some("verify")), "{events:?}");
     // The account is still the owner's to claim.
-    let (status, _) = http(
-        "POST",
-        &format!("{}/x-boardingpass/claim", server.origin()),
-        &[("X-Claim-Token", &token)],
-    );
+    let (status, _) = http("POST", &format!("{}/x-boardingpass/claim", server.origin()), &[("X-Claim-Token", &token)]);
     assert_eq!(status, 200);
 
     // Text mode says the same to a human.
-    let o = deploy(
-        &server,
-        "examples/hello-worker",
-        &[
-            "--expect-body",
-            "text the page does not have",
-            "--verify-timeout",
-            "1",
-        ],
-    );
-    let o = Command::new(o.get_program())
-        .args(o.get_args().filter(|a| *a != "--json"))
-        .current_dir(root())
-        .output()
-        .unwrap();
+    let o = deploy(&server, "examples/hello-worker", &["--expect-body", "text the page does not have", "--verify-timeout", "1"]);
+    let o = Command::new(o.get_program()).args(o.get_args().filter(|a| *a != "--json")).current_dir(root()).output().unwrap();
     assert_eq!(o.status.code(), Some(1));
-    assert!(
-        text(&o).0.contains("Claim URL  ") && text(&o).0.contains("claimToken="),
-        "{}",
-        text(&o).0
-    );
+    assert!(text(&o).0.contains("Claim URL  ") && text(&o).0.contains("claimToken="), "{}", text(&o).0);
 }
 
 #[test]
@@ -785,10 +408,7 @@ fn deploy_publishes_no_dotfile_and_no_unimported_module() {
     let server = Server::start(&[]);
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    write(
-        &root.join("wrangler.toml"),
-        b"name = \"private-bits\"\nmain = \"src/index.js\"\n[assets]\ndirectory = \"public\"\n",
-    );
+    write(&root.join("wrangler.toml"), b"name = \"private-bits\"\nmain = \"src/index.js\"\n[assets]\ndirectory = \"public\"\n");
     // Loads any uploaded module by a computed name, so the test sees what was sent.
     write(
         &root.join("src/index.js"),
@@ -797,25 +417,16 @@ fn deploy_publishes_no_dotfile_and_no_unimported_module() {
           try { const m = await import('./' + name); return new Response(JSON.stringify(m.default)); }\n\
           catch (e) { return new Response('absent', { status: 404 }); } } }\n",
     );
-    write(
-        &root.join("src/credentials.json"),
-        b"{\"token\": \"cred-secret\"}",
-    );
+    write(&root.join("src/credentials.json"), b"{\"token\": \"cred-secret\"}");
     write(&root.join("src/data.json"), b"{\"imported\": true}");
     write(&root.join("public/index.html"), b"<h1>public</h1>");
     write(&root.join("public/.env"), b"API_KEY=dotenv-secret");
     write(&root.join("public/.git/config"), b"[core] secret");
-    let o = deploy(&server, root.to_str().unwrap(), &[])
-        .output()
-        .unwrap();
+    let o = deploy(&server, root.to_str().unwrap(), &[]).output().unwrap();
     assert!(o.status.success(), "{}", text(&o).1);
     let url = last_json(&text(&o).0)["url"].as_str().unwrap().to_string();
     assert!(http("GET", &url, &[]).1.contains("<h1>public</h1>"));
-    assert_eq!(
-        http("GET", &format!("{url}api?m=data.json"), &[]),
-        (200, "{\"imported\":true}".into()),
-        "the probe sees uploaded modules"
-    );
+    assert_eq!(http("GET", &format!("{url}api?m=data.json"), &[]), (200, "{\"imported\":true}".into()), "the probe sees uploaded modules");
     for path in [".env", ".git/config", "api?m=credentials.json"] {
         let (status, body) = http("GET", &format!("{url}{path}"), &[]);
         assert_eq!(status, 404, "{path} was published: {body}");

@@ -23,43 +23,19 @@ fn esbuild(repo: &Path) -> PathBuf {
 }
 
 fn main() {
-    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("workspace root")
-        .to_path_buf();
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf();
     let project = repo.join("tests/fixtures/projects/2-hono-tsx");
-    assert!(
-        project.join("node_modules/hono").is_dir(),
-        "run `make setup` (the fixture's npm install)"
-    );
-    let runs: usize = std::env::var("BUNDLE_RUNS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(30);
+    assert!(project.join("node_modules/hono").is_dir(), "run `make setup` (the fixture's npm install)");
+    let runs: usize = std::env::var("BUNDLE_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(30);
     let bin = esbuild(&repo);
     let out = std::env::temp_dir().join(format!("bench-bundle-{}", std::process::id()));
     std::fs::create_dir_all(&out).unwrap();
     let by_hand = || {
         let status = Command::new(&bin)
             .current_dir(&project)
-            .args([
-                "src/index.tsx",
-                "--bundle",
-                "--format=esm",
-                "--target=es2024",
-                "--conditions=workerd,worker,browser",
-            ])
-            .args([
-                "--loader:.js=jsx",
-                "--loader:.mjs=jsx",
-                "--loader:.cjs=jsx",
-                "--external:cloudflare:*",
-                "--keep-names",
-            ])
-            .args([
-                "--define:process.env.NODE_ENV=\"production\"",
-                "--log-level=error",
-            ])
+            .args(["src/index.tsx", "--bundle", "--format=esm", "--target=es2024", "--conditions=workerd,worker,browser"])
+            .args(["--loader:.js=jsx", "--loader:.mjs=jsx", "--loader:.cjs=jsx", "--external:cloudflare:*", "--keep-names"])
+            .args(["--define:process.env.NODE_ENV=\"production\"", "--log-level=error"])
             .arg(format!("--outfile={}", out.join("index.js").display()))
             .arg(format!("--metafile={}", out.join("meta.json").display()))
             .status()

@@ -105,22 +105,11 @@ pub fn new_run_id() -> String {
 impl AuditLog {
     /// A log with no sink: events are dropped (still gets a run id).
     pub fn disabled(job_id: Option<String>) -> Self {
-        Self {
-            inner: Arc::new(AuditInner {
-                run_id: new_run_id(),
-                job_id,
-                file: None,
-                callback: None,
-            }),
-        }
+        Self { inner: Arc::new(AuditInner { run_id: new_run_id(), job_id, file: None, callback: None }) }
     }
 
     /// Opens (creating, mode 0600) `path` for appending, and/or registers a callback.
-    pub fn new(
-        job_id: Option<String>,
-        path: Option<&Path>,
-        callback: Option<Callback>,
-    ) -> Result<Self, Error> {
+    pub fn new(job_id: Option<String>, path: Option<&Path>, callback: Option<Callback>) -> Result<Self, Error> {
         let file = match path {
             None => None,
             Some(p) => {
@@ -128,21 +117,11 @@ impl AuditLog {
                 opts.create(true).append(true);
                 #[cfg(unix)]
                 std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-                let f = opts.open(p).map_err(|source| Error::Io {
-                    path: p.display().to_string(),
-                    source,
-                })?;
+                let f = opts.open(p).map_err(|source| Error::Io { path: p.display().to_string(), source })?;
                 Some((p.to_path_buf(), Mutex::new(f)))
             }
         };
-        Ok(Self {
-            inner: Arc::new(AuditInner {
-                run_id: new_run_id(),
-                job_id,
-                file,
-                callback,
-            }),
-        })
+        Ok(Self { inner: Arc::new(AuditInner { run_id: new_run_id(), job_id, file, callback }) })
     }
 
     pub fn run_id(&self) -> &str {
@@ -184,9 +163,7 @@ impl AuditLog {
         let mut line = serde_json::to_string(&ev).expect("audit event serialises");
         for s in secrets.iter().filter(|s| !s.is_empty()) {
             // Inside the line a secret appears as JSON writes it (`"` as `\"`, a newline as `\n`, ...).
-            let quoted = zeroize::Zeroizing::new(
-                serde_json::to_string(s.expose_secret()).expect("a string serialises"),
-            );
+            let quoted = zeroize::Zeroizing::new(serde_json::to_string(s.expose_secret()).expect("a string serialises"));
             let as_written = &quoted[1..quoted.len() - 1];
             if line.contains(as_written) {
                 line = line.replace(as_written, &s.fingerprint());
@@ -196,16 +173,11 @@ impl AuditLog {
             tracing::info!(target: "boardingpass::audit", record = %line, "{}", event.as_str());
         }
         if let Some(cb) = &self.inner.callback {
-            let scrubbed: AuditEvent = serde_json::from_str::<Value>(&line)
-                .map(|v| rebuild(ev.clone(), v))
-                .expect("own JSON");
+            let scrubbed: AuditEvent = serde_json::from_str::<Value>(&line).map(|v| rebuild(ev.clone(), v)).expect("own JSON");
             cb(&scrubbed);
         }
         if let Some((path, file)) = &self.inner.file {
-            let io = |source| Error::Io {
-                path: path.display().to_string(),
-                source,
-            };
+            let io = |source| Error::Io { path: path.display().to_string(), source };
             let mut f = file.lock().unwrap_or_else(|p| p.into_inner());
             line.push('\n');
             f.write_all(line.as_bytes()).map_err(io)?;
@@ -225,6 +197,7 @@ fn rebuild(mut ev: AuditEvent, v: Value) -> AuditEvent {
     ev
 }
 
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -233,17 +206,7 @@ mod tests {
     #[test]
     fn kind_names_are_the_serialised_names() {
         use AuditKind::*;
-        for k in [
-            PolicyChecked,
-            Provisioned,
-            DeployStarted,
-            DeployFinished,
-            Verified,
-            TicketIssued,
-            ClaimStatusChanged,
-            TornDown,
-            Failed,
-        ] {
+        for k in [PolicyChecked, Provisioned, DeployStarted, DeployFinished, Verified, TicketIssued, ClaimStatusChanged, TornDown, Failed] {
             assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
         }
     }
@@ -252,30 +215,12 @@ mod tests {
     fn secrets_holding_characters_json_escapes_are_scrubbed_too() {
         let seen = Arc::new(Mutex::new(Vec::new()));
         let sink = seen.clone();
-        let log = AuditLog::new(
-            None,
-            None,
-            Some(Arc::new(move |e: &AuditEvent| {
-                sink.lock().unwrap().push(e.clone())
-            })),
-        )
-        .unwrap();
+        let log = AuditLog::new(None, None, Some(Arc::new(move |e: &AuditEvent| sink.lock().unwrap().push(e.clone())))).unwrap();
         let secret = Secret::new("tok\"en\\with\nnewline\u{1}ctl-ünï€-LEAKY");
-        log.record(
-            AuditKind::Failed,
-            None,
-            Some(secret.expose_secret()),
-            None,
-            json!({"error": format!("bad {}", secret.expose_secret())}),
-            &[&secret],
-        )
-        .unwrap();
+        log.record(AuditKind::Failed, None, Some(secret.expose_secret()), None, json!({"error": format!("bad {}", secret.expose_secret())}), &[&secret]).unwrap();
         let ev = seen.lock().unwrap()[0].clone();
         let text = serde_json::to_string(&ev).unwrap();
-        assert!(
-            !text.contains("LEAKY") && !format!("{ev:?}").contains("LEAKY"),
-            "{text}"
-        );
+        assert!(!text.contains("LEAKY") && !format!("{ev:?}").contains("LEAKY"), "{text}");
         assert_eq!(ev.details["error"], format!("bad {}", secret.fingerprint()));
         assert_eq!(ev.worker.as_deref(), Some(secret.fingerprint().as_str()));
     }
@@ -287,45 +232,17 @@ mod tests {
         let path = dir.join("audit.jsonl");
         let seen = Arc::new(Mutex::new(Vec::new()));
         let sink = seen.clone();
-        let log = AuditLog::new(
-            Some("job-7".into()),
-            Some(&path),
-            Some(Arc::new(move |e: &AuditEvent| {
-                sink.lock().unwrap().push(e.clone())
-            })),
-        )
-        .unwrap();
+        let log = AuditLog::new(Some("job-7".into()), Some(&path), Some(Arc::new(move |e: &AuditEvent| sink.lock().unwrap().push(e.clone())))).unwrap();
         let token = Secret::new("cfat_LEAKY_TOKEN_VALUE");
-        log.record(
-            AuditKind::Provisioned,
-            Some("acc"),
-            None,
-            None,
-            json!({"oops": "cfat_LEAKY_TOKEN_VALUE"}),
-            &[&token],
-        )
-        .unwrap();
-        log.record(
-            AuditKind::DeployStarted,
-            Some("acc"),
-            Some("w"),
-            Some("sha256:x"),
-            json!({}),
-            &[],
-        )
-        .unwrap();
+        log.record(AuditKind::Provisioned, Some("acc"), None, None, json!({"oops": "cfat_LEAKY_TOKEN_VALUE"}), &[&token]).unwrap();
+        log.record(AuditKind::DeployStarted, Some("acc"), Some("w"), Some("sha256:x"), json!({}), &[]).unwrap();
         // A second log on the same file appends, never truncates.
         let again = AuditLog::new(Some("job-8".into()), Some(&path), None).unwrap();
-        again
-            .record(AuditKind::TornDown, Some("acc"), None, None, json!({}), &[])
-            .unwrap();
+        again.record(AuditKind::TornDown, Some("acc"), None, None, json!({}), &[]).unwrap();
 
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(!text.contains("LEAKY"), "{text}");
-        let lines: Vec<Value> = text
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect();
+        let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
         assert_eq!(lines.len(), 3);
         assert_eq!(lines[0]["event"], "provisioned");
         assert_eq!(lines[0]["details"]["oops"], token.fingerprint());
@@ -339,10 +256,7 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_eq!(
-                std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
-                0o600
-            );
+            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
         }
         std::fs::remove_dir_all(dir).unwrap();
     }

@@ -53,13 +53,7 @@ pub enum ClaimStatus {
 }
 
 impl ClaimStatus {
-    pub const ALL: [ClaimStatus; 5] = [
-        Self::Pending,
-        Self::Claimed,
-        Self::Expired,
-        Self::Revoked,
-        Self::ClaimedOrRevoked,
-    ];
+    pub const ALL: [ClaimStatus; 5] = [Self::Pending, Self::Claimed, Self::Expired, Self::Revoked, Self::ClaimedOrRevoked];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -91,28 +85,17 @@ mod tests {
     fn status_names_round_trip_and_unknown_names_are_typed_errors() {
         for s in ClaimStatus::ALL {
             assert_eq!(s.as_str().parse::<ClaimStatus>().unwrap(), s);
-            assert_eq!(
-                serde_json::to_value(s).unwrap(),
-                s.as_str(),
-                "serde and as_str agree"
-            );
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str(), "serde and as_str agree");
         }
         let e = "Claimed".parse::<ClaimStatus>().unwrap_err();
         assert_eq!(e.code(), "invalid_input");
-        assert!(
-            e.to_string()
-                .contains("pending, claimed, expired, revoked, claimed_or_revoked"),
-            "{e}"
-        );
+        assert!(e.to_string().contains("pending, claimed, expired, revoked, claimed_or_revoked"), "{e}");
     }
 }
 
 /// One observation of the claim status.
 #[cfg_attr(feature = "napi", napi_derive::napi(object, object_from_js = false))]
-#[cfg_attr(
-    feature = "python",
-    pyo3::pyclass(frozen, get_all, module = "boardingpass", name = "ClaimOutcome")
-)]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, get_all, module = "boardingpass", name = "ClaimOutcome"))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[non_exhaustive]
@@ -151,12 +134,7 @@ impl Default for ClaimWaitOptions {
             timeout: Duration::from_secs(3600),
             poll_interval: Duration::from_secs(16),
             long_poll: MAX_LONG_POLL,
-            retry: RetryPolicy {
-                max_attempts: u32::MAX,
-                base_delay: Duration::from_millis(500),
-                max_delay: Duration::from_secs(30),
-                ..RetryPolicy::default()
-            },
+            retry: RetryPolicy { max_attempts: u32::MAX, base_delay: Duration::from_millis(500), max_delay: Duration::from_secs(30), ..RetryPolicy::default() },
             expiry_grace: Duration::from_secs(10),
             cancel: None,
         }
@@ -189,20 +167,8 @@ pub struct ClaimWatcher {
     errors: u32,
 }
 
-fn outcome(
-    status: ClaimStatus,
-    confirmed: bool,
-    changed_at: Option<DateTime<Utc>>,
-    detail: impl Into<String>,
-) -> ClaimOutcome {
-    ClaimOutcome {
-        status,
-        confirmed,
-        timed_out: false,
-        observed_at: crate::timestamp::now(),
-        changed_at,
-        detail: detail.into(),
-    }
+fn outcome(status: ClaimStatus, confirmed: bool, changed_at: Option<DateTime<Utc>>, detail: impl Into<String>) -> ClaimOutcome {
+    ClaimOutcome { status, confirmed, timed_out: false, observed_at: crate::timestamp::now(), changed_at, detail: detail.into() }
 }
 
 impl BoardingPass {
@@ -217,20 +183,9 @@ impl BoardingPass {
     /// status, later ones each change, until a terminal status or the
     /// deadline. Dropping the watcher stops polling.
     pub fn watch_claim(&self, opts: ClaimWaitOptions) -> ClaimWatcher {
-        let until_expiry = (self.claim_expires_at() - chrono::Utc::now())
-            .to_std()
-            .unwrap_or(Duration::ZERO)
-            + opts.expiry_grace;
+        let until_expiry = (self.claim_expires_at() - chrono::Utc::now()).to_std().unwrap_or(Duration::ZERO) + opts.expiry_grace;
         let deadline = Instant::now() + opts.timeout.min(until_expiry);
-        ClaimWatcher {
-            pass: self.clone(),
-            opts,
-            deadline,
-            mode: Mode::Unknown,
-            last: None,
-            finished: false,
-            errors: 0,
-        }
+        ClaimWatcher { pass: self.clone(), opts, deadline, mode: Mode::Unknown, last: None, finished: false, errors: 0 }
     }
 
     /// Waits until the pass is claimed, expires or is revoked, or `timeout`
@@ -245,14 +200,7 @@ impl BoardingPass {
             }
             last = Some(o);
         }
-        let mut o = last.unwrap_or_else(|| {
-            outcome(
-                ClaimStatus::Pending,
-                false,
-                None,
-                "no observation before the timeout",
-            )
-        });
+        let mut o = last.unwrap_or_else(|| outcome(ClaimStatus::Pending, false, None, "no observation before the timeout"));
         o.timed_out = true;
         Ok(o)
     }
@@ -267,9 +215,7 @@ impl ClaimWatcher {
         let cancel = self.opts.cancel.clone();
         let fut = self.next_inner();
         let res = match cancel {
-            Some(t) => {
-                tokio::select! { biased; _ = t.cancelled() => Err(Error::Cancelled), r = fut => r }
-            }
+            Some(t) => tokio::select! { biased; _ = t.cancelled() => Err(Error::Cancelled), r = fut => r },
             None => fut.await,
         };
         if let Ok(Some(o)) = &res {
@@ -295,20 +241,11 @@ impl ClaimWatcher {
                     self.errors = 0;
                     o
                 }
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        crate::ErrorKind::Network
-                            | crate::ErrorKind::Timeout
-                            | crate::ErrorKind::RateLimited
-                    ) || e.status().is_some_and(|s| s >= 500) =>
+                Err(e) if matches!(e.kind(), crate::ErrorKind::Network | crate::ErrorKind::Timeout | crate::ErrorKind::RateLimited)
+                    || e.status().is_some_and(|s| s >= 500) =>
                 {
                     self.errors += 1;
-                    let wait = self
-                        .opts
-                        .retry
-                        .wait_for(self.errors, e.retry_after())
-                        .unwrap_or(self.opts.retry.max_delay);
+                    let wait = self.opts.retry.wait_for(self.errors, e.retry_after()).unwrap_or(self.opts.retry.max_delay);
                     tracing::debug!(error = %e, wait_ms = wait.as_millis() as u64, "claim status poll failed; backing off");
                     self.sleep(wait).await;
                     continue;
@@ -336,9 +273,7 @@ impl ClaimWatcher {
                     self.mode = Mode::Endpoint;
                     return Ok(o);
                 }
-                Err(Error::Api(f)) if self.mode == Mode::Unknown && f.status == 404 => {
-                    self.mode = Mode::Inferred
-                }
+                Err(Error::Api(f)) if self.mode == Mode::Unknown && f.status == 404 => self.mode = Mode::Inferred,
                 Err(e) => return Err(e),
             }
         }
@@ -346,17 +281,10 @@ impl ClaimWatcher {
     }
 
     async fn ask_endpoint(&self) -> Result<ClaimOutcome, Error> {
-        let token = self
-            .pass
-            .claim_token()
-            .ok_or_else(|| Error::protocol("claim status", "the pass has no claim token"))?;
+        let token = self.pass.claim_token().ok_or_else(|| Error::protocol("claim status", "the pass has no claim token"))?;
         let left = self.deadline.saturating_duration_since(Instant::now());
         // The first request only probes (no wait) so the mode is known fast.
-        let wait = if self.last.is_none() {
-            Duration::ZERO
-        } else {
-            self.opts.long_poll.min(MAX_LONG_POLL).min(left)
-        };
+        let wait = if self.last.is_none() { Duration::ZERO } else { self.opts.long_poll.min(MAX_LONG_POLL).min(left) };
         let call = Call::new(Method::GET, CLAIM_STATUS_PATH, Auth::None)
             .secret_header(CLAIM_TOKEN_HEADER, token)
             // Fractional: whole seconds would round the last second to 0 and spin.
@@ -364,23 +292,9 @@ impl ClaimWatcher {
             .timeout(wait + Duration::from_secs(10))
             .idempotent(false);
         let endpoint = call.endpoint();
-        let r: StatusResult = self
-            .pass
-            .client()
-            .http()
-            .call(call)
-            .await?
-            .result_as(&endpoint)?;
-        let changed_at = r
-            .changed_at
-            .map(|t| crate::untrusted::timestamp(&endpoint, "changed_at", &t))
-            .transpose()?;
-        Ok(outcome(
-            r.status,
-            true,
-            changed_at,
-            "reported by the server's claim-status endpoint",
-        ))
+        let r: StatusResult = self.pass.client().http().call(call).await?.result_as(&endpoint)?;
+        let changed_at = r.changed_at.map(|t| crate::untrusted::timestamp(&endpoint, "changed_at", &t)).transpose()?;
+        Ok(outcome(r.status, true, changed_at, "reported by the server's claim-status endpoint"))
     }
 
     async fn infer(&self) -> Result<ClaimOutcome, Error> {
@@ -389,48 +303,16 @@ impl ClaimWatcher {
             // After expiry only the Workers can tell: still serving means someone claimed it.
             let answering = pass.any_worker_answers().await;
             return Ok(match answering {
-                Some(true) => outcome(
-                    ClaimStatus::Claimed,
-                    false,
-                    None,
-                    "a deployed Worker still answers after the expiry",
-                ),
-                Some(false) => outcome(
-                    ClaimStatus::Expired,
-                    false,
-                    None,
-                    "the deployed Workers stopped answering after the expiry",
-                ),
-                None => outcome(
-                    ClaimStatus::Expired,
-                    false,
-                    None,
-                    "the window passed (no Worker to probe)",
-                ),
+                Some(true) => outcome(ClaimStatus::Claimed, false, None, "a deployed Worker still answers after the expiry"),
+                Some(false) => outcome(ClaimStatus::Expired, false, None, "the deployed Workers stopped answering after the expiry"),
+                None => outcome(ClaimStatus::Expired, false, None, "the window passed (no Worker to probe)"),
             });
         }
-        let call = Call::new(
-            Method::GET,
-            "/user/tokens/verify",
-            Auth::Bearer(pass.api_token()),
-        )
-        .idempotent(true);
+        let call = Call::new(Method::GET, "/user/tokens/verify", Auth::Bearer(pass.api_token())).idempotent(true);
         match pass.client().http().call(call).await {
-            Ok(_) => Ok(outcome(
-                ClaimStatus::Pending,
-                false,
-                None,
-                "the temporary token is still accepted",
-            )),
-            Err(Error::Api(f))
-                if matches!(f.code, Some(10000) | Some(9109)) || matches!(f.status, 401 | 403) =>
-            {
-                Ok(outcome(
-                    ClaimStatus::ClaimedOrRevoked,
-                    false,
-                    None,
-                    "the temporary token was refused before the expiry",
-                ))
+            Ok(_) => Ok(outcome(ClaimStatus::Pending, false, None, "the temporary token is still accepted")),
+            Err(Error::Api(f)) if matches!(f.code, Some(10000) | Some(9109)) || matches!(f.status, 401 | 403) => {
+                Ok(outcome(ClaimStatus::ClaimedOrRevoked, false, None, "the temporary token was refused before the expiry"))
             }
             Err(e) => Err(e),
         }

@@ -9,11 +9,11 @@ use url::Url;
 
 use crate::audit::AuditLog;
 use crate::error::Error;
-use crate::http::{redirect_policy, Http};
 use crate::policy::Policy;
+use crate::http::{redirect_policy, Http};
+use crate::untrusted::is_loopback_host;
 use crate::pow::{DEFAULT_WORK_CAP, MAX_WORK};
 use crate::retry::RetryPolicy;
-use crate::untrusted::is_loopback_host;
 
 /// Cloudflare's API base (what wrangler uses unless told otherwise).
 pub const DEFAULT_API_BASE: &str = "https://api.cloudflare.com/client/v4";
@@ -104,24 +104,15 @@ impl ClientConfig {
                 ),
             ));
         }
-        for (field, value) in [
-            ("timeout", self.timeout),
-            ("connect_timeout", self.connect_timeout),
-        ] {
+        for (field, value) in [("timeout", self.timeout), ("connect_timeout", self.connect_timeout)] {
             if value.is_zero() {
-                return Err(Error::invalid(
-                    field,
-                    "must be a positive duration; a zero timeout fails every request",
-                ));
+                return Err(Error::invalid(field, "must be a positive duration; a zero timeout fails every request"));
             }
         }
         if let Some(endpoint) = &self.otlp_endpoint {
             let url = Url::parse(endpoint).map_err(|e| Error::invalid("otlp_endpoint", format!("{endpoint:?} is not a URL ({e}); give the collector's base, e.g. http://127.0.0.1:4318")))?;
             if !matches!(url.scheme(), "http" | "https") {
-                return Err(Error::invalid(
-                    "otlp_endpoint",
-                    format!("{endpoint:?}: use an http:// or https:// collector URL"),
-                ));
+                return Err(Error::invalid("otlp_endpoint", format!("{endpoint:?}: use an http:// or https:// collector URL")));
             }
         }
         if self.expiry_margin > MAX_EXPIRY_MARGIN {
@@ -191,13 +182,11 @@ impl ClientBuilder {
         self.config.audit = log;
         self
     }
-
     /// Exports spans and audit events to this OTLP/HTTP collector.
     pub fn otlp_endpoint(mut self, url: impl Into<String>) -> Self {
         self.config.otlp_endpoint = Some(url.into());
         self
     }
-
     pub fn build(self) -> Result<Client, Error> {
         Client::from_config(self.config)
     }
@@ -232,26 +221,14 @@ fn install_telemetry(endpoint: &str) -> Result<(), Error> {
 
 #[cfg(not(feature = "otlp"))]
 fn install_telemetry(_: &str) -> Result<(), Error> {
-    Err(Error::invalid(
-        "otlp_endpoint",
-        "this build has no OTLP export; build boardingpass with the `otlp` feature",
-    ))
+    Err(Error::invalid("otlp_endpoint", "this build has no OTLP export; build boardingpass with the `otlp` feature"))
 }
 
 pub fn resolve_api_base(explicit: Option<&str>) -> Result<Url, Error> {
-    let from_env = std::env::var(API_BASE_ENV)
-        .ok()
-        .filter(|v| !v.trim().is_empty());
-    let raw = explicit
-        .map(str::to_string)
-        .or(from_env)
-        .unwrap_or_else(|| DEFAULT_API_BASE.to_string());
-    let url = Url::parse(raw.trim()).map_err(|e| {
-        Error::invalid(
-            "api_base",
-            format!("{raw:?} is not a URL ({e}); expected e.g. {DEFAULT_API_BASE}"),
-        )
-    })?;
+    let from_env = std::env::var(API_BASE_ENV).ok().filter(|v| !v.trim().is_empty());
+    let raw = explicit.map(str::to_string).or(from_env).unwrap_or_else(|| DEFAULT_API_BASE.to_string());
+    let url = Url::parse(raw.trim())
+        .map_err(|e| Error::invalid("api_base", format!("{raw:?} is not a URL ({e}); expected e.g. {DEFAULT_API_BASE}")))?;
     match url.scheme() {
         "https" => {}
         "http" if is_loopback_host(&url) => {}
@@ -264,10 +241,7 @@ pub fn resolve_api_base(explicit: Option<&str>) -> Result<Url, Error> {
         other => return Err(Error::invalid("api_base", format!("unsupported scheme {other:?}; use https"))),
     }
     if !url.username().is_empty() || url.password().is_some() || url.query().is_some() {
-        return Err(Error::invalid(
-            "api_base",
-            "must not contain credentials or a query string",
-        ));
+        return Err(Error::invalid("api_base", "must not contain credentials or a query string"));
     }
     Ok(url)
 }
@@ -282,20 +256,12 @@ impl Client {
         let base = resolve_api_base(config.api_base.as_deref())?;
         let mut extra = HeaderMap::new();
         for (k, v) in &config.extra_headers {
-            let name = HeaderName::from_bytes(k.as_bytes()).map_err(|_| {
-                Error::invalid("header", format!("{k:?} is not a valid header name"))
-            })?;
-            if matches!(
-                name.as_str(),
-                "host" | "content-type" | "content-length" | "authorization" | "transfer-encoding"
-            ) {
-                return Err(Error::invalid(
-                    "header",
-                    format!("{k} is set by the client and cannot be overridden"),
-                ));
+            let name = HeaderName::from_bytes(k.as_bytes())
+                .map_err(|_| Error::invalid("header", format!("{k:?} is not a valid header name")))?;
+            if matches!(name.as_str(), "host" | "content-type" | "content-length" | "authorization" | "transfer-encoding") {
+                return Err(Error::invalid("header", format!("{k} is set by the client and cannot be overridden")));
             }
-            let value = HeaderValue::from_str(v)
-                .map_err(|_| Error::invalid("header", format!("value of {k} is not valid")))?;
+            let value = HeaderValue::from_str(v).map_err(|_| Error::invalid("header", format!("value of {k} is not valid")))?;
             extra.insert(name, value);
         }
         let client = reqwest::Client::builder()
@@ -308,16 +274,8 @@ impl Client {
         if let Some(endpoint) = &config.otlp_endpoint {
             install_telemetry(endpoint)?;
         }
-        let http = Http {
-            client,
-            base,
-            timeout: config.timeout,
-            retry: config.retry.clone(),
-            extra_headers: extra,
-        };
-        Ok(Self {
-            inner: Arc::new(ClientInner { http, config }),
-        })
+        let http = Http { client, base, timeout: config.timeout, retry: config.retry.clone(), extra_headers: extra };
+        Ok(Self { inner: Arc::new(ClientInner { http, config }) })
     }
 
     pub fn api_base(&self) -> &str {
@@ -354,13 +312,7 @@ mod tests {
         ] {
             assert!(resolve_api_base(Some(ok)).is_ok(), "{ok}");
         }
-        for bad in [
-            "http://api.cloudflare.com/client/v4",
-            "http://10.0.0.1/x",
-            "ftp://x/y",
-            "not a url",
-            "https://u:p@h/x",
-        ] {
+        for bad in ["http://api.cloudflare.com/client/v4", "http://10.0.0.1/x", "ftp://x/y", "not a url", "https://u:p@h/x"] {
             let e = resolve_api_base(Some(bad)).unwrap_err();
             assert_eq!(e.code(), "invalid_input", "{bad}");
         }
@@ -368,17 +320,9 @@ mod tests {
 
     #[test]
     fn reserved_headers_cannot_be_overridden() {
-        let e = Client::builder()
-            .api_base("http://127.0.0.1:1/x")
-            .header("Authorization", "x")
-            .build()
-            .unwrap_err();
+        let e = Client::builder().api_base("http://127.0.0.1:1/x").header("Authorization", "x").build().unwrap_err();
         assert!(e.to_string().contains("cannot be overridden"));
-        assert!(Client::builder()
-            .api_base("http://127.0.0.1:1/x")
-            .header("x-team", "a")
-            .build()
-            .is_ok());
+        assert!(Client::builder().api_base("http://127.0.0.1:1/x").header("x-team", "a").build().is_ok());
     }
 
     /// Sets `option` of the shared fixture on a loopback client config, or
@@ -386,39 +330,25 @@ mod tests {
     fn apply(option: &str, value: f64) -> Result<(), Error> {
         let whole = value as u64;
         let secs = Duration::from_secs_f64(value);
-        let mut config = ClientConfig {
-            api_base: Some("http://127.0.0.1:1/client/v4".into()),
-            ..ClientConfig::default()
-        };
+        let mut config = ClientConfig { api_base: Some("http://127.0.0.1:1/client/v4".into()), ..ClientConfig::default() };
         match option {
             "max_attempts" => config.retry.max_attempts = whole as u32,
             "pow_work_cap" => config.pow_work_cap = whole,
             "timeout" => config.timeout = secs,
             "connect_timeout" => config.connect_timeout = secs,
             "expiry_margin" => config.expiry_margin = secs,
-            "max_script_size" => {
-                return crate::Worker::from_source("w", "index.js", "export default {}")
-                    .validate(whole)
-            }
-            other => panic!(
-                "tests/fixtures/client-config-cases.json names {other:?}, which core does not have"
-            ),
+            "max_script_size" => return crate::Worker::from_source("w", "index.js", "export default {}").validate(whole),
+            other => panic!("tests/fixtures/client-config-cases.json names {other:?}, which core does not have"),
         }
         Client::from_config(config).map(drop)
     }
 
     #[test]
     fn shared_config_cases_hold_in_core() {
-        let doc: serde_json::Value = serde_json::from_str(include_str!(
-            "../../tests/fixtures/client-config-cases.json"
-        ))
-        .unwrap();
+        let doc: serde_json::Value = serde_json::from_str(include_str!("../../tests/fixtures/client-config-cases.json")).unwrap();
         let mut ran = 0;
         for case in doc["cases"].as_array().unwrap() {
-            let (option, value) = (
-                case["option"].as_str().unwrap(),
-                case["value"].as_f64().unwrap(),
-            );
+            let (option, value) = (case["option"].as_str().unwrap(), case["value"].as_f64().unwrap());
             // Negative numbers cannot reach core's unsigned fields; each binding refuses them while converting.
             if value < 0.0 {
                 continue;
@@ -426,9 +356,7 @@ mod tests {
             ran += 1;
             match (apply(option, value), case["valid"].as_bool().unwrap()) {
                 (Ok(()), true) => {}
-                (Err(Error::InvalidInput { field, .. }), false) => {
-                    assert_eq!(field, case["field"].as_str().unwrap(), "{case}")
-                }
+                (Err(Error::InvalidInput { field, .. }), false) => assert_eq!(field, case["field"].as_str().unwrap(), "{case}"),
                 (got, _) => panic!("{case}: got {got:?}"),
             }
         }
@@ -438,37 +366,21 @@ mod tests {
     #[test]
     fn an_otlp_endpoint_must_be_an_http_url() {
         for bad in ["not a url", "ftp://127.0.0.1:4318", "file:///tmp/x"] {
-            let config = ClientConfig {
-                otlp_endpoint: Some(bad.into()),
-                ..ClientConfig::default()
-            };
+            let config = ClientConfig { otlp_endpoint: Some(bad.into()), ..ClientConfig::default() };
             match config.validate() {
-                Err(Error::InvalidInput { field, message }) => assert!(
-                    field == "otlp_endpoint" && message.contains("http"),
-                    "{bad}: {message}"
-                ),
+                Err(Error::InvalidInput { field, message }) => assert!(field == "otlp_endpoint" && message.contains("http"), "{bad}: {message}"),
                 other => panic!("{bad}: {other:?}"),
             }
         }
-        let ok = ClientConfig {
-            otlp_endpoint: Some("http://127.0.0.1:4318".into()),
-            ..ClientConfig::default()
-        };
+        let ok = ClientConfig { otlp_endpoint: Some("http://127.0.0.1:4318".into()), ..ClientConfig::default() };
         assert!(ok.validate().is_ok());
     }
 
     #[cfg(not(feature = "otlp"))]
     #[test]
     fn an_otlp_endpoint_needs_the_feature() {
-        match Client::builder()
-            .api_base("http://127.0.0.1:1/client/v4")
-            .otlp_endpoint("http://127.0.0.1:4318")
-            .build()
-        {
-            Err(Error::InvalidInput { field, message }) => assert!(
-                field == "otlp_endpoint" && message.contains("`otlp` feature"),
-                "{message}"
-            ),
+        match Client::builder().api_base("http://127.0.0.1:1/client/v4").otlp_endpoint("http://127.0.0.1:4318").build() {
+            Err(Error::InvalidInput { field, message }) => assert!(field == "otlp_endpoint" && message.contains("`otlp` feature"), "{message}"),
             other => panic!("{:?}", other.map(drop)),
         }
     }

@@ -23,15 +23,15 @@ use serde_json::{json, Value};
 use url::Url;
 
 use crate::assets::{self, Manifest};
+use crate::prepare::{prepare, DeployOptions, PreparedDeploy};
 use crate::audit::AuditKind;
 use crate::cancel::cancellable;
 use crate::envelope::Envelope;
 use crate::error::Error;
 use crate::http::{Auth, Body, Call, Part};
 use crate::pass::BoardingPass;
-use crate::prepare::{prepare, DeployOptions, PreparedDeploy};
-use crate::progress::Phase;
 use crate::record::Deployment;
+use crate::progress::Phase;
 use crate::untrusted::{self, is_loopback_host};
 use crate::worker::{ModuleKind, Worker};
 
@@ -68,24 +68,11 @@ impl BoardingPass {
     /// The local checks of [`Client::prepare_deploy`](crate::Client::prepare_deploy)
     /// and the client's policy run first: on any violation nothing is sent.
     /// Every step, a failed local check included, is written to the audit log.
-    pub async fn deploy(
-        &self,
-        worker: &Worker,
-        options: DeployOptions,
-    ) -> Result<Deployment, Error> {
+    pub async fn deploy(&self, worker: &Worker, options: DeployOptions) -> Result<Deployment, Error> {
         // An expired pass fails before the assets are walked and hashed.
         let deploys = self.deployments().len() as u32;
         let prepared = match self.ensure_valid() {
-            Ok(()) => {
-                prepare(
-                    self.client(),
-                    &self.policy_context(),
-                    deploys,
-                    worker,
-                    options,
-                )
-                .await
-            }
+            Ok(()) => prepare(self.client(), &self.policy_context(), deploys, worker, options).await,
             Err(e) => Err(e),
         };
         match prepared {
@@ -103,62 +90,30 @@ impl BoardingPass {
         if let Err(e) = self.ensure_valid() {
             return Err(self.record_failure("deploy", Some(&worker.name), None, e));
         }
-        let checked = self.client().config().policy.check_deploy(
-            &self.policy_context(),
-            worker,
-            deploys,
-            &prepared.asset_files(),
-        );
+        let checked = self.client().config().policy.check_deploy(&self.policy_context(), worker, deploys, &prepared.asset_files());
         let violations = match &checked {
-            Err(Error::PolicyViolation { violations }) => {
-                violations.iter().map(|v| v.rule.clone()).collect()
-            }
+            Err(Error::PolicyViolation { violations }) => violations.iter().map(|v| v.rule.clone()).collect(),
             _ => Vec::new(),
         };
-        self.audit(
-            AuditKind::PolicyChecked,
-            Some(&worker.name),
-            None,
-            json!({"step": "deploy", "violations": violations}),
-        )?;
+        self.audit(AuditKind::PolicyChecked, Some(&worker.name), None, json!({"step": "deploy", "violations": violations}))?;
         if let Err(e) = checked {
             return Err(self.record_failure("deploy", Some(&worker.name), None, e));
         }
         let digest = worker.content_digest();
-        self.audit(
-            AuditKind::DeployStarted,
-            Some(&worker.name),
-            Some(&digest),
-            json!({"deploy_number": deploys + 1}),
-        )?;
+        self.audit(AuditKind::DeployStarted, Some(&worker.name), Some(&digest), json!({"deploy_number": deploys + 1}))?;
         let options = &prepared.options;
-        match cancellable(
-            options.cancel.as_ref(),
-            self.deploy_inner(worker, prepared.manifest.as_ref(), options),
-        )
-        .await
-        {
+        match cancellable(options.cancel.as_ref(), self.deploy_inner(worker, prepared.manifest.as_ref(), options)).await {
             Ok(d) => {
                 let details = json!({"url": d.url, "version_id": d.version_id, "redeploy": d.redeploy,
                     "assets_digest": d.assets_digest, "assets_uploaded": d.assets_uploaded, "duration_ms": d.duration_ms, "bundle": d.bundle});
-                self.audit(
-                    AuditKind::DeployFinished,
-                    Some(&d.worker_name),
-                    Some(&d.content_digest),
-                    details,
-                )?;
+                self.audit(AuditKind::DeployFinished, Some(&d.worker_name), Some(&d.content_digest), details)?;
                 Ok(d)
             }
             Err(e) => Err(self.record_failure("deploy", Some(&worker.name), Some(&digest), e)),
         }
     }
 
-    async fn deploy_inner(
-        &self,
-        worker: &Worker,
-        manifest: Option<&Manifest>,
-        options: &DeployOptions,
-    ) -> Result<Deployment, Error> {
+    async fn deploy_inner(&self, worker: &Worker, manifest: Option<&Manifest>, options: &DeployOptions) -> Result<Deployment, Error> {
         let started = Instant::now();
         let progress = &options.progress;
         let name = worker.name.as_str();
@@ -181,12 +136,9 @@ impl BoardingPass {
         }
 
         progress.emit(Phase::UploadScript, 0, 1);
-        let es_module = worker
-            .main()
-            .is_some_and(|m| m.kind == ModuleKind::EsModule);
+        let es_module = worker.main().is_some_and(|m| m.kind == ModuleKind::EsModule);
         let (version_id, startup_time_ms) = if exists && es_module {
-            self.upload_version(worker, assets_meta, options.message.as_deref())
-                .await?
+            self.upload_version(worker, assets_meta, options.message.as_deref()).await?
         } else {
             self.upload_script(worker, assets_meta).await?
         };
@@ -195,10 +147,7 @@ impl BoardingPass {
         progress.emit(Phase::EnableSubdomain, 0, 1);
         let subdomain = self.account_subdomain().await?;
         let call = self
-            .call(
-                Method::POST,
-                self.account_path(&format!("/workers/scripts/{name}/subdomain")),
-            )?
+            .call(Method::POST, self.account_path(&format!("/workers/scripts/{name}/subdomain")))?
             .header("Cloudflare-Workers-Script-Api-Date", SCRIPT_API_DATE)
             .json(json!({"enabled": true}))
             .idempotent(true);
@@ -228,10 +177,7 @@ impl BoardingPass {
 
     /// `GET services/{name}`: 200 = exists; 10090/10007 = does not.
     async fn worker_exists(&self, name: &str) -> Result<bool, Error> {
-        let call = self.call(
-            Method::GET,
-            self.account_path(&format!("/workers/services/{name}")),
-        )?;
+        let call = self.call(Method::GET, self.account_path(&format!("/workers/services/{name}")))?;
         match self.client().http().call(call).await {
             Ok(_) => Ok(true),
             Err(Error::Api(f)) if matches!(f.code, Some(10090) | Some(10007)) => Ok(false),
@@ -243,25 +189,12 @@ impl BoardingPass {
         let mut meta = serde_json::Map::new();
         meta.insert("annotations".into(), json!({ TAG_ANNOTATION: tag }));
         if let Some(main) = worker.main() {
-            let key = if main.kind == ModuleKind::ServiceWorker {
-                "body_part"
-            } else {
-                "main_module"
-            };
+            let key = if main.kind == ModuleKind::ServiceWorker { "body_part" } else { "main_module" };
             meta.insert(key.into(), json!(main.name));
-            meta.insert(
-                "bindings".into(),
-                Value::Array(self.bindings_metadata(worker)),
-            );
+            meta.insert("bindings".into(), Value::Array(self.bindings_metadata(worker)));
         }
-        meta.insert(
-            "compatibility_date".into(),
-            json!(worker.compatibility_date),
-        );
-        meta.insert(
-            "compatibility_flags".into(),
-            json!(worker.compatibility_flags),
-        );
+        meta.insert("compatibility_date".into(), json!(worker.compatibility_date));
+        meta.insert("compatibility_flags".into(), json!(worker.compatibility_flags));
         if worker.main().is_some() {
             meta.insert("keep_bindings".into(), json!(["secret_text", "secret_key"]));
         }
@@ -286,18 +219,11 @@ impl BoardingPass {
             name: "metadata".into(),
             filename: None,
             content_type: None,
-            bytes: serde_json::to_vec(&metadata)
-                .expect("metadata serialises")
-                .into(),
+            bytes: serde_json::to_vec(&metadata).expect("metadata serialises").into(),
         }];
         let main = worker.main_module.as_deref();
         let mut modules: Vec<_> = worker.modules.iter().collect();
-        modules.sort_by_key(|m| {
-            (
-                Some(m.name.as_str()) != main,
-                m.kind == ModuleKind::SourceMap,
-            )
-        });
+        modules.sort_by_key(|m| (Some(m.name.as_str()) != main, m.kind == ModuleKind::SourceMap));
         parts.extend(modules.into_iter().map(|m| Part {
             name: m.name.clone(),
             filename: Some(m.name.clone()),
@@ -307,86 +233,52 @@ impl BoardingPass {
         parts
     }
 
-    async fn upload_script(
-        &self,
-        worker: &Worker,
-        assets: Option<Value>,
-    ) -> Result<(String, Option<u32>), Error> {
+    async fn upload_script(&self, worker: &Worker, assets: Option<Value>) -> Result<(String, Option<u32>), Error> {
         let tag = upload_tag();
         let mut metadata = self.metadata(worker, assets, &tag);
         if worker.main().is_some() {
             metadata["code_update_strategy"] = json!({"mode": "deferred", "max_delay": 300});
         }
         let call = self
-            .call(
-                Method::PUT,
-                self.account_path(&format!("/workers/scripts/{}", worker.name)),
-            )?
+            .call(Method::PUT, self.account_path(&format!("/workers/scripts/{}", worker.name)))?
             .query("excludeScript", "true")
             .query("bindings_inherit", "strict")
             .body(Body::Multipart(self.form(worker, metadata)));
         let endpoint = call.endpoint();
         let decode = |env: Envelope| {
             let r: ScriptUploadResult = env.result_as(&endpoint)?;
-            let id = r
-                .deployment_id
-                .or(r.id)
-                .ok_or_else(|| Error::protocol(&endpoint, "no deployment_id in the result"))?;
+            let id = r.deployment_id.or(r.id).ok_or_else(|| Error::protocol(&endpoint, "no deployment_id in the result"))?;
             untrusted::identifier(&endpoint, "deployment_id", &id)?;
             Ok((id, r.startup_time_ms))
         };
         // A PUT creates a version and deploys it: found by its tag, it is done.
-        let lookup = || async {
-            Ok(self
-                .version_tagged(&worker.name, &tag)
-                .await?
-                .map(|id| (id, None)))
-        };
-        self.client()
-            .http()
-            .call_at_most_once(call, decode, lookup)
-            .await
+        let lookup = || async { Ok(self.version_tagged(&worker.name, &tag).await?.map(|id| (id, None))) };
+        self.client().http().call_at_most_once(call, decode, lookup).await
     }
 
-    async fn upload_version(
-        &self,
-        worker: &Worker,
-        assets: Option<Value>,
-        message: Option<&str>,
-    ) -> Result<(String, Option<u32>), Error> {
+    async fn upload_version(&self, worker: &Worker, assets: Option<Value>, message: Option<&str>) -> Result<(String, Option<u32>), Error> {
         let name = &worker.name;
         let tag = upload_tag();
         let metadata = self.metadata(worker, assets, &tag);
         let call = self
-            .call(
-                Method::POST,
-                self.account_path(&format!("/workers/scripts/{name}/versions")),
-            )?
+            .call(Method::POST, self.account_path(&format!("/workers/scripts/{name}/versions")))?
             .query("bindings_inherit", "strict")
             .body(Body::Multipart(self.form(worker, metadata)));
         let endpoint = call.endpoint();
         let decode = |env: Envelope| {
             let r: ScriptUploadResult = env.result_as(&endpoint)?;
-            let id =
-                r.id.ok_or_else(|| Error::protocol(&endpoint, "no version id in the result"))?;
+            let id = r.id.ok_or_else(|| Error::protocol(&endpoint, "no version id in the result"))?;
             untrusted::identifier(&endpoint, "id", &id)?;
             Ok((id, r.startup_time_ms))
         };
         let lookup = || async { Ok(self.version_tagged(name, &tag).await?.map(|id| (id, None))) };
-        let (id, startup_time_ms) = self
-            .client()
-            .http()
-            .call_at_most_once(call, decode, lookup)
-            .await?;
+        let (id, startup_time_ms) = self.client().http().call_at_most_once(call, decode, lookup).await?;
         let mut annotations = serde_json::Map::new();
         if let Some(m) = message {
             annotations.insert("workers/message".into(), json!(m));
         }
         let call = self
-            .call(
-                Method::POST,
-                self.account_path(&format!("/workers/scripts/{name}/deployments")),
-            )?
+            .call(Method::POST, self.account_path(&format!("/workers/scripts/{name}/deployments")))?
             .json(json!({
                 "strategy": "percentage",
                 "versions": [{"version_id": id, "percentage": 100}],
@@ -395,17 +287,8 @@ impl BoardingPass {
             }));
         // Deploying a fixed version twice changes nothing but the history,
         // so a deployment already routing to it is not created again.
-        let lookup = || async {
-            Ok(self
-                .live_version(name)
-                .await?
-                .filter(|v| v == &id)
-                .map(|_| ()))
-        };
-        self.client()
-            .http()
-            .call_at_most_once(call, |_| Ok(()), lookup)
-            .await?;
+        let lookup = || async { Ok(self.live_version(name).await?.filter(|v| v == &id).map(|_| ())) };
+        self.client().http().call_at_most_once(call, |_| Ok(()), lookup).await?;
         Ok((id, startup_time_ms))
     }
 
@@ -423,20 +306,14 @@ impl BoardingPass {
             #[serde(default)]
             annotations: HashMap<String, Value>,
         }
-        let call = self.call(
-            Method::GET,
-            self.account_path(&format!("/workers/scripts/{name}/versions")),
-        )?;
+        let call = self.call(Method::GET, self.account_path(&format!("/workers/scripts/{name}/versions")))?;
         let endpoint = call.endpoint();
         let list: Versions = match self.client().http().call(call).await {
             Ok(env) => env.result_as(&endpoint)?,
             Err(Error::Api(f)) if f.code == Some(10007) => return Ok(None),
             Err(e) => return Err(e),
         };
-        let found = list
-            .items
-            .into_iter()
-            .find(|v| v.annotations.get(TAG_ANNOTATION).and_then(Value::as_str) == Some(tag));
+        let found = list.items.into_iter().find(|v| v.annotations.get(TAG_ANNOTATION).and_then(Value::as_str) == Some(tag));
         match found {
             Some(v) => untrusted::identifier(&endpoint, "id", &v.id).map(|()| Some(v.id)),
             None => Ok(None),
@@ -459,25 +336,13 @@ impl BoardingPass {
             version_id: String,
             percentage: f64,
         }
-        let call = self.call(
-            Method::GET,
-            self.account_path(&format!("/workers/scripts/{name}/deployments")),
-        )?;
+        let call = self.call(Method::GET, self.account_path(&format!("/workers/scripts/{name}/deployments")))?;
         let endpoint = call.endpoint();
-        let list: Deployments = self
-            .client()
-            .http()
-            .call(call)
-            .await?
-            .result_as(&endpoint)?;
-        Ok(list
-            .deployments
-            .into_iter()
-            .next()
-            .and_then(|d| match d.versions.as_slice() {
-                [only] if only.percentage >= 100.0 => Some(only.version_id.clone()),
-                _ => None,
-            }))
+        let list: Deployments = self.client().http().call(call).await?.result_as(&endpoint)?;
+        Ok(list.deployments.into_iter().next().and_then(|d| match d.versions.as_slice() {
+            [only] if only.percentage >= 100.0 => Some(only.version_id.clone()),
+            _ => None,
+        }))
     }
 
     /// The account's workers.dev subdomain, registering the name Cloudflare
@@ -494,28 +359,12 @@ impl BoardingPass {
         let call = self.call(Method::GET, path.clone())?;
         let endpoint = call.endpoint();
         let sub = match self.client().http().call(call).await {
-            Ok(env) => untrusted::dns_label(
-                &endpoint,
-                "subdomain",
-                &env.result_as::<Sub>(&endpoint)?.subdomain,
-            )?,
+            Ok(env) => untrusted::dns_label(&endpoint, "subdomain", &env.result_as::<Sub>(&endpoint)?.subdomain)?,
             Err(Error::Api(f)) if f.code == Some(10007) => {
                 let wanted = self.derived_subdomain();
-                let call = self
-                    .call(Method::PUT, path)?
-                    .json(json!({"subdomain": wanted}));
+                let call = self.call(Method::PUT, path)?.json(json!({"subdomain": wanted}));
                 let endpoint = call.endpoint();
-                untrusted::dns_label(
-                    &endpoint,
-                    "subdomain",
-                    &self
-                        .client()
-                        .http()
-                        .call(call)
-                        .await?
-                        .result_as::<Sub>(&endpoint)?
-                        .subdomain,
-                )?
+                untrusted::dns_label(&endpoint, "subdomain", &self.client().http().call(call).await?.result_as::<Sub>(&endpoint)?.subdomain)?
             }
             Err(e) => return Err(e),
         };
@@ -532,29 +381,16 @@ fn live_urls(api_base: &Url, name: &str, subdomain: &str) -> Result<(Url, Url), 
     let build = |scheme: &str, suffix: &str, port: Option<u16>| -> Result<Url, Error> {
         let host = format!("{name}.{subdomain}.{suffix}");
         let mut url = Url::parse(&format!("{scheme}://{suffix}/")).expect("a fixed URL parses");
-        url.set_host(Some(&host)).map_err(|e| {
-            Error::protocol(
-                "live URL",
-                format!("{} is not a host: {e}", untrusted::quote(&host)),
-            )
-        })?;
-        url.set_port(port)
-            .map_err(|_| Error::protocol("live URL", "cannot set the port"))?;
+        url.set_host(Some(&host)).map_err(|e| Error::protocol("live URL", format!("{} is not a host: {e}", untrusted::quote(&host))))?;
+        url.set_port(port).map_err(|_| Error::protocol("live URL", "cannot set the port"))?;
         if url.host_str() != Some(host.as_str()) {
-            return Err(Error::protocol(
-                "live URL",
-                format!("{} did not stay the URL's host", untrusted::quote(&host)),
-            ));
+            return Err(Error::protocol("live URL", format!("{} did not stay the URL's host", untrusted::quote(&host))));
         }
         Ok(url)
     };
     let workers_dev = build("https", "workers.dev", None)?;
     let live = if is_loopback_host(api_base) {
-        build(
-            "http",
-            "localhost",
-            Some(api_base.port_or_known_default().unwrap_or(80)),
-        )?
+        build("http", "localhost", Some(api_base.port_or_known_default().unwrap_or(80)))?
     } else {
         workers_dev.clone()
     };
@@ -569,13 +405,7 @@ mod tests {
     fn live_urls_come_from_validated_labels() {
         let cf = Url::parse("https://api.cloudflare.com/client/v4").unwrap();
         let (live, dev) = live_urls(&cf, "hello", "quiet-heron").unwrap();
-        assert_eq!(
-            (live.as_str(), dev.as_str()),
-            (
-                "https://hello.quiet-heron.workers.dev/",
-                "https://hello.quiet-heron.workers.dev/"
-            )
-        );
+        assert_eq!((live.as_str(), dev.as_str()), ("https://hello.quiet-heron.workers.dev/", "https://hello.quiet-heron.workers.dev/"));
         let emu = Url::parse("http://127.0.0.1:8787/client/v4").unwrap();
         let (live, _) = live_urls(&emu, "hello", "quiet-heron").unwrap();
         assert_eq!(live.as_str(), "http://hello.quiet-heron.localhost:8787/");

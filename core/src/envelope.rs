@@ -52,25 +52,17 @@ struct RawError {
 
 /// The request id Cloudflare attaches to every answer.
 pub fn request_id(headers: &HeaderMap) -> Option<String> {
-    ["cf-ray", "x-request-id"].iter().find_map(|h| {
-        headers
-            .get(*h)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string)
-    })
+    ["cf-ray", "x-request-id"]
+        .iter()
+        .find_map(|h| headers.get(*h).and_then(|v| v.to_str().ok()).map(str::to_string))
 }
 
 /// `Retry-After` as delta-seconds or an HTTP date.
 pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let raw = headers
-        .get(reqwest::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim();
+    let raw = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(secs) = raw.parse::<f64>() {
         // A finite wait too long for a Duration is still a wait: longer than any retry allows.
-        return (secs.is_finite() && secs >= 0.0)
-            .then(|| Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX));
+        return (secs.is_finite() && secs >= 0.0).then(|| Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX));
     }
     let when = chrono::DateTime::parse_from_rfc2822(raw).ok()?;
     let delta = when.with_timezone(&chrono::Utc) - chrono::Utc::now();
@@ -86,12 +78,7 @@ fn reason(status: u16) -> String {
 }
 
 /// Turns one HTTP answer into an [`Envelope`] or the matching [`Error`].
-pub fn decode(
-    endpoint: &str,
-    status: u16,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<Envelope, Error> {
+pub fn decode(endpoint: &str, status: u16, headers: &HeaderMap, body: &[u8]) -> Result<Envelope, Error> {
     let request_id = request_id(headers);
     let failure = |code: Option<i64>, message: String| ApiFailure {
         endpoint: endpoint.to_string(),
@@ -102,30 +89,18 @@ pub fn decode(
     };
     let as_error = |f: ApiFailure| {
         if status == 429 {
-            Error::RateLimited {
-                failure: f,
-                retry_after: retry_after(headers),
-            }
+            Error::RateLimited { failure: f, retry_after: retry_after(headers) }
         } else {
             Error::Api(f)
         }
     };
     let is_2xx = (200..300).contains(&status);
     if matches!(status, 204 | 205) && body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Envelope {
-            status,
-            result: Value::Null,
-            request_id,
-        });
+        return Ok(Envelope { status, result: Value::Null, request_id });
     }
     let raw: RawEnvelope = match serde_json::from_slice(body) {
         Ok(raw) => raw,
-        Err(_) if !is_2xx => {
-            return Err(as_error(failure(
-                None,
-                format!("{} (body is not JSON)", reason(status)),
-            )))
-        }
+        Err(_) if !is_2xx => return Err(as_error(failure(None, format!("{} (body is not JSON)", reason(status))))),
         Err(e) => {
             return Err(Error::Protocol {
                 endpoint: endpoint.to_string(),
@@ -136,18 +111,11 @@ pub fn decode(
         }
     };
     match raw.success {
-        Some(true) => Ok(Envelope {
-            status,
-            result: raw.result,
-            request_id,
-        }),
+        Some(true) => Ok(Envelope { status, result: raw.result, request_id }),
         Some(false) | None if !is_2xx || raw.success == Some(false) => {
             let first = raw.errors.unwrap_or_default().into_iter().next();
             let code = first.as_ref().and_then(|e| e.code);
-            let message = first
-                .and_then(|e| e.message)
-                .map(|m| printable(&m).into_owned())
-                .unwrap_or_else(|| reason(status));
+            let message = first.and_then(|e| e.message).map(|m| printable(&m).into_owned()).unwrap_or_else(|| reason(status));
             Err(as_error(failure(code, message)))
         }
         _ => Err(Error::Protocol {
@@ -207,11 +175,7 @@ mod tests {
     fn server_error_texts_lose_terminal_escapes() {
         let body = br#"{"success":false,"errors":[{"code":1,"message":"\u001b[2J\u001b[HClaim URL: https://evil.example\nforged"}]}"#;
         let e = decode("POST /p", 400, &HeaderMap::new(), body).unwrap_err();
-        assert!(
-            e.to_string()
-                .ends_with(": Claim URL: https://evil.example forged"),
-            "{e}"
-        );
+        assert!(e.to_string().ends_with(": Claim URL: https://evil.example forged"), "{e}");
     }
 
     #[test]
@@ -237,8 +201,7 @@ mod tests {
 
     #[test]
     fn rate_limit_reads_retry_after_seconds_and_dates() {
-        let body =
-            br#"{"success":false,"errors":[{"code":971,"message":"Please wait"}],"messages":[]}"#;
+        let body = br#"{"success":false,"errors":[{"code":971,"message":"Please wait"}],"messages":[]}"#;
         let e = decode("POST /p", 429, &headers(&[("retry-after", "12")]), body).unwrap_err();
         assert_eq!(e.code(), "rate_limited");
         assert_eq!(e.retry_after(), Some(Duration::from_secs(12)));
@@ -265,13 +228,7 @@ mod tests {
 
     #[test]
     fn result_shape_errors_name_the_endpoint() {
-        let env = decode(
-            "GET /thing",
-            200,
-            &HeaderMap::new(),
-            br#"{"success":true,"result":{"a":1}}"#,
-        )
-        .unwrap();
+        let env = decode("GET /thing", 200, &HeaderMap::new(), br#"{"success":true,"result":{"a":1}}"#).unwrap();
         #[derive(Debug, Deserialize)]
         #[allow(dead_code)]
         struct Needs {

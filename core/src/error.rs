@@ -50,11 +50,7 @@ pub struct Violation {
 #[derive(Debug, thiserror::Error)]
 // Kotlin: BoardingpassException (UniFFI turns the Error suffix into
 // Exception) with one subclass per variant, carrying the Display message.
-#[cfg_attr(
-    feature = "uniffi",
-    derive(uniffi::Error),
-    uniffi(flat_error, name = "BoardingpassError")
-)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Error), uniffi(flat_error, name = "BoardingpassError"))]
 #[non_exhaustive]
 pub enum Error {
     #[error("network error on {endpoint}: {message}; check that the API base URL is reachable")]
@@ -70,34 +66,21 @@ pub enum Error {
     #[error("{0}")]
     Api(ApiFailure),
     #[error("rate limited: {failure}{}", retry_after.map(|d| format!("; retry after {}s", d.as_secs())).unwrap_or_default())]
-    RateLimited {
-        failure: ApiFailure,
-        retry_after: Option<Duration>,
-    },
+    RateLimited { failure: ApiFailure, retry_after: Option<Duration> },
     #[error("the terms of service ({terms}) and privacy policy ({privacy}) must be accepted explicitly by the caller: set accept_terms on the client (CLI: --accept-terms)")]
     TermsNotAccepted { terms: String, privacy: String },
     #[error("proof-of-work challenge refused: {reason}")]
     PowRefused { reason: String },
     #[error("the boarding pass for account {account_id} expired at {}; provision a new pass", crate::timestamp::display(*expired_at))]
-    PassExpired {
-        account_id: String,
-        expired_at: DateTime<Utc>,
-    },
-    #[error(
-        "the boarding pass for account {account_id} was revoked by teardown; provision a new pass"
-    )]
+    PassExpired { account_id: String, expired_at: DateTime<Utc> },
+    #[error("the boarding pass for account {account_id} was revoked by teardown; provision a new pass")]
     PassRevoked { account_id: String },
     #[error("policy violation: {}", violations.iter().map(|v| format!("[{}] {}", v.rule, v.message)).collect::<Vec<_>>().join("; "))]
     PolicyViolation { violations: Vec<Violation> },
     #[error("invalid {field}: {message}")]
     InvalidInput { field: String, message: String },
     #[error("unexpected response from {endpoint}: {message}")]
-    Protocol {
-        endpoint: String,
-        status: Option<u16>,
-        message: String,
-        request_id: Option<String>,
-    },
+    Protocol { endpoint: String, status: Option<u16>, message: String, request_id: Option<String> },
     #[error("{what} failed verification: {message}")]
     Verification { what: String, message: String },
     #[error("I/O error on {path}: {source}")]
@@ -111,13 +94,7 @@ pub enum Error {
     /// The project could not be bundled or its TypeScript compiled; found
     /// locally, before any request. `line`/`column` are 1-based.
     #[error("cannot bundle {}: {message}; {hint}", location(file.as_deref(), *line, *column))]
-    Bundle {
-        file: Option<String>,
-        line: Option<u32>,
-        column: Option<u32>,
-        message: String,
-        hint: String,
-    },
+    Bundle { file: Option<String>, line: Option<u32>, column: Option<u32>, message: String, hint: String },
 }
 
 /// `file:line:column`, as much of it as is known.
@@ -256,19 +233,11 @@ impl Error {
     }
 
     pub(crate) fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::InvalidInput {
-            field: field.into(),
-            message: message.into(),
-        }
+        Self::InvalidInput { field: field.into(), message: message.into() }
     }
 
     pub(crate) fn protocol(endpoint: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::Protocol {
-            endpoint: endpoint.into(),
-            status: None,
-            message: message.into(),
-            request_id: None,
-        }
+        Self::Protocol { endpoint: endpoint.into(), status: None, message: message.into(), request_id: None }
     }
 }
 
@@ -276,22 +245,11 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Parses one of `all` by its `as_str` name, for the enums bindings take as
 /// strings; an unknown name is an `invalid_input` error listing every name.
-pub(crate) fn parse_name<T: Copy>(
-    field: &str,
-    name: &str,
-    all: &[T],
-    as_str: fn(T) -> &'static str,
-) -> Result<T> {
-    all.iter()
-        .copied()
-        .find(|v| as_str(*v) == name)
-        .ok_or_else(|| {
-            let names: Vec<&str> = all.iter().map(|v| as_str(*v)).collect();
-            Error::invalid(
-                field,
-                format!("{name:?} is not one of {}", names.join(", ")),
-            )
-        })
+pub(crate) fn parse_name<T: Copy>(field: &str, name: &str, all: &[T], as_str: fn(T) -> &'static str) -> Result<T> {
+    all.iter().copied().find(|v| as_str(*v) == name).ok_or_else(|| {
+        let names: Vec<&str> = all.iter().map(|v| as_str(*v)).collect();
+        Error::invalid(field, format!("{name:?} is not one of {}", names.join(", ")))
+    })
 }
 
 #[cfg(test)]
@@ -302,26 +260,15 @@ mod tests {
     fn codes_are_unique_and_snake_case() {
         let codes: std::collections::HashSet<_> = ErrorKind::ALL.iter().map(|k| k.code()).collect();
         assert_eq!(codes.len(), ErrorKind::ALL.len());
-        assert!(codes
-            .iter()
-            .all(|c| c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_')));
+        assert!(codes.iter().all(|c| c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_')));
     }
 
     #[test]
     fn binding_fixture_lists_every_kind_in_order() {
-        let doc: serde_json::Value =
-            serde_json::from_str(include_str!("../../tests/fixtures/error-kinds.json")).unwrap();
-        let listed: Vec<&str> = doc["kinds"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|k| k["code"].as_str().unwrap())
-            .collect();
+        let doc: serde_json::Value = serde_json::from_str(include_str!("../../tests/fixtures/error-kinds.json")).unwrap();
+        let listed: Vec<&str> = doc["kinds"].as_array().unwrap().iter().map(|k| k["code"].as_str().unwrap()).collect();
         let ours: Vec<&str> = ErrorKind::ALL.iter().map(|k| k.code()).collect();
-        assert_eq!(
-            listed, ours,
-            "tests/fixtures/error-kinds.json is what the bindings map; keep it in step"
-        );
+        assert_eq!(listed, ours, "tests/fixtures/error-kinds.json is what the bindings map; keep it in step");
     }
 
     #[test]
@@ -342,18 +289,12 @@ mod tests {
         assert_eq!(e.request_id(), Some("8a1b-LHR"));
         assert_eq!(e.retry_after(), Some(Duration::from_secs(7)));
         let text = e.to_string();
-        assert!(
-            text.contains("retry after 7s") && text.contains("8a1b-LHR"),
-            "{text}"
-        );
+        assert!(text.contains("retry after 7s") && text.contains("8a1b-LHR"), "{text}");
     }
 
     #[test]
     fn terms_error_says_what_to_do() {
-        let e = Error::TermsNotAccepted {
-            terms: "T".into(),
-            privacy: "P".into(),
-        };
+        let e = Error::TermsNotAccepted { terms: "T".into(), privacy: "P".into() };
         assert!(e.to_string().contains("--accept-terms"));
     }
 }

@@ -8,8 +8,8 @@ use crate::error::Error;
 
 pub use crate::assets::ignore::Ignore;
 pub use crate::assets::{build_manifest, AssetOptions, Manifest};
-pub use crate::pow::{Challenge, DEFAULT_WORK_CAP};
 pub use crate::progress::Progress;
+pub use crate::pow::{Challenge, DEFAULT_WORK_CAP};
 pub use crate::untrusted::{claim_url, credential, dns_label, identifier, printable};
 pub use crate::worker::{Module, ModuleKind, Worker};
 

@@ -79,10 +79,7 @@ pub struct Call<'a> {
 
 impl<'a> Call<'a> {
     pub fn new(method: Method, path: impl Into<String>, auth: Auth<'a>) -> Self {
-        let idempotent = matches!(
-            method,
-            Method::GET | Method::HEAD | Method::PUT | Method::DELETE
-        );
+        let idempotent = matches!(method, Method::GET | Method::HEAD | Method::PUT | Method::DELETE);
         Self {
             method,
             path: path.into(),
@@ -178,27 +175,19 @@ impl Http {
                 wipe.keep(bytes.clone());
                 req.header("content-type", "application/json").body(bytes)
             }
-            Body::Raw {
-                content_type,
-                bytes,
-            } => req.header("content-type", content_type).body(bytes.clone()),
+            Body::Raw { content_type, bytes } => req.header("content-type", content_type).body(bytes.clone()),
             Body::Multipart(parts) => {
                 // Names go verbatim, as undici (wrangler) sends them: Cloudflare matches
                 // module names in the metadata against part names byte for byte.
                 // `Worker::validate` refuses the characters that would break the header.
                 let mut form = reqwest::multipart::Form::new().percent_encode_noop();
                 for p in parts {
-                    let mut part = reqwest::multipart::Part::stream_with_length(
-                        p.bytes.clone(),
-                        p.bytes.len() as u64,
-                    );
+                    let mut part = reqwest::multipart::Part::stream_with_length(p.bytes.clone(), p.bytes.len() as u64);
                     if let Some(f) = &p.filename {
                         part = part.file_name(f.clone());
                     }
                     if let Some(ct) = &p.content_type {
-                        part = part
-                            .mime_str(ct)
-                            .map_err(|e| Error::invalid("content type", format!("{ct}: {e}")))?;
+                        part = part.mime_str(ct).map_err(|e| Error::invalid("content type", format!("{ct}: {e}")))?;
                     }
                     form = form.part(p.name.clone(), part);
                 }
@@ -213,20 +202,13 @@ impl Http {
         let endpoint = call.endpoint();
         let transport = |e: reqwest::Error| {
             if e.is_timeout() {
-                Error::Timeout {
-                    endpoint: endpoint.clone(),
-                    after: call.timeout.unwrap_or(self.timeout),
-                }
+                Error::Timeout { endpoint: endpoint.clone(), after: call.timeout.unwrap_or(self.timeout) }
             } else {
                 network_error(&endpoint, e)
             }
         };
         let mut wipe = Wipe::default();
-        let resp = self
-            .build(call, &mut wipe)?
-            .send()
-            .await
-            .map_err(transport)?;
+        let resp = self.build(call, &mut wipe)?.send().await.map_err(transport)?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         if resp.status().is_redirection() && headers.contains_key(LOCATION) {
@@ -247,10 +229,7 @@ impl Http {
     /// created them, so it is never repeated here): the request's JSON, the
     /// answer's body and its decoded JSON are wiped once `T` is built (`T`
     /// should wipe its own copies on drop).
-    pub async fn call_secret<T: serde::de::DeserializeOwned>(
-        &self,
-        mut call: Call<'_>,
-    ) -> Result<T, Error> {
+    pub async fn call_secret<T: serde::de::DeserializeOwned>(&self, mut call: Call<'_>) -> Result<T, Error> {
         let endpoint = call.endpoint();
         let sent = self.send_once(&call).await;
         if let Body::Json(v) = &mut call.body {
@@ -273,53 +252,34 @@ impl Http {
     /// a read-only request — finds no trace of it after a failure that left
     /// this unknown (reset, timeout, 5xx, an unreadable answer); `Some` from
     /// `lookup` is the call's effect, found instead of created twice.
-    pub async fn call_at_most_once<T, F, Fut>(
-        &self,
-        call: Call<'_>,
-        decode: impl Fn(Envelope) -> Result<T, Error>,
-        lookup: F,
-    ) -> Result<T, Error>
+    pub async fn call_at_most_once<T, F, Fut>(&self, call: Call<'_>, decode: impl Fn(Envelope) -> Result<T, Error>, lookup: F) -> Result<T, Error>
     where
         F: Fn() -> Fut,
         Fut: Future<Output = Result<Option<T>, Error>>,
     {
-        self.send_retrying(&call.idempotent(false), decode, Some(lookup))
-            .await
+        self.send_retrying(&call.idempotent(false), decode, Some(lookup)).await
     }
 
-    async fn send_retrying<T, F, Fut>(
-        &self,
-        call: &Call<'_>,
-        decode: impl Fn(Envelope) -> Result<T, Error>,
-        lookup: Option<F>,
-    ) -> Result<T, Error>
+    async fn send_retrying<T, F, Fut>(&self, call: &Call<'_>, decode: impl Fn(Envelope) -> Result<T, Error>, lookup: Option<F>) -> Result<T, Error>
     where
         F: Fn() -> Fut,
         Fut: Future<Output = Result<Option<T>, Error>>,
     {
         let endpoint = call.endpoint();
-        let attempts = if call.idempotent || lookup.is_some() {
-            self.retry.max_attempts.max(1)
-        } else {
-            1
-        };
+        let attempts = if call.idempotent || lookup.is_some() { self.retry.max_attempts.max(1) } else { 1 };
         let mut attempt = 1;
         loop {
             let (err, status, headers) = match self.send_once(call).await {
-                Ok((status, headers, body)) => {
-                    match envelope::decode(&endpoint, status, &headers, &body) {
-                        Ok(env) => return decode(env),
-                        Err(e) => (e, status, headers),
-                    }
-                }
+                Ok((status, headers, body)) => match envelope::decode(&endpoint, status, &headers, &body) {
+                    Ok(env) => return decode(env),
+                    Err(e) => (e, status, headers),
+                },
                 // Refused by this client (a redirect elsewhere, a body over the cap):
                 // the same answer would come again.
                 Err(e @ Error::Protocol { .. }) => return Err(e),
                 Err(e) => (e, 0, HeaderMap::new()),
             };
-            let Some(landed) = transient(&err) else {
-                return Err(err);
-            };
+            let Some(landed) = transient(&err) else { return Err(err) };
             let unknown_effect = landed == Landed::Unknown && !call.idempotent;
             if attempt >= attempts {
                 // Out of attempts: a call that may have landed is looked up once more.
@@ -328,9 +288,7 @@ impl Http {
                     _ => Err(err),
                 };
             }
-            let asked = (status == 429 || status >= 500)
-                .then(|| envelope::retry_after(&headers))
-                .flatten();
+            let asked = (status == 429 || status >= 500).then(|| envelope::retry_after(&headers)).flatten();
             let Some(wait) = self.retry.wait_for(attempt, asked) else {
                 // The server wants longer than we are willing to sleep: report it.
                 return Err(rate_limited(call, status, &headers, asked));
@@ -364,11 +322,7 @@ pub(crate) enum Landed {
 /// (connect, TLS, I/O causes) stays reachable. reqwest's messages include
 /// the URL; ours never carry secrets in URLs.
 pub(crate) fn network_error(endpoint: &str, e: reqwest::Error) -> Error {
-    Error::Network {
-        endpoint: endpoint.to_string(),
-        message: e.to_string(),
-        source: Box::new(e),
-    }
+    Error::Network { endpoint: endpoint.to_string(), message: e.to_string(), source: Box::new(e) }
 }
 
 /// `Some` when `e` is transient (worth another attempt), saying whether the
@@ -377,26 +331,17 @@ pub(crate) fn transient(e: &Error) -> Option<Landed> {
     match e {
         Error::RateLimited { .. } => Some(Landed::No),
         Error::Network { source, .. } => {
-            let refused = source
-                .downcast_ref::<reqwest::Error>()
-                .is_some_and(reqwest::Error::is_connect);
+            let refused = source.downcast_ref::<reqwest::Error>().is_some_and(reqwest::Error::is_connect);
             Some(if refused { Landed::No } else { Landed::Unknown })
         }
         Error::Timeout { .. } => Some(Landed::Unknown),
         Error::Api(f) if f.status >= 500 => Some(Landed::Unknown),
-        Error::Protocol {
-            status: Some(s), ..
-        } if (200..300).contains(s) => Some(Landed::Unknown),
+        Error::Protocol { status: Some(s), .. } if (200..300).contains(s) => Some(Landed::Unknown),
         _ => None,
     }
 }
 
-fn rate_limited(
-    call: &Call<'_>,
-    status: u16,
-    headers: &HeaderMap,
-    asked: Option<Duration>,
-) -> Error {
+fn rate_limited(call: &Call<'_>, status: u16, headers: &HeaderMap, asked: Option<Duration>) -> Error {
     Error::RateLimited {
         failure: ApiFailure {
             endpoint: call.endpoint(),
@@ -414,10 +359,7 @@ fn rate_limited(
 /// the redirect answer itself comes back (see [`redirect_refused`]).
 pub(crate) fn redirect_policy() -> reqwest::redirect::Policy {
     reqwest::redirect::Policy::custom(|attempt| {
-        let same_origin = attempt
-            .previous()
-            .first()
-            .is_some_and(|first| first.origin() == attempt.url().origin());
+        let same_origin = attempt.previous().first().is_some_and(|first| first.origin() == attempt.url().origin());
         if same_origin && attempt.previous().len() <= MAX_REDIRECTS {
             attempt.follow()
         } else {
@@ -443,12 +385,7 @@ fn redirect_refused(endpoint: &str, from: &Url, status: u16, headers: &HeaderMap
     } else {
         format!("a redirect to {target}, which is not followed: credentials never leave {}; check the API base URL", from.origin().ascii_serialization())
     };
-    Error::Protocol {
-        endpoint: endpoint.to_string(),
-        status: Some(status),
-        message: why,
-        request_id: envelope::request_id(headers),
-    }
+    Error::Protocol { endpoint: endpoint.to_string(), status: Some(status), message: why, request_id: envelope::request_id(headers) }
 }
 
 /// Reads a body chunk by chunk, failing as soon as it passes `cap` bytes
@@ -494,12 +431,8 @@ impl Wipe {
         buf.extend_from_slice(secret.expose_secret().as_bytes());
         let bytes = Bytes::from(buf);
         self.keep(bytes.clone());
-        let mut value = HeaderValue::from_maybe_shared(bytes).map_err(|_| {
-            Error::invalid(
-                "credential",
-                "contains characters not allowed in an HTTP header",
-            )
-        })?;
+        let mut value = HeaderValue::from_maybe_shared(bytes)
+            .map_err(|_| Error::invalid("credential", "contains characters not allowed in an HTTP header"))?;
         value.set_sensitive(true);
         Ok(value)
     }
@@ -545,35 +478,22 @@ mod tests {
     use crate::{Client, ErrorKind};
 
     fn http() -> crate::Client {
-        crate::Client::builder()
-            .api_base("http://127.0.0.1:1/client/v4")
-            .build()
-            .unwrap()
+        crate::Client::builder().api_base("http://127.0.0.1:1/client/v4").build().unwrap()
     }
 
     #[test]
     fn credentials_are_sensitive_headers() {
         let client = http();
         let (token, claim) = (Secret::new("cfat_abc"), Secret::new("claim-xyz"));
-        let call = Call::new(Method::GET, "/x", Auth::Bearer(&token))
-            .secret_header("X-Claim-Token", &claim)
-            .header("x-plain", "p");
+        let call = Call::new(Method::GET, "/x", Auth::Bearer(&token)).secret_header("X-Claim-Token", &claim).header("x-plain", "p");
         let mut wipe = Wipe::default();
-        let req = client
-            .http()
-            .build(&call, &mut wipe)
-            .unwrap()
-            .build()
-            .unwrap();
+        let req = client.http().build(&call, &mut wipe).unwrap().build().unwrap();
         let h = req.headers();
         assert!(h["authorization"].is_sensitive() && h["x-claim-token"].is_sensitive());
         assert!(!h["x-plain"].is_sensitive());
         assert_eq!(h["x-claim-token"], "claim-xyz");
         let shown = format!("{req:?}");
-        assert!(
-            !shown.contains("cfat_abc") && !shown.contains("claim-xyz"),
-            "{shown}"
-        );
+        assert!(!shown.contains("cfat_abc") && !shown.contains("claim-xyz"), "{shown}");
     }
 
     #[test]
@@ -582,24 +502,11 @@ mod tests {
         let token = Secret::new("cfat_abc");
         let call = Call::new(Method::GET, "/x", Auth::Bearer(&token));
         let mut wipe = Wipe::default();
-        let req = client
-            .http()
-            .build(&call, &mut wipe)
-            .unwrap()
-            .build()
-            .unwrap();
-        assert!(
-            wipe.wipe().is_empty(),
-            "a buffer the request still holds is left alone"
-        );
+        let req = client.http().build(&call, &mut wipe).unwrap().build().unwrap();
+        assert!(wipe.wipe().is_empty(), "a buffer the request still holds is left alone");
         drop(req);
         let mut wipe = Wipe::default();
-        let req = client
-            .http()
-            .build(&call, &mut wipe)
-            .unwrap()
-            .build()
-            .unwrap();
+        let req = client.http().build(&call, &mut wipe).unwrap().build().unwrap();
         drop(req);
         let wiped = wipe.wipe();
         assert_eq!(wiped.len(), 1);
@@ -611,59 +518,35 @@ mod tests {
     fn decoded_json_is_wiped() {
         let mut v = serde_json::json!({"account": {"apiToken": "cfat_abc", "ids": ["x"]}});
         wipe_json(&mut v);
-        assert_eq!(
-            v,
-            serde_json::json!({"account": {"apiToken": "", "ids": [""]}})
-        );
+        assert_eq!(v, serde_json::json!({"account": {"apiToken": "", "ids": [""]}}));
     }
 
     #[test]
     fn redirect_targets_are_reported_as_origins_only() {
         let from = Url::parse("http://127.0.0.1:8787/client/v4/x").unwrap();
         let mut h = HeaderMap::new();
-        h.insert(
-            LOCATION,
-            HeaderValue::from_static("https://evil.example:8443/p?token=abc"),
-        );
+        h.insert(LOCATION, HeaderValue::from_static("https://evil.example:8443/p?token=abc"));
         assert_eq!(redirect_target(&from, &h), "https://evil.example:8443");
         h.insert(LOCATION, HeaderValue::from_static("/same/origin"));
         assert_eq!(redirect_target(&from, &h), "http://127.0.0.1:8787");
     }
 
+
     #[tokio::test]
     async fn a_refused_connection_is_retried_without_a_lookup() {
         // A port that was just free: nothing listens there.
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let retry = RetryPolicy {
-            base_delay: Duration::from_millis(1),
-            ..RetryPolicy::default()
-        };
-        let client = Client::builder()
-            .api_base(format!("http://127.0.0.1:{port}/client/v4"))
-            .retry(retry)
-            .build()
-            .unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let retry = RetryPolicy { base_delay: Duration::from_millis(1), ..RetryPolicy::default() };
+        let client = Client::builder().api_base(format!("http://127.0.0.1:{port}/client/v4")).retry(retry).build().unwrap();
         let lookups = AtomicU32::new(0);
         let call = Call::new(Method::POST, "/upload", Auth::None);
         let lookup = || async {
             lookups.fetch_add(1, Ordering::Relaxed);
             Ok(None)
         };
-        let e = client
-            .http()
-            .call_at_most_once(call, |_| Ok(()), lookup)
-            .await
-            .unwrap_err();
+        let e = client.http().call_at_most_once(call, |_| Ok(()), lookup).await.unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Network, "{e}");
         assert_eq!(transient(&e), Some(Landed::No));
-        assert_eq!(
-            lookups.load(Ordering::Relaxed),
-            0,
-            "a refused connection cannot have landed"
-        );
+        assert_eq!(lookups.load(Ordering::Relaxed), 0, "a refused connection cannot have landed");
     }
 }

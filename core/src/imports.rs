@@ -123,11 +123,7 @@ pub(crate) fn references(source: &str, kind: ModuleKind) -> Vec<(String, bool)> 
             .captures_iter(source)
             .flat_map(|c| match (c.get(1), c.get(2)) {
                 (Some(from), _) => vec![from.as_str().to_string()],
-                (_, Some(list)) => list
-                    .as_str()
-                    .split(',')
-                    .map(|s| s.trim().to_string())
-                    .collect(),
+                (_, Some(list)) => list.as_str().split(',').map(|s| s.trim().to_string()).collect(),
                 _ => Vec::new(),
             })
             .filter_map(|name| {
@@ -140,16 +136,12 @@ pub(crate) fn references(source: &str, kind: ModuleKind) -> Vec<(String, bool)> 
     }
 }
 
+
 /// `spec` resolved against the directory `dir` by name, as the runtime
 /// resolves a specifier against a module name (`.` and `..` segments, no
 /// symlinks); `None` when it climbs above `root`.
 fn resolve_by_name(root: &Path, dir: &Path, spec: &str) -> Option<PathBuf> {
-    let mut segments: Vec<String> = dir
-        .strip_prefix(root)
-        .ok()?
-        .iter()
-        .map(|s| s.to_string_lossy().into_owned())
-        .collect();
+    let mut segments: Vec<String> = dir.strip_prefix(root).ok()?.iter().map(|s| s.to_string_lossy().into_owned()).collect();
     for seg in spec.split('/') {
         match seg {
             "" | "." => {}
@@ -183,9 +175,8 @@ pub(crate) fn modules_from_entry(root: &Path, main: &Path) -> Result<Vec<Module>
             None => return Err(Error::invalid(FIELD, format!("{} cannot be uploaded as a module (unknown extension); bundle the Worker first", path.display()))),
         };
         if kind.is_code() {
-            let text = std::str::from_utf8(&content).map_err(|_| {
-                Error::invalid(FIELD, format!("{} is not UTF-8 text", path.display()))
-            })?;
+            let text = std::str::from_utf8(&content)
+                .map_err(|_| Error::invalid(FIELD, format!("{} is not UTF-8 text", path.display())))?;
             let dir = path.parent().unwrap_or(root);
             // An unresolved Python import is a package or the standard library.
             let missing_ok = kind == ModuleKind::Python;
@@ -196,8 +187,7 @@ pub(crate) fn modules_from_entry(root: &Path, main: &Path) -> Result<Vec<Module>
                         format!("{} imports {spec:?}, which resolves to {}, outside the Worker's root {}; move it under the root", path.display(), to.display(), root.display()),
                     )
                 };
-                let Some(target) = resolve_by_name(root, if relative { dir } else { root }, &spec)
-                else {
+                let Some(target) = resolve_by_name(root, if relative { dir } else { root }, &spec) else {
                     return Err(outside(&dir.join(&spec)));
                 };
                 match target.canonicalize() {
@@ -225,10 +215,7 @@ mod tests {
     use super::*;
 
     fn specs(src: &str) -> Vec<String> {
-        references(src, ModuleKind::EsModule)
-            .into_iter()
-            .map(|(s, _)| s)
-            .collect()
+        references(src, ModuleKind::EsModule).into_iter().map(|(s, _)| s).collect()
     }
 
     #[test]
@@ -247,18 +234,7 @@ mod tests {
             const g = import("./computed/" + name);
             x.require("./not-a-require.js");
         "#;
-        assert_eq!(
-            specs(src),
-            [
-                "./a.js",
-                "./lib/b.js",
-                "./side.js",
-                "../up.js",
-                "/abs.js",
-                "./dyn.js",
-                "./cjs.cjs"
-            ]
-        );
+        assert_eq!(specs(src), ["./a.js", "./lib/b.js", "./side.js", "../up.js", "/abs.js", "./dyn.js", "./cjs.cjs"]);
     }
 
     #[test]
@@ -269,19 +245,8 @@ mod tests {
 
     #[test]
     fn python_imports_name_files() {
-        let refs = references(
-            "import os, helpers\nfrom .lib.util import x\nfrom js import Response\n",
-            ModuleKind::Python,
-        );
-        assert_eq!(
-            refs,
-            [
-                ("os.py".to_string(), false),
-                ("helpers.py".into(), false),
-                ("lib/util.py".into(), true),
-                ("js.py".into(), false)
-            ]
-        );
+        let refs = references("import os, helpers\nfrom .lib.util import x\nfrom js import Response\n", ModuleKind::Python);
+        assert_eq!(refs, [("os.py".to_string(), false), ("helpers.py".into(), false), ("lib/util.py".into(), true), ("js.py".into(), false)]);
     }
 
     #[test]

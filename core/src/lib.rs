@@ -40,8 +40,8 @@ mod imports;
 mod pass;
 mod paths;
 mod policy;
-pub mod pow;
 mod prepare;
+pub mod pow;
 mod progress;
 mod project;
 mod provision;
@@ -51,8 +51,8 @@ mod secret;
 mod teardown;
 #[cfg(feature = "otlp")]
 pub mod telemetry;
-pub mod ticket;
 mod timestamp;
+pub mod ticket;
 pub mod toolbox;
 mod untrusted;
 mod verify;
@@ -69,10 +69,7 @@ mod ffi;
 #[doc(hidden)]
 pub mod fuzzing;
 
-pub use assets::{
-    content_type as asset_content_type, hash_bytes as asset_hash, AssetOptions, AssetsConfig,
-    Manifest, ManifestEntry,
-};
+pub use assets::{content_type as asset_content_type, hash_bytes as asset_hash, AssetOptions, AssetsConfig, Manifest, ManifestEntry};
 pub use audit::{AuditEvent, AuditKind, AuditLog};
 pub use bundle::{BundleInfo, BundledPackage, ESBUILD_ENV};
 pub use cancel::{cancellable, CancellationToken};

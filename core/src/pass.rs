@@ -44,11 +44,10 @@ pub(crate) struct PassInner {
     pub(crate) state: Mutex<PassState>,
 }
 
+
 impl BoardingPass {
     pub(crate) fn new(inner: PassInner) -> Self {
-        Self {
-            inner: Arc::new(inner),
-        }
+        Self { inner: Arc::new(inner) }
     }
 
     /// The client this pass talks through.
@@ -91,19 +90,12 @@ impl BoardingPass {
     /// The workers.dev subdomain Cloudflare derives from the account name
     /// (docs/PROTOCOL.md §2.2); the deploy step asks the API and prefers its answer.
     pub fn derived_subdomain(&self) -> String {
-        self.inner
-            .account_name
-            .to_lowercase()
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join("-")
+        self.inner.account_name.to_lowercase().split_whitespace().collect::<Vec<_>>().join("-")
     }
 
     /// Time left before the pass stops being usable (zero once expired).
     pub fn time_left(&self) -> Duration {
-        (self.inner.expires_at - Utc::now())
-            .to_std()
-            .unwrap_or(Duration::ZERO)
+        (self.inner.expires_at - Utc::now()).to_std().unwrap_or(Duration::ZERO)
     }
 
     pub fn is_expired(&self) -> bool {
@@ -115,15 +107,10 @@ impl BoardingPass {
     /// client's safety margin) has passed.
     pub fn ensure_valid(&self) -> Result<(), Error> {
         if self.is_revoked() {
-            return Err(Error::PassRevoked {
-                account_id: self.inner.account_id.clone(),
-            });
+            return Err(Error::PassRevoked { account_id: self.inner.account_id.clone() });
         }
         if self.is_expired() {
-            return Err(Error::PassExpired {
-                account_id: self.inner.account_id.clone(),
-                expired_at: self.inner.expires_at,
-            });
+            return Err(Error::PassExpired { account_id: self.inner.account_id.clone(), expired_at: self.inner.expires_at });
         }
         Ok(())
     }
@@ -205,30 +192,14 @@ impl BoardingPass {
     }
 
     pub(crate) fn policy_context(&self) -> Context<'_> {
-        Context {
-            job_class: self.client().config().job_class.as_deref(),
-            claim_owner: self.owner(),
-        }
+        Context { job_class: self.client().config().job_class.as_deref(), claim_owner: self.owner() }
     }
 
     /// Writes one audit event for this pass; secrets are scrubbed.
-    pub(crate) fn audit(
-        &self,
-        kind: AuditKind,
-        worker: Option<&str>,
-        digest: Option<&str>,
-        details: Value,
-    ) -> Result<(), Error> {
+    pub(crate) fn audit(&self, kind: AuditKind, worker: Option<&str>, digest: Option<&str>, details: Value) -> Result<(), Error> {
         let mut secrets = vec![self.api_token(), &self.inner.claim_url];
         secrets.extend(self.claim_token());
-        self.client().audit().record(
-            kind,
-            Some(self.account_id()),
-            worker,
-            digest,
-            details,
-            &secrets,
-        )
+        self.client().audit().record(kind, Some(self.account_id()), worker, digest, details, &secrets)
     }
 
     /// Records in the audit log that `step` failed after provisioning (a
@@ -236,13 +207,7 @@ impl BoardingPass {
     /// the audit log's own error when the event cannot be written. Callers
     /// that run steps of their own after a deploy use it so the log never
     /// stops silently.
-    pub fn record_failure(
-        &self,
-        step: &str,
-        worker: Option<&str>,
-        digest: Option<&str>,
-        error: Error,
-    ) -> Error {
+    pub fn record_failure(&self, step: &str, worker: Option<&str>, digest: Option<&str>, error: Error) -> Error {
         let details = json!({"step": step, "code": error.code(), "error": error.to_string()});
         match self.audit(AuditKind::Failed, worker, digest, details) {
             Ok(()) => error,
@@ -266,10 +231,7 @@ impl std::fmt::Debug for BoardingPass {
         f.debug_struct("BoardingPass")
             .field("account_id", &self.inner.account_id)
             .field("account_name", &self.inner.account_name)
-            .field(
-                "expires_at",
-                &crate::timestamp::display(self.inner.expires_at),
-            )
+            .field("expires_at", &crate::timestamp::display(self.inner.expires_at))
             .field("api_token", &self.inner.api_token)
             .field("claim_url", &self.inner.claim_url)
             .finish_non_exhaustive()
@@ -279,10 +241,7 @@ impl std::fmt::Debug for BoardingPass {
 #[cfg(test)]
 pub(crate) fn test_pass(expires_in: chrono::Duration) -> BoardingPass {
     let now = Utc::now();
-    let client = Client::builder()
-        .api_base("http://127.0.0.1:9/client/v4")
-        .build()
-        .unwrap();
+    let client = Client::builder().api_base("http://127.0.0.1:9/client/v4").build().unwrap();
     BoardingPass::new(PassInner {
         client,
         account_id: "0123456789abcdef0123456789abcdef".into(),
@@ -293,9 +252,7 @@ pub(crate) fn test_pass(expires_in: chrono::Duration) -> BoardingPass {
         expires_at: now + expires_in,
         claim_expires_at: now + expires_in,
         api_token: Secret::new("cfat_TESTTOKENVALUE_abcdefghijklmnop"),
-        claim_url: Secret::new(
-            "https://dash.cloudflare.com/claim-preview?claimToken=CLAIMVALUE123",
-        ),
+        claim_url: Secret::new("https://dash.cloudflare.com/claim-preview?claimToken=CLAIMVALUE123"),
         claim_token: Some(Secret::new("CLAIMVALUE123")),
         owner: Some("Ada Lovelace".into()),
         state: Default::default(),
@@ -310,10 +267,7 @@ mod tests {
     fn debug_redacts_both_credentials() {
         let p = test_pass(chrono::Duration::minutes(60));
         let dbg = format!("{p:?}{p:#?}");
-        assert!(
-            !dbg.contains("TESTTOKENVALUE") && !dbg.contains("CLAIMVALUE"),
-            "{dbg}"
-        );
+        assert!(!dbg.contains("TESTTOKENVALUE") && !dbg.contains("CLAIMVALUE"), "{dbg}");
         assert!(dbg.contains(&p.token_fingerprint()) && dbg.contains("Waiting Salmonberry"));
         assert_eq!(p.derived_subdomain(), "waiting-salmonberry");
     }
@@ -322,41 +276,21 @@ mod tests {
     fn with_client_keeps_identity_credentials_and_history() {
         let p = test_pass(chrono::Duration::minutes(60));
         p.state().deleted.push("old".into());
-        let other = Client::builder()
-            .api_base("http://127.0.0.1:10/client/v4")
-            .build()
-            .unwrap();
+        let other = Client::builder().api_base("http://127.0.0.1:10/client/v4").build().unwrap();
         let q = p.with_client(other);
         assert_eq!(q.client().api_base(), "http://127.0.0.1:10/client/v4");
-        assert_eq!(
-            (q.account_id(), q.account_name(), q.owner()),
-            (p.account_id(), p.account_name(), p.owner())
-        );
-        assert_eq!(
-            (q.expose_api_token(), q.expose_claim_url()),
-            (p.expose_api_token(), p.expose_claim_url())
-        );
-        assert_eq!(
-            (q.expires_at(), q.claim_expires_at(), q.created_at()),
-            (p.expires_at(), p.claim_expires_at(), p.created_at())
-        );
-        assert_eq!(
-            q.claim_token().map(|t| t.expose_secret()),
-            Some("CLAIMVALUE123")
-        );
+        assert_eq!((q.account_id(), q.account_name(), q.owner()), (p.account_id(), p.account_name(), p.owner()));
+        assert_eq!((q.expose_api_token(), q.expose_claim_url()), (p.expose_api_token(), p.expose_claim_url()));
+        assert_eq!((q.expires_at(), q.claim_expires_at(), q.created_at()), (p.expires_at(), p.claim_expires_at(), p.created_at()));
+        assert_eq!(q.claim_token().map(|t| t.expose_secret()), Some("CLAIMVALUE123"));
         assert_eq!(q.state().deleted, vec!["old".to_string()]);
         q.state().revoked = true;
-        assert!(
-            !p.is_revoked() && q.is_revoked(),
-            "each copy keeps its own history from then on"
-        );
+        assert!(!p.is_revoked() && q.is_revoked(), "each copy keeps its own history from then on");
     }
 
     #[test]
     fn expiry_is_enforced_locally_with_margin() {
-        assert!(test_pass(chrono::Duration::minutes(1))
-            .ensure_valid()
-            .is_ok());
+        assert!(test_pass(chrono::Duration::minutes(1)).ensure_valid().is_ok());
         let within_margin = test_pass(chrono::Duration::seconds(3));
         let e = within_margin.ensure_valid().unwrap_err();
         assert_eq!(e.code(), "pass_expired");

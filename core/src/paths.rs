@@ -14,18 +14,10 @@ pub(crate) fn relative_name(root: &Path, path: &Path) -> Result<String, Error> {
     for c in rel.components() {
         match c {
             Component::Normal(part) => parts.push(part.to_str().ok_or_else(|| {
-                Error::invalid(
-                    "file name",
-                    format!("{} is not UTF-8; rename it", path.display()),
-                )
+                Error::invalid("file name", format!("{} is not UTF-8; rename it", path.display()))
             })?),
             Component::CurDir => {}
-            _ => {
-                return Err(Error::invalid(
-                    "file name",
-                    format!("{} is not inside {}", path.display(), root.display()),
-                ))
-            }
+            _ => return Err(Error::invalid("file name", format!("{} is not inside {}", path.display(), root.display()))),
         }
     }
     Ok(parts.join("/"))
@@ -38,21 +30,10 @@ mod tests {
     #[test]
     fn components_join_with_slashes_and_backslashes_stay_characters() {
         let root = Path::new("/p");
-        assert_eq!(
-            relative_name(root, Path::new("/p/a/b.js")).unwrap(),
-            "a/b.js"
-        );
+        assert_eq!(relative_name(root, Path::new("/p/a/b.js")).unwrap(), "a/b.js");
         // Found by tests/fuzz (asset_manifest): `a\b` became the key `/a/b`, naming no file.
-        assert_eq!(
-            relative_name(root, Path::new("/p/a\\b.html")).unwrap(),
-            "a\\b.html"
-        );
-        assert_eq!(
-            relative_name(root, Path::new("/elsewhere/x"))
-                .unwrap_err()
-                .code(),
-            "invalid_input"
-        );
+        assert_eq!(relative_name(root, Path::new("/p/a\\b.html")).unwrap(), "a\\b.html");
+        assert_eq!(relative_name(root, Path::new("/elsewhere/x")).unwrap_err().code(), "invalid_input");
     }
 
     #[cfg(unix)]

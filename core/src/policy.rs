@@ -15,10 +15,7 @@ use crate::worker::Worker;
 
 // For Node: the fields as a plain object (`Policy.toDict()`) and their
 // TypeScript interface `PolicyFields`; input goes through `from_json_str`.
-#[cfg_attr(
-    feature = "napi",
-    napi_derive::napi(object, js_name = "PolicyFields", object_from_js = false)
-)]
+#[cfg_attr(feature = "napi", napi_derive::napi(object, js_name = "PolicyFields", object_from_js = false))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 #[non_exhaustive]
@@ -67,10 +64,7 @@ pub struct Context<'a> {
 }
 
 fn violation(rule: &str, message: String) -> Violation {
-    Violation {
-        rule: rule.into(),
-        message,
-    }
+    Violation { rule: rule.into(), message }
 }
 
 fn result(violations: Vec<Violation>) -> Result<(), Error> {
@@ -85,37 +79,27 @@ impl Policy {
     /// A policy with every field set (`policy-example.toml`, shown in the
     /// docs): bindings read field names and value types from it.
     pub fn example() -> Self {
-        Self::from_toml_str(include_str!("policy-example.toml"))
-            .expect("the example policy is valid")
+        Self::from_toml_str(include_str!("policy-example.toml")).expect("the example policy is valid")
     }
 
     /// No rules at all (not even a named owner).
     pub fn permissive() -> Self {
-        Self {
-            require_claim_owner: false,
-            require_verification: false,
-            ..Self::default()
-        }
+        Self { require_claim_owner: false, require_verification: false, ..Self::default() }
     }
 
     pub fn from_toml_str(text: &str) -> Result<Self, Error> {
-        let p: Self =
-            toml::from_str(text).map_err(|e| Error::invalid("policy", format!("TOML: {e}")))?;
+        let p: Self = toml::from_str(text).map_err(|e| Error::invalid("policy", format!("TOML: {e}")))?;
         p.validated()
     }
 
     pub fn from_json_str(text: &str) -> Result<Self, Error> {
-        let p: Self = serde_json::from_str(text)
-            .map_err(|e| Error::invalid("policy", format!("JSON: {e}")))?;
+        let p: Self = serde_json::from_str(text).map_err(|e| Error::invalid("policy", format!("JSON: {e}")))?;
         p.validated()
     }
 
     /// Reads `.toml` or `.json` (by extension; anything else is tried as TOML).
     pub fn from_file(path: &Path) -> Result<Self, Error> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-            path: path.display().to_string(),
-            source,
-        })?;
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.display().to_string(), source })?;
         if path.extension().is_some_and(|e| e == "json") {
             Self::from_json_str(&text)
         } else {
@@ -125,8 +109,7 @@ impl Policy {
 
     fn validated(self) -> Result<Self, Error> {
         if let Some(p) = &self.worker_name_pattern {
-            regex::Regex::new(p)
-                .map_err(|e| Error::invalid("policy worker_name_pattern", e.to_string()))?;
+            regex::Regex::new(p).map_err(|e| Error::invalid("policy worker_name_pattern", e.to_string()))?;
         }
         Ok(self)
     }
@@ -137,21 +120,12 @@ impl Policy {
         if let Some(allowed) = &self.allowed_job_classes {
             match ctx.job_class {
                 Some(c) if allowed.iter().any(|a| a == c) => {}
-                Some(c) => v.push(violation(
-                    "allowed_job_classes",
-                    format!("job class {c:?} is not one of {allowed:?}"),
-                )),
-                None => v.push(violation(
-                    "allowed_job_classes",
-                    format!("a job class is required (one of {allowed:?})"),
-                )),
+                Some(c) => v.push(violation("allowed_job_classes", format!("job class {c:?} is not one of {allowed:?}"))),
+                None => v.push(violation("allowed_job_classes", format!("a job class is required (one of {allowed:?})"))),
             }
         }
         if self.require_claim_owner && ctx.claim_owner.is_none_or(|o| o.trim().is_empty()) {
-            v.push(violation(
-                "require_claim_owner",
-                "name the person who will own the claim link (owner)".into(),
-            ));
+            v.push(violation("require_claim_owner", "name the person who will own the claim link (owner)".into()));
         }
         result(v)
     }
@@ -171,66 +145,38 @@ impl Policy {
         };
         if let Some(max) = self.max_deploys_per_pass {
             if deploys_so_far >= max {
-                v.push(violation(
-                    "max_deploys_per_pass",
-                    format!(
-                        "this pass already made {deploys_so_far} deploy(s), the limit is {max}"
-                    ),
-                ));
+                v.push(violation("max_deploys_per_pass", format!("this pass already made {deploys_so_far} deploy(s), the limit is {max}")));
             }
         }
         if let Some(max) = self.max_worker_size {
             let size = worker.script_size();
             if size > u64::from(max) {
-                v.push(violation(
-                    "max_worker_size",
-                    format!("Worker modules total {size} bytes, the limit is {max}"),
-                ));
+                v.push(violation("max_worker_size", format!("Worker modules total {size} bytes, the limit is {max}")));
             }
         }
         if let Some(max) = self.max_asset_files {
             if asset_files.len() > max as usize {
-                v.push(violation(
-                    "max_asset_files",
-                    format!("{} asset files, the limit is {max}", asset_files.len()),
-                ));
+                v.push(violation("max_asset_files", format!("{} asset files, the limit is {max}", asset_files.len())));
             }
         }
         if let Some(max) = self.max_asset_file_size {
             for (path, size) in asset_files.iter().filter(|(_, s)| *s > u64::from(max)) {
-                v.push(violation(
-                    "max_asset_file_size",
-                    format!("{path} is {size} bytes, the limit is {max}"),
-                ));
+                v.push(violation("max_asset_file_size", format!("{path} is {size} bytes, the limit is {max}")));
             }
         }
         if let Some(allowed) = &self.allowed_binding_types {
-            let mut types: Vec<(&str, &str)> = worker
-                .bindings
-                .iter()
-                .map(|b| (b.name(), b.type_name()))
-                .collect();
+            let mut types: Vec<(&str, &str)> = worker.bindings.iter().map(|b| (b.name(), b.type_name())).collect();
             if let Some(name) = worker.assets.as_ref().and_then(|a| a.binding.as_deref()) {
                 types.push((name, "assets"));
             }
-            for (name, ty) in types
-                .into_iter()
-                .filter(|(_, t)| !allowed.iter().any(|a| a == t))
-            {
-                v.push(violation(
-                    "allowed_binding_types",
-                    format!("binding {name} has type {ty}, allowed: {allowed:?}"),
-                ));
+            for (name, ty) in types.into_iter().filter(|(_, t)| !allowed.iter().any(|a| a == t)) {
+                v.push(violation("allowed_binding_types", format!("binding {name} has type {ty}, allowed: {allowed:?}")));
             }
         }
         if let Some(pattern) = &self.worker_name_pattern {
-            let re = regex::Regex::new(pattern)
-                .map_err(|e| Error::invalid("policy worker_name_pattern", e.to_string()))?;
+            let re = regex::Regex::new(pattern).map_err(|e| Error::invalid("policy worker_name_pattern", e.to_string()))?;
             if !re.is_match(&worker.name) {
-                v.push(violation(
-                    "worker_name_pattern",
-                    format!("Worker name {:?} does not match {pattern:?}", worker.name),
-                ));
+                v.push(violation("worker_name_pattern", format!("Worker name {:?} does not match {pattern:?}", worker.name)));
             }
         }
         result(v)
@@ -241,8 +187,7 @@ impl Policy {
         if self.require_verification && !verified {
             return result(vec![violation(
                 "require_verification",
-                "no passing verification of the latest deploy; verify before issuing a ticket"
-                    .into(),
+                "no passing verification of the latest deploy; verify before issuing a ticket".into(),
             )]);
         }
         Ok(())
@@ -257,27 +202,15 @@ mod tests {
     fn the_example_sets_every_field() {
         let example = serde_json::to_value(Policy::example()).unwrap();
         let defaults = serde_json::to_value(Policy::default()).unwrap();
-        let names =
-            |v: &serde_json::Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+        let names = |v: &serde_json::Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
         assert_eq!(names(&example), names(&defaults));
-        let unset: Vec<_> = example
-            .as_object()
-            .unwrap()
-            .iter()
-            .filter(|(_, v)| v.is_null())
-            .map(|(k, _)| k.clone())
-            .collect();
-        assert!(
-            unset.is_empty(),
-            "policy-example.toml must set every field (bindings read types from it): {unset:?}"
-        );
+        let unset: Vec<_> = example.as_object().unwrap().iter().filter(|(_, v)| v.is_null()).map(|(k, _)| k.clone()).collect();
+        assert!(unset.is_empty(), "policy-example.toml must set every field (bindings read types from it): {unset:?}");
     }
 
     fn rules(e: Error) -> Vec<String> {
         match e {
-            Error::PolicyViolation { violations } => {
-                violations.into_iter().map(|v| v.rule).collect()
-            }
+            Error::PolicyViolation { violations } => violations.into_iter().map(|v| v.rule).collect(),
             other => panic!("{other:?}"),
         }
     }
@@ -297,13 +230,8 @@ mod tests {
         )
         .unwrap();
         let w = Worker::from_source("demo", "i.js", "export default {}").secret("K", "v");
-        let ctx = Context {
-            job_class: Some("prod"),
-            claim_owner: None,
-        };
-        let e = p
-            .check_deploy(&ctx, &w, 1, &[("/a".into(), 9), ("/b".into(), 1)])
-            .unwrap_err();
+        let ctx = Context { job_class: Some("prod"), claim_owner: None };
+        let e = p.check_deploy(&ctx, &w, 1, &[("/a".into(), 9), ("/b".into(), 1)]).unwrap_err();
         let text = e.to_string();
         assert_eq!(
             rules(e),
@@ -318,10 +246,7 @@ mod tests {
                 "worker_name_pattern"
             ]
         );
-        assert!(
-            text.contains("/a is 9 bytes") && text.contains("binding K has type secret_text"),
-            "{text}"
-        );
+        assert!(text.contains("/a is 9 bytes") && text.contains("binding K has type secret_text"), "{text}");
     }
 
     #[test]
@@ -329,45 +254,19 @@ mod tests {
         let json = r#"{"allowed_job_classes":["preview"],"worker_name_pattern":"^agent-","max_deploys_per_pass":2}"#;
         let p = Policy::from_json_str(json).unwrap();
         let w = Worker::from_source("agent-x", "i.js", "export default {}").var("A", "1");
-        let ctx = Context {
-            job_class: Some("preview"),
-            claim_owner: Some("Ada Lovelace"),
-        };
+        let ctx = Context { job_class: Some("preview"), claim_owner: Some("Ada Lovelace") };
         assert!(p.check_provision(&ctx).is_ok());
         assert!(p.check_deploy(&ctx, &w, 1, &[]).is_ok());
-        assert_eq!(
-            rules(p.check_deploy(&ctx, &w, 2, &[]).unwrap_err()),
-            ["max_deploys_per_pass"]
-        );
-        assert_eq!(
-            rules(p.check_ticket(false).unwrap_err()),
-            ["require_verification"]
-        );
+        assert_eq!(rules(p.check_deploy(&ctx, &w, 2, &[]).unwrap_err()), ["max_deploys_per_pass"]);
+        assert_eq!(rules(p.check_ticket(false).unwrap_err()), ["require_verification"]);
         assert!(p.check_ticket(true).is_ok());
     }
 
     #[test]
     fn bad_policy_files_are_typed_errors() {
-        assert_eq!(
-            Policy::from_toml_str("max_deploys = 3").unwrap_err().code(),
-            "invalid_input"
-        );
-        assert_eq!(
-            Policy::from_toml_str("worker_name_pattern = \"(\"")
-                .unwrap_err()
-                .code(),
-            "invalid_input"
-        );
-        assert!(Policy::permissive()
-            .check_provision(&Context::default())
-            .is_ok());
-        assert_eq!(
-            rules(
-                Policy::default()
-                    .check_provision(&Context::default())
-                    .unwrap_err()
-            ),
-            ["require_claim_owner"]
-        );
+        assert_eq!(Policy::from_toml_str("max_deploys = 3").unwrap_err().code(), "invalid_input");
+        assert_eq!(Policy::from_toml_str("worker_name_pattern = \"(\"").unwrap_err().code(), "invalid_input");
+        assert!(Policy::permissive().check_provision(&Context::default()).is_ok());
+        assert_eq!(rules(Policy::default().check_provision(&Context::default()).unwrap_err()), ["require_claim_owner"]);
     }
 }

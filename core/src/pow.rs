@@ -73,19 +73,13 @@ impl Challenge {
     pub fn new(seed_b64url: &str, k: i64, g: i64, work_cap: u64) -> Result<Self, Error> {
         let refuse = |reason: String| Error::PowRefused { reason };
         if seed_b64url.len() > MAX_SEED_TEXT {
-            return Err(refuse(format!(
-                "seed is {} characters, longer than the {MAX_SEED_TEXT} of a 32-byte seed",
-                seed_b64url.len()
-            )));
+            return Err(refuse(format!("seed is {} characters, longer than the {MAX_SEED_TEXT} of a 32-byte seed", seed_b64url.len())));
         }
         let decoded = URL_SAFE_NO_PAD
             .decode(seed_b64url.trim_end_matches('='))
             .map_err(|e| refuse(format!("seed is not base64url: {e}")))?;
         let seed: [u8; SEED_LEN] = decoded.as_slice().try_into().map_err(|_| {
-            refuse(format!(
-                "seed decodes to {} bytes, expected {SEED_LEN}",
-                decoded.len()
-            ))
+            refuse(format!("seed decodes to {} bytes, expected {SEED_LEN}", decoded.len()))
         })?;
         if k <= 0 || g <= 0 {
             return Err(refuse(format!("k={k} and g={g} must both be positive")));
@@ -148,10 +142,7 @@ impl CancelFlag {
 #[inline(always)]
 fn sha256_32(state_block: &mut [u8; 64]) {
     let mut state = SHA256_IV;
-    sha2::compress256(
-        &mut state,
-        std::slice::from_ref(GenericArray::from_slice(&state_block[..])),
-    );
+    sha2::compress256(&mut state, std::slice::from_ref(GenericArray::from_slice(&state_block[..])));
     for (i, word) in state.iter().enumerate() {
         state_block[i * 4..i * 4 + 4].copy_from_slice(&word.to_be_bytes());
     }
@@ -206,10 +197,7 @@ pub fn solve_blocking(
         }
         out.extend_from_slice(&block[..32]);
         if j % report_every == 0 || j == k {
-            progress(PowProgress {
-                checkpoints_done: j,
-                checkpoints_total: k,
-            });
+            progress(PowProgress { checkpoints_done: j, checkpoints_total: k });
         }
     }
     Ok(out)
@@ -236,31 +224,17 @@ pub enum VerifyError {
 /// Server-side check of a solution. Each of the `k` segments is independent
 /// given the published checkpoints, so they are split across `threads`
 /// scoped threads (wall time ≈ k·g / threads).
-pub fn verify(
-    challenge: &Challenge,
-    checkpoints_b64: &str,
-    threads: usize,
-) -> Result<(), VerifyError> {
+pub fn verify(challenge: &Challenge, checkpoints_b64: &str, threads: usize) -> Result<(), VerifyError> {
     let expected = (challenge.k as usize + 1) * 32;
     // Checked on the text first, so an oversized submission is never decoded.
     if checkpoints_b64.len() != base64_len(expected) {
-        let padding = checkpoints_b64
-            .bytes()
-            .rev()
-            .take_while(|b| *b == b'=')
-            .count()
-            .min(2);
+        let padding = checkpoints_b64.bytes().rev().take_while(|b| *b == b'=').count().min(2);
         let got = (checkpoints_b64.len() / 4 * 3).saturating_sub(padding);
         return Err(VerifyError::WrongLength { got, expected });
     }
-    let raw = STANDARD
-        .decode(checkpoints_b64)
-        .map_err(|_| VerifyError::NotBase64)?;
+    let raw = STANDARD.decode(checkpoints_b64).map_err(|_| VerifyError::NotBase64)?;
     if raw.len() != expected {
-        return Err(VerifyError::WrongLength {
-            got: raw.len(),
-            expected,
-        });
+        return Err(VerifyError::WrongLength { got: raw.len(), expected });
     }
     let c0: [u8; 32] = Sha256::digest(challenge.seed).into();
     if raw[..32] != c0 {
@@ -283,10 +257,7 @@ pub fn verify(
                 })
             })
             .collect();
-        handles
-            .into_iter()
-            .filter_map(|h| h.join().expect("verifier thread"))
-            .min()
+        handles.into_iter().filter_map(|h| h.join().expect("verifier thread")).min()
     });
     match first_bad {
         Some(j) => Err(VerifyError::BadSegment { index: j as u32 }),
@@ -308,10 +279,7 @@ mod tests {
     #[test]
     fn protocol_vectors() {
         let c0 = Sha256::digest([0u8; 32]);
-        assert_eq!(
-            hex::encode(c0),
-            "66687aadf862bd776c8fc18b8e9f8e20089714856ee233b3902a591d0d5f2925"
-        );
+        assert_eq!(hex::encode(c0), "66687aadf862bd776c8fc18b8e9f8e20089714856ee233b3902a591d0d5f2925");
         assert_eq!(
             solve(ZERO_SEED, 1, 1),
             "Zmh6rfhivXdsj8GLjp+OIAiXFIVu4jOzkCpZHQ1fKSUrMttsLApiNfsTl+giXqheDw5ujHsSbQAWzL3g5mcVHg=="
@@ -346,12 +314,7 @@ mod tests {
             (ZERO_SEED, 0, 1, "positive"),
             (ZERO_SEED, 1, -3, "positive"),
             (ZERO_SEED, 8001, 8000, "exceeds the work cap"),
-            (
-                ZERO_SEED,
-                16_000_000,
-                4,
-                "k=16000000 is over the client's bound",
-            ),
+            (ZERO_SEED, 16_000_000, 4, "k=16000000 is over the client's bound"),
             (ZERO_SEED, 16_001, 1, "bound of 16000"),
             (ZERO_SEED, 1, 8_001, "g=8001 is over"),
             (ZERO_SEED, 1 << 40, 1, "over the client's bound"),
@@ -376,10 +339,7 @@ mod tests {
         let ch = Challenge::new(ZERO_SEED, 8000, 8000, DEFAULT_WORK_CAP).unwrap();
         let cancel = CancelFlag::new();
         cancel.cancel();
-        assert!(matches!(
-            solve_blocking(&ch, &cancel, |_| {}),
-            Err(Error::Cancelled)
-        ));
+        assert!(matches!(solve_blocking(&ch, &cancel, |_| {}), Err(Error::Cancelled)));
     }
 
     #[test]
@@ -388,9 +348,7 @@ mod tests {
         let mut seen = Vec::new();
         solve_blocking(&ch, &CancelFlag::new(), |p| seen.push(p)).unwrap();
         assert!(seen.len() >= 100 && seen.len() <= 1000, "{}", seen.len());
-        assert!(seen
-            .windows(2)
-            .all(|w| w[0].checkpoints_done < w[1].checkpoints_done));
+        assert!(seen.windows(2).all(|w| w[0].checkpoints_done < w[1].checkpoints_done));
         assert_eq!(seen.last().unwrap().checkpoints_done, 1000);
     }
 
@@ -403,31 +361,19 @@ mod tests {
         }
         let mut bad = raw.clone();
         bad[20 * 32] ^= 1; // corrupts checkpoint 20, so segment 20 fails first
-        assert_eq!(
-            verify(&ch, &encode_checkpoints(&bad), 2),
-            Err(VerifyError::BadSegment { index: 20 })
-        );
+        assert_eq!(verify(&ch, &encode_checkpoints(&bad), 2), Err(VerifyError::BadSegment { index: 20 }));
         let mut bad0 = raw.clone();
         bad0[0] ^= 1;
-        assert_eq!(
-            verify(&ch, &encode_checkpoints(&bad0), 2),
-            Err(VerifyError::BadStart)
-        );
+        assert_eq!(verify(&ch, &encode_checkpoints(&bad0), 2), Err(VerifyError::BadStart));
         assert_eq!(
             verify(&ch, &encode_checkpoints(&raw[..raw.len() - 32]), 2),
-            Err(VerifyError::WrongLength {
-                got: 37 * 32,
-                expected: 38 * 32
-            })
+            Err(VerifyError::WrongLength { got: 37 * 32, expected: 38 * 32 })
         );
         let not_base64 = "*".repeat(encode_checkpoints(&raw).len());
         assert_eq!(verify(&ch, &not_base64, 2), Err(VerifyError::NotBase64));
         // An oversized submission is refused on its length alone.
         let huge = "A".repeat(MAX_SOLUTION_LEN * 4);
-        assert!(matches!(
-            verify(&ch, &huge, 2),
-            Err(VerifyError::WrongLength { .. })
-        ));
+        assert!(matches!(verify(&ch, &huge, 2), Err(VerifyError::WrongLength { .. })));
     }
 
     #[test]
@@ -437,27 +383,13 @@ mod tests {
         let vectors = doc["vectors"].as_array().unwrap();
         assert!(vectors.len() >= 4);
         for v in vectors {
-            let got = solve(
-                v["seed"].as_str().unwrap(),
-                v["k"].as_i64().unwrap(),
-                v["g"].as_i64().unwrap(),
-            );
+            let got = solve(v["seed"].as_str().unwrap(), v["k"].as_i64().unwrap(), v["g"].as_i64().unwrap());
             if let Some(full) = v["checkpoints"].as_str() {
                 assert_eq!(got, full, "{}", v["name"]);
-                let ch = Challenge::new(
-                    v["seed"].as_str().unwrap(),
-                    v["k"].as_i64().unwrap(),
-                    v["g"].as_i64().unwrap(),
-                    DEFAULT_WORK_CAP,
-                )
-                .unwrap();
+                let ch = Challenge::new(v["seed"].as_str().unwrap(), v["k"].as_i64().unwrap(), v["g"].as_i64().unwrap(), DEFAULT_WORK_CAP).unwrap();
                 assert_eq!(verify(&ch, full, 2), Ok(()));
             } else {
-                assert!(
-                    got.starts_with(v["checkpoints_prefix"].as_str().unwrap()),
-                    "{}",
-                    v["name"]
-                );
+                assert!(got.starts_with(v["checkpoints_prefix"].as_str().unwrap()), "{}", v["name"]);
                 assert_eq!(got.len() as u64, v["checkpoints_len"].as_u64().unwrap());
             }
         }

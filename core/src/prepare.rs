@@ -8,8 +8,8 @@
 //! [`BoardingPass::deploy`](crate::BoardingPass::deploy) runs it too.
 
 use crate::assets::{self, AssetOptions, Manifest};
-use crate::bundle;
 use crate::cancel::{cancellable, CancellationToken};
+use crate::bundle;
 use crate::client::Client;
 use crate::error::Error;
 use crate::policy::Context;
@@ -63,59 +63,32 @@ impl PreparedDeploy {
     }
     /// `(key, size)` of every asset file, for policy checks.
     pub(crate) fn asset_files(&self) -> Vec<(String, u64)> {
-        self.manifest
-            .as_ref()
-            .map(Manifest::files)
-            .unwrap_or_default()
+        self.manifest.as_ref().map(Manifest::files).unwrap_or_default()
     }
 }
 
 /// `worker` with its TypeScript/JSX modules type-stripped (see
 /// [`bundle::compile_sources`]), or `None` when it has none. Off the async
 /// threads: it runs the bundler.
-pub(crate) async fn compile(
-    worker: &Worker,
-    options: &DeployOptions,
-) -> Result<Option<Worker>, Error> {
+pub(crate) async fn compile(worker: &Worker, options: &DeployOptions) -> Result<Option<Worker>, Error> {
     let (w, progress) = (worker.clone(), options.progress.clone());
-    let work = async {
-        tokio::task::spawn_blocking(move || bundle::compile_sources(&w, &progress))
-            .await
-            .expect("compile does not panic")
-    };
+    let work = async { tokio::task::spawn_blocking(move || bundle::compile_sources(&w, &progress)).await.expect("compile does not panic") };
     cancellable(options.cancel.as_ref(), work).await
 }
 
 /// The local checks, then the policy as it applies to `ctx` after
 /// `deploys_so_far` deploys. Honours `options.cancel`.
-pub(crate) async fn prepare(
-    client: &Client,
-    ctx: &Context<'_>,
-    deploys_so_far: u32,
-    worker: &Worker,
-    options: DeployOptions,
-) -> Result<PreparedDeploy, Error> {
+pub(crate) async fn prepare(client: &Client, ctx: &Context<'_>, deploys_so_far: u32, worker: &Worker, options: DeployOptions) -> Result<PreparedDeploy, Error> {
     let compiled = compile(worker, &options).await?;
     let worker = compiled.as_ref().unwrap_or(worker);
     let work = async {
         worker.validate(options.max_script_size)?;
         let manifest = match &worker.assets {
-            Some(a) => Some(
-                assets::build_manifest(&a.directory, &options.assets, &options.progress).await?,
-            ),
+            Some(a) => Some(assets::build_manifest(&a.directory, &options.assets, &options.progress).await?),
             None => None,
         };
-        let prepared = PreparedDeploy {
-            worker: worker.clone(),
-            manifest,
-            options: options.clone(),
-        };
-        client.config().policy.check_deploy(
-            ctx,
-            worker,
-            deploys_so_far,
-            &prepared.asset_files(),
-        )?;
+        let prepared = PreparedDeploy { worker: worker.clone(), manifest, options: options.clone() };
+        client.config().policy.check_deploy(ctx, worker, deploys_so_far, &prepared.asset_files())?;
         Ok(prepared)
     };
     cancellable(options.cancel.as_ref(), work).await
@@ -125,16 +98,8 @@ impl Client {
     /// Checks and hashes a deploy of `worker` before any pass exists (see
     /// module docs); `owner` is the claim owner the pass will carry, as the
     /// policy sees it. Sends nothing.
-    pub async fn prepare_deploy(
-        &self,
-        worker: &Worker,
-        options: DeployOptions,
-        owner: Option<&str>,
-    ) -> Result<PreparedDeploy, Error> {
-        let ctx = Context {
-            job_class: self.config().job_class.as_deref(),
-            claim_owner: owner,
-        };
+    pub async fn prepare_deploy(&self, worker: &Worker, options: DeployOptions, owner: Option<&str>) -> Result<PreparedDeploy, Error> {
+        let ctx = Context { job_class: self.config().job_class.as_deref(), claim_owner: owner };
         prepare(self, &ctx, 0, worker, options).await
     }
 }

@@ -61,10 +61,7 @@ impl Phase {
     }
 }
 
-#[cfg_attr(
-    feature = "python",
-    pyo3::pyclass(frozen, get_all, module = "boardingpass")
-)]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, get_all, module = "boardingpass"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[non_exhaustive]
@@ -96,11 +93,7 @@ impl Progress {
 
 impl std::fmt::Debug for Progress {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.is_some() {
-            "Progress(callback)"
-        } else {
-            "Progress(none)"
-        })
+        f.write_str(if self.0.is_some() { "Progress(callback)" } else { "Progress(none)" })
     }
 }
 
@@ -113,11 +106,7 @@ mod tests {
         let names: std::collections::HashSet<_> = Phase::ALL.iter().map(|p| p.as_str()).collect();
         assert_eq!(names.len(), Phase::ALL.len());
         for p in Phase::ALL {
-            assert_eq!(
-                serde_json::to_value(p).unwrap(),
-                p.as_str(),
-                "serde and as_str agree"
-            );
+            assert_eq!(serde_json::to_value(p).unwrap(), p.as_str(), "serde and as_str agree");
         }
     }
 }

@@ -66,28 +66,15 @@ setters!(LoadOptions { no_bundle: bool, progress: Progress } optional { name => 
 /// Reads a Worker from `path` (see module docs). `name` overrides the
 /// configured or derived name.
 pub fn load(path: &Path, name: Option<&str>) -> Result<Worker, Error> {
-    load_with(
-        path,
-        &LoadOptions {
-            name: name.map(str::to_string),
-            ..Default::default()
-        },
-    )
+    load_with(path, &LoadOptions { name: name.map(str::to_string), ..Default::default() })
 }
 
 /// [`load`] with options.
 pub fn load_with(path: &Path, options: &LoadOptions) -> Result<Worker, Error> {
-    let root = path.canonicalize().map_err(|source| Error::Io {
-        path: path.display().to_string(),
-        source,
-    })?;
+    let root = path.canonicalize().map_err(|source| Error::Io { path: path.display().to_string(), source })?;
     let mut worker = if root.is_file() {
         from_file(path, &root, options)?
-    } else if let Some(config) = CONFIG_FILES
-        .iter()
-        .map(|f| root.join(f))
-        .find(|p| p.is_file())
-    {
+    } else if let Some(config) = CONFIG_FILES.iter().map(|f| root.join(f)).find(|p| p.is_file()) {
         from_config(path, &root, &config, options)?
     } else {
         Worker::new(name_from_path(path)).assets(AssetsConfig::new(&root))
@@ -100,13 +87,7 @@ pub fn load_with(path: &Path, options: &LoadOptions) -> Result<Worker, Error> {
 
 /// The modules of the entry `file` (canonical, inside the canonical
 /// `root`): bundled when [`bundle::wanted`], else the files it references.
-fn entry_modules(
-    worker: &mut Worker,
-    root: &Path,
-    file: &Path,
-    build: &BuildConfig,
-    options: &LoadOptions,
-) -> Result<(), Error> {
+fn entry_modules(worker: &mut Worker, root: &Path, file: &Path, build: &BuildConfig, options: &LoadOptions) -> Result<(), Error> {
     let mut build = build.clone();
     build.no_bundle |= options.no_bundle;
     if bundle::wanted(root, file, &build) {
@@ -114,12 +95,7 @@ fn entry_modules(
     }
     let dir = file.parent().expect("a canonical file path has a parent");
     worker.modules = modules_from_entry(dir, file)?;
-    worker.main_module = Some(
-        file.file_name()
-            .expect("a canonical file path has a name")
-            .to_string_lossy()
-            .into_owned(),
-    );
+    worker.main_module = Some(file.file_name().expect("a canonical file path has a name").to_string_lossy().into_owned());
     Ok(())
 }
 
@@ -135,12 +111,9 @@ fn from_file(path: &Path, file: &Path, options: &LoadOptions) -> Result<Worker, 
 /// `key` names the config key in the error.
 fn inside(root: &Path, key: &str, value: &str) -> Result<PathBuf, Error> {
     let joined = root.join(value);
-    let resolved = joined.canonicalize().map_err(|e| {
-        Error::invalid(
-            key,
-            format!("{value:?} ({}) cannot be read: {e}", joined.display()),
-        )
-    })?;
+    let resolved = joined
+        .canonicalize()
+        .map_err(|e| Error::invalid(key, format!("{value:?} ({}) cannot be read: {e}", joined.display())))?;
     if !resolved.starts_with(root) {
         return Err(Error::invalid(
             key,
@@ -203,25 +176,13 @@ pub(crate) fn jsonc_to_json(text: &str) -> String {
 }
 
 fn parse_config(config: &Path) -> Result<WranglerConfig, Error> {
-    let text = String::from_utf8(read_file(config)?).map_err(|_| {
-        Error::invalid(
-            "wrangler config",
-            format!("{} is not UTF-8", config.display()),
-        )
-    })?;
-    parse_config_text(
-        &text,
-        config.extension().is_some_and(|e| e == "toml"),
-        config,
-    )
+    let text = String::from_utf8(read_file(config)?)
+        .map_err(|_| Error::invalid("wrangler config", format!("{} is not UTF-8", config.display())))?;
+    parse_config_text(&text, config.extension().is_some_and(|e| e == "toml"), config)
 }
 
 /// `path` only names the file in errors.
-pub(crate) fn parse_config_text(
-    text: &str,
-    toml: bool,
-    path: &Path,
-) -> Result<WranglerConfig, Error> {
+pub(crate) fn parse_config_text(text: &str, toml: bool, path: &Path) -> Result<WranglerConfig, Error> {
     let bad = |e: String| Error::invalid("wrangler config", format!("{}: {e}", path.display()));
     if toml {
         toml::from_str(text).map_err(|e| bad(e.to_string()))
@@ -231,12 +192,7 @@ pub(crate) fn parse_config_text(
 }
 
 /// `path` as given (for the derived name), `root` canonical.
-fn from_config(
-    path: &Path,
-    root: &Path,
-    config_path: &Path,
-    options: &LoadOptions,
-) -> Result<Worker, Error> {
+fn from_config(path: &Path, root: &Path, config_path: &Path, options: &LoadOptions) -> Result<Worker, Error> {
     let config = parse_config(config_path)?;
     let mut worker = Worker::new(config.name.clone().unwrap_or_else(|| name_from_path(path)));
     if let Some(date) = config.compatibility_date {
@@ -250,10 +206,7 @@ fn from_config(
         });
     }
     if let Some(a) = config.assets {
-        let dir = a
-            .directory
-            .as_deref()
-            .ok_or_else(|| Error::invalid("wrangler config", "[assets] needs a `directory`"))?;
+        let dir = a.directory.as_deref().ok_or_else(|| Error::invalid("wrangler config", "[assets] needs a `directory`"))?;
         let mut assets = AssetsConfig::new(inside(root, "assets.directory", dir)?);
         assets.binding = a.binding;
         assets.html_handling = a.html_handling;
@@ -264,13 +217,7 @@ fn from_config(
     if let Some(main) = config.main {
         let main_path = inside(root, "main", &main)?;
         if !main_path.is_file() {
-            return Err(Error::invalid(
-                "main",
-                format!(
-                    "{} names {main:?}, which is not a file",
-                    config_path.display()
-                ),
-            ));
+            return Err(Error::invalid("main", format!("{} names {main:?}, which is not a file", config_path.display())));
         }
         entry_modules(&mut worker, root, &main_path, &config.build, options)?;
     }

@@ -110,9 +110,7 @@ pub async fn solve(challenge: Challenge, progress: Progress) -> Result<String, E
     let total = u64::from(challenge.k());
     progress.emit(Phase::ProofOfWork, 0, total);
     let raw = tokio::task::spawn_blocking(move || {
-        pow::solve_blocking(&challenge, &flag, |p| {
-            progress.emit(Phase::ProofOfWork, p.checkpoints_done.into(), total)
-        })
+        pow::solve_blocking(&challenge, &flag, |p| progress.emit(Phase::ProofOfWork, p.checkpoints_done.into(), total))
     })
     .await
     .map_err(|e| Error::protocol("proof of work", format!("solver thread failed: {e}")))??;
@@ -121,9 +119,7 @@ pub async fn solve(challenge: Challenge, progress: Progress) -> Result<String, E
 
 /// The `claimToken` query parameter of a claim URL (wrangler reads only the URL).
 fn claim_token_from_url(url: &url::Url) -> Option<Zeroizing<String>> {
-    url.query_pairs()
-        .find(|(k, _)| k == "claimToken")
-        .map(|(_, v)| Zeroizing::new(v.into_owned()))
+    url.query_pairs().find(|(k, _)| k == "claimToken").map(|(_, v)| Zeroizing::new(v.into_owned()))
 }
 
 impl Client {
@@ -131,10 +127,7 @@ impl Client {
     /// claim URL, valid for the window the server grants (60 minutes on
     /// Cloudflare).
     pub async fn provision(&self, options: ProvisionOptions) -> Result<BoardingPass, Error> {
-        Ok(self
-            .provision_with(&options, std::future::ready(Ok(())))
-            .await?
-            .0)
+        Ok(self.provision_with(&options, std::future::ready(Ok(()))).await?.0)
     }
 
     /// Provisions while `worker` is prepared for deploying
@@ -151,61 +144,33 @@ impl Client {
         deploy: DeployOptions,
     ) -> Result<(BoardingPass, PreparedDeploy), Error> {
         let compiled = crate::prepare::compile(worker, &deploy).await?;
-        let prepare = self.prepare_deploy(
-            compiled.as_ref().unwrap_or(worker),
-            deploy,
-            options.owner.as_deref(),
-        );
+        let prepare = self.prepare_deploy(compiled.as_ref().unwrap_or(worker), deploy, options.owner.as_deref());
         self.provision_with(&options, prepare).await
     }
 
     /// Provisioning gated on `local` work, which runs alongside the challenge
     /// and proof of work and must succeed before the account is created.
     #[tracing::instrument(name = "provision", skip_all, fields(run_id = self.audit().run_id(), job_id = self.audit().job_id()))]
-    async fn provision_with<T>(
-        &self,
-        options: &ProvisionOptions,
-        local: impl Future<Output = Result<T, Error>>,
-    ) -> Result<(BoardingPass, T), Error> {
+    async fn provision_with<T>(&self, options: &ProvisionOptions, local: impl Future<Output = Result<T, Error>>) -> Result<(BoardingPass, T), Error> {
         if !self.config().accept_terms {
-            return Err(Error::TermsNotAccepted {
-                terms: TERMS_OF_SERVICE_URL.into(),
-                privacy: PRIVACY_POLICY_URL.into(),
-            });
+            return Err(Error::TermsNotAccepted { terms: TERMS_OF_SERVICE_URL.into(), privacy: PRIVACY_POLICY_URL.into() });
         }
         if let Some(code) = &options.event_code {
             if code.trim().is_empty() {
                 return Err(Error::invalid("event_code", "must not be empty"));
             }
         }
-        let ctx = Context {
-            job_class: self.config().job_class.as_deref(),
-            claim_owner: options.owner.as_deref(),
-        };
+        let ctx = Context { job_class: self.config().job_class.as_deref(), claim_owner: options.owner.as_deref() };
         let checked = self.config().policy.check_provision(&ctx);
         let violations: Vec<String> = match &checked {
-            Err(Error::PolicyViolation { violations }) => {
-                violations.iter().map(|v| v.rule.clone()).collect()
-            }
+            Err(Error::PolicyViolation { violations }) => violations.iter().map(|v| v.rule.clone()).collect(),
             _ => Vec::new(),
         };
-        self.audit().record(
-            AuditKind::PolicyChecked,
-            None,
-            None,
-            None,
-            json!({"step": "provision", "violations": violations}),
-            &[],
-        )?;
+        self.audit().record(AuditKind::PolicyChecked, None, None, None, json!({"step": "provision", "violations": violations}), &[])?;
         checked?;
         let local_failed = AtomicBool::new(false);
         let local = local.inspect_err(|_| local_failed.store(true, Ordering::Relaxed));
-        match cancellable(
-            options.cancel.as_ref(),
-            self.provision_inner(options, local),
-        )
-        .await
-        {
+        match cancellable(options.cancel.as_ref(), self.provision_inner(options, local)).await {
             Ok((pass, local)) => {
                 pass.audit(
                     AuditKind::Provisioned,
@@ -222,27 +187,17 @@ impl Client {
                 Ok((pass, local))
             }
             Err(e) => {
-                let step = if local_failed.load(Ordering::Relaxed) {
-                    "prepare"
-                } else {
-                    "provision"
-                };
+                let step = if local_failed.load(Ordering::Relaxed) { "prepare" } else { "provision" };
                 let details = json!({"step": step, "code": e.code(), "error": e.to_string()});
-                self.audit()
-                    .record(AuditKind::Failed, None, None, None, details, &[])?;
+                self.audit().record(AuditKind::Failed, None, None, None, details, &[])?;
                 Err(e)
             }
         }
     }
 
-    async fn provision_inner<T>(
-        &self,
-        options: &ProvisionOptions,
-        local: impl Future<Output = Result<T, Error>>,
-    ) -> Result<(BoardingPass, T), Error> {
+    async fn provision_inner<T>(&self, options: &ProvisionOptions, local: impl Future<Output = Result<T, Error>>) -> Result<(BoardingPass, T), Error> {
         // The first failure drops the other side (a dropped solve stops its thread).
-        let (mut solved, local) =
-            futures::future::try_join(self.solved_challenge(&options.progress), local).await?;
+        let (mut solved, local) = futures::future::try_join(self.solved_challenge(&options.progress), local).await?;
         let mut first = true;
         let created = loop {
             let (token, checkpoints) = solved;
@@ -272,10 +227,7 @@ impl Client {
     /// the moment it is decoded.
     async fn solved_challenge(&self, progress: &Progress) -> Result<(Secret, String), Error> {
         progress.emit(Phase::Challenge, 0, 1);
-        let call = Call::new(Method::POST, CHALLENGE_PATH, Auth::None)
-            .json(json!({}))
-            .idempotent(true)
-            .max_body(MAX_CHALLENGE_BODY);
+        let call = Call::new(Method::POST, CHALLENGE_PATH, Auth::None).json(json!({})).idempotent(true).max_body(MAX_CHALLENGE_BODY);
         let endpoint = call.endpoint();
         let mut answer = self.http().call(call).await?;
         let decoded = answer.result_as::<ChallengeResult>(&endpoint);
@@ -288,12 +240,7 @@ impl Client {
         Ok((token, checkpoints))
     }
 
-    async fn create(
-        &self,
-        options: &ProvisionOptions,
-        challenge_token: Secret,
-        checkpoints: String,
-    ) -> Result<CreateResult, Error> {
+    async fn create(&self, options: &ProvisionOptions, challenge_token: Secret, checkpoints: String) -> Result<CreateResult, Error> {
         options.progress.emit(Phase::CreateAccount, 0, 1);
         let mut body = json!({
             "termsOfService": TERMS_OF_SERVICE_URL,
@@ -305,23 +252,13 @@ impl Client {
         if let Some(code) = &options.event_code {
             body["eventCode"] = json!(code);
         }
-        let call = Call::new(Method::POST, CREATE_PATH, Auth::None)
-            .json(body)
-            .idempotent(false);
+        let call = Call::new(Method::POST, CREATE_PATH, Auth::None).json(body).idempotent(false);
         self.http().call_secret(call).await
     }
 
-    fn pass_from(
-        &self,
-        mut created: CreateResult,
-        endpoint: &str,
-        options: &ProvisionOptions,
-    ) -> Result<BoardingPass, Error> {
+    fn pass_from(&self, mut created: CreateResult, endpoint: &str, options: &ProvisionOptions) -> Result<BoardingPass, Error> {
         if options.event_code.is_some() && created.event_code_accepted != Some(true) {
-            return Err(Error::protocol(
-                endpoint,
-                "the event code was not accepted (no eventCodeAccepted: true)",
-            ));
+            return Err(Error::protocol(endpoint, "the event code was not accepted (no eventCodeAccepted: true)"));
         }
         let (mut account, mut claim) = (created.account.take(), created.claim.take());
         let required = |name: &str, value: Option<&mut Option<String>>| {
@@ -331,31 +268,17 @@ impl Client {
         let fields = [
             required("account.id", account.as_mut().map(|a| &mut a.id)),
             required("account.name", account.as_mut().map(|a| &mut a.name)),
-            required(
-                "account.apiToken",
-                account.as_mut().map(|a| &mut a.api_token),
-            ),
-            required(
-                "account.expiresAt",
-                account.as_mut().map(|a| &mut a.expires_at),
-            ),
+            required("account.apiToken", account.as_mut().map(|a| &mut a.api_token)),
+            required("account.expiresAt", account.as_mut().map(|a| &mut a.expires_at)),
             required("claim.url", claim.as_mut().map(|c| &mut c.url)),
             required("claim.expiresAt", claim.as_mut().map(|c| &mut c.expires_at)),
         ];
-        let missing: Vec<&str> = fields
-            .iter()
-            .filter_map(|f| f.as_ref().err().map(String::as_str))
-            .collect();
+        let missing: Vec<&str> = fields.iter().filter_map(|f| f.as_ref().err().map(String::as_str)).collect();
         if !missing.is_empty() {
-            return Err(Error::protocol(
-                endpoint,
-                format!("missing required fields: {}", missing.join(", ")),
-            ));
+            return Err(Error::protocol(endpoint, format!("missing required fields: {}", missing.join(", "))));
         }
-        let [id, name, token, expires, claim_url, claim_expires] =
-            fields.map(|f| f.unwrap_or_default());
-        let optional =
-            |v: Option<&mut Option<String>>| v.and_then(Option::take).map(Zeroizing::new);
+        let [id, name, token, expires, claim_url, claim_expires] = fields.map(|f| f.unwrap_or_default());
+        let optional = |v: Option<&mut Option<String>>| v.and_then(Option::take).map(Zeroizing::new);
         let account_type = optional(account.as_mut().map(|a| &mut a.kind));
         let token_id = optional(account.as_mut().map(|a| &mut a.token_id));
         let sent_claim_token = optional(claim.as_mut().map(|c| &mut c.token));

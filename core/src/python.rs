@@ -41,8 +41,7 @@ as_name!(ClaimStatus, Phase);
 
 /// Core's JSON form of `value` as Python objects (`json.loads` of it).
 fn to_dict<'py>(py: Python<'py>, value: &impl serde::Serialize) -> PyResult<Bound<'py, PyAny>> {
-    let text = serde_json::to_string(value)
-        .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
+    let text = serde_json::to_string(value).map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
     py.import("json")?.call_method1("loads", (text,))
 }
 
@@ -73,12 +72,4 @@ macro_rules! py_record {
     )*};
 }
 
-py_record!(
-    Deployment,
-    Evidence,
-    ClaimOutcome,
-    TeardownReport,
-    ProgressEvent,
-    BundleInfo,
-    BundledPackage
-);
+py_record!(Deployment, Evidence, ClaimOutcome, TeardownReport, ProgressEvent, BundleInfo, BundledPackage);

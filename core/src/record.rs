@@ -10,10 +10,7 @@ use crate::bundle::BundleInfo;
 /// What a deploy produced. Pass it back to `verify`: a copy (read back with
 /// `Deserialize`, or from a binding) only names this pass's own record.
 #[cfg_attr(feature = "napi", napi_derive::napi(object))]
-#[cfg_attr(
-    feature = "python",
-    pyo3::pyclass(frozen, get_all, module = "boardingpass", name = "Deployment")
-)]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, get_all, module = "boardingpass", name = "Deployment"))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
@@ -44,10 +41,7 @@ pub struct Deployment {
 
 /// What the live URL answered: the evidence behind a claim ticket.
 #[cfg_attr(feature = "napi", napi_derive::napi(object, object_from_js = false))]
-#[cfg_attr(
-    feature = "python",
-    pyo3::pyclass(frozen, get_all, module = "boardingpass", name = "Evidence")
-)]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, get_all, module = "boardingpass", name = "Evidence"))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
@@ -109,14 +103,7 @@ impl PassState {
         let live = self.live_workers();
         !live.is_empty()
             && live.iter().all(|name| {
-                let Some(last) = self
-                    .deployments
-                    .iter()
-                    .rev()
-                    .find(|d| &d.worker_name == name)
-                else {
-                    return false;
-                };
+                let Some(last) = self.deployments.iter().rev().find(|d| &d.worker_name == name) else { return false };
                 self.evidence.iter().any(|e| e.proves(last))
             })
     }
@@ -167,10 +154,7 @@ mod tests {
             ("http://app.sub.localhost:8787/", "app", "v2", true),
             ("http://app.sub.localhost:8787/", "app", "v1", false),
         ] {
-            assert!(
-                !evidence(url, worker, version, passed).proves(&d),
-                "{url} {worker} {version} {passed}"
-            );
+            assert!(!evidence(url, worker, version, passed).proves(&d), "{url} {worker} {version} {passed}");
         }
     }
 }

@@ -33,28 +33,17 @@ impl Default for RetryPolicy {
     }
 }
 
-setters!(RetryPolicy {
-    max_attempts: u32,
-    base_delay: Duration,
-    max_delay: Duration,
-    max_retry_after: Duration
-});
+setters!(RetryPolicy { max_attempts: u32, base_delay: Duration, max_delay: Duration, max_retry_after: Duration });
 
 impl RetryPolicy {
     pub fn none() -> Self {
-        Self {
-            max_attempts: 1,
-            ..Self::default()
-        }
+        Self { max_attempts: 1, ..Self::default() }
     }
 
     /// Refuses a policy that could never send a request.
     pub fn validate(&self) -> Result<(), Error> {
         if self.max_attempts == 0 {
-            return Err(Error::invalid(
-                "max_attempts",
-                "must be at least 1 (the first attempt counts; 1 disables retries)",
-            ));
+            return Err(Error::invalid("max_attempts", "must be at least 1 (the first attempt counts; 1 disables retries)"));
         }
         Ok(())
     }
@@ -63,9 +52,7 @@ impl RetryPolicy {
     /// delay in `[d/2, d]` with `d = base·2^(attempt-1)` capped at `max_delay`
     /// ("equal jitter": never zero, never synchronised across clients).
     pub fn backoff(&self, attempt: u32) -> Duration {
-        let exp = self
-            .base_delay
-            .saturating_mul(1u32 << attempt.saturating_sub(1).min(20));
+        let exp = self.base_delay.saturating_mul(1u32 << attempt.saturating_sub(1).min(20));
         let d = exp.min(self.max_delay);
         let half = d / 2;
         half + rand::thread_rng().gen_range(Duration::ZERO..=half)
@@ -88,27 +75,14 @@ mod tests {
 
     #[test]
     fn backoff_grows_with_jitter_and_is_capped() {
-        let p = RetryPolicy {
-            base_delay: Duration::from_millis(100),
-            max_delay: Duration::from_millis(700),
-            ..Default::default()
-        };
+        let p = RetryPolicy { base_delay: Duration::from_millis(100), max_delay: Duration::from_millis(700), ..Default::default() };
         for _ in 0..200 {
             let d1 = p.backoff(1);
-            assert!(
-                d1 >= Duration::from_millis(50) && d1 <= Duration::from_millis(100),
-                "{d1:?}"
-            );
+            assert!(d1 >= Duration::from_millis(50) && d1 <= Duration::from_millis(100), "{d1:?}");
             let d3 = p.backoff(3);
-            assert!(
-                d3 >= Duration::from_millis(200) && d3 <= Duration::from_millis(400),
-                "{d3:?}"
-            );
+            assert!(d3 >= Duration::from_millis(200) && d3 <= Duration::from_millis(400), "{d3:?}");
             let d9 = p.backoff(9);
-            assert!(
-                d9 >= Duration::from_millis(350) && d9 <= Duration::from_millis(700),
-                "{d9:?}"
-            );
+            assert!(d9 >= Duration::from_millis(350) && d9 <= Duration::from_millis(700), "{d9:?}");
         }
         let samples: std::collections::HashSet<_> = (0..50).map(|_| p.backoff(3)).collect();
         assert!(samples.len() > 10, "jitter must vary the delay");
@@ -117,10 +91,7 @@ mod tests {
     #[test]
     fn retry_after_wins_but_is_capped() {
         let p = RetryPolicy::default();
-        assert_eq!(
-            p.wait_for(1, Some(Duration::from_secs(2))),
-            Some(Duration::from_secs(2))
-        );
+        assert_eq!(p.wait_for(1, Some(Duration::from_secs(2))), Some(Duration::from_secs(2)));
         assert_eq!(p.wait_for(1, Some(Duration::from_secs(61))), None);
         assert!(p.wait_for(1, None).unwrap() <= p.base_delay);
     }

@@ -16,9 +16,7 @@ pub struct Secret {
 
 impl Secret {
     pub fn new(value: impl Into<String>) -> Self {
-        Self {
-            value: Zeroizing::new(value.into()),
-        }
+        Self { value: Zeroizing::new(value.into()) }
     }
 
     /// The secret value. Callers must not log, print or persist it; the only

@@ -27,10 +27,7 @@ struct Services {
 
 /// What [`BoardingPass::teardown`] did.
 #[cfg_attr(feature = "napi", napi_derive::napi(object, object_from_js = false))]
-#[cfg_attr(
-    feature = "python",
-    pyo3::pyclass(frozen, get_all, module = "boardingpass", name = "TeardownReport")
-)]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, get_all, module = "boardingpass", name = "TeardownReport"))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
@@ -56,18 +53,12 @@ impl BoardingPass {
             deleted.push(name);
         }
         let (token_revoked, revocation_note) = match self.token_id() {
-            None => (
-                false,
-                Some("the server gave no token id to revoke".to_string()),
-            ),
+            None => (false, Some("the server gave no token id to revoke".to_string())),
             Some(id) => {
-                let call =
-                    self.call(Method::DELETE, self.account_path(&format!("/tokens/{id}")))?;
+                let call = self.call(Method::DELETE, self.account_path(&format!("/tokens/{id}")))?;
                 match self.client().http().call(call).await {
                     Ok(_) => (true, None),
-                    Err(e @ (Error::Api(_) | Error::Protocol { .. })) => {
-                        (false, Some(format!("revocation refused: {e}")))
-                    }
+                    Err(e @ (Error::Api(_) | Error::Protocol { .. })) => (false, Some(format!("revocation refused: {e}"))),
                     Err(e) => return Err(e),
                 }
             }
@@ -75,17 +66,8 @@ impl BoardingPass {
         if token_revoked {
             self.state().revoked = true;
         }
-        let report = TeardownReport {
-            deleted_workers: deleted,
-            token_revoked,
-            revocation_note,
-        };
-        self.audit(
-            AuditKind::TornDown,
-            None,
-            None,
-            serde_json::to_value(&report).expect("report serialises"),
-        )?;
+        let report = TeardownReport { deleted_workers: deleted, token_revoked, revocation_note };
+        self.audit(AuditKind::TornDown, None, None, serde_json::to_value(&report).expect("report serialises"))?;
         Ok(report)
     }
 
@@ -93,17 +75,9 @@ impl BoardingPass {
     /// still reference it, as wrangler does.
     pub async fn delete_worker(&self, name: &str, force: bool) -> Result<(), Error> {
         crate::worker::validate_name(name)?;
-        let call = self.call(
-            Method::GET,
-            self.account_path(&format!("/workers/scripts/{name}/references")),
-        )?;
+        let call = self.call(Method::GET, self.account_path(&format!("/workers/scripts/{name}/references")))?;
         let endpoint = call.endpoint();
-        let refs: References = self
-            .client()
-            .http()
-            .call(call)
-            .await?
-            .result_as(&endpoint)?;
+        let refs: References = self.client().http().call(call).await?.result_as(&endpoint)?;
         let referenced = refs.services.incoming.len() + refs.dispatch_outbounds.len();
         if referenced > 0 && !force {
             return Err(Error::invalid(
@@ -112,10 +86,7 @@ impl BoardingPass {
             ));
         }
         let call = self
-            .call(
-                Method::DELETE,
-                self.account_path(&format!("/workers/services/{name}")),
-            )?
+            .call(Method::DELETE, self.account_path(&format!("/workers/services/{name}")))?
             .query("force", force.to_string());
         self.client().http().call(call).await?;
         self.state().deleted.push(name.to_string());

@@ -43,12 +43,7 @@ struct Blocking(reqwest::blocking::Client);
 impl HttpClient for Blocking {
     async fn send_bytes(&self, request: Request<Bytes>) -> Result<Response<Bytes>, HttpError> {
         let (parts, body) = request.into_parts();
-        let sent = self
-            .0
-            .request(parts.method, parts.uri.to_string())
-            .headers(parts.headers)
-            .body(body.to_vec())
-            .send()?;
+        let sent = self.0.request(parts.method, parts.uri.to_string()).headers(parts.headers).body(body.to_vec()).send()?;
         let mut response = Response::builder().status(sent.status().as_u16());
         // A collector answers with a small status message; more is not read.
         let body = sent.bytes()?;
@@ -65,10 +60,7 @@ pub struct Telemetry {
 
 /// `OTEL_EXPORTER_OTLP_ENDPOINT`, when set and not blank.
 pub fn endpoint_from_env() -> Option<String> {
-    std::env::var(ENDPOINT_VAR)
-        .ok()
-        .map(|e| e.trim().to_string())
-        .filter(|e| !e.is_empty())
+    std::env::var(ENDPOINT_VAR).ok().map(|e| e.trim().to_string()).filter(|e| !e.is_empty())
 }
 
 /// A layer an embedder adds under the exporter, e.g. a binding's bridge to
@@ -89,10 +81,7 @@ static INSTALLED: Mutex<Option<(String, Telemetry)>> = Mutex::new(None);
 /// already set (by this function or by someone else).
 pub fn install_subscriber(base: Option<BaseLayer>) -> bool {
     let (slot, handle) = reload::Layer::new(None::<Exporter>);
-    let installed = tracing::subscriber::set_global_default(
-        tracing_subscriber::registry().with(base).with(slot),
-    )
-    .is_ok();
+    let installed = tracing::subscriber::set_global_default(tracing_subscriber::registry().with(base).with(slot)).is_ok();
     if installed {
         let _ = SLOT.set(handle);
     }
@@ -108,9 +97,7 @@ pub fn install_once(endpoint: &str) -> Result<(), Error> {
         Some((current, _)) if current == endpoint => Ok(()),
         Some((current, _)) => Err(Error::invalid(
             "otlp_endpoint",
-            format!(
-                "this process already exports to {current}; use the same endpoint for every client"
-            ),
+            format!("this process already exports to {current}; use the same endpoint for every client"),
         )),
         None => {
             *installed = Some((endpoint.to_string(), Telemetry::install(endpoint)?));
@@ -136,72 +123,43 @@ impl Telemetry {
     /// boardingpass's global subscriber ([`install_subscriber`] if no one
     /// set it yet; an error if another subscriber is the global one).
     pub fn install(endpoint: &str) -> Result<Self, Error> {
-        let url = url::Url::parse(endpoint)
-            .map_err(|e| Error::invalid(ENDPOINT_VAR, format!("{endpoint:?} is not a URL: {e}")))?;
+        let url = url::Url::parse(endpoint).map_err(|e| Error::invalid(ENDPOINT_VAR, format!("{endpoint:?} is not a URL: {e}")))?;
         if !matches!(url.scheme(), "http" | "https") {
-            return Err(Error::invalid(
-                ENDPOINT_VAR,
-                "use an http:// or https:// collector URL".to_string(),
-            ));
+            return Err(Error::invalid(ENDPOINT_VAR, "use an http:// or https:// collector URL".to_string()));
         }
         if SLOT.get().is_none() && !install_subscriber(None) {
-            return Err(Error::invalid(
-                ENDPOINT_VAR,
-                "another tracing subscriber is installed in this process".to_string(),
-            ));
+            return Err(Error::invalid(ENDPOINT_VAR, "another tracing subscriber is installed in this process".to_string()));
         }
         let slot = SLOT.get().expect("set by install_subscriber");
         let traces = format!("{}/v1/traces", endpoint.trim_end_matches('/'));
         // reqwest's blocking client must be built (and dropped) outside any async runtime.
-        let client = std::thread::spawn(|| {
-            reqwest::blocking::Client::builder()
-                .timeout(Duration::from_secs(10))
-                .build()
-        })
-        .join()
-        .expect("building an HTTP client does not panic")
-        .map_err(|e| {
-            Error::invalid(
-                ENDPOINT_VAR,
-                format!("cannot build the exporter's HTTP client: {e}"),
-            )
-        })?;
+        let client = std::thread::spawn(|| reqwest::blocking::Client::builder().timeout(Duration::from_secs(10)).build())
+            .join()
+            .expect("building an HTTP client does not panic")
+            .map_err(|e| Error::invalid(ENDPOINT_VAR, format!("cannot build the exporter's HTTP client: {e}")))?;
         let exporter = opentelemetry_otlp::SpanExporter::builder()
             .with_http()
             .with_http_client(Blocking(client))
             .with_protocol(Protocol::HttpBinary)
             .with_endpoint(traces)
             .build()
-            .map_err(|e| {
-                Error::invalid(ENDPOINT_VAR, format!("cannot build the OTLP exporter: {e}"))
-            })?;
+            .map_err(|e| Error::invalid(ENDPOINT_VAR, format!("cannot build the OTLP exporter: {e}")))?;
         let provider = SdkTracerProvider::builder()
             .with_batch_exporter(exporter)
-            .with_resource(
-                Resource::builder()
-                    .with_service_name("boardingpass")
-                    .build(),
-            )
+            .with_resource(Resource::builder().with_service_name("boardingpass").build())
             .build();
         let mut filled = false;
         slot.modify(|current| {
             if current.is_none() {
-                *current = Some(
-                    tracing_opentelemetry::layer().with_tracer(provider.tracer("boardingpass")),
-                );
+                *current = Some(tracing_opentelemetry::layer().with_tracer(provider.tracer("boardingpass")));
                 filled = true;
             }
         })
         .map_err(|e| Error::invalid(ENDPOINT_VAR, format!("cannot install the exporter: {e}")))?;
         if !filled {
-            return Err(Error::invalid(
-                ENDPOINT_VAR,
-                "an exporter is already installed in this process".to_string(),
-            ));
+            return Err(Error::invalid(ENDPOINT_VAR, "an exporter is already installed in this process".to_string()));
         }
-        Ok(Self {
-            provider: Some(provider),
-        })
+        Ok(Self { provider: Some(provider) })
     }
 
     /// Sends every finished span now.

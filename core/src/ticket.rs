@@ -11,15 +11,15 @@
 use serde::Serialize;
 use serde_json::json;
 
-use crate::audit::AuditKind;
+use chrono::{DateTime, Utc};
 use crate::claim::ClaimStatus;
+use crate::audit::AuditKind;
 use crate::error::Error;
 use crate::pass::BoardingPass;
 use crate::record::{Deployment, Evidence};
 use crate::secret::Secret;
 use crate::timestamp::{display, to_second};
 use crate::untrusted::printable;
-use chrono::{DateTime, Utc};
 
 /// `schema` value of the JSON rendering; bump on incompatible changes.
 pub const TICKET_SCHEMA: &str = "boardingpass.claim-ticket/v1";
@@ -106,10 +106,7 @@ pub struct Claim {
 fn workers(deployments: &[Deployment], live: &[String]) -> Vec<WorkerEntry> {
     live.iter()
         .filter_map(|name| {
-            let all: Vec<_> = deployments
-                .iter()
-                .filter(|d| &d.worker_name == name)
-                .collect();
+            let all: Vec<_> = deployments.iter().filter(|d| &d.worker_name == name).collect();
             let last = all.last()?;
             Some(WorkerEntry {
                 name: name.clone(),
@@ -120,12 +117,7 @@ fn workers(deployments: &[Deployment], live: &[String]) -> Vec<WorkerEntry> {
                 assets_digest: last.assets_digest.clone(),
                 deploys: all.len(),
                 bundle_digest: last.bundle.as_ref().map(|b| b.digest.clone()),
-                bundled_packages: last.bundle.as_ref().map(|b| {
-                    b.packages
-                        .iter()
-                        .map(|p| format!("{}@{}", p.name, p.version))
-                        .collect()
-                }),
+                bundled_packages: last.bundle.as_ref().map(|b| b.packages.iter().map(|p| format!("{}@{}", p.name, p.version)).collect()),
             })
         })
         .collect()
@@ -150,18 +142,10 @@ impl BoardingPass {
 }
 
 impl ClaimTicket {
-    pub(crate) fn build(
-        pass: &BoardingPass,
-        owner: Option<&str>,
-        status: ClaimStatus,
-        run_id: &str,
-        job_id: Option<&str>,
-    ) -> Self {
+    pub(crate) fn build(pass: &BoardingPass, owner: Option<&str>, status: ClaimStatus, run_id: &str, job_id: Option<&str>) -> Self {
         let deployments = pass.deployments();
         let live = pass.live_workers();
-        let host = std::fs::read_to_string("/etc/hostname")
-            .map(|h| h.trim().to_string())
-            .unwrap_or_else(|_| "this host".into());
+        let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_else(|_| "this host".into());
         let expires_at = to_second(pass.expires_at());
         let expires = display(expires_at);
         // Rounded: `created_at` is when this process received the pass, a moment after the server started the clock.
@@ -255,111 +239,36 @@ impl ClaimTicket {
             md.push_str(&s);
             md.push('\n');
         };
-        line(
-            &mut md,
-            format!(
-                "# Claim ticket: {} ({})",
-                printable(&r.account_name),
-                self.status.as_str()
-            ),
-        );
+        line(&mut md, format!("# Claim ticket: {} ({})", printable(&r.account_name), self.status.as_str()));
         line(&mut md, String::new());
-        line(
-            &mut md,
-            format!(
-                "Issued {} · run `{}`{}",
-                display(self.issued_at),
-                self.run_id,
-                self.job_id
-                    .as_ref()
-                    .map(|j| format!(" · job `{j}`"))
-                    .unwrap_or_default()
-            ),
-        );
+        line(&mut md, format!("Issued {} · run `{}`{}", display(self.issued_at), self.run_id, self.job_id.as_ref().map(|j| format!(" · job `{j}`")).unwrap_or_default()));
         line(&mut md, String::new());
         line(&mut md, "## Temporary resource".into());
-        line(
-            &mut md,
-            format!(
-                "- Cloudflare account **{}** (`{}`), API `{}`",
-                printable(&r.account_name),
-                printable(&r.account_id),
-                r.api_base
-            ),
-        );
+        line(&mut md, format!("- Cloudflare account **{}** (`{}`), API `{}`", printable(&r.account_name), printable(&r.account_id), r.api_base));
         if r.workers.is_empty() {
             line(&mut md, "- No Workers deployed".into());
         }
         for w in &r.workers {
-            line(
-                &mut md,
-                format!(
-                    "- Worker **{}**: {} (version `{}`, {} deploy(s))",
-                    w.name,
-                    printable(&w.url),
-                    printable(&w.version_id),
-                    w.deploys
-                ),
-            );
-            line(
-                &mut md,
-                format!(
-                    "  - code digest `{}`{}",
-                    w.content_digest,
-                    w.assets_digest
-                        .as_ref()
-                        .map(|d| format!(", assets digest `{d}`"))
-                        .unwrap_or_default()
-                ),
-            );
+            line(&mut md, format!("- Worker **{}**: {} (version `{}`, {} deploy(s))", w.name, printable(&w.url), printable(&w.version_id), w.deploys));
+            line(&mut md, format!("  - code digest `{}`{}", w.content_digest, w.assets_digest.as_ref().map(|d| format!(", assets digest `{d}`")).unwrap_or_default()));
             if let (Some(digest), Some(packages)) = (&w.bundle_digest, &w.bundled_packages) {
-                let list = if packages.is_empty() {
-                    "no npm packages".to_string()
-                } else {
-                    printable(&packages.join(", ")).into_owned()
-                };
+                let list = if packages.is_empty() { "no npm packages".to_string() } else { printable(&packages.join(", ")).into_owned() };
                 line(&mut md, format!("  - bundle digest `{digest}`: {list}"));
             }
         }
         line(&mut md, String::new());
         line(&mut md, "## Lifetime".into());
-        line(
-            &mut md,
-            format!(
-                "- Created {}, expires **{}** ({} min left)",
-                display(self.lifetime.created_at),
-                display(self.lifetime.expires_at),
-                self.lifetime.seconds_left / 60
-            ),
-        );
+        line(&mut md, format!("- Created {}, expires **{}** ({} min left)", display(self.lifetime.created_at), display(self.lifetime.expires_at), self.lifetime.seconds_left / 60));
         line(&mut md, String::new());
         line(&mut md, "## Allowed action".into());
         line(&mut md, self.allowed_action.clone());
         line(&mut md, String::new());
         line(&mut md, "## Credential".into());
-        line(
-            &mut md,
-            format!(
-                "- {}: fingerprint `{}`{}",
-                self.credential.kind,
-                self.credential.fingerprint,
-                self.credential
-                    .token_id
-                    .as_ref()
-                    .map(|t| format!(", token id `{}`", printable(t)))
-                    .unwrap_or_default()
-            ),
-        );
+        line(&mut md, format!("- {}: fingerprint `{}`{}", self.credential.kind, self.credential.fingerprint, self.credential.token_id.as_ref().map(|t| format!(", token id `{}`", printable(t))).unwrap_or_default()));
         line(&mut md, format!("- Lives {}", self.credential.location));
         line(&mut md, String::new());
         line(&mut md, "## Claim".into());
-        line(
-            &mut md,
-            format!(
-                "- Owner: **{}**",
-                self.claim.owner.as_deref().unwrap_or("(nobody named)")
-            ),
-        );
+        line(&mut md, format!("- Owner: **{}**", self.claim.owner.as_deref().unwrap_or("(nobody named)")));
         match &self.claim.url {
             Some(url) => line(&mut md, format!("- Claim link (bearer link: whoever completes it owns the account; do not forward): {}", printable(url.expose_secret()))),
             None => line(&mut md, format!("- Claim link: held by the owner only (fingerprint `{}`)", self.claim.url_fingerprint)),
@@ -376,18 +285,12 @@ impl ClaimTicket {
                     "- {} {} → {} in {} ms at {} (version `{}`, body `{}`){}",
                     if e.passed { "✔" } else { "✘" },
                     printable(&e.url),
-                    e.status
-                        .map(|s| s.to_string())
-                        .unwrap_or_else(|| "no answer".into()),
+                    e.status.map(|s| s.to_string()).unwrap_or_else(|| "no answer".into()),
                     e.latency_ms,
                     display(e.checked_at),
                     printable(&e.version_id),
                     e.body_sha256.as_deref().unwrap_or("-"),
-                    if e.failures.is_empty() {
-                        String::new()
-                    } else {
-                        format!(": {}", printable(&e.failures.join("; ")))
-                    }
+                    if e.failures.is_empty() { String::new() } else { format!(": {}", printable(&e.failures.join("; "))) }
                 ),
             );
         }
@@ -395,10 +298,7 @@ impl ClaimTicket {
         line(&mut md, "## Rules".into());
         line(&mut md, format!("- **Expiry:** {}", self.expiry_behaviour));
         line(&mut md, format!("- **Promotion:** {}", self.promotion_rule));
-        line(
-            &mut md,
-            format!("- **Revocation:** {}", self.revocation_rule),
-        );
+        line(&mut md, format!("- **Revocation:** {}", self.revocation_rule));
         md
     }
 }
@@ -409,8 +309,7 @@ mod tests {
 
     fn tickets() -> (BoardingPass, ClaimTicket, ClaimTicket) {
         let pass = crate::pass::test_pass(chrono::Duration::minutes(60));
-        let record =
-            ClaimTicket::build(&pass, pass.owner(), ClaimStatus::Pending, "run_test", None);
+        let record = ClaimTicket::build(&pass, pass.owner(), ClaimStatus::Pending, "run_test", None);
         let owner = record.clone().for_owner(&pass);
         (pass, record, owner)
     }
@@ -421,24 +320,11 @@ mod tests {
         let url = pass.expose_claim_url();
         assert!(owner.includes_claim_url());
         let debug = format!("{owner:?}{owner:#?}");
-        assert!(
-            !debug.contains("CLAIMVALUE"),
-            "Debug shows the claim URL: {debug}"
-        );
+        assert!(!debug.contains("CLAIMVALUE"), "Debug shows the claim URL: {debug}");
         let serialised = serde_json::to_string(&owner).unwrap();
-        assert!(
-            !serialised.contains("CLAIMVALUE"),
-            "Serialize is the record view: {serialised}"
-        );
-        assert_eq!(
-            owner.to_json()["claim"]["url"],
-            url,
-            "the owner's JSON rendering carries it"
-        );
-        assert!(
-            owner.to_markdown().contains(url),
-            "the owner's Markdown carries it"
-        );
+        assert!(!serialised.contains("CLAIMVALUE"), "Serialize is the record view: {serialised}");
+        assert_eq!(owner.to_json()["claim"]["url"], url, "the owner's JSON rendering carries it");
+        assert!(owner.to_markdown().contains(url), "the owner's Markdown carries it");
     }
 
     #[test]
@@ -455,19 +341,10 @@ mod tests {
     #[test]
     fn times_are_utc_instants_rendered_as_rfc3339() {
         let (pass, record, _) = tickets();
-        assert_eq!(
-            record.lifetime.expires_at.timestamp(),
-            pass.expires_at().timestamp()
-        );
+        assert_eq!(record.lifetime.expires_at.timestamp(), pass.expires_at().timestamp());
         let json = record.to_json();
         let expires = json["lifetime"]["expires_at"].as_str().unwrap();
-        assert_eq!(
-            chrono::DateTime::parse_from_rfc3339(expires).unwrap(),
-            record.lifetime.expires_at
-        );
-        assert!(
-            expires.ends_with('Z') && !expires.contains('.'),
-            "window bounds to the second: {expires}"
-        );
+        assert_eq!(chrono::DateTime::parse_from_rfc3339(expires).unwrap(), record.lifetime.expires_at);
+        assert!(expires.ends_with('Z') && !expires.contains('.'), "window bounds to the second: {expires}");
     }
 }

@@ -95,87 +95,50 @@ fn skip_string(chars: &mut std::iter::Peekable<impl Iterator<Item = char>>) {
 pub fn quote(value: &str) -> String {
     const SHOWN: usize = 64;
     let head: String = value.chars().take(SHOWN).collect();
-    let more = if value.chars().count() > SHOWN {
-        "…"
-    } else {
-        ""
-    };
+    let more = if value.chars().count() > SHOWN { "…" } else { "" };
     format!("{head:?}{more}")
 }
 
 fn refuse(endpoint: &str, field: &str, why: String) -> Error {
-    Error::protocol(
-        endpoint,
-        format!("{field} {why}; the server's answer was not used"),
-    )
+    Error::protocol(endpoint, format!("{field} {why}; the server's answer was not used"))
 }
 
 /// Ids that end up in request paths and tickets: 1–64 ASCII letters, digits, `-` or `_`.
 pub fn identifier(endpoint: &str, field: &str, value: &str) -> Result<(), Error> {
-    let ok = (1..=MAX_ID_LEN).contains(&value.len())
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    let ok = (1..=MAX_ID_LEN).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     if ok {
         return Ok(());
     }
-    Err(refuse(
-        endpoint,
-        field,
-        format!(
-            "{} is not 1-{MAX_ID_LEN} letters, digits, '-' or '_'",
-            quote(value)
-        ),
-    ))
+    Err(refuse(endpoint, field, format!("{} is not 1-{MAX_ID_LEN} letters, digits, '-' or '_'", quote(value))))
 }
 
 /// An account display name: 1–100 letters, digits, spaces and `-'._`.
 pub fn display_name(endpoint: &str, field: &str, value: &str) -> Result<(), Error> {
     let ok = (1..=MAX_NAME_LEN).contains(&value.chars().count())
-        && value
-            .chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '\'' | '.' | '_'));
+        && value.chars().all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '\'' | '.' | '_'));
     if ok {
         return Ok(());
     }
-    Err(refuse(
-        endpoint,
-        field,
-        format!(
-            "{} is not 1-{MAX_NAME_LEN} letters, digits, spaces or -'._",
-            quote(value)
-        ),
-    ))
+    Err(refuse(endpoint, field, format!("{} is not 1-{MAX_NAME_LEN} letters, digits, spaces or -'._", quote(value))))
 }
 
 /// A workers.dev subdomain, which becomes a DNS label of the live URL:
 /// 1–63 ASCII letters, digits or `-`, not at either end. Returned lowercased.
 pub fn dns_label(endpoint: &str, field: &str, value: &str) -> Result<String, Error> {
     let ok = (1..=63).contains(&value.len())
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
         && !value.starts_with('-')
         && !value.ends_with('-');
     if ok {
         return Ok(value.to_ascii_lowercase());
     }
-    Err(refuse(
-        endpoint,
-        field,
-        format!(
-            "{} is not a DNS label (1-63 letters, digits or '-', not at either end)",
-            quote(value)
-        ),
-    ))
+    Err(refuse(endpoint, field, format!("{} is not a DNS label (1-63 letters, digits or '-', not at either end)", quote(value))))
 }
 
 /// A bearer credential sent back in a header: 1–1024 visible ASCII
 /// characters. Never quoted in the error.
 pub fn credential(endpoint: &str, field: &str, value: &str) -> Result<(), Error> {
-    if (1..=MAX_CREDENTIAL_LEN).contains(&value.len())
-        && value.bytes().all(|b| b.is_ascii_graphic())
-    {
+    if (1..=MAX_CREDENTIAL_LEN).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_graphic()) {
         return Ok(());
     }
     Err(refuse(endpoint, field, format!("is not 1-{MAX_CREDENTIAL_LEN} visible ASCII characters (value withheld: it is a credential)")))
@@ -185,13 +148,7 @@ pub fn credential(endpoint: &str, field: &str, value: &str) -> Result<(), Error>
 /// when the API base is loopback too (the emulator); a host, no user info.
 /// Never quoted in the error (it is a bearer link).
 pub fn claim_url(endpoint: &str, field: &str, value: &str, api_base: &Url) -> Result<Url, Error> {
-    let refuse = |why: &str| {
-        refuse(
-            endpoint,
-            field,
-            format!("{why} (value withheld: it is a bearer link)"),
-        )
-    };
+    let refuse = |why: &str| refuse(endpoint, field, format!("{why} (value withheld: it is a bearer link)"));
     if value.len() > MAX_URL_LEN {
         return Err(refuse(&format!("is longer than {MAX_URL_LEN} bytes")));
     }
@@ -199,17 +156,8 @@ pub fn claim_url(endpoint: &str, field: &str, value: &str, api_base: &Url) -> Re
     match url.scheme() {
         "https" => {}
         "http" if is_loopback_host(api_base) && is_loopback_host(&url) => {}
-        "http" => {
-            return Err(refuse(
-                "uses plain http to a non-loopback host; expected https",
-            ))
-        }
-        other => {
-            return Err(refuse(&format!(
-                "has scheme {}; expected https",
-                quote(other)
-            )))
-        }
+        "http" => return Err(refuse("uses plain http to a non-loopback host; expected https")),
+        other => return Err(refuse(&format!("has scheme {}; expected https", quote(other)))),
     }
     if url.host_str().is_none_or(str::is_empty) {
         return Err(refuse("has no host"));
@@ -224,13 +172,7 @@ pub fn claim_url(endpoint: &str, field: &str, value: &str, api_base: &Url) -> Re
 pub fn timestamp(endpoint: &str, field: &str, value: &str) -> Result<DateTime<Utc>, Error> {
     DateTime::parse_from_rfc3339(value)
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| {
-            refuse(
-                endpoint,
-                field,
-                format!("{} is not an RFC 3339 time ({e})", quote(value)),
-            )
-        })
+        .map_err(|e| refuse(endpoint, field, format!("{} is not an RFC 3339 time ({e})", quote(value))))
 }
 
 /// An RFC 3339 expiry within [`MAX_EXPIRY_BEHIND`] before and
@@ -239,14 +181,7 @@ pub fn expiry(endpoint: &str, field: &str, value: &str) -> Result<DateTime<Utc>,
     let at = timestamp(endpoint, field, value)?;
     let now = Utc::now();
     if at < now - MAX_EXPIRY_BEHIND || at > now + MAX_EXPIRY_AHEAD {
-        return Err(refuse(
-            endpoint,
-            field,
-            format!(
-                "{} is not within a day before and 7 days after now",
-                quote(value)
-            ),
-        ));
+        return Err(refuse(endpoint, field, format!("{} is not within a day before and 7 days after now", quote(value))));
     }
     Ok(at)
 }
@@ -267,17 +202,11 @@ mod tests {
 
     #[test]
     fn printable_strips_escapes_controls_and_bidi_overrides() {
-        assert!(matches!(
-            printable("Quiet Heron"),
-            Cow::Borrowed("Quiet Heron")
-        ));
+        assert!(matches!(printable("Quiet Heron"), Cow::Borrowed("Quiet Heron")));
         let cases = [
             ("Quiet\u{1b}[2J\u{1b}[1;1HClaim URL: x", "QuietClaim URL: x"),
             ("a\u{1b}]0;evil title\u{7}b", "ab"),
-            (
-                "a\u{1b}]8;;https://evil\u{1b}\\link\u{1b}]8;;\u{1b}\\b",
-                "alinkb",
-            ),
+            ("a\u{1b}]8;;https://evil\u{1b}\\link\u{1b}]8;;\u{1b}\\b", "alinkb"),
             ("a\u{9b}31mb", "ab"),
             ("a\u{1b}Pq#0\u{1b}\\b", "ab"),
             ("a\u{1b}cb", "ab"),
@@ -302,19 +231,11 @@ mod tests {
 
     #[test]
     fn identifiers_names_and_labels() {
-        for ok in [
-            "0123456789abcdef0123456789abcdef",
-            "5f0c2a1e-0000-4000-8000-000000000001",
-            "a_b",
-        ] {
+        for ok in ["0123456789abcdef0123456789abcdef", "5f0c2a1e-0000-4000-8000-000000000001", "a_b"] {
             assert!(identifier("e", "id", ok).is_ok(), "{ok}");
         }
         for bad in ["", "../x", "a/b", "a?b", "a b", "é", &"a".repeat(65)] {
-            assert_eq!(
-                identifier("e", "id", bad).unwrap_err().code(),
-                "protocol",
-                "{bad}"
-            );
+            assert_eq!(identifier("e", "id", bad).unwrap_err().code(), "protocol", "{bad}");
         }
         assert!(display_name("e", "name", "Waiting Salmonberry").is_ok());
         assert!(display_name("e", "name", "Crème Brûlée").is_ok());
@@ -322,15 +243,7 @@ mod tests {
             assert!(display_name("e", "name", bad).is_err(), "{bad:?}");
         }
         assert_eq!(dns_label("e", "sub", "Quiet-Heron").unwrap(), "quiet-heron");
-        for bad in [
-            "x@evil.example:8443/p?",
-            "a.b",
-            "-a",
-            "a-",
-            "",
-            "ü",
-            &"a".repeat(64),
-        ] {
+        for bad in ["x@evil.example:8443/p?", "a.b", "-a", "a-", "", "ü", &"a".repeat(64)] {
             assert!(dns_label("e", "sub", bad).is_err(), "{bad}");
         }
     }
@@ -348,20 +261,8 @@ mod tests {
     fn claim_urls_need_https_a_host_and_no_user_info() {
         let cf = Url::parse("https://api.cloudflare.com/client/v4").unwrap();
         let emu = Url::parse("http://127.0.0.1:8787/client/v4").unwrap();
-        assert!(claim_url(
-            "e",
-            "claim.url",
-            "https://dash.cloudflare.com/claim-preview?claimToken=t",
-            &cf
-        )
-        .is_ok());
-        assert!(claim_url(
-            "e",
-            "claim.url",
-            "http://127.0.0.1:8787/claim-preview?claimToken=t",
-            &emu
-        )
-        .is_ok());
+        assert!(claim_url("e", "claim.url", "https://dash.cloudflare.com/claim-preview?claimToken=t", &cf).is_ok());
+        assert!(claim_url("e", "claim.url", "http://127.0.0.1:8787/claim-preview?claimToken=t", &emu).is_ok());
         let refused = [
             ("javascript:alert(1)", &cf),
             ("data:text/html,hi", &cf),
@@ -383,12 +284,7 @@ mod tests {
     fn expiries_must_be_plausible() {
         let soon = (Utc::now() + chrono::Duration::minutes(60)).to_rfc3339();
         assert!(expiry("e", "expiresAt", &soon).is_ok());
-        for bad in [
-            "9999-01-01T00:00:00Z",
-            "1970-01-01T00:00:00Z",
-            "tomorrow",
-            "",
-        ] {
+        for bad in ["9999-01-01T00:00:00Z", "1970-01-01T00:00:00Z", "tomorrow", ""] {
             assert!(expiry("e", "expiresAt", bad).is_err(), "{bad}");
         }
     }

@@ -24,8 +24,8 @@ use crate::cancel::CancellationToken;
 use crate::error::Error;
 use crate::http::{network_error, read_capped, redirect_target};
 use crate::pass::BoardingPass;
-use crate::progress::{Phase, Progress};
 use crate::record::{Deployment, Evidence};
+use crate::progress::{Phase, Progress};
 use crate::untrusted::quote;
 
 /// How many leading bytes of the body are kept as evidence.
@@ -71,6 +71,7 @@ impl Default for VerifyOptions {
 
 setters!(VerifyOptions { path => String, timeout: Duration, interval: Duration, max_interval: Duration, progress: Progress } optional { expect_status: u16, expect_body_contains => String, expect_header: (String, String), cancel: CancellationToken });
 
+
 struct Observation {
     status: u16,
     latency: Duration,
@@ -85,36 +86,22 @@ struct Observation {
 pub fn check_path(path: &str) -> Result<(), Error> {
     let refuse = |why: &str| Error::invalid("verify path", format!("{}: {why}", quote(path)));
     if !path.starts_with('/') {
-        return Err(refuse(
-            "must start with '/' (a path on the deployment's own URL, not a URL)",
-        ));
+        return Err(refuse("must start with '/' (a path on the deployment's own URL, not a URL)"));
     }
     if path[1..].starts_with(['/', '\\']) {
-        return Err(refuse(
-            "starts like a network path ('//host'), which would leave the deployment's origin",
-        ));
+        return Err(refuse("starts like a network path ('//host'), which would leave the deployment's origin"));
     }
     if !path.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') {
-        return Err(refuse(
-            "may hold only visible ASCII without '\\'; percent-encode spaces and other characters",
-        ));
+        return Err(refuse("may hold only visible ASCII without '\\'; percent-encode spaces and other characters"));
     }
     Ok(())
 }
 
-fn check(
-    opts: &VerifyOptions,
-    url: &Url,
-    status: u16,
-    headers: &reqwest::header::HeaderMap,
-    body: &[u8],
-) -> Vec<String> {
+fn check(opts: &VerifyOptions, url: &Url, status: u16, headers: &reqwest::header::HeaderMap, body: &[u8]) -> Vec<String> {
     let mut failures = Vec::new();
     match opts.expect_status {
         Some(want) if want != status => failures.push(format!("status {status}, expected {want}")),
-        None if !(200..400).contains(&status) => {
-            failures.push(format!("status {status}, expected 2xx or 3xx"))
-        }
+        None if !(200..400).contains(&status) => failures.push(format!("status {status}, expected 2xx or 3xx")),
         None if (300..400).contains(&status) && headers.contains_key(reqwest::header::LOCATION) => {
             let target = redirect_target(url, headers);
             if target != url.origin().ascii_serialization() {
@@ -148,19 +135,12 @@ impl BoardingPass {
     /// its record, is refused before any request. Every failure is written
     /// to the audit log as a `failed` verify step.
     #[tracing::instrument(name = "verify", skip_all, fields(worker = %deployment.worker_name, account_id = self.account_id(), run_id = self.client().audit().run_id(), job_id = self.client().audit().job_id()))]
-    pub async fn verify(
-        &self,
-        deployment: &Deployment,
-        options: VerifyOptions,
-    ) -> Result<Evidence, Error> {
+    pub async fn verify(&self, deployment: &Deployment, options: VerifyOptions) -> Result<Evidence, Error> {
         let recorded = match self.recorded(deployment) {
             Ok(d) => d,
             Err(e) => return Err(self.record_failure("verify", None, None, e)),
         };
-        let (worker, digest) = (
-            Some(recorded.worker_name.as_str()),
-            Some(recorded.content_digest.as_str()),
-        );
+        let (worker, digest) = (Some(recorded.worker_name.as_str()), Some(recorded.content_digest.as_str()));
         match self.verify_recorded(&recorded, options).await {
             Ok(evidence) => Ok(evidence),
             Err(e) => Err(self.record_failure("verify", worker, digest, e)),
@@ -170,31 +150,16 @@ impl BoardingPass {
     /// This pass's record of the deploy `deployment` names, when `deployment`
     /// agrees with it on every field that evidence and the audit log use.
     fn recorded(&self, deployment: &Deployment) -> Result<Deployment, Error> {
-        let named = format!(
-            "Worker {} version {}",
-            quote(&deployment.worker_name),
-            quote(&deployment.version_id)
-        );
+        let named = format!("Worker {} version {}", quote(&deployment.worker_name), quote(&deployment.version_id));
         let st = self.state();
-        let Some(record) = st.deployments.iter().find(|d| {
-            d.worker_name == deployment.worker_name && d.version_id == deployment.version_id
-        }) else {
+        let Some(record) = st.deployments.iter().find(|d| d.worker_name == deployment.worker_name && d.version_id == deployment.version_id) else {
             return Err(Error::invalid("deployment", format!("{named} was not deployed with this pass; pass a Deployment this pass's deploy returned")));
         };
         let differs = [
             ("url", record.url == deployment.url),
-            (
-                "workers_dev_url",
-                record.workers_dev_url == deployment.workers_dev_url,
-            ),
-            (
-                "content_digest",
-                record.content_digest == deployment.content_digest,
-            ),
-            (
-                "assets_digest",
-                record.assets_digest == deployment.assets_digest,
-            ),
+            ("workers_dev_url", record.workers_dev_url == deployment.workers_dev_url),
+            ("content_digest", record.content_digest == deployment.content_digest),
+            ("assets_digest", record.assets_digest == deployment.assets_digest),
         ]
         .into_iter()
         .filter_map(|(field, same)| (!same).then_some(field))
@@ -208,22 +173,12 @@ impl BoardingPass {
         Ok(record.clone())
     }
 
-    async fn verify_recorded(
-        &self,
-        deployment: &Deployment,
-        options: VerifyOptions,
-    ) -> Result<Evidence, Error> {
+    async fn verify_recorded(&self, deployment: &Deployment, options: VerifyOptions) -> Result<Evidence, Error> {
         check_path(&options.path)?;
-        let base = Url::parse(&deployment.url)
-            .map_err(|e| Error::invalid("deployment url", e.to_string()))?;
-        let url = base
-            .join(&options.path)
-            .map_err(|e| Error::invalid("verify path", format!("{}: {e}", options.path)))?;
+        let base = Url::parse(&deployment.url).map_err(|e| Error::invalid("deployment url", e.to_string()))?;
+        let url = base.join(&options.path).map_err(|e| Error::invalid("verify path", format!("{}: {e}", options.path)))?;
         if url.origin() != base.origin() {
-            return Err(Error::invalid(
-                "verify path",
-                format!("{} leaves the deployment's origin", options.path),
-            ));
+            return Err(Error::invalid("verify path", format!("{} leaves the deployment's origin", options.path)));
         }
         let outcome = match options.cancel.clone() {
             None => self.poll_live(&url, &options).await,
@@ -243,15 +198,9 @@ impl BoardingPass {
             version_id: deployment.version_id.clone(),
             passed: error.is_none(),
             status: obs.as_ref().map(|o| o.status),
-            latency_ms: obs.as_ref().map_or(0, |o| {
-                u32::try_from(o.latency.as_millis()).unwrap_or(u32::MAX)
-            }),
-            body_sha256: obs
-                .as_ref()
-                .map(|o| format!("sha256:{}", hex::encode(Sha256::digest(&o.body)))),
-            body_prefix: obs.as_ref().map(|o| {
-                String::from_utf8_lossy(&o.body[..o.body.len().min(BODY_PREFIX_LEN)]).into_owned()
-            }),
+            latency_ms: obs.as_ref().map_or(0, |o| u32::try_from(o.latency.as_millis()).unwrap_or(u32::MAX)),
+            body_sha256: obs.as_ref().map(|o| format!("sha256:{}", hex::encode(Sha256::digest(&o.body)))),
+            body_prefix: obs.as_ref().map(|o| String::from_utf8_lossy(&o.body[..o.body.len().min(BODY_PREFIX_LEN)]).into_owned()),
             content_type: obs.as_ref().and_then(|o| o.content_type.clone()),
             attempts,
             checked_at: Utc::now(),
@@ -259,12 +208,7 @@ impl BoardingPass {
         };
         self.state().evidence.push(evidence.clone());
         let details = serde_json::to_value(&evidence).expect("evidence serialises");
-        self.audit(
-            AuditKind::Verified,
-            Some(&deployment.worker_name),
-            Some(&deployment.content_digest),
-            details,
-        )?;
+        self.audit(AuditKind::Verified, Some(&deployment.worker_name), Some(&deployment.content_digest), details)?;
         match error {
             None => Ok(evidence),
             Some(e) => Err(e),
@@ -279,10 +223,7 @@ impl BoardingPass {
             return None;
         }
         for d in deployments.iter().rev() {
-            let opts = VerifyOptions {
-                timeout: std::time::Duration::from_secs(3),
-                ..Default::default()
-            };
+            let opts = VerifyOptions { timeout: std::time::Duration::from_secs(3), ..Default::default() };
             if self.probe(d, &opts).await {
                 return Some(true);
             }
@@ -328,10 +269,7 @@ impl BoardingPass {
                     .unwrap_or_else(|| "no answer".into());
                 let e = Error::Verification {
                     what: url.to_string(),
-                    message: format!(
-                        "no acceptable answer after {attempts} attempts in {}s: {why}",
-                        opts.timeout.as_secs_f64()
-                    ),
+                    message: format!("no acceptable answer after {attempts} attempts in {}s: {why}", opts.timeout.as_secs_f64()),
                 };
                 return Err((last, attempts, e));
             }
@@ -340,12 +278,7 @@ impl BoardingPass {
         }
     }
 
-    async fn fetch_once(
-        &self,
-        url: &Url,
-        opts: &VerifyOptions,
-        deadline: Instant,
-    ) -> Result<Observation, Error> {
+    async fn fetch_once(&self, url: &Url, opts: &VerifyOptions, deadline: Instant) -> Result<Observation, Error> {
         let mut target = url.clone();
         let mut req_host = None;
         if let Some(url::Host::Domain(d)) = url.host() {
@@ -354,14 +287,10 @@ impl BoardingPass {
                     Some(p) => format!("{d}:{p}"),
                     None => d.to_string(),
                 });
-                target
-                    .set_host(Some("127.0.0.1"))
-                    .map_err(|e| Error::invalid("url", e.to_string()))?;
+                target.set_host(Some("127.0.0.1")).map_err(|e| Error::invalid("url", e.to_string()))?;
             }
         }
-        let remaining = deadline
-            .saturating_duration_since(Instant::now())
-            .max(Duration::from_millis(50));
+        let remaining = deadline.saturating_duration_since(Instant::now()).max(Duration::from_millis(50));
         let mut req = self.client().http().client.get(target).timeout(remaining);
         if let Some(h) = req_host {
             req = req.header(HOST, h);
@@ -376,10 +305,7 @@ impl BoardingPass {
         Ok(Observation {
             status,
             latency,
-            content_type: headers
-                .get("content-type")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string),
+            content_type: headers.get("content-type").and_then(|v| v.to_str().ok()).map(str::to_string),
             failures: check(opts, url, status, &headers, &body),
             body,
         })
@@ -404,15 +330,9 @@ mod tests {
         assert!(check(&opts, &url, 200, &h, b"hello world").is_empty());
         let f = check(&opts, &url, 500, &HeaderMap::new(), b"nope");
         assert_eq!(f.len(), 3, "{f:?}");
-        let exact = VerifyOptions {
-            expect_status: Some(404),
-            ..Default::default()
-        };
+        let exact = VerifyOptions { expect_status: Some(404), ..Default::default() };
         assert!(check(&exact, &url, 404, &HeaderMap::new(), b"").is_empty());
-        assert_eq!(
-            check(&exact, &url, 200, &HeaderMap::new(), b""),
-            vec!["status 200, expected 404".to_string()]
-        );
+        assert_eq!(check(&exact, &url, 200, &HeaderMap::new(), b""), vec!["status 200, expected 404".to_string()]);
     }
 
     #[test]
@@ -425,25 +345,13 @@ mod tests {
         };
         let any = VerifyOptions::default();
         assert!(check(&any, &url, 302, &to("/login"), b"").is_empty());
-        assert!(check(
-            &any,
-            &url,
-            302,
-            &to("http://hello.sub.localhost:8787/x"),
-            b""
-        )
-        .is_empty());
+        assert!(check(&any, &url, 302, &to("http://hello.sub.localhost:8787/x"), b"").is_empty());
         let f = check(&any, &url, 307, &to("https://evil.example/"), b"");
-        assert!(
-            f[0].contains("https://evil.example") && f[0].contains("another origin"),
-            "{f:?}"
-        );
-        let asked = VerifyOptions {
-            expect_status: Some(307),
-            ..Default::default()
-        };
+        assert!(f[0].contains("https://evil.example") && f[0].contains("another origin"), "{f:?}");
+        let asked = VerifyOptions { expect_status: Some(307), ..Default::default() };
         assert!(check(&asked, &url, 307, &to("https://evil.example/"), b"").is_empty());
     }
+
 
     #[tokio::test]
     async fn a_refused_connection_keeps_reqwests_source_chain() {
@@ -451,22 +359,12 @@ mod tests {
         // Port 9 (discard) on loopback: nothing listens there in tests.
         let url = Url::parse("http://127.0.0.1:9/").unwrap();
         let deadline = Instant::now() + Duration::from_secs(5);
-        let Err(e) = pass
-            .fetch_once(&url, &VerifyOptions::default(), deadline)
-            .await
-        else {
-            panic!("nothing listens on port 9")
-        };
+        let Err(e) = pass.fetch_once(&url, &VerifyOptions::default(), deadline).await else { panic!("nothing listens on port 9") };
         assert_eq!(e.code(), "network", "{e}");
         let source = std::error::Error::source(&e).expect("the network error keeps its source");
-        let reqwest_error = source
-            .downcast_ref::<reqwest::Error>()
-            .expect("the source is reqwest's error");
+        let reqwest_error = source.downcast_ref::<reqwest::Error>().expect("the source is reqwest's error");
         assert!(reqwest_error.is_connect(), "{reqwest_error:?}");
-        assert!(
-            std::error::Error::source(reqwest_error).is_some(),
-            "reqwest's own chain (the connect cause) follows"
-        );
+        assert!(std::error::Error::source(reqwest_error).is_some(), "reqwest's own chain (the connect cause) follows");
     }
 
     #[test]
@@ -474,21 +372,8 @@ mod tests {
         for ok in ["/", "/a/b?x=1&y=%20", "/index.html#top"] {
             assert!(check_path(ok).is_ok(), "{ok}");
         }
-        for bad in [
-            "",
-            "a",
-            "https://evil.example/",
-            "//evil.example/",
-            "/\\evil.example/",
-            "/a b",
-            "/\u{1b}[2J",
-            "/é",
-        ] {
-            assert_eq!(
-                check_path(bad).unwrap_err().code(),
-                "invalid_input",
-                "{bad}"
-            );
+        for bad in ["", "a", "https://evil.example/", "//evil.example/", "/\\evil.example/", "/a b", "/\u{1b}[2J", "/é"] {
+            assert_eq!(check_path(bad).unwrap_err().code(), "invalid_input", "{bad}");
         }
     }
 }

@@ -1,6 +1,7 @@
 //! What gets deployed: a Worker's modules, metadata and bindings, built
 //! in memory or read from disk without a bundler.
 
+
 use std::path::Path;
 
 use bytes::Bytes;
@@ -95,10 +96,7 @@ impl ModuleKind {
     }
 
     pub fn is_code(self) -> bool {
-        matches!(
-            self,
-            Self::EsModule | Self::Commonjs | Self::ServiceWorker | Self::Python
-        )
+        matches!(self, Self::EsModule | Self::Commonjs | Self::ServiceWorker | Self::Python)
     }
 }
 
@@ -120,11 +118,7 @@ pub struct Module {
 
 impl Module {
     pub fn new(name: impl Into<String>, kind: ModuleKind, content: impl Into<Bytes>) -> Self {
-        Self {
-            name: name.into(),
-            kind,
-            content: content.into(),
-        }
+        Self { name: name.into(), kind, content: content.into() }
     }
 }
 
@@ -132,27 +126,16 @@ impl Module {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Binding {
-    PlainText {
-        name: String,
-        text: String,
-    },
-    Json {
-        name: String,
-        json: Value,
-    },
+    PlainText { name: String, text: String },
+    Json { name: String, json: Value },
     /// Held like the API token: redacted, wiped on drop.
-    Secret {
-        name: String,
-        value: Secret,
-    },
+    Secret { name: String, value: Secret },
 }
 
 impl Binding {
     pub fn name(&self) -> &str {
         match self {
-            Self::PlainText { name, .. } | Self::Json { name, .. } | Self::Secret { name, .. } => {
-                name
-            }
+            Self::PlainText { name, .. } | Self::Json { name, .. } | Self::Secret { name, .. } => name,
         }
     }
     /// Cloudflare's binding type name.
@@ -166,13 +149,9 @@ impl Binding {
     /// Metadata JSON. The only place a secret binding's value is exposed.
     pub(crate) fn metadata(&self) -> Value {
         match self {
-            Self::PlainText { name, text } => {
-                json!({"name": name, "type": "plain_text", "text": text})
-            }
+            Self::PlainText { name, text } => json!({"name": name, "type": "plain_text", "text": text}),
             Self::Json { name, json } => json!({"name": name, "type": "json", "json": json}),
-            Self::Secret { name, value } => {
-                json!({"name": name, "type": "secret_text", "text": value.expose_secret()})
-            }
+            Self::Secret { name, value } => json!({"name": name, "type": "secret_text", "text": value.expose_secret()}),
         }
     }
 }
@@ -214,17 +193,9 @@ impl Worker {
 
     /// A single-file Worker: `source` is an ES module (or a service-worker
     /// script when it has no `export`).
-    pub fn from_source(
-        name: impl Into<String>,
-        file_name: &str,
-        source: impl Into<String>,
-    ) -> Self {
+    pub fn from_source(name: impl Into<String>, file_name: &str, source: impl Into<String>) -> Self {
         let source = source.into();
-        let kind = if looks_like_es_module(&source) {
-            ModuleKind::EsModule
-        } else {
-            ModuleKind::ServiceWorker
-        };
+        let kind = if looks_like_es_module(&source) { ModuleKind::EsModule } else { ModuleKind::ServiceWorker };
         let mut w = Self::new(name);
         w.main_module = Some(file_name.to_string());
         w.modules.push(Module::new(file_name, kind, source));
@@ -258,22 +229,13 @@ impl Worker {
         self
     }
     pub fn var(self, name: impl Into<String>, text: impl Into<String>) -> Self {
-        self.binding(Binding::PlainText {
-            name: name.into(),
-            text: text.into(),
-        })
+        self.binding(Binding::PlainText { name: name.into(), text: text.into() })
     }
     pub fn json_var(self, name: impl Into<String>, json: Value) -> Self {
-        self.binding(Binding::Json {
-            name: name.into(),
-            json,
-        })
+        self.binding(Binding::Json { name: name.into(), json })
     }
     pub fn secret(self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.binding(Binding::Secret {
-            name: name.into(),
-            value: Secret::new(value),
-        })
+        self.binding(Binding::Secret { name: name.into(), value: Secret::new(value) })
     }
     pub fn assets(mut self, config: AssetsConfig) -> Self {
         self.assets = Some(config);
@@ -312,10 +274,7 @@ impl Worker {
     /// Local checks run before anything is sent.
     pub fn validate(&self, max_script_size: u64) -> Result<(), Error> {
         if max_script_size == 0 {
-            return Err(Error::invalid(
-                "max_script_size",
-                "must be at least 1 byte; leave it unset for the 3 MiB default",
-            ));
+            return Err(Error::invalid("max_script_size", "must be at least 1 byte; leave it unset for the 3 MiB default"));
         }
         validate_name(&self.name)?;
         if chrono::NaiveDate::parse_from_str(&self.compatibility_date, "%Y-%m-%d").is_err() {
@@ -326,39 +285,22 @@ impl Worker {
         }
         match (&self.main_module, self.main()) {
             (None, _) if self.assets.is_none() => {
-                return Err(Error::invalid(
-                    "main_module",
-                    "a Worker needs a main module or static assets (or both)",
-                ))
+                return Err(Error::invalid("main_module", "a Worker needs a main module or static assets (or both)"))
             }
             (Some(main), None) => {
                 let names: Vec<_> = self.modules.iter().map(|m| m.name.as_str()).collect();
                 return Err(Error::invalid(
                     "main_module",
-                    format!(
-                        "{main:?} is not among the modules ({}); add it or fix the name",
-                        names.join(", ")
-                    ),
+                    format!("{main:?} is not among the modules ({}); add it or fix the name", names.join(", ")),
                 ));
             }
             (Some(_), Some(m)) if !m.kind.is_code() => {
-                return Err(Error::invalid(
-                    "main_module",
-                    format!("{:?} is {:?}, not code", m.name, m.kind),
-                ))
+                return Err(Error::invalid("main_module", format!("{:?} is {:?}, not code", m.name, m.kind)))
             }
             _ => {}
         }
-        if self
-            .modules
-            .iter()
-            .any(|m| m.kind == ModuleKind::ServiceWorker)
-            && self.modules.iter().filter(|m| m.kind.is_code()).count() > 1
-        {
-            return Err(Error::invalid(
-                "modules",
-                "a service-worker script cannot be combined with other code modules",
-            ));
+        if self.modules.iter().any(|m| m.kind == ModuleKind::ServiceWorker) && self.modules.iter().filter(|m| m.kind.is_code()).count() > 1 {
+            return Err(Error::invalid("modules", "a service-worker script cannot be combined with other code modules"));
         }
         let mut seen = std::collections::HashSet::new();
         for m in &self.modules {
@@ -366,19 +308,13 @@ impl Worker {
                 return Err(Error::invalid("modules", format!("module name {:?} is empty or contains a quote, CR, LF or NUL; rename the file", m.name)));
             }
             if !seen.insert(&m.name) {
-                return Err(Error::invalid(
-                    "modules",
-                    format!("module {:?} appears twice", m.name),
-                ));
+                return Err(Error::invalid("modules", format!("module {:?} appears twice", m.name)));
             }
         }
         let mut names = std::collections::HashSet::new();
         for b in &self.bindings {
             if b.name().is_empty() || !names.insert(b.name()) {
-                return Err(Error::invalid(
-                    "bindings",
-                    format!("binding name {:?} is empty or used twice", b.name()),
-                ));
+                return Err(Error::invalid("bindings", format!("binding name {:?} is empty or used twice", b.name())));
             }
         }
         let size = self.script_size();
@@ -395,15 +331,8 @@ impl Worker {
 /// Worker names: lowercase letters, digits and dashes, 1–63 characters, not
 /// starting or ending with a dash (they become a DNS label).
 pub fn validate_name(name: &str) -> Result<(), Error> {
-    let ok_chars = name
-        .chars()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if name.is_empty()
-        || name.len() > MAX_NAME_LEN
-        || !ok_chars
-        || name.starts_with('-')
-        || name.ends_with('-')
-    {
+    let ok_chars = name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if name.is_empty() || name.len() > MAX_NAME_LEN || !ok_chars || name.starts_with('-') || name.ends_with('-') {
         return Err(Error::invalid(
             "worker name",
             format!("{name:?} must be 1-{MAX_NAME_LEN} lowercase letters, digits or dashes, not starting or ending with a dash"),
@@ -415,28 +344,18 @@ pub fn validate_name(name: &str) -> Result<(), Error> {
 pub(crate) fn looks_like_es_module(source: &str) -> bool {
     source.lines().any(|l| {
         let l = l.trim_start();
-        l.starts_with("export ")
-            || l.starts_with("export{")
-            || l.starts_with("import ")
-            || l.starts_with("import{")
+        l.starts_with("export ") || l.starts_with("export{") || l.starts_with("import ") || l.starts_with("import{")
     })
 }
 
 /// Reads `path` from disk with a typed error naming it.
 pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>, Error> {
-    std::fs::read(path).map_err(|source| Error::Io {
-        path: path.display().to_string(),
-        source,
-    })
+    std::fs::read(path).map_err(|source| Error::Io { path: path.display().to_string(), source })
 }
 
 /// Turns a file name into a Worker name: `My App.js` → `my-app`.
 pub fn name_from_path(path: &Path) -> String {
-    let stem = path
-        .file_stem()
-        .or_else(|| path.file_name())
-        .map(|s| s.to_string_lossy().to_string())
-        .unwrap_or_default();
+    let stem = path.file_stem().or_else(|| path.file_name()).map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
     let mut out = String::new();
     for c in stem.to_lowercase().chars() {
         let c = if c.is_ascii_alphanumeric() { c } else { '-' };
@@ -444,16 +363,8 @@ pub fn name_from_path(path: &Path) -> String {
             out.push(c);
         }
     }
-    let out: String = out
-        .trim_end_matches('-')
-        .chars()
-        .take(MAX_NAME_LEN)
-        .collect();
-    if out.is_empty() {
-        "worker".into()
-    } else {
-        out.trim_end_matches('-').to_string()
-    }
+    let out: String = out.trim_end_matches('-').chars().take(MAX_NAME_LEN).collect();
+    if out.is_empty() { "worker".into() } else { out.trim_end_matches('-').to_string() }
 }
 
 #[cfg(test)]
@@ -475,22 +386,11 @@ mod tests {
 
     #[test]
     fn missing_main_module_is_a_clear_error() {
-        let w = Worker::new("w").main_module("index.js").module(Module::new(
-            "other.js",
-            ModuleKind::EsModule,
-            "export default {}",
-        ));
+        let w = Worker::new("w").main_module("index.js").module(Module::new("other.js", ModuleKind::EsModule, "export default {}"));
         let e = w.validate(1 << 20).unwrap_err();
-        assert!(
-            e.to_string()
-                .contains("\"index.js\" is not among the modules (other.js)"),
-            "{e}"
-        );
+        assert!(e.to_string().contains("\"index.js\" is not among the modules (other.js)"), "{e}");
         let e = Worker::new("w").validate(1 << 20).unwrap_err();
-        assert!(
-            e.to_string().contains("main module or static assets"),
-            "{e}"
-        );
+        assert!(e.to_string().contains("main module or static assets"), "{e}");
     }
 
     #[test]
@@ -500,46 +400,23 @@ mod tests {
         let e = w.validate(100).unwrap_err();
         assert!(e.to_string().contains("over the 100-byte limit"), "{e}");
         let replaced = w.clone().var("A", "1").var("A", "2");
-        assert_eq!(
-            replaced.bindings,
-            vec![Binding::PlainText {
-                name: "A".into(),
-                text: "2".into()
-            }],
-            "setting a var again replaces it"
-        );
+        assert_eq!(replaced.bindings, vec![Binding::PlainText { name: "A".into(), text: "2".into() }], "setting a var again replaces it");
         let mut dup = replaced;
-        dup.bindings.push(Binding::PlainText {
-            name: "A".into(),
-            text: "3".into(),
-        });
-        assert!(dup
-            .validate(1 << 20)
-            .unwrap_err()
-            .to_string()
-            .contains("used twice"));
+        dup.bindings.push(Binding::PlainText { name: "A".into(), text: "3".into() });
+        assert!(dup.validate(1 << 20).unwrap_err().to_string().contains("used twice"));
     }
 
     #[test]
     fn kind_names_round_trip_and_unknown_names_are_typed_errors() {
-        let names: std::collections::HashSet<_> =
-            ModuleKind::ALL.iter().map(|k| k.as_str()).collect();
+        let names: std::collections::HashSet<_> = ModuleKind::ALL.iter().map(|k| k.as_str()).collect();
         assert_eq!(names.len(), ModuleKind::ALL.len());
         for k in ModuleKind::ALL {
             assert_eq!(k.as_str().parse::<ModuleKind>().unwrap(), k);
         }
-        assert_eq!(
-            ModuleKind::from_path("lib.cjs").map(ModuleKind::as_str),
-            Some("commonjs")
-        );
+        assert_eq!(ModuleKind::from_path("lib.cjs").map(ModuleKind::as_str), Some("commonjs"));
         let e = "common_js".parse::<ModuleKind>().unwrap_err();
         assert_eq!(e.code(), "invalid_input");
-        assert!(
-            e.to_string().contains("module kind")
-                && e.to_string()
-                    .contains("es_module, commonjs, service_worker"),
-            "{e}"
-        );
+        assert!(e.to_string().contains("module kind") && e.to_string().contains("es_module, commonjs, service_worker"), "{e}");
     }
 
     #[test]
@@ -549,35 +426,21 @@ mod tests {
             let e = w.validate(1 << 20).unwrap_err();
             assert!(e.to_string().contains("rename the file"), "{bad:?}: {e}");
         }
-        assert!(
-            Worker::from_source("w", "My Worker é.js", "export default {}")
-                .validate(1 << 20)
-                .is_ok()
-        );
+        assert!(Worker::from_source("w", "My Worker é.js", "export default {}").validate(1 << 20).is_ok());
     }
 
     #[test]
     fn source_format_is_detected() {
+        assert_eq!(Worker::from_source("w", "i.js", "export default { fetch() {} }").modules[0].kind, ModuleKind::EsModule);
         assert_eq!(
-            Worker::from_source("w", "i.js", "export default { fetch() {} }").modules[0].kind,
-            ModuleKind::EsModule
-        );
-        assert_eq!(
-            Worker::from_source(
-                "w",
-                "i.js",
-                "addEventListener('fetch', e => e.respondWith(new Response('x')))"
-            )
-            .modules[0]
-                .kind,
+            Worker::from_source("w", "i.js", "addEventListener('fetch', e => e.respondWith(new Response('x')))").modules[0].kind,
             ModuleKind::ServiceWorker
         );
     }
 
     #[test]
     fn secrets_are_redacted_in_debug_and_digest_ignores_bindings() {
-        let w =
-            Worker::from_source("w", "i.js", "export default {}").secret("KEY", "s3cr3t-value-XYZ");
+        let w = Worker::from_source("w", "i.js", "export default {}").secret("KEY", "s3cr3t-value-XYZ");
         assert!(!format!("{w:?}").contains("s3cr3t"));
         let other = Worker::from_source("w", "i.js", "export default {}");
         assert_eq!(w.content_digest(), other.content_digest());

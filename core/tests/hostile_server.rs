@@ -8,13 +8,8 @@ mod mock_cloudflare;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use boardingpass::{
-    AuditEvent, AuditLog, BoardingPass, ClaimStatus, ClaimWaitOptions, Client, DeployOptions,
-    ErrorKind, ProvisionOptions, RetryPolicy, VerifyOptions, Worker,
-};
-use mock_cloudflare::{
-    cloudflare, created, MockServer, Reply, Request, CLAIM_TOKEN, LIVE_BODY, SUBDOMAIN,
-};
+use boardingpass::{AuditEvent, AuditLog, BoardingPass, ClaimStatus, ClaimWaitOptions, Client, DeployOptions, ErrorKind, ProvisionOptions, RetryPolicy, VerifyOptions, Worker};
+use mock_cloudflare::{cloudflare, created, MockServer, Reply, Request, CLAIM_TOKEN, LIVE_BODY, SUBDOMAIN};
 use serde_json::{json, Value};
 
 /// A mock whose routes fall back to the happy path.
@@ -40,28 +35,15 @@ fn client(server: &MockServer) -> Client {
 
 fn client_with_audit(server: &MockServer, audit: AuditLog) -> Client {
     let fast = RetryPolicy::default().base_delay(Duration::from_millis(10));
-    Client::builder()
-        .api_base(server.base())
-        .accept_terms(true)
-        .retry(fast)
-        .expiry_margin(Duration::ZERO)
-        .audit(audit)
-        .build()
-        .unwrap()
+    Client::builder().api_base(server.base()).accept_terms(true).retry(fast).expiry_margin(Duration::ZERO).audit(audit).build().unwrap()
 }
 
 async fn provision(client: &Client) -> boardingpass::Result<BoardingPass> {
-    client
-        .provision(ProvisionOptions::default().owner("Ada Lovelace"))
-        .await
+    client.provision(ProvisionOptions::default().owner("Ada Lovelace")).await
 }
 
 fn hello() -> Worker {
-    Worker::from_source(
-        "hello",
-        "index.js",
-        "export default { fetch() { return new Response('hi') } }",
-    )
+    Worker::from_source("hello", "index.js", "export default { fetch() { return new Response('hi') } }")
 }
 
 fn is_claim_status(req: &Request) -> bool {
@@ -71,45 +53,28 @@ fn is_claim_status(req: &Request) -> bool {
 #[tokio::test]
 async fn a_claim_status_redirect_to_another_origin_gets_no_token_and_is_not_trusted() {
     let other = elsewhere(|| Reply::ok(json!({"status": "claimed", "changed_at": null})));
-    let to = format!(
-        "{}/client/v4/x-boardingpass/claim-status?wait=0",
-        other.origin()
-    );
+    let to = format!("{}/client/v4/x-boardingpass/claim-status?wait=0", other.origin());
     let server = mock(move |req, _| is_claim_status(req).then(|| Reply::redirect(307, &to)));
     let pass = provision(&client(&server)).await.unwrap();
     let opts = ClaimWaitOptions::default().timeout(Duration::from_secs(5));
     let e = pass.wait_for_claim(opts).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Protocol, "{e}");
-    assert!(
-        e.to_string().contains(&other.origin()),
-        "the error names where it was sent: {e}"
-    );
-    assert!(
-        other.requests().is_empty(),
-        "the other origin was contacted: {:?}",
-        other.requests()
-    );
+    assert!(e.to_string().contains(&other.origin()), "the error names where it was sent: {e}");
+    assert!(other.requests().is_empty(), "the other origin was contacted: {:?}", other.requests());
     assert!(!e.to_string().contains(CLAIM_TOKEN));
 }
 
 #[tokio::test]
 async fn a_same_origin_redirect_is_followed_with_the_claim_token() {
     let server = mock(move |req, _| match req.path() {
-        "/client/v4/x-boardingpass/claim-status" => {
-            Some(Reply::redirect(307, "/client/v4/moved/claim-status"))
-        }
+        "/client/v4/x-boardingpass/claim-status" => Some(Reply::redirect(307, "/client/v4/moved/claim-status")),
         "/client/v4/moved/claim-status" if req.header("x-claim-token") == Some(CLAIM_TOKEN) => {
-            Some(Reply::ok(
-                json!({"status": "claimed", "changed_at": "2026-01-01T00:00:00Z"}),
-            ))
+            Some(Reply::ok(json!({"status": "claimed", "changed_at": "2026-01-01T00:00:00Z"})))
         }
         _ => None,
     });
     let pass = provision(&client(&server)).await.unwrap();
-    let o = pass
-        .wait_for_claim(ClaimWaitOptions::default().timeout(Duration::from_secs(5)))
-        .await
-        .unwrap();
+    let o = pass.wait_for_claim(ClaimWaitOptions::default().timeout(Duration::from_secs(5))).await.unwrap();
     assert_eq!((o.status, o.confirmed), (ClaimStatus::Claimed, true));
 }
 
@@ -117,22 +82,12 @@ async fn a_same_origin_redirect_is_followed_with_the_claim_token() {
 async fn an_api_redirect_to_another_origin_is_a_protocol_error_and_nothing_is_sent_there() {
     let other = elsewhere(|| Reply::ok(json!({"id": "hello"})));
     let to = format!("{}/steal", other.origin());
-    let server = mock(move |req, _| {
-        req.path()
-            .contains("/workers/services/")
-            .then(|| Reply::redirect(302, &to))
-    });
+    let server = mock(move |req, _| req.path().contains("/workers/services/").then(|| Reply::redirect(302, &to)));
     let pass = provision(&client(&server)).await.unwrap();
-    let e = pass
-        .deploy(&hello(), DeployOptions::default())
-        .await
-        .unwrap_err();
+    let e = pass.deploy(&hello(), DeployOptions::default()).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Protocol, "{e}");
     assert!(other.requests().is_empty(), "{:?}", other.requests());
-    assert!(
-        pass.expose_claim_url().contains(CLAIM_TOKEN),
-        "the pass and its claim link survive"
-    );
+    assert!(pass.expose_claim_url().contains(CLAIM_TOKEN), "the pass and its claim link survive");
 }
 
 #[tokio::test]
@@ -141,10 +96,7 @@ async fn verification_does_not_follow_a_redirect_to_another_origin() {
     let to = format!("{}/", other.origin());
     let server = mock(move |req, _| req.is_live().then(|| Reply::redirect(307, &to)));
     let pass = provision(&client(&server)).await.unwrap();
-    let d = pass
-        .deploy(&hello(), DeployOptions::default())
-        .await
-        .unwrap();
+    let d = pass.deploy(&hello(), DeployOptions::default()).await.unwrap();
     for expect_body in [Some(LIVE_BODY.to_string()), None] {
         let mut opts = VerifyOptions::default().timeout(Duration::from_millis(300));
         opts.expect_body_contains = expect_body.clone();
@@ -152,10 +104,7 @@ async fn verification_does_not_follow_a_redirect_to_another_origin() {
         assert_eq!(e.kind(), ErrorKind::Verification, "{expect_body:?}: {e}");
     }
     assert!(other.requests().is_empty(), "{:?}", other.requests());
-    assert!(pass
-        .evidence()
-        .iter()
-        .all(|e| !e.passed && e.status == Some(307)));
+    assert!(pass.evidence().iter().all(|e| !e.passed && e.status == Some(307)));
 }
 
 #[tokio::test]
@@ -163,39 +112,19 @@ async fn the_verify_path_cannot_leave_the_deployment_origin() {
     let other = elsewhere(|| Reply::text(200, LIVE_BODY));
     let server = mock(|_, _| None);
     let pass = provision(&client(&server)).await.unwrap();
-    let d = pass
-        .deploy(&hello(), DeployOptions::default())
-        .await
-        .unwrap();
+    let d = pass.deploy(&hello(), DeployOptions::default()).await.unwrap();
     let before = server.requests().len();
     let host = format!("127.0.0.1:{}", other.port);
-    for path in [
-        format!("http://{host}/"),
-        format!("//{host}/"),
-        format!("/\\{host}/"),
-        "relative".into(),
-        "/a b".into(),
-    ] {
-        let opts = VerifyOptions::default()
-            .path(path.clone())
-            .timeout(Duration::from_millis(300));
+    for path in [format!("http://{host}/"), format!("//{host}/"), format!("/\\{host}/"), "relative".into(), "/a b".into()] {
+        let opts = VerifyOptions::default().path(path.clone()).timeout(Duration::from_millis(300));
         let e = pass.verify(&d, opts).await.unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidInput, "{path}: {e}");
     }
     assert!(other.requests().is_empty(), "{:?}", other.requests());
-    assert_eq!(
-        server.requests().len(),
-        before,
-        "refused before any request"
-    );
-    let ok = VerifyOptions::default()
-        .path("/a/b?x=1")
-        .expect_body_contains(LIVE_BODY);
+    assert_eq!(server.requests().len(), before, "refused before any request");
+    let ok = VerifyOptions::default().path("/a/b?x=1").expect_body_contains(LIVE_BODY);
     let evidence = pass.verify(&d, ok).await.unwrap();
-    assert_eq!(
-        evidence.url,
-        format!("http://hello.{SUBDOMAIN}.localhost:{}/a/b?x=1", server.port)
-    );
+    assert_eq!(evidence.url, format!("http://hello.{SUBDOMAIN}.localhost:{}/a/b?x=1", server.port));
 }
 
 /// `created` with one field replaced (pointer into the result, JSON value).
@@ -210,20 +139,11 @@ async fn hostile_values_in_the_create_answer_are_refused_before_use() {
     let cases: Vec<(&str, Value)> = vec![
         ("/claim/url", json!("javascript:alert(document.cookie)")),
         ("/claim/url", json!("data:text/html,<script>1</script>")),
-        (
-            "/claim/url",
-            json!("https://user:pw@dash.example/claim?claimToken=x"),
-        ),
-        (
-            "/claim/url",
-            json!("http://dash.example/claim?claimToken=x"),
-        ),
+        ("/claim/url", json!("https://user:pw@dash.example/claim?claimToken=x")),
+        ("/claim/url", json!("http://dash.example/claim?claimToken=x")),
         ("/claim/url", json!("https://")),
         ("/claim/url", json!("mailto:owner@example.com")),
-        (
-            "/account/name",
-            json!("Quiet\u{1b}[2J\u{1b}[HClaim URL: https://evil.example"),
-        ),
+        ("/account/name", json!("Quiet\u{1b}[2J\u{1b}[HClaim URL: https://evil.example")),
         ("/account/name", json!("Quiet\nHeron")),
         ("/account/id", json!("../../other-account")),
         ("/account/id", json!("abc?x=1")),
@@ -237,32 +157,14 @@ async fn hostile_values_in_the_create_answer_are_refused_before_use() {
     ];
     for (pointer, value) in cases {
         let (p, v) = (pointer.to_string(), value.clone());
-        let server = mock(move |req, origin| {
-            (req.path() == "/client/v4/provisioning/previews")
-                .then(|| Reply::ok(created_with(origin, &p, v.clone())))
-        });
-        let e = provision(&client(&server))
-            .await
-            .err()
-            .unwrap_or_else(|| panic!("{pointer} = {value} was accepted"));
+        let server = mock(move |req, origin| (req.path() == "/client/v4/provisioning/previews").then(|| Reply::ok(created_with(origin, &p, v.clone()))));
+        let e = provision(&client(&server)).await.err().unwrap_or_else(|| panic!("{pointer} = {value} was accepted"));
         assert_eq!(e.kind(), ErrorKind::Protocol, "{pointer} = {value}: {e}");
         let field = pointer.trim_start_matches('/').replace('/', ".");
-        assert!(
-            e.to_string().contains(&field),
-            "the error names {field}: {e}"
-        );
-        assert!(
-            !e.to_string().chars().any(|c| c.is_control()),
-            "no control character in the message: {e:?}"
-        );
-        if pointer.contains("apiToken")
-            || pointer.starts_with("/claim/url")
-            || pointer == "/claim/token"
-        {
-            assert!(
-                !e.to_string().contains(value.as_str().unwrap()),
-                "a credential is not echoed: {e}"
-            );
+        assert!(e.to_string().contains(&field), "the error names {field}: {e}");
+        assert!(!e.to_string().chars().any(|c| c.is_control()), "no control character in the message: {e:?}");
+        if pointer.contains("apiToken") || pointer.starts_with("/claim/url") || pointer == "/claim/token" {
+            assert!(!e.to_string().contains(value.as_str().unwrap()), "a credential is not echoed: {e}");
         }
     }
 }
@@ -273,14 +175,8 @@ async fn hostile_values_after_provisioning_fail_the_step_keep_the_claim_link_and
         ("subdomain", json!({"subdomain": "x@evil.example:8443/p?"})),
         ("subdomain", json!({"subdomain": "a.b"})),
         ("subdomain", json!({"subdomain": "-bad"})),
-        (
-            "version",
-            json!({"id": "hello", "deployment_id": "v1\u{1b}[2J"}),
-        ),
-        (
-            "version",
-            json!({"id": "hello", "deployment_id": "../../x"}),
-        ),
+        ("version", json!({"id": "hello", "deployment_id": "v1\u{1b}[2J"})),
+        ("version", json!({"id": "hello", "deployment_id": "../../x"})),
     ];
     for (what, result) in cases {
         let r = result.clone();
@@ -293,50 +189,22 @@ async fn hostile_values_after_provisioning_fail_the_step_keep_the_claim_link_and
         });
         let events = Arc::new(Mutex::new(Vec::<AuditEvent>::new()));
         let sink = Arc::clone(&events);
-        let audit = AuditLog::new(
-            None,
-            None,
-            Some(Arc::new(move |e: &AuditEvent| {
-                sink.lock().unwrap().push(e.clone())
-            })),
-        )
-        .unwrap();
+        let audit = AuditLog::new(None, None, Some(Arc::new(move |e: &AuditEvent| sink.lock().unwrap().push(e.clone())))).unwrap();
         let pass = provision(&client_with_audit(&server, audit)).await.unwrap();
-        let e = pass
-            .deploy(&hello(), DeployOptions::default())
-            .await
-            .err()
-            .unwrap_or_else(|| panic!("{result} was accepted"));
+        let e = pass.deploy(&hello(), DeployOptions::default()).await.err().unwrap_or_else(|| panic!("{result} was accepted"));
         assert_eq!(e.kind(), ErrorKind::Protocol, "{result}: {e}");
         assert!(!e.to_string().chars().any(|c| c.is_control()), "{e:?}");
-        assert!(
-            pass.expose_claim_url().contains(CLAIM_TOKEN),
-            "the claim link is still there"
-        );
+        assert!(pass.expose_claim_url().contains(CLAIM_TOKEN), "the claim link is still there");
         let last = events.lock().unwrap().last().cloned().unwrap();
-        assert_eq!(
-            serde_json::to_value(last.event).unwrap(),
-            "failed",
-            "{result}"
-        );
-        assert!(
-            server
-                .requests()
-                .iter()
-                .all(|r| !r.header("host").unwrap_or_default().contains("evil")),
-            "never used as a host"
-        );
+        assert_eq!(serde_json::to_value(last.event).unwrap(), "failed", "{result}");
+        assert!(server.requests().iter().all(|r| !r.header("host").unwrap_or_default().contains("evil")), "never used as a host");
     }
 }
 
 #[tokio::test]
 async fn an_oversized_challenge_body_is_refused_without_buffering_it() {
     for chunked in [false, true] {
-        let server = mock(move |req, _| {
-            req.path()
-                .ends_with("/challenge")
-                .then(|| Reply::zeros(64 << 20, chunked))
-        });
+        let server = mock(move |req, _| req.path().ends_with("/challenge").then(|| Reply::zeros(64 << 20, chunked)));
         let e = provision(&client(&server)).await.unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Protocol, "chunked={chunked}: {e}");
         assert!(e.to_string().contains("cap"), "{e}");
@@ -348,49 +216,20 @@ async fn an_oversized_challenge_body_is_refused_without_buffering_it() {
 
 #[tokio::test]
 async fn api_and_verification_bodies_are_capped() {
-    let server = mock(|req, _| {
-        (req.method == "GET" && req.path().ends_with("/workers/subdomain"))
-            .then(|| Reply::zeros(64 << 20, true))
-    });
+    let server = mock(|req, _| (req.method == "GET" && req.path().ends_with("/workers/subdomain")).then(|| Reply::zeros(64 << 20, true)));
     let pass = provision(&client(&server)).await.unwrap();
-    let e = pass
-        .deploy(&hello(), DeployOptions::default())
-        .await
-        .unwrap_err();
+    let e = pass.deploy(&hello(), DeployOptions::default()).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Protocol, "{e}");
-    assert!(
-        server.body_bytes_written() < 24 << 20,
-        "{}",
-        server.body_bytes_written()
-    );
+    assert!(server.body_bytes_written() < 24 << 20, "{}", server.body_bytes_written());
 
-    let server = mock(|req, _| {
-        req.is_live().then(|| Reply {
-            status: 200,
-            headers: vec![],
-            ..Reply::zeros(512 << 20, true)
-        })
-    });
+    let server = mock(|req, _| req.is_live().then(|| Reply { status: 200, headers: vec![], ..Reply::zeros(512 << 20, true) }));
     let pass = provision(&client(&server)).await.unwrap();
-    let d = pass
-        .deploy(&hello(), DeployOptions::default())
-        .await
-        .unwrap();
+    let d = pass.deploy(&hello(), DeployOptions::default()).await.unwrap();
     let started = Instant::now();
-    let e = pass
-        .verify(
-            &d,
-            VerifyOptions::default().timeout(Duration::from_millis(500)),
-        )
-        .await
-        .unwrap_err();
+    let e = pass.verify(&d, VerifyOptions::default().timeout(Duration::from_millis(500))).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Verification, "{e}");
     assert!(e.to_string().contains("cap"), "{e}");
-    assert!(
-        server.body_bytes_written() < 128 << 20,
-        "{} bytes were read",
-        server.body_bytes_written()
-    );
+    assert!(server.body_bytes_written() < 128 << 20, "{} bytes were read", server.body_bytes_written());
     assert!(started.elapsed() < Duration::from_secs(20));
 }
 
@@ -404,27 +243,15 @@ async fn an_absurd_challenge_shape_is_refused_before_solving() {
     let e = provision(&client(&server)).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::PowRefused, "{e}");
     assert!(e.to_string().contains("k=16000000"), "{e}");
-    assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "refused before hashing"
-    );
-    assert!(
-        !server
-            .requests()
-            .iter()
-            .any(|r| r.path() == "/client/v4/provisioning/previews"),
-        "nothing was submitted"
-    );
+    assert!(started.elapsed() < Duration::from_secs(2), "refused before hashing");
+    assert!(!server.requests().iter().any(|r| r.path() == "/client/v4/provisioning/previews"), "nothing was submitted");
 }
 
 #[tokio::test]
 async fn the_markdown_ticket_shows_no_terminal_escapes() {
     let server = mock(|_, _| None);
     let pass = provision(&client(&server)).await.unwrap();
-    let d = pass
-        .deploy(&hello(), DeployOptions::default())
-        .await
-        .unwrap();
+    let d = pass.deploy(&hello(), DeployOptions::default()).await.unwrap();
     pass.verify(&d, VerifyOptions::default()).await.unwrap();
     // Values are validated on receipt; the rendering must hold even for a ticket built by other means.
     let mut ticket = pass.owner_ticket(ClaimStatus::Pending).unwrap();
@@ -432,27 +259,15 @@ async fn the_markdown_ticket_shows_no_terminal_escapes() {
     ticket.credential.token_id = Some("id\u{1b}]0;owned\u{7}".into());
     ticket.temporary_resource.workers[0].version_id = "v\u{202e}1".into();
     let md = ticket.to_markdown();
-    assert!(
-        !md.chars()
-            .any(|c| c == '\u{1b}' || c == '\u{7}' || c == '\u{202e}'),
-        "{md:?}"
-    );
-    assert!(
-        md.starts_with("# Claim ticket: QuietHeron (pending)"),
-        "{md}"
-    );
-    assert!(
-        md.contains(CLAIM_TOKEN),
-        "the owner's rendering keeps the claim link"
-    );
+    assert!(!md.chars().any(|c| c == '\u{1b}' || c == '\u{7}' || c == '\u{202e}'), "{md:?}");
+    assert!(md.starts_with("# Claim ticket: QuietHeron (pending)"), "{md}");
+    assert!(md.contains(CLAIM_TOKEN), "the owner's rendering keeps the claim link");
 }
 
 #[tokio::test]
 async fn a_hostile_assets_session_token_is_refused_before_use() {
     let server = mock(|req, _| {
-        req.path()
-            .ends_with("/assets-upload-session")
-            .then(|| Reply::ok(json!({"jwt": "eyJ\r\nX-Injected: 1", "buckets": []})))
+        req.path().ends_with("/assets-upload-session").then(|| Reply::ok(json!({"jwt": "eyJ\r\nX-Injected: 1", "buckets": []})))
     });
     let site = tempfile::tempdir().unwrap();
     std::fs::write(site.path().join("index.html"), "<h1>hi</h1>").unwrap();
@@ -464,17 +279,8 @@ async fn a_hostile_assets_session_token_is_refused_before_use() {
         run_worker_first: None,
     });
     let pass = provision(&client(&server)).await.unwrap();
-    let e = pass
-        .deploy(&worker, DeployOptions::default())
-        .await
-        .unwrap_err();
+    let e = pass.deploy(&worker, DeployOptions::default()).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Protocol, "{e}");
-    assert!(
-        e.to_string().contains("jwt") && !e.to_string().contains("X-Injected"),
-        "{e}"
-    );
-    assert!(
-        !server.requests().iter().any(|r| r.method == "PUT"),
-        "no script was uploaded with it"
-    );
+    assert!(e.to_string().contains("jwt") && !e.to_string().contains("X-Injected"), "{e}");
+    assert!(!server.requests().iter().any(|r| r.method == "PUT"), "no script was uploaded with it");
 }

@@ -46,64 +46,24 @@ fn provisioning_writes_no_secret_to_disk_or_logs() {
     }
     let logs = Capture::default();
     let sink = logs.clone();
-    tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || sink.clone())
-        .init();
+    tracing_subscriber::fmt().with_max_level(tracing::Level::TRACE).with_writer(move || sink.clone()).init();
 
     let rt = tokio::runtime::Runtime::new().unwrap();
     let (token, claim_url, claim_token) = rt.block_on(async {
-        let emu = boardingpass_emulator::spawn(EmulatorConfig {
-            pow_k: 50,
-            pow_g: 50,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-        let audit = boardingpass::AuditLog::new(
-            Some("leak-test".into()),
-            Some(&home.join("audit.jsonl")),
-            None,
-        )
-        .unwrap();
-        let client = Client::builder()
-            .api_base(emu.base_url())
-            .accept_terms(true)
-            .audit(audit)
-            .build()
-            .unwrap();
-        let pass = client
-            .provision(ProvisionOptions::default().owner("Ada"))
-            .await
-            .unwrap();
-        tracing::info!(
-            ?pass,
-            "provisioned (Debug of the pass is logged on purpose)"
-        );
-        let claim_token = pass
-            .expose_claim_url()
-            .split("claimToken=")
-            .nth(1)
-            .unwrap()
-            .to_string();
-        (
-            pass.expose_api_token().to_string(),
-            pass.expose_claim_url().to_string(),
-            claim_token,
-        )
+        let emu = boardingpass_emulator::spawn(EmulatorConfig { pow_k: 50, pow_g: 50, ..Default::default() }).await.unwrap();
+        let audit = boardingpass::AuditLog::new(Some("leak-test".into()), Some(&home.join("audit.jsonl")), None).unwrap();
+        let client = Client::builder().api_base(emu.base_url()).accept_terms(true).audit(audit).build().unwrap();
+        let pass = client.provision(ProvisionOptions::default().owner("Ada")).await.unwrap();
+        tracing::info!(?pass, "provisioned (Debug of the pass is logged on purpose)");
+        let claim_token = pass.expose_claim_url().split("claimToken=").nth(1).unwrap().to_string();
+        (pass.expose_api_token().to_string(), pass.expose_claim_url().to_string(), claim_token)
     });
 
     let log_text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
-    assert!(
-        log_text.contains("provisioned"),
-        "logs were captured: {log_text}"
-    );
+    assert!(log_text.contains("provisioned"), "logs were captured: {log_text}");
     let mut files = Vec::new();
     files_under(&home, &mut files);
-    assert!(
-        files.iter().any(|f| f.ends_with("audit.jsonl")),
-        "the audit log is under the scanned HOME"
-    );
+    assert!(files.iter().any(|f| f.ends_with("audit.jsonl")), "the audit log is under the scanned HOME");
     for secret in [&token, &claim_url, &claim_token] {
         assert!(!log_text.contains(secret.as_str()), "secret in logs");
         for f in &files {

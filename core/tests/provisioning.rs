@@ -7,13 +7,7 @@ use boardingpass::{Client, ErrorKind, ProvisionOptions, RetryPolicy};
 use boardingpass_emulator::{EmulatorConfig, EmulatorHandle, Fault, FaultKind, RateLimit};
 
 async fn emulator(config: EmulatorConfig) -> EmulatorHandle {
-    boardingpass_emulator::spawn(EmulatorConfig {
-        pow_k: 20,
-        pow_g: 50,
-        ..config
-    })
-    .await
-    .expect("emulator starts")
+    boardingpass_emulator::spawn(EmulatorConfig { pow_k: 20, pow_g: 50, ..config }).await.expect("emulator starts")
 }
 
 fn owned() -> ProvisionOptions {
@@ -22,12 +16,7 @@ fn owned() -> ProvisionOptions {
 
 fn client(emu: &EmulatorHandle) -> Client {
     let fast = RetryPolicy::default().base_delay(Duration::from_millis(10));
-    Client::builder()
-        .api_base(emu.base_url())
-        .accept_terms(true)
-        .retry(fast)
-        .build()
-        .unwrap()
+    Client::builder().api_base(emu.base_url()).accept_terms(true).retry(fast).build().unwrap()
 }
 
 #[tokio::test]
@@ -35,22 +24,14 @@ async fn provisions_a_pass_with_secrets_held_in_memory() {
     let emu = emulator(EmulatorConfig::default()).await;
     let pass = client(&emu).provision(owned()).await.unwrap();
     assert_eq!(pass.account_id().len(), 32);
-    assert!(pass
-        .account_id()
-        .chars()
-        .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+    assert!(pass.account_id().chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
     assert_eq!(pass.account_name().split(' ').count(), 2);
     let left = pass.time_left().as_secs();
     assert!((3590..=3600).contains(&left), "{left}");
     assert!(pass.expose_api_token().starts_with("cfat_"));
-    assert!(pass
-        .expose_claim_url()
-        .starts_with(&format!("{}/claim-preview?claimToken=", emu.origin())));
+    assert!(pass.expose_claim_url().starts_with(&format!("{}/claim-preview?claimToken=", emu.origin())));
     let dbg = format!("{pass:?}");
-    assert!(
-        !dbg.contains(pass.expose_api_token()) && !dbg.contains(pass.expose_claim_url()),
-        "{dbg}"
-    );
+    assert!(!dbg.contains(pass.expose_api_token()) && !dbg.contains(pass.expose_claim_url()), "{dbg}");
     assert_eq!(emu.account_count(), 1);
 
     // The token works against the account API, and only for its own account.
@@ -83,41 +64,20 @@ async fn terms_must_be_accepted_before_anything_is_sent() {
 #[tokio::test]
 async fn hostile_challenge_is_refused_without_solving() {
     // k·g = 64,000,001 is over the default cap.
-    let emu = boardingpass_emulator::spawn(EmulatorConfig {
-        pow_k: 8001,
-        pow_g: 7999 + 1,
-        ..Default::default()
-    })
-    .await
-    .unwrap();
+    let emu = boardingpass_emulator::spawn(EmulatorConfig { pow_k: 8001, pow_g: 7999 + 1, ..Default::default() }).await.unwrap();
     let started = std::time::Instant::now();
     let e = client(&emu).provision(owned()).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::PowRefused, "{e}");
     assert!(e.to_string().contains("work cap"));
-    assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "refused before hashing"
-    );
+    assert!(started.elapsed() < Duration::from_secs(2), "refused before hashing");
 }
 
 #[tokio::test]
 async fn rate_limit_surfaces_retry_after() {
-    let emu = emulator(EmulatorConfig {
-        rate_limit: Some(RateLimit {
-            max: 2,
-            per: Duration::from_secs(30),
-        }),
-        ..Default::default()
-    })
-    .await;
+    let emu = emulator(EmulatorConfig { rate_limit: Some(RateLimit { max: 2, per: Duration::from_secs(30) }), ..Default::default() }).await;
     // The server's wait (up to 30 s) exceeds what this client sleeps through, so it surfaces.
     let impatient = RetryPolicy::default().max_retry_after(Duration::from_secs(1));
-    let c = Client::builder()
-        .api_base(emu.base_url())
-        .accept_terms(true)
-        .retry(impatient)
-        .build()
-        .unwrap();
+    let c = Client::builder().api_base(emu.base_url()).accept_terms(true).retry(impatient).build().unwrap();
     c.provision(owned()).await.unwrap(); // challenge + create = 2 requests
     let e = c.provision(owned()).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::RateLimited, "{e}");
@@ -129,14 +89,7 @@ async fn rate_limit_surfaces_retry_after() {
 #[tokio::test]
 async fn transient_challenge_failures_are_retried() {
     let emu = emulator(EmulatorConfig::default()).await;
-    emu.inject(Fault::new(
-        "/challenge",
-        FaultKind::Status {
-            status: 503,
-            retry_after: None,
-        },
-        2,
-    ));
+    emu.inject(Fault::new("/challenge", FaultKind::Status { status: 503, retry_after: None }, 2));
     let pass = client(&emu).provision(owned()).await;
     assert!(pass.is_ok(), "two 503s then success: {pass:?}");
 }
@@ -146,33 +99,16 @@ async fn transient_challenge_failures_are_retried() {
 /// and a definitive answer (4xx) ends it at once.
 #[tokio::test]
 async fn a_failed_create_provisions_once_more_with_a_fresh_challenge() {
-    let status = |s| FaultKind::Status {
-        status: s,
-        retry_after: None,
-    };
+    let status = |s| FaultKind::Status { status: s, retry_after: None };
     // Faults match the challenge path too; a zero delay lets a challenge through.
-    let let_through = || {
-        Fault::new(
-            "/provisioning/previews",
-            FaultKind::Delay(Duration::ZERO),
-            1,
-        )
-    };
+    let let_through = || Fault::new("/provisioning/previews", FaultKind::Delay(Duration::ZERO), 1);
     // Answers the faults replace are not recorded: count the challenges fetched.
-    let challenges = |emu: &EmulatorHandle| {
-        emu.requests()
-            .iter()
-            .filter(|r| r.path.ends_with("/challenge"))
-            .count()
-    };
+    let challenges = |emu: &EmulatorHandle| emu.requests().iter().filter(|r| r.path.ends_with("/challenge")).count();
 
     let emu = emulator(EmulatorConfig::default()).await;
     emu.inject(let_through());
     emu.inject(Fault::new("/provisioning/previews", status(500), 1));
-    client(&emu)
-        .provision(owned())
-        .await
-        .expect("a fresh challenge after one 500");
+    client(&emu).provision(owned()).await.expect("a fresh challenge after one 500");
     assert_eq!(challenges(&emu), 2);
     assert_eq!(emu.account_count(), 1);
 
@@ -198,10 +134,7 @@ async fn a_failed_create_provisions_once_more_with_a_fresh_challenge() {
 async fn malformed_json_is_retried_then_a_protocol_error() {
     let emu = emulator(EmulatorConfig::default()).await;
     emu.inject(Fault::new("/challenge", FaultKind::MalformedJson, 2));
-    client(&emu)
-        .provision(owned())
-        .await
-        .expect("an unreadable answer to an idempotent call is retried");
+    client(&emu).provision(owned()).await.expect("an unreadable answer to an idempotent call is retried");
     emu.inject(Fault::new("/challenge", FaultKind::MalformedJson, 3));
     let e = client(&emu).provision(owned()).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Protocol, "{e}");
@@ -215,26 +148,12 @@ mod raw {
     use serde_json::{json, Value};
 
     async fn challenge(base: &str) -> Value {
-        let r: Value = reqwest::Client::new()
-            .post(format!("{base}/provisioning/previews/challenge"))
-            .json(&json!({}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let r: Value = reqwest::Client::new().post(format!("{base}/provisioning/previews/challenge")).json(&json!({})).send().await.unwrap().json().await.unwrap();
         r["result"].clone()
     }
 
     fn solve(ch: &Value) -> String {
-        let c = Challenge::new(
-            ch["seed"].as_str().unwrap(),
-            ch["k"].as_i64().unwrap(),
-            ch["g"].as_i64().unwrap(),
-            u64::MAX,
-        )
-        .unwrap();
+        let c = Challenge::new(ch["seed"].as_str().unwrap(), ch["k"].as_i64().unwrap(), ch["g"].as_i64().unwrap(), u64::MAX).unwrap();
         pow::encode_checkpoints(&pow::solve_blocking(&c, &CancelFlag::new(), |_| {}).unwrap())
     }
 
@@ -246,91 +165,48 @@ mod raw {
             "challengeToken": token,
             "solution": {"checkpoints": checkpoints},
         });
-        let r = reqwest::Client::new()
-            .post(format!("{base}/provisioning/previews"))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
+        let r = reqwest::Client::new().post(format!("{base}/provisioning/previews")).json(&body).send().await.unwrap();
         (r.status().as_u16(), r.json().await.unwrap())
     }
 
     #[tokio::test]
     async fn wrong_solution_replay_expiry_and_terms_are_rejected() {
-        let emu = emulator(EmulatorConfig {
-            challenge_ttl: Duration::from_secs(1),
-            ..Default::default()
-        })
-        .await;
+        let emu = emulator(EmulatorConfig { challenge_ttl: Duration::from_secs(1), ..Default::default() }).await;
         let base = emu.base_url();
         let ch = challenge(&base).await;
         let token = ch["challengeToken"].as_str().unwrap();
         let good = solve(&ch);
 
         let (status, body) = create(&base, token, &good, "true").await;
-        assert_eq!(
-            (status, body["errors"][0]["code"].as_i64()),
-            (400, Some(1101)),
-            "terms must be the string yes"
-        );
+        assert_eq!((status, body["errors"][0]["code"].as_i64()), (400, Some(1101)), "terms must be the string yes");
 
         let mut bad = pow::encode_checkpoints(&vec![0u8; 21 * 32]);
         bad.replace_range(0..4, "AAAA");
         let (status, body) = create(&base, token, &bad, "yes").await;
-        assert_eq!(
-            (status, body["errors"][0]["code"].as_i64()),
-            (400, Some(1105)),
-            "{body}"
-        );
+        assert_eq!((status, body["errors"][0]["code"].as_i64()), (400, Some(1105)), "{body}");
 
         let ch2 = challenge(&base).await;
         let t2 = ch2["challengeToken"].as_str().unwrap();
         let (status, body) = create(&base, t2, &solve(&ch2), "yes").await;
         assert_eq!(status, 200, "{body}");
         let (status, body) = create(&base, t2, &solve(&ch2), "yes").await;
-        assert_eq!(
-            (status, body["errors"][0]["code"].as_i64()),
-            (400, Some(1104)),
-            "replay"
-        );
+        assert_eq!((status, body["errors"][0]["code"].as_i64()), (400, Some(1104)), "replay");
 
         let ch3 = challenge(&base).await;
         tokio::time::sleep(Duration::from_millis(2100)).await;
-        let (status, body) = create(
-            &base,
-            ch3["challengeToken"].as_str().unwrap(),
-            &solve(&ch3),
-            "yes",
-        )
-        .await;
-        assert_eq!(
-            (status, body["errors"][0]["code"].as_i64()),
-            (400, Some(1103)),
-            "expired challenge"
-        );
+        let (status, body) = create(&base, ch3["challengeToken"].as_str().unwrap(), &solve(&ch3), "yes").await;
+        assert_eq!((status, body["errors"][0]["code"].as_i64()), (400, Some(1103)), "expired challenge");
 
         let forged = format!("{}x", ch3["challengeToken"].as_str().unwrap());
         let (status, body) = create(&base, &forged, &solve(&ch3), "yes").await;
-        assert_eq!(
-            (status, body["errors"][0]["code"].as_i64()),
-            (400, Some(1102))
-        );
+        assert_eq!((status, body["errors"][0]["code"].as_i64()), (400, Some(1102)));
         assert_eq!(emu.account_count(), 1);
     }
 
     #[tokio::test]
     async fn expired_accounts_tokens_get_the_authentication_error() {
-        let emu = emulator(EmulatorConfig {
-            lifetime: Duration::from_secs(1),
-            ..Default::default()
-        })
-        .await;
-        let c = Client::builder()
-            .api_base(emu.base_url())
-            .accept_terms(true)
-            .expiry_margin(Duration::ZERO)
-            .build()
-            .unwrap();
+        let emu = emulator(EmulatorConfig { lifetime: Duration::from_secs(1), ..Default::default() }).await;
+        let c = Client::builder().api_base(emu.base_url()).accept_terms(true).expiry_margin(Duration::ZERO).build().unwrap();
         let pass = c.provision(owned()).await.unwrap();
         tokio::time::sleep(Duration::from_millis(1200)).await;
         assert!(pass.ensure_valid().is_err(), "expired locally too");
@@ -349,11 +225,7 @@ mod raw {
     #[tokio::test]
     async fn unknown_routes_answer_7003_with_a_ray_id() {
         let emu = emulator(EmulatorConfig::default()).await;
-        let r = reqwest::Client::new()
-            .get(format!("{}/nope", emu.base_url()))
-            .send()
-            .await
-            .unwrap();
+        let r = reqwest::Client::new().get(format!("{}/nope", emu.base_url())).send().await.unwrap();
         assert_eq!(r.status(), 404);
         assert!(r.headers().get("cf-ray").is_some());
         let body: Value = r.json().await.unwrap();

@@ -47,10 +47,7 @@ async fn collector() -> (String, Arc<Mutex<Vec<Vec<u8>>>>) {
                     let mut body = vec![0; length];
                     conn.read_exact(&mut body).await.unwrap();
                     kept.lock().unwrap().push(body);
-                    conn.get_mut()
-                        .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
-                        .await
-                        .unwrap();
+                    conn.get_mut().write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n").await.unwrap();
                 }
             });
         }
@@ -70,14 +67,8 @@ struct Span {
 fn spans(bodies: &[Vec<u8>]) -> Vec<Span> {
     let mut out = Vec::new();
     for body in bodies {
-        let request =
-            ExportTraceServiceRequest::decode(body.as_slice()).expect("an OTLP protobuf body");
-        for span in request
-            .resource_spans
-            .iter()
-            .flat_map(|r| &r.scope_spans)
-            .flat_map(|s| &s.spans)
-        {
+        let request = ExportTraceServiceRequest::decode(body.as_slice()).expect("an OTLP protobuf body");
+        for span in request.resource_spans.iter().flat_map(|r| &r.scope_spans).flat_map(|s| &s.spans) {
             let attributes = span
                 .attributes
                 .iter()
@@ -91,13 +82,7 @@ fn spans(bodies: &[Vec<u8>]) -> Vec<Span> {
                 })
                 .collect();
             let events = span.events.iter().map(|e| e.name.clone()).collect();
-            out.push(Span {
-                name: span.name.clone(),
-                id: span.span_id.clone(),
-                parent: span.parent_span_id.clone(),
-                attributes,
-                events,
-            });
+            out.push(Span { name: span.name.clone(), id: span.span_id.clone(), parent: span.parent_span_id.clone(), attributes, events });
         }
     }
     out
@@ -109,49 +94,22 @@ async fn a_flow_reaches_the_collector_as_one_span_tree_without_secrets() {
     let emu = common::emulator(EmulatorConfig::default()).await;
     let audit = AuditLog::new(Some("job-7".into()), None, None).unwrap();
     // The client option installs the exporter for the process ...
-    let client = Client::builder()
-        .api_base(emu.base_url())
-        .accept_terms(true)
-        .audit(audit)
-        .otlp_endpoint(&endpoint)
-        .build()
-        .unwrap();
+    let client = Client::builder().api_base(emu.base_url()).accept_terms(true).audit(audit).otlp_endpoint(&endpoint).build().unwrap();
     // ... which another client shares, and a second collector is refused.
-    assert!(Client::builder()
-        .api_base(emu.base_url())
-        .otlp_endpoint(&endpoint)
-        .build()
-        .is_ok());
-    match Client::builder()
-        .api_base(emu.base_url())
-        .otlp_endpoint("http://127.0.0.1:9")
-        .build()
-    {
-        Err(boardingpass::Error::InvalidInput { field, message }) => assert!(
-            field == "otlp_endpoint" && message.contains(&endpoint),
-            "{message}"
-        ),
+    assert!(Client::builder().api_base(emu.base_url()).otlp_endpoint(&endpoint).build().is_ok());
+    match Client::builder().api_base(emu.base_url()).otlp_endpoint("http://127.0.0.1:9").build() {
+        Err(boardingpass::Error::InvalidInput { field, message }) => assert!(field == "otlp_endpoint" && message.contains(&endpoint), "{message}"),
         other => panic!("a second collector: {:?}", other.map(drop)),
     }
 
     // Directly through the core API ...
-    let pass = client
-        .provision(ProvisionOptions::default().owner("Ada Lovelace"))
-        .await
-        .unwrap();
+    let pass = client.provision(ProvisionOptions::default().owner("Ada Lovelace")).await.unwrap();
     let site = tempfile::tempdir().unwrap();
     std::fs::write(site.path().join("index.html"), "<h1>hi</h1>").unwrap();
-    let worker = Worker::from_source(
-        "traced",
-        "index.js",
-        "export default { fetch(r, env) { return env.ASSETS.fetch(r) } }",
-    )
-    .assets(AssetsConfig::new(site.path()));
+    let worker = Worker::from_source("traced", "index.js", "export default { fetch(r, env) { return env.ASSETS.fetch(r) } }").assets(AssetsConfig::new(site.path()));
     let deployment = pass.deploy(&worker, Default::default()).await.unwrap();
     pass.verify(&deployment, Default::default()).await.unwrap();
-    pass.wait_for_claim(ClaimWaitOptions::default().timeout(Duration::from_millis(300)))
-        .await
-        .unwrap();
+    pass.wait_for_claim(ClaimWaitOptions::default().timeout(Duration::from_millis(300))).await.unwrap();
     pass.teardown().await.unwrap();
     // ... and through an agent tool.
     let links = Arc::new(Mutex::new(Vec::new()));
@@ -160,105 +118,41 @@ async fn a_flow_reaches_the_collector_as_one_span_tree_without_secrets() {
         seen.lock().unwrap().push(l.url.expose_secret().to_string());
         Box::pin(async { Ok("test".to_string()) })
     });
-    let tools = Toolbox::new(
-        client.clone(),
-        ToolboxConfig::new(Some("Ada Lovelace".into()), None),
-        sink,
-    );
+    let tools = Toolbox::new(client.clone(), ToolboxConfig::new(Some("Ada Lovelace".into()), None), sink);
     let files = json!({"index.js": "export default { fetch() { return new Response('tool') } }"});
-    tools
-        .call(
-            "deploy",
-            json!({"name": "tooled", "files": files}),
-            CallContext::default(),
-        )
-        .await
-        .unwrap();
+    tools.call("deploy", json!({"name": "tooled", "files": files}), CallContext::default()).await.unwrap();
     telemetry::shutdown_installed(); // flushes
 
     let bodies = bodies.lock().unwrap().clone();
     let spans = spans(&bodies);
     let named = |n: &str| spans.iter().filter(|s| s.name == n).collect::<Vec<_>>();
-    let parent_of = |s: &Span| {
-        spans
-            .iter()
-            .find(|p| p.id == s.parent)
-            .map(|p| p.name.as_str())
-    };
-    for name in [
-        "provision",
-        "proof_of_work",
-        "deploy",
-        "upload_assets",
-        "verify",
-        "wait_for_claim",
-        "teardown",
-        "tool",
-    ] {
-        assert!(
-            !named(name).is_empty(),
-            "no {name} span among {:?}",
-            spans.iter().map(|s| &s.name).collect::<Vec<_>>()
-        );
+    let parent_of = |s: &Span| spans.iter().find(|p| p.id == s.parent).map(|p| p.name.as_str());
+    for name in ["provision", "proof_of_work", "deploy", "upload_assets", "verify", "wait_for_claim", "teardown", "tool"] {
+        assert!(!named(name).is_empty(), "no {name} span among {:?}", spans.iter().map(|s| &s.name).collect::<Vec<_>>());
     }
-    assert!(named("proof_of_work")
-        .iter()
-        .all(|s| parent_of(s) == Some("provision")));
+    assert!(named("proof_of_work").iter().all(|s| parent_of(s) == Some("provision")));
     assert_eq!(parent_of(named("upload_assets")[0]), Some("deploy"));
     let tool = named("tool")[0];
     assert_eq!(tool.attributes["tool"], "deploy");
-    let under_tool: Vec<_> = spans
-        .iter()
-        .filter(|s| s.parent == tool.id)
-        .map(|s| s.name.as_str())
-        .collect();
-    assert_eq!(
-        under_tool,
-        ["provision", "deploy", "verify"],
-        "the tool's steps are its children"
-    );
+    let under_tool: Vec<_> = spans.iter().filter(|s| s.parent == tool.id).map(|s| s.name.as_str()).collect();
+    assert_eq!(under_tool, ["provision", "deploy", "verify"], "the tool's steps are its children");
     let run_id = client.audit().run_id();
-    for s in named("deploy")
-        .into_iter()
-        .chain(named("verify"))
-        .chain(named("teardown"))
-    {
+    for s in named("deploy").into_iter().chain(named("verify")).chain(named("teardown")) {
         assert_eq!(s.attributes["run_id"], run_id, "{}", s.name);
         assert_eq!(s.attributes["job_id"], "job-7", "{}", s.name);
         assert!(s.attributes["account_id"].len() == 32, "{}", s.name);
     }
     assert_eq!(named("deploy")[0].attributes["worker"], "traced");
     // The audit events (no file or callback configured) travel inside the span of their step.
-    for (span, event) in [
-        ("provision", "provisioned"),
-        ("deploy", "deploy_finished"),
-        ("verify", "verified"),
-        ("teardown", "torn_down"),
-    ] {
-        assert!(
-            named(span)[0].events.iter().any(|e| e == event),
-            "{span} span lacks the {event} audit event: {:?}",
-            named(span)[0].events
-        );
+    for (span, event) in [("provision", "provisioned"), ("deploy", "deploy_finished"), ("verify", "verified"), ("teardown", "torn_down")] {
+        assert!(named(span)[0].events.iter().any(|e| e == event), "{span} span lacks the {event} audit event: {:?}", named(span)[0].events);
     }
 
     let raw: Vec<u8> = bodies.concat();
-    let mut secrets = vec![
-        pass.expose_api_token().to_string(),
-        pass.expose_claim_url().to_string(),
-    ];
+    let mut secrets = vec![pass.expose_api_token().to_string(), pass.expose_claim_url().to_string()];
     secrets.extend(links.lock().unwrap().iter().cloned());
-    secrets.push(
-        pass.expose_claim_url()
-            .split("claimToken=")
-            .nth(1)
-            .unwrap()
-            .to_string(),
-    );
+    secrets.push(pass.expose_claim_url().split("claimToken=").nth(1).unwrap().to_string());
     for secret in secrets {
-        assert!(
-            !raw.windows(secret.len()).any(|w| w == secret.as_bytes()),
-            "a secret reached the collector"
-        );
+        assert!(!raw.windows(secret.len()).any(|w| w == secret.as_bytes()), "a secret reached the collector");
     }
 }

@@ -14,10 +14,7 @@ use reqwest::multipart::{Form, Part};
 use serde_json::{json, Value};
 
 fn env(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
 struct Account {
@@ -27,61 +24,19 @@ struct Account {
 }
 
 async fn provision(http: &reqwest::Client, base: &str) -> Account {
-    let ch: Value = http
-        .post(format!("{base}/provisioning/previews/challenge"))
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let ch: Value = http.post(format!("{base}/provisioning/previews/challenge")).json(&json!({})).send().await.unwrap().json().await.unwrap();
     let r = &ch["result"];
-    let challenge = Challenge::new(
-        r["seed"].as_str().unwrap(),
-        r["k"].as_i64().unwrap(),
-        r["g"].as_i64().unwrap(),
-        u64::MAX,
-    )
-    .unwrap();
-    let raw = tokio::task::spawn_blocking(move || {
-        pow::solve_blocking(&challenge, &CancelFlag::new(), |_| {})
-    })
-    .await
-    .unwrap()
-    .unwrap();
+    let challenge = Challenge::new(r["seed"].as_str().unwrap(), r["k"].as_i64().unwrap(), r["g"].as_i64().unwrap(), u64::MAX).unwrap();
+    let raw = tokio::task::spawn_blocking(move || pow::solve_blocking(&challenge, &CancelFlag::new(), |_| {})).await.unwrap().unwrap();
     let body = json!({
         "challengeToken": r["challengeToken"], "solution": {"checkpoints": pow::encode_checkpoints(&raw)},
         "acceptTermsOfService": "yes", "termsOfService": "https://www.cloudflare.com/terms/", "privacyPolicy": "https://www.cloudflare.com/privacypolicy/",
     });
-    let created: Value = http
-        .post(format!("{base}/provisioning/previews"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let created: Value = http.post(format!("{base}/provisioning/previews")).json(&body).send().await.unwrap().json().await.unwrap();
     let a = &created["result"]["account"];
-    let (id, token) = (
-        a["id"].as_str().unwrap().to_string(),
-        a["apiToken"].as_str().unwrap().to_string(),
-    );
-    let sub: Value = http
-        .get(format!("{base}/accounts/{id}/workers/subdomain"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    Account {
-        id,
-        token,
-        subdomain: sub["result"]["subdomain"].as_str().unwrap().to_string(),
-    }
+    let (id, token) = (a["id"].as_str().unwrap().to_string(), a["apiToken"].as_str().unwrap().to_string());
+    let sub: Value = http.get(format!("{base}/accounts/{id}/workers/subdomain")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    Account { id, token, subdomain: sub["result"]["subdomain"].as_str().unwrap().to_string() }
 }
 
 /// What Worker `name` of account `a` answers in `version`: unique across accounts.
@@ -90,71 +45,27 @@ fn expected(a: &Account, name: &str, version: u32) -> String {
 }
 
 async fn deploy(http: &reqwest::Client, base: &str, a: &Account, name: &str, version: u32) {
-    let source = format!(
-        "export default {{ fetch() {{ return new Response({:?}) }} }}",
-        expected(a, name, version)
-    );
+    let source = format!("export default {{ fetch() {{ return new Response({:?}) }} }}", expected(a, name, version));
     let form = Form::new()
-        .part(
-            "metadata",
-            Part::text(
-                json!({"main_module": "index.js", "compatibility_date": "2025-06-01"}).to_string(),
-            )
-            .mime_str("application/json")
-            .unwrap(),
-        )
-        .part(
-            "index.js",
-            Part::text(source)
-                .file_name("index.js")
-                .mime_str("application/javascript+module")
-                .unwrap(),
-        );
-    let r = http
-        .put(format!("{base}/accounts/{}/workers/scripts/{name}", a.id))
-        .bearer_auth(&a.token)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        r.status(),
-        200,
-        "deploy {name}: {}",
-        r.text().await.unwrap()
-    );
+        .part("metadata", Part::text(json!({"main_module": "index.js", "compatibility_date": "2025-06-01"}).to_string()).mime_str("application/json").unwrap())
+        .part("index.js", Part::text(source).file_name("index.js").mime_str("application/javascript+module").unwrap());
+    let r = http.put(format!("{base}/accounts/{}/workers/scripts/{name}", a.id)).bearer_auth(&a.token).multipart(form).send().await.unwrap();
+    assert_eq!(r.status(), 200, "deploy {name}: {}", r.text().await.unwrap());
     if version == 1 {
-        http.post(format!(
-            "{base}/accounts/{}/workers/scripts/{name}/subdomain",
-            a.id
-        ))
-        .bearer_auth(&a.token)
-        .json(&json!({"enabled": true}))
-        .send()
-        .await
-        .unwrap();
+        http.post(format!("{base}/accounts/{}/workers/scripts/{name}/subdomain", a.id)).bearer_auth(&a.token).json(&json!({"enabled": true})).send().await.unwrap();
     }
 }
 
 async fn live(http: &reqwest::Client, emu: &EmulatorHandle, a: &Account, name: &str) -> String {
     let host = format!("{name}.{}.localhost:{}", a.subdomain, emu.port());
-    let r = http
-        .get(emu.origin())
-        .header("host", host)
-        .send()
-        .await
-        .unwrap();
+    let r = http.get(emu.origin()).header("host", host).send().await.unwrap();
     r.text().await.unwrap()
 }
 
 /// Resident memory of `pid` in KiB.
 fn rss_kib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
+    status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok()).unwrap_or(0)
 }
 
 /// The workerd processes this process started.
@@ -162,15 +73,10 @@ fn children() -> Vec<u32> {
     let me = std::process::id();
     let mut out = Vec::new();
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
         let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
         // pid (comm) state ppid …; comm may hold spaces, so split after the last ')'.
-        let ppid = stat
-            .rsplit_once(')')
-            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
-            .and_then(|p| p.parse::<u32>().ok());
+        let ppid = stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().nth(1)).and_then(|p| p.parse::<u32>().ok());
         if ppid == Some(me) {
             out.push(pid);
         }
@@ -184,26 +90,12 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 #[tokio::main]
 async fn main() {
-    let (accounts, workers, redeploys) =
-        (env("ACCOUNTS", 20), env("WORKERS", 5), env("REDEPLOYS", 40));
+    let (accounts, workers, redeploys) = (env("ACCOUNTS", 20), env("WORKERS", 5), env("REDEPLOYS", 40));
     let shared = std::env::var("BENCH_PROCESSES").is_err();
-    let config = EmulatorConfig {
-        pow_k: 50,
-        pow_g: 200,
-        rate_limit: None,
-        shared_workerd: shared,
-        ..EmulatorConfig::default()
-    };
+    let config = EmulatorConfig { pow_k: 50, pow_g: 200, rate_limit: None, shared_workerd: shared, ..EmulatorConfig::default() };
     let emu = spawn(config).await.expect("emulator starts");
     let (base, http) = (emu.base_url(), reqwest::Client::new());
-    println!(
-        "{accounts} accounts x {workers} Workers, {}",
-        if shared {
-            "one shared workerd"
-        } else {
-            "a workerd process per Worker"
-        }
-    );
+    println!("{accounts} accounts x {workers} Workers, {}", if shared { "one shared workerd" } else { "a workerd process per Worker" });
 
     let mut all = Vec::new();
     for _ in 0..accounts {
@@ -215,11 +107,7 @@ async fn main() {
             deploy(&http, &base, a, &format!("w{w}"), 1).await;
         }
     }
-    println!(
-        "deployed {} Workers in {:.1} s",
-        accounts * workers,
-        started.elapsed().as_secs_f64()
-    );
+    println!("deployed {} Workers in {:.1} s", accounts * workers, started.elapsed().as_secs_f64());
 
     let mut current = vec![vec![1u32; workers]; accounts];
     let check_all = |current: Vec<Vec<u32>>| {
@@ -265,10 +153,7 @@ async fn main() {
             if got == want {
                 break;
             }
-            assert!(
-                t.elapsed() < Duration::from_secs(30),
-                "{name} never answered with v{version} (last: {got:?})"
-            );
+            assert!(t.elapsed() < Duration::from_secs(30), "{name} never answered with v{version} (last: {got:?})");
         }
         times.push(t.elapsed());
         current[i][w] = version;
@@ -282,15 +167,8 @@ async fn main() {
         times.last().unwrap().as_secs_f64() * 1000.0
     );
     wrong += check_all(current).await;
-    let peak_kib: u64 =
-        rss_kib(std::process::id()) + children().iter().map(|p| rss_kib(*p)).sum::<u64>();
-    println!(
-        "RSS after the redeploys: {:.0} MiB; requests answered by the wrong code: {wrong}",
-        peak_kib as f64 / 1024.0
-    );
-    assert_eq!(
-        wrong, 0,
-        "a request was served by another Worker's or an old version's code"
-    );
+    let peak_kib: u64 = rss_kib(std::process::id()) + children().iter().map(|p| rss_kib(*p)).sum::<u64>();
+    println!("RSS after the redeploys: {:.0} MiB; requests answered by the wrong code: {wrong}", peak_kib as f64 / 1024.0);
+    assert_eq!(wrong, 0, "a request was served by another Worker's or an old version's code");
     emu.shutdown().await;
 }

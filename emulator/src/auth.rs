@@ -20,35 +20,19 @@ use crate::state::{hash, AccountStatus, AppState};
 pub struct Owner(pub String);
 
 fn bearer(headers: &HeaderMap) -> Result<&str, ApiError> {
-    headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or_else(ApiError::auth)
+    headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).ok_or_else(ApiError::auth)
 }
 
 /// The account id the request's token belongs to, after checking it may
 /// act on `account_id` (when given). Expired or unknown tokens get
 /// Cloudflare's authentication error, other accounts 403/9109.
-fn authenticate(
-    state: &AppState,
-    headers: &HeaderMap,
-    account_id: Option<&str>,
-) -> Result<String, ApiError> {
+fn authenticate(state: &AppState, headers: &HeaderMap, account_id: Option<&str>) -> Result<String, ApiError> {
     let token = bearer(headers)?;
     state.sweep();
     let store = state.store();
-    let owner = store
-        .tokens
-        .get(&hash(token))
-        .cloned()
-        .ok_or_else(ApiError::auth)?;
+    let owner = store.tokens.get(&hash(token)).cloned().ok_or_else(ApiError::auth)?;
     match account_id {
-        Some(id) if id != owner => Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            FORBIDDEN,
-            "Unauthorized to access requested resource",
-        )),
+        Some(id) if id != owner => Err(ApiError::new(StatusCode::FORBIDDEN, FORBIDDEN, "Unauthorized to access requested resource")),
         _ => Ok(owner),
     }
 }
@@ -59,10 +43,7 @@ type Params = Result<RawPathParams, RawPathParamsRejection>;
 /// The `{acc}` of the matched route, if it has one.
 fn account_param(params: &Params) -> Result<Option<String>, ApiError> {
     match params {
-        Ok(p) => Ok(p
-            .iter()
-            .find(|(k, _)| *k == "acc")
-            .map(|(_, v)| v.to_string())),
+        Ok(p) => Ok(p.iter().find(|(k, _)| *k == "acc").map(|(_, v)| v.to_string())),
         Err(_) => Err(ApiError::auth()),
     }
 }
@@ -74,14 +55,8 @@ async fn refuse(req: Request, e: ApiError) -> Response {
 
 /// Gate of the API-token routes: the token, and that it owns `{acc}`.
 /// Handlers find the account as an [`Owner`] extension.
-pub async fn require_token(
-    State(state): State<Arc<AppState>>,
-    params: Params,
-    mut req: Request,
-    next: Next,
-) -> Response {
-    let checked =
-        account_param(&params).and_then(|acc| authenticate(&state, req.headers(), acc.as_deref()));
+pub async fn require_token(State(state): State<Arc<AppState>>, params: Params, mut req: Request, next: Next) -> Response {
+    let checked = account_param(&params).and_then(|acc| authenticate(&state, req.headers(), acc.as_deref()));
     match checked {
         Ok(owner) => {
             req.extensions_mut().insert(Owner(owner));
@@ -92,32 +67,14 @@ pub async fn require_token(
 }
 
 /// The upload session a Bearer upload JWT opens, for account `acc`.
-fn upload_claims(
-    state: &AppState,
-    headers: &HeaderMap,
-    acc: &str,
-) -> Result<AssetClaims, ApiError> {
-    let claims =
-        jwt::verify(&state.key, bearer(headers)?, Utc::now().timestamp()).map_err(|e| {
-            ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                ASSET_TOKEN_INVALID,
-                format!("upload token rejected ({e:?}); start a new upload session"),
-            )
-        })?;
+fn upload_claims(state: &AppState, headers: &HeaderMap, acc: &str) -> Result<AssetClaims, ApiError> {
+    let claims = jwt::verify(&state.key, bearer(headers)?, Utc::now().timestamp())
+        .map_err(|e| ApiError::new(StatusCode::UNAUTHORIZED, ASSET_TOKEN_INVALID, format!("upload token rejected ({e:?}); start a new upload session")))?;
     if claims.purpose != Purpose::Upload || claims.acc != acc {
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            ASSET_TOKEN_INVALID,
-            "not an upload token of this account",
-        ));
+        return Err(ApiError::new(StatusCode::UNAUTHORIZED, ASSET_TOKEN_INVALID, "not an upload token of this account"));
     }
     state.sweep();
-    let live = state
-        .store()
-        .accounts
-        .get(acc)
-        .is_some_and(|a| matches!(a.status, AccountStatus::Pending | AccountStatus::Claimed));
+    let live = state.store().accounts.get(acc).is_some_and(|a| matches!(a.status, AccountStatus::Pending | AccountStatus::Claimed));
     if !live {
         return Err(ApiError::auth());
     }
@@ -126,14 +83,8 @@ fn upload_claims(
 
 /// Gate of the asset upload routes, which take the session's upload JWT
 /// instead of the API token. Handlers find the claims as an extension.
-pub async fn require_upload_token(
-    State(state): State<Arc<AppState>>,
-    params: Params,
-    mut req: Request,
-    next: Next,
-) -> Response {
-    let checked = account_param(&params)
-        .and_then(|acc| upload_claims(&state, req.headers(), acc.as_deref().unwrap_or_default()));
+pub async fn require_upload_token(State(state): State<Arc<AppState>>, params: Params, mut req: Request, next: Next) -> Response {
+    let checked = account_param(&params).and_then(|acc| upload_claims(&state, req.headers(), acc.as_deref().unwrap_or_default()));
     match checked {
         Ok(claims) => {
             req.extensions_mut().insert(claims);

@@ -50,10 +50,7 @@ async fn discard<E>(stream: &mut (impl futures::Stream<Item = Result<Bytes, E>> 
 }
 
 fn declared_length(req: &Request) -> Option<u64> {
-    req.headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok())
+    req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok())
 }
 
 /// Middleware of the API: when a route answers with an error before it has
@@ -69,12 +66,7 @@ pub async fn drain_after_error(req: Request, next: Next) -> Response {
         let next = r.lock().await.next().await;
         next.map(|chunk| (chunk, r))
     });
-    let resp = next
-        .run(Request::from_parts(
-            parts,
-            axum::body::Body::from_stream(handed),
-        ))
-        .await;
+    let resp = next.run(Request::from_parts(parts, axum::body::Body::from_stream(handed))).await;
     if (resp.status().is_client_error() || resp.status().is_server_error()) && !too_large {
         discard(&mut *shared.lock().await).await;
     }
@@ -93,11 +85,7 @@ pub async fn refuse_declared_over(limit: usize, req: Request, next: Next) -> Res
 }
 
 fn too_large() -> ApiError {
-    ApiError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        BODY_TOO_LARGE,
-        "the request body is larger than this route accepts",
-    )
+    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, BODY_TOO_LARGE, "the request body is larger than this route accepts")
 }
 
 /// The whole body, within the route's limit.
@@ -110,10 +98,7 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
         match Bytes::from_request(req, state).await {
             Ok(b) => Ok(Self(b)),
             Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(too_large()),
-            Err(_) => Err(bad_request(
-                BAD_REQUEST,
-                "the request body could not be read",
-            )),
+            Err(_) => Err(bad_request(BAD_REQUEST, "the request body could not be read")),
         }
     }
 }
@@ -127,9 +112,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
         let RawBody(bytes) = RawBody::from_request(req, state).await?;
-        serde_json::from_slice(&bytes)
-            .map(Self)
-            .map_err(|e| json_error(&e))
+        serde_json::from_slice(&bytes).map(Self).map_err(|e| json_error(&e))
     }
 }
 
@@ -144,18 +127,9 @@ pub fn json_error(e: &serde_json::Error) -> ApiError {
         Category::Data => "does not have the fields and types this route expects",
     };
     let message = e.to_string();
-    let missing = message
-        .starts_with("missing field")
-        .then(|| message.split(" at line").next().unwrap_or_default());
+    let missing = message.starts_with("missing field").then(|| message.split(" at line").next().unwrap_or_default());
     let detail = missing.map(|m| format!(": {m}")).unwrap_or_default();
-    bad_request(
-        BAD_REQUEST,
-        format!(
-            "the request body {what} (line {}, column {}){detail}",
-            e.line(),
-            e.column()
-        ),
-    )
+    bad_request(BAD_REQUEST, format!("the request body {what} (line {}, column {}){detail}", e.line(), e.column()))
 }
 
 /// Names a value from a body in an error message: escaped, and cut to 64
@@ -179,12 +153,7 @@ impl<S: Send + Sync> FromRequest<S> for MultipartBody {
         Multipart::from_request(req, state)
             .await
             .map(Self)
-            .map_err(|_| {
-                bad_request(
-                    BAD_REQUEST,
-                    "the request body must be multipart/form-data with a boundary",
-                )
-            })
+            .map_err(|_| bad_request(BAD_REQUEST, "the request body must be multipart/form-data with a boundary"))
     }
 }
 
@@ -193,10 +162,7 @@ pub fn multipart_error(e: &MultipartError) -> ApiError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         too_large()
     } else {
-        bad_request(
-            BAD_REQUEST,
-            format!("malformed multipart body: {}", e.body_text()),
-        )
+        bad_request(BAD_REQUEST, format!("malformed multipart body: {}", e.body_text()))
     }
 }
 
@@ -211,33 +177,16 @@ mod tests {
         struct Shape {
             manifest: std::collections::BTreeMap<String, u64>,
         }
-        for body in [
-            r#"{"manifest": "LEAK"}"#,
-            r#"{"manifest": {"a": "LEAK"}}"#,
-            r#"{"LEAK": 1"#,
-            r#"LEAK"#,
-        ] {
+        for body in [r#"{"manifest": "LEAK"}"#, r#"{"manifest": {"a": "LEAK"}}"#, r#"{"LEAK": 1"#, r#"LEAK"#] {
             let e = serde_json::from_slice::<Shape>(body.as_bytes()).unwrap_err();
             let refused = json_error(&e);
             assert_eq!(refused.status, StatusCode::BAD_REQUEST);
-            assert!(
-                !refused.message.contains("LEAK"),
-                "{body}: {}",
-                refused.message
-            );
+            assert!(!refused.message.contains("LEAK"), "{body}: {}", refused.message);
         }
         assert_eq!(excerpt("/a\u{1b}b"), "\"/a\\u{1b}b\"");
         let long = format!("/{}", "x".repeat(1000));
-        assert_eq!(
-            excerpt(&long).chars().count(),
-            64 + 3,
-            "64 characters, two quotes and an ellipsis"
-        );
+        assert_eq!(excerpt(&long).chars().count(), 64 + 3, "64 characters, two quotes and an ellipsis");
         let e = serde_json::from_slice::<Shape>(b"{}").unwrap_err();
-        assert!(
-            json_error(&e).message.ends_with("missing field `manifest`"),
-            "{}",
-            json_error(&e).message
-        );
+        assert!(json_error(&e).message.ends_with("missing field `manifest`"), "{}", json_error(&e).message);
     }
 }

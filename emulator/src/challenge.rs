@@ -33,9 +33,7 @@ pub fn sign(key: &[u8; 32], claims: &Claims) -> String {
 /// The claims of an authentic token (expiry and reuse are the caller's checks).
 pub fn open(key: &[u8; 32], token: &str) -> Option<Claims> {
     let (payload, tag) = token.split_once('.')?;
-    mac(key, payload)
-        .verify_slice(&B64.decode(tag).ok()?)
-        .ok()?;
+    mac(key, payload).verify_slice(&B64.decode(tag).ok()?).ok()?;
     serde_json::from_slice(&B64.decode(payload).ok()?).ok()
 }
 
@@ -46,31 +44,12 @@ mod tests {
     #[test]
     fn tampering_is_detected() {
         let key = [7u8; 32];
-        let c = Claims {
-            nonce: "n".into(),
-            seed: "s".into(),
-            k: 1,
-            g: 2,
-            exp: 3,
-        };
+        let c = Claims { nonce: "n".into(), seed: "s".into(), k: 1, g: 2, exp: 3 };
         let t = sign(&key, &c);
         assert_eq!(open(&key, &t), Some(c));
         assert_eq!(open(&[8u8; 32], &t), None);
-        let forged = sign(
-            &key,
-            &Claims {
-                nonce: "n".into(),
-                seed: "s".into(),
-                k: 1,
-                g: 1,
-                exp: 3,
-            },
-        );
-        let mixed = format!(
-            "{}.{}",
-            forged.split('.').next().unwrap(),
-            t.split('.').nth(1).unwrap()
-        );
+        let forged = sign(&key, &Claims { nonce: "n".into(), seed: "s".into(), k: 1, g: 1, exp: 3 });
+        let mixed = format!("{}.{}", forged.split('.').next().unwrap(), t.split('.').nth(1).unwrap());
         assert_eq!(open(&key, &mixed), None);
     }
 }

@@ -103,15 +103,9 @@ pub fn pending(a: &AccountView, claim_token: &str, csrf: &str) -> String {
 
 pub fn claimed(a: &AccountView, just_now: bool) -> String {
     let (title, lead) = if just_now {
-        (
-            "Account claimed",
-            "The account is yours: it no longer expires and its Workers keep serving.",
-        )
+        ("Account claimed", "The account is yours: it no longer expires and its Workers keep serving.")
     } else {
-        (
-            "Already claimed",
-            "This account has already been claimed; the link cannot be used again.",
-        )
+        ("Already claimed", "This account has already been claimed; the link cannot be used again.")
     };
     page(
         title,
@@ -135,19 +129,9 @@ mod tests {
 
     #[test]
     fn everything_user_controlled_is_escaped() {
-        let a = AccountView {
-            name: "<script>x</script>",
-            id: "id",
-            expires_at: Utc::now(),
-            workers: vec![WorkerLink {
-                name: "w\"><img>".into(),
-                url: "http://x/\"".into(),
-            }],
-        };
+        let a = AccountView { name: "<script>x</script>", id: "id", expires_at: Utc::now(), workers: vec![WorkerLink { name: "w\"><img>".into(), url: "http://x/\"".into() }] };
         let html = pending(&a, "tok\"en", "c");
-        assert!(
-            !html.contains("<script>x") && !html.contains("<img>") && !html.contains("tok\"en")
-        );
+        assert!(!html.contains("<script>x") && !html.contains("<img>") && !html.contains("tok\"en"));
         assert!(html.contains("id=\"claim\""));
     }
 }

@@ -15,10 +15,7 @@ pub struct RateLimit {
 impl RateLimit {
     /// `max` provisioning requests per client address per minute; 0 means no limit.
     pub fn per_minute(max: u32) -> Option<Self> {
-        (max > 0).then(|| Self {
-            max,
-            per: Duration::from_secs(60),
-        })
+        (max > 0).then(|| Self { max, per: Duration::from_secs(60) })
     }
 }
 
@@ -96,9 +93,7 @@ impl Default for EmulatorConfig {
             challenge_ttl: Duration::from_secs(300),
             lifetime: Duration::from_secs(3600),
             rate_limit: RateLimit::per_minute(30),
-            verify_threads: std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(2),
+            verify_threads: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
             faults: Vec::new(),
             chaos: None,
             asset_jwt_ttl: Duration::from_secs(3600),

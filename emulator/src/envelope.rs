@@ -22,11 +22,7 @@ pub const SOLUTION_INVALID: i64 = 1105;
 pub const RATE_LIMITED: i64 = 971;
 
 pub fn ok(result: Value) -> Response {
-    (
-        StatusCode::OK,
-        axum::Json(json!({"success": true, "errors": [], "messages": [], "result": result})),
-    )
-        .into_response()
+    (StatusCode::OK, axum::Json(json!({"success": true, "errors": [], "messages": [], "result": result}))).into_response()
 }
 
 /// An error envelope; `retry_after` adds the header (429).
@@ -40,12 +36,7 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: i64, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            code,
-            message: message.into(),
-            retry_after: None,
-        }
+        Self { status, code, message: message.into(), retry_after: None }
     }
     pub fn auth() -> Self {
         Self::new(StatusCode::FORBIDDEN, AUTH_ERROR, "Authentication error")
@@ -57,8 +48,7 @@ impl IntoResponse for ApiError {
         let body = json!({"success": false, "errors": [{"code": self.code, "message": self.message}], "messages": [], "result": null});
         let mut resp = (self.status, axum::Json(body)).into_response();
         if let Some(secs) = self.retry_after {
-            resp.headers_mut()
-                .insert("retry-after", HeaderValue::from(secs));
+            resp.headers_mut().insert("retry-after", HeaderValue::from(secs));
         }
         resp
     }
@@ -95,19 +85,11 @@ pub fn bad_request(code: i64, message: impl Into<String>) -> ApiError {
 }
 
 pub fn worker_not_found() -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        WORKER_NOT_FOUND,
-        "This Worker does not exist on your account.",
-    )
+    ApiError::new(StatusCode::NOT_FOUND, WORKER_NOT_FOUND, "This Worker does not exist on your account.")
 }
 
 pub fn service_not_found() -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        SERVICE_NOT_FOUND,
-        "workers.api.error.service_not_found",
-    )
+    ApiError::new(StatusCode::NOT_FOUND, SERVICE_NOT_FOUND, "workers.api.error.service_not_found")
 }
 
 /// A page of a listing, with its `result_info`.
@@ -117,11 +99,7 @@ pub fn ok_paged(result: Value, info: Value) -> Response {
 
 /// An answer with a status other than 200 (asset uploads use 201/202).
 pub fn ok_with(status: StatusCode, result: Value) -> Response {
-    (
-        status,
-        axum::Json(json!({"success": true, "errors": [], "messages": [], "result": result})),
-    )
-        .into_response()
+    (status, axum::Json(json!({"success": true, "errors": [], "messages": [], "result": result}))).into_response()
 }
 
 /// Middleware of the API: an error that is not already a v4 envelope (the
@@ -131,28 +109,16 @@ pub fn ok_with(status: StatusCode, result: Value) -> Response {
 pub async fn wrap_errors(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let resp = next.run(req).await;
     let status = resp.status();
-    let is_json = resp
-        .headers()
-        .get(axum::http::header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    let is_json = resp.headers().get(axum::http::header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
     if status.is_success() || status.is_redirection() || is_json {
         return resp;
     }
     let (code, message) = match status {
         StatusCode::NOT_FOUND => (NO_ROUTE, "No route for that URI"),
         StatusCode::METHOD_NOT_ALLOWED => (METHOD_NOT_ALLOWED, "Method not allowed for this route"),
-        StatusCode::PAYLOAD_TOO_LARGE => (
-            BODY_TOO_LARGE,
-            "the request body is larger than this route accepts",
-        ),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
-            BAD_REQUEST,
-            "the request body has a content type this route does not read",
-        ),
-        _ => (
-            BAD_REQUEST,
-            "the request's path, query or body could not be read",
-        ),
+        StatusCode::PAYLOAD_TOO_LARGE => (BODY_TOO_LARGE, "the request body is larger than this route accepts"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (BAD_REQUEST, "the request body has a content type this route does not read"),
+        _ => (BAD_REQUEST, "the request's path, query or body could not be read"),
     };
     ApiError::new(status, code, message).into_response()
 }

@@ -24,10 +24,7 @@ use crate::state::AppState;
 #[derive(Debug, Clone, PartialEq)]
 pub enum FaultKind {
     /// An error envelope with this status (and `Retry-After` seconds, if set).
-    Status {
-        status: u16,
-        retry_after: Option<u64>,
-    },
+    Status { status: u16, retry_after: Option<u64> },
     /// A 200 whose body is not JSON.
     MalformedJson,
     /// Answer normally, after a delay.
@@ -46,19 +43,13 @@ pub struct Fault {
 
 impl Fault {
     pub fn new(path_contains: impl Into<String>, kind: FaultKind, times: u32) -> Self {
-        Self {
-            path_contains: path_contains.into(),
-            kind,
-            times,
-        }
+        Self { path_contains: path_contains.into(), kind, times }
     }
 }
 
 fn take(state: &AppState, path: &str) -> Option<FaultKind> {
     let mut faults = state.faults.lock().unwrap_or_else(|p| p.into_inner());
-    let f = faults
-        .iter_mut()
-        .find(|f| f.times > 0 && path.contains(&f.path_contains))?;
+    let f = faults.iter_mut().find(|f| f.times > 0 && path.contains(&f.path_contains))?;
     f.times -= 1;
     Some(f.kind.clone())
 }
@@ -68,8 +59,7 @@ fn status_answer(status: u16, retry_after: Option<u64>) -> Response {
     let body = serde_json::json!({"success": false, "errors": [{"code": status.as_u16(), "message": "injected fault"}], "messages": [], "result": null});
     let mut resp = (status, axum::Json(body)).into_response();
     if let Some(s) = retry_after {
-        resp.headers_mut()
-            .insert("retry-after", HeaderValue::from(s));
+        resp.headers_mut().insert("retry-after", HeaderValue::from(s));
     }
     resp
 }
@@ -81,10 +71,7 @@ pub async fn inject(State(state): State<Arc<AppState>>, req: Request, next: Next
             next.run(req).await
         }
         Some(FaultKind::MalformedJson) => (StatusCode::OK, "{\"success\": tru").into_response(),
-        Some(FaultKind::Status {
-            status,
-            retry_after,
-        }) => status_answer(status, retry_after),
+        Some(FaultKind::Status { status, retry_after }) => status_answer(status, retry_after),
         Some(FaultKind::Chaos(fault, stall)) => fault.apply(stall, req, next).await,
         None => match draw(&state, req.uri().path()) {
             None => next.run(req).await,
@@ -125,32 +112,14 @@ pub enum ChaosFault {
 impl ChaosFault {
     pub const ALL: [ChaosFault; 13] = [
         Self::RateLimited,
-        Self::Status {
-            status: 500,
-            after: false,
-        },
-        Self::Status {
-            status: 502,
-            after: false,
-        },
-        Self::Status {
-            status: 503,
-            after: false,
-        },
+        Self::Status { status: 500, after: false },
+        Self::Status { status: 502, after: false },
+        Self::Status { status: 503, after: false },
         Self::Reset { after: false },
         Self::Stall { after: false },
-        Self::Status {
-            status: 500,
-            after: true,
-        },
-        Self::Status {
-            status: 502,
-            after: true,
-        },
-        Self::Status {
-            status: 503,
-            after: true,
-        },
+        Self::Status { status: 500, after: true },
+        Self::Status { status: 502, after: true },
+        Self::Status { status: 503, after: true },
         Self::Reset { after: true },
         Self::Stall { after: true },
         Self::CutJson,
@@ -200,19 +169,13 @@ impl ChaosFault {
                     return resp;
                 }
                 let (mut parts, body) = resp.into_parts();
-                let Ok(full) = axum::body::to_bytes(body, usize::MAX).await else {
-                    return reset();
-                };
+                let Ok(full) = axum::body::to_bytes(body, usize::MAX).await else { return reset() };
                 let half = full.slice(..full.len() / 2);
                 if self == Self::CutJson {
-                    parts
-                        .headers
-                        .insert(header::CONTENT_LENGTH, HeaderValue::from(half.len()));
+                    parts.headers.insert(header::CONTENT_LENGTH, HeaderValue::from(half.len()));
                     return Response::from_parts(parts, Body::from(half));
                 }
-                parts
-                    .headers
-                    .insert(header::CONTENT_LENGTH, HeaderValue::from(full.len()));
+                parts.headers.insert(header::CONTENT_LENGTH, HeaderValue::from(full.len()));
                 Response::from_parts(parts, short_body(half))
             }
         }
@@ -222,9 +185,7 @@ impl ChaosFault {
 /// A body that fails before its first byte: hyper drops the connection
 /// before the head is flushed, so the client sees it close with no answer.
 fn reset() -> Response {
-    let failing = futures::stream::once(async {
-        Err::<Bytes, std::io::Error>(std::io::Error::other("injected connection reset"))
-    });
+    let failing = futures::stream::once(async { Err::<Bytes, std::io::Error>(std::io::Error::other("injected connection reset")) });
     Response::new(Body::from_stream(failing))
 }
 
@@ -252,11 +213,7 @@ pub struct ChaosState {
 
 impl ChaosState {
     pub fn new(chaos: Chaos) -> Self {
-        Self {
-            rng: StdRng::seed_from_u64(chaos.seed),
-            chaos,
-            counts: BTreeMap::new(),
-        }
+        Self { rng: StdRng::seed_from_u64(chaos.seed), chaos, counts: BTreeMap::new() }
     }
 }
 
@@ -287,10 +244,7 @@ pub fn set_chaos(state: &AppState, chaos: Option<Chaos>) {
 
 /// How many faults of each kind ([`ChaosFault::name`]) were injected.
 pub fn chaos_counts(state: &AppState) -> BTreeMap<String, u64> {
-    chaos_of(state)
-        .as_ref()
-        .map(|c| c.counts.clone())
-        .unwrap_or_default()
+    chaos_of(state).as_ref().map(|c| c.counts.clone()).unwrap_or_default()
 }
 
 /// JSON body of `POST /x-boardingpass/test/faults` (test control, off unless
@@ -319,37 +273,20 @@ impl TryFrom<FaultRequest> for Fault {
     fn try_from(r: FaultRequest) -> Result<Self, String> {
         let kind = match r.kind.as_str() {
             "status" => FaultKind::Status {
-                status: r
-                    .status
-                    .filter(|s| (400..600).contains(s))
-                    .ok_or("kind \"status\" needs a status between 400 and 599")?,
+                status: r.status.filter(|s| (400..600).contains(s)).ok_or("kind \"status\" needs a status between 400 and 599")?,
                 retry_after: r.retry_after,
             },
             "malformed_json" => FaultKind::MalformedJson,
-            "delay" => FaultKind::Delay(Duration::from_millis(
-                r.delay_ms.ok_or("kind \"delay\" needs delay_ms")?,
-            )),
+            "delay" => FaultKind::Delay(Duration::from_millis(r.delay_ms.ok_or("kind \"delay\" needs delay_ms")?)),
             "chaos" => {
-                let name = r
-                    .fault
-                    .ok_or("kind \"chaos\" needs a fault, e.g. \"after/503\"")?;
-                let fault = ChaosFault::ALL
-                    .into_iter()
-                    .find(|f| f.name() == name)
-                    .ok_or_else(|| {
-                        let names: Vec<String> = ChaosFault::ALL.iter().map(|f| f.name()).collect();
-                        format!("unknown fault {name:?}; use one of {}", names.join(", "))
-                    })?;
-                FaultKind::Chaos(
-                    fault,
-                    Duration::from_millis(r.delay_ms.unwrap_or(default_stall_ms())),
-                )
+                let name = r.fault.ok_or("kind \"chaos\" needs a fault, e.g. \"after/503\"")?;
+                let fault = ChaosFault::ALL.into_iter().find(|f| f.name() == name).ok_or_else(|| {
+                    let names: Vec<String> = ChaosFault::ALL.iter().map(|f| f.name()).collect();
+                    format!("unknown fault {name:?}; use one of {}", names.join(", "))
+                })?;
+                FaultKind::Chaos(fault, Duration::from_millis(r.delay_ms.unwrap_or(default_stall_ms())))
             }
-            other => {
-                return Err(format!(
-                    "unknown kind {other:?}; use status, malformed_json, delay or chaos"
-                ))
-            }
+            other => return Err(format!("unknown kind {other:?}; use status, malformed_json, delay or chaos")),
         };
         Ok(Fault::new(r.path_contains, kind, r.times))
     }
@@ -360,22 +297,12 @@ impl TryFrom<FaultRequest> for Fault {
 /// exposes no way to tamper with it.
 pub async fn add(State(state): State<Arc<AppState>>, body: axum::body::Bytes) -> Response {
     if !state.config.test_control {
-        return (
-            StatusCode::NOT_FOUND,
-            "test control is off (start the emulator with --test-control)",
-        )
-            .into_response();
+        return (StatusCode::NOT_FOUND, "test control is off (start the emulator with --test-control)").into_response();
     }
-    let parsed = serde_json::from_slice::<FaultRequest>(&body)
-        .map_err(|e| e.to_string())
-        .and_then(Fault::try_from);
+    let parsed = serde_json::from_slice::<FaultRequest>(&body).map_err(|e| e.to_string()).and_then(Fault::try_from);
     match parsed {
         Ok(fault) => {
-            state
-                .faults
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .push(fault);
+            state.faults.lock().unwrap_or_else(|p| p.into_inner()).push(fault);
             StatusCode::NO_CONTENT.into_response()
         }
         Err(e) => (StatusCode::BAD_REQUEST, e).into_response(),
@@ -403,34 +330,20 @@ impl TryFrom<ChaosRequest> for Option<Chaos> {
         if !(0.0..=1.0).contains(&r.rate) {
             return Err("rate must be between 0 and 1".into());
         }
-        Ok((r.rate > 0.0).then(|| Chaos {
-            rate: r.rate,
-            seed: r.seed,
-            stall: Duration::from_millis(r.stall_ms),
-        }))
+        Ok((r.rate > 0.0).then(|| Chaos { rate: r.rate, seed: r.seed, stall: Duration::from_millis(r.stall_ms) }))
     }
 }
 
 /// `POST /x-boardingpass/test/chaos` sets random faults; `GET` answers the
 /// counts of faults injected so far. Both 404 unless test control is on.
-pub async fn chaos(
-    State(state): State<Arc<AppState>>,
-    method: axum::http::Method,
-    body: axum::body::Bytes,
-) -> Response {
+pub async fn chaos(State(state): State<Arc<AppState>>, method: axum::http::Method, body: axum::body::Bytes) -> Response {
     if !state.config.test_control {
-        return (
-            StatusCode::NOT_FOUND,
-            "test control is off (start the emulator with --test-control)",
-        )
-            .into_response();
+        return (StatusCode::NOT_FOUND, "test control is off (start the emulator with --test-control)").into_response();
     }
     if method == axum::http::Method::GET {
         return axum::Json(chaos_counts(&state)).into_response();
     }
-    let parsed = serde_json::from_slice::<ChaosRequest>(&body)
-        .map_err(|e| e.to_string())
-        .and_then(Option::<Chaos>::try_from);
+    let parsed = serde_json::from_slice::<ChaosRequest>(&body).map_err(|e| e.to_string()).and_then(Option::<Chaos>::try_from);
     match parsed {
         Ok(chaos) => {
             set_chaos(&state, chaos);

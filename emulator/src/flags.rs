@@ -54,10 +54,7 @@ pub struct ServeFlags {
 
 fn chaos_rate(s: &str) -> Result<f64, String> {
     let rate: f64 = s.parse().map_err(|e| format!("{e}"))?;
-    (0.0..=1.0)
-        .contains(&rate)
-        .then_some(rate)
-        .ok_or_else(|| "must be between 0 and 1".into())
+    (0.0..=1.0).contains(&rate).then_some(rate).ok_or_else(|| "must be between 0 and 1".into())
 }
 
 impl ServeFlags {
@@ -70,11 +67,7 @@ impl ServeFlags {
             rate_limit: RateLimit::per_minute(self.rate_limit),
             test_control: self.test_control,
             shared_workerd: !self.workerd_per_worker,
-            chaos: self.chaos_rate.map(|rate| Chaos {
-                rate,
-                seed: self.chaos_seed,
-                stall: Duration::from_millis(self.chaos_stall_ms),
-            }),
+            chaos: self.chaos_rate.map(|rate| Chaos { rate, seed: self.chaos_seed, stall: Duration::from_millis(self.chaos_stall_ms) }),
             max_workers: self.max_workers,
             max_versions: self.max_versions,
             allowed_hosts: self.allowed_hosts.clone(),
@@ -96,69 +89,25 @@ mod tests {
     }
 
     fn parse(args: &[&str]) -> Result<EmulatorConfig, clap::Error> {
-        Cli::try_parse_from(std::iter::once("emu").chain(args.iter().copied()))
-            .map(|c| c.flags.config())
+        Cli::try_parse_from(std::iter::once("emu").chain(args.iter().copied())).map(|c| c.flags.config())
     }
 
     #[test]
     fn random_faults_need_test_control_and_a_rate_in_range() {
         assert!(parse(&[]).unwrap().chaos.is_none());
-        let c = parse(&[
-            "--test-control",
-            "--chaos-rate",
-            "0.2",
-            "--chaos-seed",
-            "9",
-            "--chaos-stall-ms",
-            "300",
-        ])
-        .unwrap();
-        assert_eq!(
-            c.chaos,
-            Some(Chaos {
-                rate: 0.2,
-                seed: 9,
-                stall: Duration::from_millis(300)
-            })
-        );
-        assert!(parse(&["--chaos-rate", "0.2"])
-            .unwrap_err()
-            .to_string()
-            .contains("--test-control"));
-        assert!(parse(&["--test-control", "--chaos-rate", "1.5"])
-            .unwrap_err()
-            .to_string()
-            .contains("between 0 and 1"));
-        assert!(
-            parse(&["--test-control", "--chaos-seed", "3"]).is_err(),
-            "a seed without a rate does nothing"
-        );
+        let c = parse(&["--test-control", "--chaos-rate", "0.2", "--chaos-seed", "9", "--chaos-stall-ms", "300"]).unwrap();
+        assert_eq!(c.chaos, Some(Chaos { rate: 0.2, seed: 9, stall: Duration::from_millis(300) }));
+        assert!(parse(&["--chaos-rate", "0.2"]).unwrap_err().to_string().contains("--test-control"));
+        assert!(parse(&["--test-control", "--chaos-rate", "1.5"]).unwrap_err().to_string().contains("between 0 and 1"));
+        assert!(parse(&["--test-control", "--chaos-seed", "3"]).is_err(), "a seed without a rate does nothing");
     }
 
     #[test]
     fn limits_and_host_names_reach_the_config() {
         let defaults = Cli::parse_from(["emulator"]).flags.config();
-        assert_eq!(
-            (defaults.max_workers, defaults.max_versions),
-            (
-                EmulatorConfig::default().max_workers,
-                EmulatorConfig::default().max_versions
-            )
-        );
+        assert_eq!((defaults.max_workers, defaults.max_versions), (EmulatorConfig::default().max_workers, EmulatorConfig::default().max_versions));
         assert!(defaults.allowed_hosts.is_empty());
-        let set = Cli::parse_from([
-            "emulator",
-            "--max-workers",
-            "3",
-            "--max-versions",
-            "4",
-            "--allowed-host",
-            "a.test",
-            "--allowed-host",
-            "b.test",
-        ])
-        .flags
-        .config();
+        let set = Cli::parse_from(["emulator", "--max-workers", "3", "--max-versions", "4", "--allowed-host", "a.test", "--allowed-host", "b.test"]).flags.config();
         assert_eq!((set.max_workers, set.max_versions), (3, 4));
         assert_eq!(set.allowed_hosts, ["a.test", "b.test"]);
     }

@@ -39,13 +39,7 @@ fn mac(state: &AppState, purpose: Purpose, payload: &str) -> String {
     hex::encode(m.finalize().into_bytes())
 }
 
-fn version_token(
-    state: &AppState,
-    purpose: Purpose,
-    account: &str,
-    script: &str,
-    version: &str,
-) -> String {
+fn version_token(state: &AppState, purpose: Purpose, account: &str, script: &str, version: &str) -> String {
     let payload = format!("{account}:{script}:{version}");
     let sig = mac(state, purpose, &payload);
     format!("{payload}:{sig}")
@@ -73,11 +67,7 @@ fn open_token(state: &AppState, purpose: Purpose, token: &str) -> Option<(String
         return None;
     }
     let mut it = payload.splitn(3, ':');
-    Some((
-        it.next()?.to_string(),
-        it.next()?.to_string(),
-        it.next()?.to_string(),
-    ))
+    Some((it.next()?.to_string(), it.next()?.to_string(), it.next()?.to_string()))
 }
 
 fn subtle_eq(a: &[u8], b: &[u8]) -> bool {
@@ -86,42 +76,22 @@ fn subtle_eq(a: &[u8], b: &[u8]) -> bool {
 
 /// `(script, subdomain)` when `host` names a Worker.
 pub fn worker_host(host: &str) -> Option<(String, String)> {
-    let host = host
-        .rsplit_once(':')
-        .filter(|(_, p)| p.bytes().all(|b| b.is_ascii_digit()))
-        .map_or(host, |(h, _)| h)
-        .to_ascii_lowercase();
-    let rest = host
-        .strip_suffix(".localhost")
-        .or_else(|| host.strip_suffix(".workers.dev"))?;
+    let host = host.rsplit_once(':').filter(|(_, p)| p.bytes().all(|b| b.is_ascii_digit())).map_or(host, |(h, _)| h).to_ascii_lowercase();
+    let rest = host.strip_suffix(".localhost").or_else(|| host.strip_suffix(".workers.dev"))?;
     let (script, sub) = rest.split_once('.')?;
-    (!script.is_empty() && !sub.is_empty() && !sub.contains('.'))
-        .then(|| (script.to_string(), sub.to_string()))
+    (!script.is_empty() && !sub.is_empty() && !sub.contains('.')).then(|| (script.to_string(), sub.to_string()))
 }
 
 /// Middleware: Worker hosts and asset-binding calls are served here, all
 /// else goes on to the API and the claim page.
 pub async fn route(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
-    if let Some(token) = req
-        .headers()
-        .get(ASSETS_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-    {
+    if let Some(token) = req.headers().get(ASSETS_HEADER).and_then(|v| v.to_str().ok()).map(str::to_string) {
         return assets_binding(&state, &token, req).await;
     }
-    if let Some(token) = req
-        .headers()
-        .get(host::CODE_HEADER)
-        .and_then(|v| v.to_str().ok())
-    {
+    if let Some(token) = req.headers().get(host::CODE_HEADER).and_then(|v| v.to_str().ok()) {
         return worker_code(&state, token);
     }
-    let host = req
-        .headers()
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
+    let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
     match worker_host(host) {
         Some((script, sub)) => serve_worker(&state, &script, &sub, req).await,
         None => next.run(req).await,
@@ -129,12 +99,7 @@ pub async fn route(State(state): State<Arc<AppState>>, req: Request, next: Next)
 }
 
 fn plain(status: StatusCode, text: &str) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        text.to_string(),
-    )
-        .into_response()
+    (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text.to_string()).into_response()
 }
 
 struct Target {
@@ -150,10 +115,7 @@ fn lookup(state: &AppState, script: &str, sub: &str) -> Option<Target> {
     if !s.workers_dev {
         return None;
     }
-    Some(Target {
-        account,
-        version: s.active()?.clone(),
-    })
+    Some(Target { account, version: s.active()?.clone() })
 }
 
 async fn serve_worker(state: &Arc<AppState>, script: &str, sub: &str, req: Request) -> Response {
@@ -163,23 +125,14 @@ async fn serve_worker(state: &Arc<AppState>, script: &str, sub: &str, req: Reque
     let path = req.uri().path().to_string();
     if let Some(assets) = &t.version.assets {
         let config = &assets.config;
-        let worker_first =
-            t.version.has_code() && static_assets::worker_first(&config["run_worker_first"], &path);
+        let worker_first = t.version.has_code() && static_assets::worker_first(&config["run_worker_first"], &path);
         if !worker_first {
-            let redirect = config["_redirects"]
-                .as_str()
-                .and_then(|r| static_assets::redirect_rule(r, &path));
-            let outcome = redirect.or_else(|| {
-                static_assets::resolve(&assets.files, &path, config["html_handling"].as_str())
-            });
+            let redirect = config["_redirects"].as_str().and_then(|r| static_assets::redirect_rule(r, &path));
+            let outcome = redirect.or_else(|| static_assets::resolve(&assets.files, &path, config["html_handling"].as_str()));
             match outcome {
                 Some(o) => return respond(state, &t.account, assets, o, &req),
                 None if !t.version.has_code() => {
-                    let o = static_assets::not_found(
-                        &assets.files,
-                        &path,
-                        config["not_found_handling"].as_str(),
-                    );
+                    let o = static_assets::not_found(&assets.files, &path, config["not_found_handling"].as_str());
                     return respond(state, &t.account, assets, o, &req);
                 }
                 None => {}
@@ -195,19 +148,11 @@ fn worker_code(state: &AppState, token: &str) -> Response {
     let Some((account, script, version_id)) = open_token(state, Purpose::Code, token) else {
         return plain(StatusCode::FORBIDDEN, "invalid code token\n");
     };
-    let stored = state
-        .store()
-        .workers
-        .get(&account)
-        .and_then(|w| w.scripts.get(&script))
-        .and_then(|s| s.version(&version_id).cloned());
+    let stored = state.store().workers.get(&account).and_then(|w| w.scripts.get(&script)).and_then(|s| s.version(&version_id).cloned());
     let Some(version) = stored.or_else(|| state.runner.starting(token)) else {
         return plain(StatusCode::NOT_FOUND, "no such version\n");
     };
-    let assets = version
-        .assets
-        .as_ref()
-        .map(|_| assets_token(state, &account, &script, &version_id));
+    let assets = version.assets.as_ref().map(|_| assets_token(state, &account, &script, &version_id));
     match state.runner.code(&version, assets.as_deref()) {
         Ok(code) => axum::Json(code).into_response(),
         Err(e) => plain(StatusCode::UNPROCESSABLE_ENTITY, &e),
@@ -221,11 +166,7 @@ async fn assets_binding(state: &Arc<AppState>, token: &str, req: Request) -> Res
     };
     let version = {
         let store = state.store();
-        store
-            .workers
-            .get(&account)
-            .and_then(|w| w.scripts.get(&script))
-            .and_then(|s| s.version(&version_id).cloned())
+        store.workers.get(&account).and_then(|w| w.scripts.get(&script)).and_then(|s| s.version(&version_id).cloned())
     };
     let Some(assets) = version.as_ref().and_then(|v| v.assets.as_ref()) else {
         return plain(StatusCode::NOT_FOUND, "this Worker has no assets\n");
@@ -233,19 +174,11 @@ async fn assets_binding(state: &Arc<AppState>, token: &str, req: Request) -> Res
     let path = req.uri().path().to_string();
     let config = &assets.config;
     let outcome = static_assets::resolve(&assets.files, &path, config["html_handling"].as_str())
-        .unwrap_or_else(|| {
-            static_assets::not_found(&assets.files, &path, config["not_found_handling"].as_str())
-        });
+        .unwrap_or_else(|| static_assets::not_found(&assets.files, &path, config["not_found_handling"].as_str()));
     respond(state, &account, assets, outcome, &req)
 }
 
-fn respond(
-    state: &AppState,
-    account: &str,
-    assets: &AssetSet,
-    outcome: Outcome,
-    req: &Request,
-) -> Response {
+fn respond(state: &AppState, account: &str, assets: &AssetSet, outcome: Outcome, req: &Request) -> Response {
     match outcome {
         Outcome::Redirect { location, status } => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::TEMPORARY_REDIRECT);
@@ -253,25 +186,13 @@ fn respond(
         }
         Outcome::NotFound => StatusCode::NOT_FOUND.into_response(),
         Outcome::Serve { path, status } => {
-            let Some(hash) = assets.files.get(&path) else {
-                return StatusCode::NOT_FOUND.into_response();
-            };
-            let stored: Option<StoredAsset> = state
-                .store()
-                .workers
-                .get(account)
-                .and_then(|w| w.assets.get(hash).cloned());
-            let Some(asset) = stored else {
-                return plain(StatusCode::INTERNAL_SERVER_ERROR, "asset content missing\n");
-            };
+            let Some(hash) = assets.files.get(&path) else { return StatusCode::NOT_FOUND.into_response() };
+            let stored: Option<StoredAsset> = state.store().workers.get(account).and_then(|w| w.assets.get(hash).cloned());
+            let Some(asset) = stored else { return plain(StatusCode::INTERNAL_SERVER_ERROR, "asset content missing\n") };
             let etag = format!("\"{hash}\"");
             let mut headers = HeaderMap::new();
             headers.insert(header::ETAG, HeaderValue::from_str(&etag).expect("hex"));
-            if let Some(ct) = asset
-                .content_type
-                .as_deref()
-                .and_then(|c| HeaderValue::from_str(c).ok())
-            {
+            if let Some(ct) = asset.content_type.as_deref().and_then(|c| HeaderValue::from_str(c).ok()) {
                 headers.insert(header::CONTENT_TYPE, ct);
             }
             if let Some(rules) = assets.config["_headers"].as_str() {
@@ -281,53 +202,27 @@ fn respond(
                     }
                 }
             }
-            let not_modified = req
-                .headers()
-                .get(header::IF_NONE_MATCH)
-                .is_some_and(|v| v.as_bytes() == etag.as_bytes());
+            let not_modified = req.headers().get(header::IF_NONE_MATCH).is_some_and(|v| v.as_bytes() == etag.as_bytes());
             if not_modified && status == 200 {
                 return (StatusCode::NOT_MODIFIED, headers).into_response();
             }
-            let body = if req.method() == Method::HEAD {
-                Body::empty()
-            } else {
-                Body::from(asset.bytes)
-            };
-            (
-                StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
-                headers,
-                body,
-            )
-                .into_response()
+            let body = if req.method() == Method::HEAD { Body::empty() } else { Body::from(asset.bytes) };
+            (StatusCode::from_u16(status).unwrap_or(StatusCode::OK), headers, body).into_response()
         }
     }
 }
 
 /// Hop-by-hop headers are not forwarded.
-const HOP: &[&str] = &[
-    "connection",
-    "keep-alive",
-    "proxy-connection",
-    "transfer-encoding",
-    "upgrade",
-    "te",
-    "trailer",
-];
+const HOP: &[&str] = &["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer"];
 
 async fn forward(state: &Arc<AppState>, account: &str, script: &str, req: Request) -> Response {
     let Some(instance) = state.runner.get(account, script) else {
-        return plain(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "the Worker is not running (see the deploy error)\n",
-        );
+        return plain(StatusCode::SERVICE_UNAVAILABLE, "the Worker is not running (see the deploy error)\n");
     };
     let (parts, body) = req.into_parts();
     let pq = parts.uri.path_and_query().map_or("/", |p| p.as_str());
     let url = format!("http://127.0.0.1:{}{pq}", instance.port);
-    let mut out = state
-        .proxy
-        .request(parts.method.clone(), url)
-        .body(reqwest::Body::wrap_stream(body.into_data_stream()));
+    let mut out = state.proxy.request(parts.method.clone(), url).body(reqwest::Body::wrap_stream(body.into_data_stream()));
     for (k, v) in parts.headers.iter() {
         // A client must not name another version to the shared process.
         if !HOP.contains(&k.as_str()) && k.as_str() != host::WORKER_HEADER {
@@ -351,17 +246,13 @@ async fn forward(state: &Arc<AppState>, account: &str, script: &str, req: Reques
                 let _ = &keep;
                 c
             });
-            b.body(Body::from_stream(stream))
-                .unwrap_or_else(|_| plain(StatusCode::BAD_GATEWAY, "bad response from workerd\n"))
+            b.body(Body::from_stream(stream)).unwrap_or_else(|_| plain(StatusCode::BAD_GATEWAY, "bad response from workerd\n"))
         }
         Err(e) => {
             if instance.route.is_some() {
                 state.runner.revive().await;
             }
-            plain(
-                StatusCode::BAD_GATEWAY,
-                &format!("workerd did not answer: {e}\n"),
-            )
+            plain(StatusCode::BAD_GATEWAY, &format!("workerd did not answer: {e}\n"))
         }
     }
 }
@@ -372,14 +263,8 @@ mod tests {
 
     #[test]
     fn worker_hosts() {
-        assert_eq!(
-            worker_host("hello.brisk-otter.localhost:8787"),
-            Some(("hello".into(), "brisk-otter".into()))
-        );
-        assert_eq!(
-            worker_host("Hello.Brisk-Otter.workers.dev"),
-            Some(("hello".into(), "brisk-otter".into()))
-        );
+        assert_eq!(worker_host("hello.brisk-otter.localhost:8787"), Some(("hello".into(), "brisk-otter".into())));
+        assert_eq!(worker_host("Hello.Brisk-Otter.workers.dev"), Some(("hello".into(), "brisk-otter".into())));
         assert_eq!(worker_host("127.0.0.1:8787"), None);
         assert_eq!(worker_host("localhost:8787"), None);
         assert_eq!(worker_host("sub.localhost"), None);
@@ -388,15 +273,9 @@ mod tests {
 
     #[test]
     fn assets_tokens_are_bound_to_the_key() {
-        let state = AppState::new(
-            crate::EmulatorConfig::default(),
-            "http://127.0.0.1:1".into(),
-        );
+        let state = AppState::new(crate::EmulatorConfig::default(), "http://127.0.0.1:1".into());
         let t = assets_token(&state, "acc", "script", "ver");
-        assert_eq!(
-            open_assets_token(&state, &t),
-            Some(("acc".into(), "script".into(), "ver".into()))
-        );
+        assert_eq!(open_assets_token(&state, &t), Some(("acc".into(), "script".into(), "ver".into())));
         let forged = t.replace("script", "other");
         assert_eq!(open_assets_token(&state, &forged), None);
     }

@@ -17,11 +17,7 @@ use crate::state::AppState;
 
 /// The host (with port) a request names: `Host`, or the URI's authority (HTTP/2).
 fn requested_host(req: &Request) -> Option<String> {
-    let host = req
-        .headers()
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .or_else(|| req.uri().authority().map(|a| a.as_str()))?;
+    let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).or_else(|| req.uri().authority().map(|a| a.as_str()))?;
     Some(host.to_ascii_lowercase())
 }
 
@@ -46,8 +42,7 @@ pub async fn check(State(state): State<Arc<AppState>>, req: Request, next: Next)
         _ => {
             let message = format!("this emulator answers only to 127.0.0.1:{port} and localhost:{port} (add names with --allowed-host)");
             crate::body::drain(req).await;
-            ApiError::new(StatusCode::MISDIRECTED_REQUEST, HOST_NOT_ALLOWED, message)
-                .into_response()
+            ApiError::new(StatusCode::MISDIRECTED_REQUEST, HOST_NOT_ALLOWED, message).into_response()
         }
     }
 }
@@ -59,26 +54,10 @@ mod tests {
     #[test]
     fn own_names_only() {
         let configured = vec!["Emulator.Internal".to_string()];
-        for host in [
-            "127.0.0.1:8787",
-            "localhost:8787",
-            "LOCALHOST:8787",
-            "emulator.internal",
-            "emulator.internal:8787",
-        ] {
+        for host in ["127.0.0.1:8787", "localhost:8787", "LOCALHOST:8787", "emulator.internal", "emulator.internal:8787"] {
             assert!(allowed(host, 8787, &configured), "{host}");
         }
-        for host in [
-            "evil.example",
-            "evil.example:8787",
-            "127.0.0.1",
-            "localhost",
-            "localhost:8788",
-            "127.0.0.1:8787.evil",
-            "emulator.internal:1",
-            "",
-            "[::1]:8787",
-        ] {
+        for host in ["evil.example", "evil.example:8787", "127.0.0.1", "localhost", "localhost:8788", "127.0.0.1:8787.evil", "emulator.internal:1", "", "[::1]:8787"] {
             assert!(!allowed(host, 8787, &configured), "{host}");
         }
     }

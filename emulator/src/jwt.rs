@@ -7,6 +7,7 @@ use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Purpose {
@@ -58,12 +59,8 @@ pub fn verify(key: &[u8; 32], token: &str, now: i64) -> Result<AssetClaims, JwtE
         _ => return Err(JwtError::Malformed),
     };
     let sig = B64.decode(s).map_err(|_| JwtError::Malformed)?;
-    mac(key, &format!("{h}.{p}"))
-        .verify_slice(&sig)
-        .map_err(|_| JwtError::BadSignature)?;
-    let claims: AssetClaims =
-        serde_json::from_slice(&B64.decode(p).map_err(|_| JwtError::Malformed)?)
-            .map_err(|_| JwtError::Malformed)?;
+    mac(key, &format!("{h}.{p}")).verify_slice(&sig).map_err(|_| JwtError::BadSignature)?;
+    let claims: AssetClaims = serde_json::from_slice(&B64.decode(p).map_err(|_| JwtError::Malformed)?).map_err(|_| JwtError::Malformed)?;
     if claims.exp <= now {
         return Err(JwtError::Expired);
     }
@@ -75,14 +72,7 @@ mod tests {
     use super::*;
 
     fn claims(exp: i64) -> AssetClaims {
-        AssetClaims {
-            sid: "s".into(),
-            acc: "a".into(),
-            purpose: Purpose::Upload,
-            exp,
-            wrangler_single_asset_uploads: Some(true),
-            edge_kv_upload_concurrency: None,
-        }
+        AssetClaims { sid: "s".into(), acc: "a".into(), purpose: Purpose::Upload, exp, wrangler_single_asset_uploads: Some(true), edge_kv_upload_concurrency: None }
     }
 
     #[test]
@@ -92,20 +82,9 @@ mod tests {
         assert_eq!(verify(&key, &t, 99).unwrap(), claims(100));
         assert_eq!(verify(&key, &t, 100), Err(JwtError::Expired));
         assert_eq!(verify(&[2u8; 32], &t, 0), Err(JwtError::BadSignature));
-        let other = sign(
-            &key,
-            &AssetClaims {
-                purpose: Purpose::Complete,
-                ..claims(100)
-            },
-        );
+        let other = sign(&key, &AssetClaims { purpose: Purpose::Complete, ..claims(100) });
         let parts: Vec<&str> = t.split('.').collect();
-        let forged = format!(
-            "{}.{}.{}",
-            parts[0],
-            other.split('.').nth(1).unwrap(),
-            parts[2]
-        );
+        let forged = format!("{}.{}.{}", parts[0], other.split('.').nth(1).unwrap(), parts[2]);
         assert_eq!(verify(&key, &forged, 0), Err(JwtError::BadSignature));
         assert_eq!(verify(&key, "nope", 0), Err(JwtError::Malformed));
     }
@@ -113,8 +92,7 @@ mod tests {
     #[test]
     fn payload_is_plain_base64url_json_as_wrangler_reads_it() {
         let t = sign(&[0u8; 32], &claims(5));
-        let payload: serde_json::Value =
-            serde_json::from_slice(&B64.decode(t.split('.').nth(1).unwrap()).unwrap()).unwrap();
+        let payload: serde_json::Value = serde_json::from_slice(&B64.decode(t.split('.').nth(1).unwrap()).unwrap()).unwrap();
         assert_eq!(payload["wrangler_single_asset_uploads"], true);
     }
 }

@@ -101,40 +101,19 @@ impl AppState {
     pub fn new(config: EmulatorConfig, origin: String) -> Self {
         let faults = Mutex::new(config.faults.clone());
         let chaos = Mutex::new(config.chaos.clone().map(ChaosState::new));
-        let shared_with = config
-            .shared_workerd
-            .then(|| origin.trim_start_matches("http://").to_string());
-        let runner = Runner::new(
-            config.workerd_startup_timeout,
-            config.workerd.clone(),
-            shared_with,
-        );
+        let shared_with = config.shared_workerd.then(|| origin.trim_start_matches("http://").to_string());
+        let runner = Runner::new(config.workerd_startup_timeout, config.workerd.clone(), shared_with);
         let proxy = reqwest::Client::builder()
             .no_proxy()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("a plain HTTP client builds");
-        Self {
-            config,
-            origin,
-            key: rand::random(),
-            store: Mutex::new(Store::default()),
-            faults,
-            chaos,
-            runner,
-            proxy,
-            status_changes: tokio::sync::watch::Sender::new(0),
-            requests: Mutex::default(),
-        }
+        Self { config, origin, key: rand::random(), store: Mutex::new(Store::default()), faults, chaos, runner, proxy, status_changes: tokio::sync::watch::Sender::new(0), requests: Mutex::default() }
     }
 
     /// The port the emulator listens on.
     pub fn port(&self) -> u16 {
-        self.origin
-            .rsplit(':')
-            .next()
-            .and_then(|p| p.parse().ok())
-            .unwrap_or_default()
+        self.origin.rsplit(':').next().and_then(|p| p.parse().ok()).unwrap_or_default()
     }
 
     pub fn store(&self) -> std::sync::MutexGuard<'_, Store> {
@@ -170,11 +149,7 @@ impl Store {
     /// A subdomain no other account uses, derived from `name`.
     pub fn unique_subdomain(&self, name: &str) -> String {
         let base = crate::names::subdomain_of(name);
-        let taken = |s: &str| {
-            self.accounts
-                .values()
-                .any(|a| a.subdomain.as_deref() == Some(s))
-        };
+        let taken = |s: &str| self.accounts.values().any(|a| a.subdomain.as_deref() == Some(s));
         let mut candidate = base.clone();
         while taken(&candidate) {
             candidate = format!("{base}-{}", hex::encode(rand::random::<[u8; 2]>()));
@@ -185,8 +160,7 @@ impl Store {
     /// The live account serving `subdomain` (pending or claimed).
     pub fn account_by_subdomain(&self, subdomain: &str) -> Option<&Account> {
         self.accounts.values().find(|a| {
-            a.subdomain.as_deref() == Some(subdomain)
-                && matches!(a.status, AccountStatus::Pending | AccountStatus::Claimed)
+            a.subdomain.as_deref() == Some(subdomain) && matches!(a.status, AccountStatus::Pending | AccountStatus::Claimed)
         })
     }
 }

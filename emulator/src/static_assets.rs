@@ -21,26 +21,16 @@ fn serve(path: String) -> Option<Outcome> {
 }
 
 fn redirect(location: String) -> Option<Outcome> {
-    Some(Outcome::Redirect {
-        location,
-        status: 307,
-    })
+    Some(Outcome::Redirect { location, status: 307 })
 }
 
 /// Matches `path` to an asset under `html_handling` (`auto-trailing-slash`
 /// by default, `force-trailing-slash`, `drop-trailing-slash`, `none`).
-pub fn resolve(
-    files: &BTreeMap<String, String>,
-    path: &str,
-    html_handling: Option<&str>,
-) -> Option<Outcome> {
+pub fn resolve(files: &BTreeMap<String, String>, path: &str, html_handling: Option<&str>) -> Option<Outcome> {
     let mode = html_handling.unwrap_or("auto-trailing-slash");
     let has = |p: &str| files.contains_key(p);
     if mode == "none" {
-        return has(path).then(|| Outcome::Serve {
-            path: path.to_string(),
-            status: 200,
-        });
+        return has(path).then(|| Outcome::Serve { path: path.to_string(), status: 200 });
     }
     let force = mode == "force-trailing-slash";
     let drop = mode == "drop-trailing-slash";
@@ -49,56 +39,32 @@ pub fn resolve(
     }
     if let Some(base) = path.strip_suffix("index.html").filter(|b| b.ends_with('/')) {
         if has(path) {
-            return redirect(if drop && base != "/" {
-                base.trim_end_matches('/').to_string()
-            } else {
-                base.to_string()
-            });
+            return redirect(if drop && base != "/" { base.trim_end_matches('/').to_string() } else { base.to_string() });
         }
     }
     if let Some(stem) = path.strip_suffix(".html") {
         if has(path) {
-            return redirect(if force {
-                format!("{stem}/")
-            } else {
-                stem.to_string()
-            });
+            return redirect(if force { format!("{stem}/") } else { stem.to_string() });
         }
     }
     if path.ends_with('/') {
         let index = format!("{path}index.html");
         if has(&index) {
-            return if drop && path != "/" {
-                redirect(path.trim_end_matches('/').to_string())
-            } else {
-                serve(index)
-            };
+            return if drop && path != "/" { redirect(path.trim_end_matches('/').to_string()) } else { serve(index) };
         }
         let trimmed = path.trim_end_matches('/');
         let html = format!("{trimmed}.html");
         if !trimmed.is_empty() && has(&html) {
-            return if force {
-                serve(html)
-            } else {
-                redirect(trimmed.to_string())
-            };
+            return if force { serve(html) } else { redirect(trimmed.to_string()) };
         }
     } else {
         let html = format!("{path}.html");
         if has(&html) {
-            return if force {
-                redirect(format!("{path}/"))
-            } else {
-                serve(html)
-            };
+            return if force { redirect(format!("{path}/")) } else { serve(html) };
         }
         let index = format!("{path}/index.html");
         if has(&index) {
-            return if drop {
-                serve(index)
-            } else {
-                redirect(format!("{path}/"))
-            };
+            return if drop { serve(index) } else { redirect(format!("{path}/")) };
         }
     }
     None
@@ -107,10 +73,9 @@ pub fn resolve(
 /// What to answer when no asset matched and no Worker takes the request.
 pub fn not_found(files: &BTreeMap<String, String>, path: &str, handling: Option<&str>) -> Outcome {
     match handling {
-        Some("single-page-application") if files.contains_key("/index.html") => Outcome::Serve {
-            path: "/index.html".into(),
-            status: 200,
-        },
+        Some("single-page-application") if files.contains_key("/index.html") => {
+            Outcome::Serve { path: "/index.html".into(), status: 200 }
+        }
         Some("404-page") => {
             let mut dir = path;
             loop {
@@ -120,10 +85,7 @@ pub fn not_found(files: &BTreeMap<String, String>, path: &str, handling: Option<
                 };
                 let candidate = format!("{dir}/404.html");
                 if files.contains_key(&candidate) {
-                    return Outcome::Serve {
-                        path: candidate,
-                        status: 404,
-                    };
+                    return Outcome::Serve { path: candidate, status: 404 };
                 }
                 if dir.is_empty() {
                     return Outcome::NotFound;
@@ -141,12 +103,8 @@ pub fn not_found(files: &BTreeMap<String, String>, path: &str, handling: Option<
 pub(crate) fn glob(pattern: &str, text: &str) -> bool {
     let mut pieces = pattern.split('*');
     let first = pieces.next().unwrap_or_default();
-    let Some(mut rest) = text.strip_prefix(first) else {
-        return false;
-    };
-    let Some(last) = pieces.next_back() else {
-        return rest.is_empty();
-    };
+    let Some(mut rest) = text.strip_prefix(first) else { return false };
+    let Some(last) = pieces.next_back() else { return rest.is_empty() };
     for piece in pieces {
         match rest.find(piece) {
             Some(i) => rest = &rest[i + piece.len()..],
@@ -162,15 +120,8 @@ pub fn worker_first(rule: &Value, path: &str) -> bool {
         Value::Bool(b) => *b,
         Value::Array(rules) => {
             let pats: Vec<&str> = rules.iter().filter_map(Value::as_str).collect();
-            let excluded = pats
-                .iter()
-                .filter_map(|p| p.strip_prefix('!'))
-                .any(|p| glob(p, path));
-            !excluded
-                && pats
-                    .iter()
-                    .filter(|p| !p.starts_with('!'))
-                    .any(|p| glob(p, path))
+            let excluded = pats.iter().filter_map(|p| p.strip_prefix('!')).any(|p| glob(p, path));
+            !excluded && pats.iter().filter(|p| !p.starts_with('!')).any(|p| glob(p, path))
         }
         _ => false,
     }
@@ -229,33 +180,19 @@ mod tests {
     use serde_json::json;
 
     fn files(paths: &[&str]) -> BTreeMap<String, String> {
-        paths
-            .iter()
-            .map(|p| (p.to_string(), "h".to_string()))
-            .collect()
+        paths.iter().map(|p| (p.to_string(), "h".to_string())).collect()
     }
 
     fn s(p: &str) -> Option<Outcome> {
-        Some(Outcome::Serve {
-            path: p.into(),
-            status: 200,
-        })
+        Some(Outcome::Serve { path: p.into(), status: 200 })
     }
     fn r(p: &str) -> Option<Outcome> {
-        Some(Outcome::Redirect {
-            location: p.into(),
-            status: 307,
-        })
+        Some(Outcome::Redirect { location: p.into(), status: 307 })
     }
 
     #[test]
     fn auto_trailing_slash() {
-        let f = files(&[
-            "/index.html",
-            "/about.html",
-            "/docs/index.html",
-            "/style.css",
-        ]);
+        let f = files(&["/index.html", "/about.html", "/docs/index.html", "/style.css"]);
         let m = None;
         assert_eq!(resolve(&f, "/", m), s("/index.html"));
         assert_eq!(resolve(&f, "/index.html", m), r("/"));
@@ -272,22 +209,10 @@ mod tests {
     #[test]
     fn force_drop_and_none() {
         let f = files(&["/about.html", "/docs/index.html"]);
-        assert_eq!(
-            resolve(&f, "/about", Some("force-trailing-slash")),
-            r("/about/")
-        );
-        assert_eq!(
-            resolve(&f, "/about/", Some("force-trailing-slash")),
-            s("/about.html")
-        );
-        assert_eq!(
-            resolve(&f, "/docs/", Some("drop-trailing-slash")),
-            r("/docs")
-        );
-        assert_eq!(
-            resolve(&f, "/docs", Some("drop-trailing-slash")),
-            s("/docs/index.html")
-        );
+        assert_eq!(resolve(&f, "/about", Some("force-trailing-slash")), r("/about/"));
+        assert_eq!(resolve(&f, "/about/", Some("force-trailing-slash")), s("/about.html"));
+        assert_eq!(resolve(&f, "/docs/", Some("drop-trailing-slash")), r("/docs"));
+        assert_eq!(resolve(&f, "/docs", Some("drop-trailing-slash")), s("/docs/index.html"));
         assert_eq!(resolve(&f, "/about", Some("none")), None);
         assert_eq!(resolve(&f, "/about.html", Some("none")), s("/about.html"));
     }
@@ -295,32 +220,11 @@ mod tests {
     #[test]
     fn not_found_handling() {
         let f = files(&["/index.html", "/404.html", "/blog/404.html"]);
-        assert_eq!(
-            not_found(&f, "/blog/x/y", Some("404-page")),
-            Outcome::Serve {
-                path: "/blog/404.html".into(),
-                status: 404
-            }
-        );
-        assert_eq!(
-            not_found(&f, "/nope", Some("404-page")),
-            Outcome::Serve {
-                path: "/404.html".into(),
-                status: 404
-            }
-        );
-        assert_eq!(
-            not_found(&f, "/app/route", Some("single-page-application")),
-            Outcome::Serve {
-                path: "/index.html".into(),
-                status: 200
-            }
-        );
+        assert_eq!(not_found(&f, "/blog/x/y", Some("404-page")), Outcome::Serve { path: "/blog/404.html".into(), status: 404 });
+        assert_eq!(not_found(&f, "/nope", Some("404-page")), Outcome::Serve { path: "/404.html".into(), status: 404 });
+        assert_eq!(not_found(&f, "/app/route", Some("single-page-application")), Outcome::Serve { path: "/index.html".into(), status: 200 });
         assert_eq!(not_found(&f, "/nope", None), Outcome::NotFound);
-        assert_eq!(
-            not_found(&files(&["/index.html"]), "/x", Some("404-page")),
-            Outcome::NotFound
-        );
+        assert_eq!(not_found(&files(&["/index.html"]), "/x", Some("404-page")), Outcome::NotFound);
     }
 
     #[test]
@@ -340,9 +244,7 @@ mod tests {
         match pattern.split_once('*') {
             None => pattern == text,
             Some((head, rest)) => text.strip_prefix(head).is_some_and(|tail| {
-                (0..=tail.len())
-                    .filter(|i| tail.is_char_boundary(*i))
-                    .any(|i| glob_reference(rest, &tail[i..]))
+                (0..=tail.len()).filter(|i| tail.is_char_boundary(*i)).any(|i| glob_reference(rest, &tail[i..]))
             }),
         }
     }
@@ -371,16 +273,8 @@ mod tests {
             ("*a*a*a*a*a*a*b", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab", true),
             ("*a*a*a*a*a*a*b", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", false),
         ] {
-            assert_eq!(
-                glob(pattern, text),
-                expected,
-                "{pattern:?} against {text:?}"
-            );
-            assert_eq!(
-                glob_reference(pattern, text),
-                expected,
-                "reference: {pattern:?} against {text:?}"
-            );
+            assert_eq!(glob(pattern, text), expected, "{pattern:?} against {text:?}");
+            assert_eq!(glob_reference(pattern, text), expected, "reference: {pattern:?} against {text:?}");
         }
     }
 
@@ -393,10 +287,7 @@ mod tests {
             let mut out = vec![String::new()];
             let mut frontier = vec![String::new()];
             for _ in 0..max {
-                frontier = frontier
-                    .iter()
-                    .flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}")))
-                    .collect();
+                frontier = frontier.iter().flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}"))).collect();
                 out.extend(frontier.iter().cloned());
             }
             out
@@ -421,35 +312,17 @@ mod tests {
     fn adversarial_run_worker_first_pattern_on_a_long_path() {
         let path = format!("/{}", "a".repeat(16 * 1024));
         assert!(!worker_first(&json!(["*a*a*a*a*a*a*b"]), &path));
-        assert!(worker_first(
-            &json!(["*a*a*a*a*a*a*b"]),
-            &format!("{path}b")
-        ));
+        assert!(worker_first(&json!(["*a*a*a*a*a*a*b"]), &format!("{path}b")));
     }
 
     #[test]
     fn redirects_and_headers_files() {
         let redirects = "# comment\n/old /new 301\n/blog/* /posts/:splat\n";
-        assert_eq!(
-            redirect_rule(redirects, "/old"),
-            Some(Outcome::Redirect {
-                location: "/new".into(),
-                status: 301
-            })
-        );
-        assert_eq!(
-            redirect_rule(redirects, "/blog/a/b"),
-            Some(Outcome::Redirect {
-                location: "/posts/a/b".into(),
-                status: 302
-            })
-        );
+        assert_eq!(redirect_rule(redirects, "/old"), Some(Outcome::Redirect { location: "/new".into(), status: 301 }));
+        assert_eq!(redirect_rule(redirects, "/blog/a/b"), Some(Outcome::Redirect { location: "/posts/a/b".into(), status: 302 }));
         assert_eq!(redirect_rule(redirects, "/other"), None);
         let headers = "/*\n  X-Frame-Options: DENY\n/static/*\n  Cache-Control: max-age=60\n";
         assert_eq!(header_rules(headers, "/static/a.css").len(), 2);
-        assert_eq!(
-            header_rules(headers, "/index.html"),
-            vec![("X-Frame-Options".to_string(), "DENY".to_string())]
-        );
+        assert_eq!(header_rules(headers, "/index.html"), vec![("X-Frame-Options".to_string(), "DENY".to_string())]);
     }
 }

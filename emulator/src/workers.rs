@@ -125,16 +125,10 @@ pub struct UploadSession {
 impl UploadSession {
     /// A manifest path whose content is `hash` (its extension gives the type).
     pub fn path_for(&self, hash: &str) -> Option<&str> {
-        self.manifest
-            .iter()
-            .find(|(_, (h, _))| h == hash)
-            .map(|(p, _)| p.as_str())
+        self.manifest.iter().find(|(_, (h, _))| h == hash).map(|(p, _)| p.as_str())
     }
     pub fn size_of(&self, hash: &str) -> Option<u64> {
-        self.manifest
-            .values()
-            .find(|(h, _)| h == hash)
-            .map(|(_, s)| *s)
+        self.manifest.values().find(|(h, _)| h == hash).map(|(_, s)| *s)
     }
 }
 

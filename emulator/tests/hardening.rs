@@ -8,12 +8,7 @@ use boardingpass_emulator::{EmulatorConfig, EmulatorHandle};
 use common::{envelope_error, provision, raw_exchange};
 
 async fn emulator() -> common::conformance::Checked {
-    common::conformance::spawn_checked(EmulatorConfig {
-        pow_k: 50,
-        pow_g: 200,
-        ..EmulatorConfig::default()
-    })
-    .await
+    common::conformance::spawn_checked(EmulatorConfig { pow_k: 50, pow_g: 200, ..EmulatorConfig::default() }).await
 }
 
 fn addr(emu: &EmulatorHandle) -> String {
@@ -31,52 +26,17 @@ async fn a_wrong_token_is_refused_before_a_large_body_is_read() {
     let owner = provision(&emu.base_url()).await;
     // Asset uploads are gated by the session's upload JWT (401/1203 when wrong).
     for (path, status, code) in [
-        (
-            format!(
-                "/client/v4/accounts/{}/workers/scripts/big/deployments",
-                owner.id
-            ),
-            403,
-            10000,
-        ),
-        (
-            format!(
-                "/client/v4/accounts/{}/workers/scripts/big/assets-upload-session",
-                owner.id
-            ),
-            403,
-            10000,
-        ),
-        (
-            format!(
-                "/client/v4/accounts/{}/workers/scripts/big/versions",
-                owner.id
-            ),
-            403,
-            10000,
-        ),
-        (
-            format!(
-                "/client/v4/accounts/{}/workers/assets/upload?base64=true",
-                owner.id
-            ),
-            401,
-            1203,
-        ),
+        (format!("/client/v4/accounts/{}/workers/scripts/big/deployments", owner.id), 403, 10000),
+        (format!("/client/v4/accounts/{}/workers/scripts/big/assets-upload-session", owner.id), 403, 10000),
+        (format!("/client/v4/accounts/{}/workers/scripts/big/versions", owner.id), 403, 10000),
+        (format!("/client/v4/accounts/{}/workers/assets/upload?base64=true", owner.id), 401, 1203),
     ] {
         let head = format!("POST {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer wrong\r\nContent-Type: application/json", addr(&emu));
         let answer = raw_exchange(&addr(&emu), &head, 100 * MIB).await;
         assert_eq!(answer.status, status, "{path}: {}", answer.body);
         assert_eq!(envelope_error(&answer.body).0, code, "{path}");
-        assert!(
-            answer.body_bytes_written < 32 * MIB,
-            "{path}: the client could push {} MiB before the refusal",
-            answer.body_bytes_written / MIB
-        );
-        eprintln!(
-            "{path}: {} KiB of 100 MiB handed to the socket when the refusal arrived",
-            answer.body_bytes_written / 1024
-        );
+        assert!(answer.body_bytes_written < 32 * MIB, "{path}: the client could push {} MiB before the refusal", answer.body_bytes_written / MIB);
+        eprintln!("{path}: {} KiB of 100 MiB handed to the socket when the refusal arrived", answer.body_bytes_written / 1024);
     }
 }
 
@@ -85,24 +45,12 @@ async fn a_wrong_token_is_refused_before_a_large_body_is_read() {
 #[tokio::test]
 async fn unauthenticated_routes_take_only_small_bodies() {
     let emu = emulator().await;
-    for path in [
-        "/client/v4/provisioning/previews",
-        "/client/v4/provisioning/previews/challenge",
-        "/x-boardingpass/claim",
-        "/claim-preview",
-    ] {
-        let head = format!(
-            "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json",
-            addr(&emu)
-        );
+    for path in ["/client/v4/provisioning/previews", "/client/v4/provisioning/previews/challenge", "/x-boardingpass/claim", "/claim-preview"] {
+        let head = format!("POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json", addr(&emu));
         let answer = raw_exchange(&addr(&emu), &head, 64 * MIB).await;
         assert_eq!(answer.status, 413, "{path}: {}", answer.body);
         assert_eq!(envelope_error(&answer.body).0, 1402, "{path}");
-        assert!(
-            answer.body_bytes_written < 32 * MIB,
-            "{path}: the client could push {} MiB before the refusal",
-            answer.body_bytes_written / MIB
-        );
+        assert!(answer.body_bytes_written < 32 * MIB, "{path}: the client could push {} MiB before the refusal", answer.body_bytes_written / MIB);
     }
     // Just under the cap is still read and answered by the route itself.
     let head = format!("POST /client/v4/provisioning/previews HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json", addr(&emu));
@@ -114,12 +62,7 @@ async fn unauthenticated_routes_take_only_small_bodies() {
 /// solution at Cloudflare's documented k=8000 is 333 KiB of base64.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_solution_at_production_size_fits_the_provisioning_cap() {
-    let emu = common::conformance::spawn_checked(EmulatorConfig {
-        pow_k: 8000,
-        pow_g: 20,
-        ..EmulatorConfig::default()
-    })
-    .await;
+    let emu = common::conformance::spawn_checked(EmulatorConfig { pow_k: 8000, pow_g: 20, ..EmulatorConfig::default() }).await;
     provision(&emu.base_url()).await;
 }
 
@@ -141,96 +84,38 @@ async fn every_account_route_checks_the_token_and_the_owner_first() {
         ("GET", format!("/accounts/{acc}/workers/workers/w")),
         ("PUT", format!("/accounts/{acc}/workers/scripts/w")),
         ("DELETE", format!("/accounts/{acc}/workers/scripts/w")),
-        (
-            "POST",
-            format!("/accounts/{acc}/workers/scripts/w/versions"),
-        ),
-        (
-            "GET",
-            format!("/accounts/{acc}/workers/scripts/w/deployments"),
-        ),
-        (
-            "POST",
-            format!("/accounts/{acc}/workers/scripts/w/deployments"),
-        ),
+        ("POST", format!("/accounts/{acc}/workers/scripts/w/versions")),
+        ("GET", format!("/accounts/{acc}/workers/scripts/w/deployments")),
+        ("POST", format!("/accounts/{acc}/workers/scripts/w/deployments")),
         ("GET", format!("/accounts/{acc}/workers/scripts/w/settings")),
-        (
-            "PATCH",
-            format!("/accounts/{acc}/workers/scripts/w/script-settings"),
-        ),
+        ("PATCH", format!("/accounts/{acc}/workers/scripts/w/script-settings")),
         ("GET", format!("/accounts/{acc}/workers/scripts/w/secrets")),
-        (
-            "GET",
-            format!("/accounts/{acc}/workers/scripts/w/subdomain"),
-        ),
-        (
-            "POST",
-            format!("/accounts/{acc}/workers/scripts/w/subdomain"),
-        ),
-        (
-            "PUT",
-            format!("/accounts/{acc}/workers/scripts/w/schedules"),
-        ),
-        (
-            "GET",
-            format!("/accounts/{acc}/workers/scripts/w/references"),
-        ),
-        (
-            "POST",
-            format!("/accounts/{acc}/workers/scripts/w/assets-upload-session"),
-        ),
+        ("GET", format!("/accounts/{acc}/workers/scripts/w/subdomain")),
+        ("POST", format!("/accounts/{acc}/workers/scripts/w/subdomain")),
+        ("PUT", format!("/accounts/{acc}/workers/scripts/w/schedules")),
+        ("GET", format!("/accounts/{acc}/workers/scripts/w/references")),
+        ("POST", format!("/accounts/{acc}/workers/scripts/w/assets-upload-session")),
         ("POST", format!("/accounts/{acc}/workers/assets/upload")),
-        (
-            "POST",
-            format!("/accounts/{acc}/workers/assets/upload/0123456789abcdef0123456789abcdef"),
-        ),
-        (
-            "GET",
-            format!("/accounts/{acc}/workers/tails/by-consumer/w"),
-        ),
-        (
-            "GET",
-            format!("/accounts/{acc}/workers/durable_objects/namespaces"),
-        ),
+        ("POST", format!("/accounts/{acc}/workers/assets/upload/0123456789abcdef0123456789abcdef")),
+        ("GET", format!("/accounts/{acc}/workers/tails/by-consumer/w")),
+        ("GET", format!("/accounts/{acc}/workers/durable_objects/namespaces")),
         ("GET", format!("/accounts/{acc}/storage/kv/namespaces")),
     ];
     let http = reqwest::Client::new();
     for (method, path) in &routes {
         let url = format!("{}{path}", emu.base_url());
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let wrong = http
-            .request(method.clone(), &url)
-            .bearer_auth("cfat_wrong")
-            .send()
-            .await
-            .unwrap();
+        let wrong = http.request(method.clone(), &url).bearer_auth("cfat_wrong").send().await.unwrap();
         let status = wrong.status().as_u16();
         let (code, _) = envelope_error(&wrong.text().await.unwrap());
         // Asset uploads take the upload JWT, refused as such (401/1203).
-        let expected = if path.contains("/assets/upload") {
-            (401, 1203)
-        } else {
-            (403, 10000)
-        };
-        assert_eq!(
-            (status, code),
-            expected,
-            "{method} {path} with a wrong token"
-        );
+        let expected = if path.contains("/assets/upload") { (401, 1203) } else { (403, 10000) };
+        assert_eq!((status, code), expected, "{method} {path} with a wrong token");
         if !path.contains("/assets/upload") {
-            let other = http
-                .request(method.clone(), &url)
-                .bearer_auth(&b.token)
-                .send()
-                .await
-                .unwrap();
+            let other = http.request(method.clone(), &url).bearer_auth(&b.token).send().await.unwrap();
             let status = other.status().as_u16();
             let (code, _) = envelope_error(&other.text().await.unwrap());
-            assert_eq!(
-                (status, code),
-                (403, 9109),
-                "{method} {path} with another account's token"
-            );
+            assert_eq!((status, code), (403, 9109), "{method} {path} with another account's token");
         }
     }
 }
@@ -244,65 +129,27 @@ async fn refusals_do_not_quote_the_body() {
     let marker = "SECRET-BODY-MARKER-".repeat(50);
     let http = reqwest::Client::new();
     for (path, body) in [
-        (
-            format!("/accounts/{}/workers/scripts/w/assets-upload-session", a.id),
-            format!(r#"{{"manifest": "{marker}"}}"#),
-        ),
-        (
-            format!("/accounts/{}/workers/scripts/w/assets-upload-session", a.id),
-            format!(r#"{{"manifest": {{"/a": {{"hash": 7, "size": "{marker}"}}}}}}"#),
-        ),
-        (
-            format!("/accounts/{}/workers/scripts/w/deployments", a.id),
-            format!(r#"{{"versions": [{marker}]}}"#),
-        ),
-        (
-            "/provisioning/previews".to_string(),
-            format!(r#"{{"acceptTermsOfService": {marker}}}"#),
-        ),
+        (format!("/accounts/{}/workers/scripts/w/assets-upload-session", a.id), format!(r#"{{"manifest": "{marker}"}}"#)),
+        (format!("/accounts/{}/workers/scripts/w/assets-upload-session", a.id), format!(r#"{{"manifest": {{"/a": {{"hash": 7, "size": "{marker}"}}}}}}"#)),
+        (format!("/accounts/{}/workers/scripts/w/deployments", a.id), format!(r#"{{"versions": [{marker}]}}"#)),
+        ("/provisioning/previews".to_string(), format!(r#"{{"acceptTermsOfService": {marker}}}"#)),
     ] {
-        let r = http
-            .post(format!("{}{path}", emu.base_url()))
-            .bearer_auth(&a.token)
-            .header("content-type", "application/json")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
+        let r = http.post(format!("{}{path}", emu.base_url())).bearer_auth(&a.token).header("content-type", "application/json").body(body).send().await.unwrap();
         let status = r.status().as_u16();
         let text = r.text().await.unwrap();
         assert_eq!(status, 400, "{path}: {text}");
         envelope_error(&text);
-        assert!(
-            !text.contains("SECRET-BODY-MARKER"),
-            "{path} quoted the body: {text}"
-        );
+        assert!(!text.contains("SECRET-BODY-MARKER"), "{path} quoted the body: {text}");
     }
     // Entries the emulator names to say which one is wrong are cut short.
     for (path, body) in [
-        (
-            format!("/accounts/{}/workers/scripts/w/assets-upload-session", a.id),
-            format!(r#"{{"manifest": {{"{marker}": {{"hash": "00", "size": 1}}}}}}"#),
-        ),
-        (
-            format!("/accounts/{}/workers/scripts/w/deployments", a.id),
-            format!(r#"{{"versions": [{{"version_id": "{marker}", "percentage": 100}}]}}"#),
-        ),
+        (format!("/accounts/{}/workers/scripts/w/assets-upload-session", a.id), format!(r#"{{"manifest": {{"{marker}": {{"hash": "00", "size": 1}}}}}}"#)),
+        (format!("/accounts/{}/workers/scripts/w/deployments", a.id), format!(r#"{{"versions": [{{"version_id": "{marker}", "percentage": 100}}]}}"#)),
     ] {
-        let r = http
-            .post(format!("{}{path}", emu.base_url()))
-            .bearer_auth(&a.token)
-            .header("content-type", "application/json")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
+        let r = http.post(format!("{}{path}", emu.base_url())).bearer_auth(&a.token).header("content-type", "application/json").body(body).send().await.unwrap();
         let text = r.text().await.unwrap();
         let (_, message) = envelope_error(&text);
-        assert!(
-            !text.contains(&marker) && message.len() < 200,
-            "{path} quoted the body: {text}"
-        );
+        assert!(!text.contains(&marker) && message.len() < 200, "{path} quoted the body: {text}");
     }
 }
 
@@ -315,53 +162,19 @@ async fn only_the_emulators_own_host_names_reach_the_api() {
     let a = provision(&emu.base_url()).await;
     let http = reqwest::Client::new();
     let port = emu.port();
-    for host in [
-        "evil.example.com".to_string(),
-        format!("evil.example.com:{port}"),
-        format!("127.0.0.1.evil.example:{port}"),
-        format!("localhost:{}", port + 1),
-    ] {
-        for path in [
-            "/client/v4/user",
-            "/claim-preview?claimToken=x",
-            "/client/v4/provisioning/previews/challenge",
-        ] {
-            let r = http
-                .get(format!("{}{path}", emu.origin()))
-                .header("host", &host)
-                .bearer_auth(&a.token)
-                .send()
-                .await
-                .unwrap();
+    for host in ["evil.example.com".to_string(), format!("evil.example.com:{port}"), format!("127.0.0.1.evil.example:{port}"), format!("localhost:{}", port + 1)] {
+        for path in ["/client/v4/user", "/claim-preview?claimToken=x", "/client/v4/provisioning/previews/challenge"] {
+            let r = http.get(format!("{}{path}", emu.origin())).header("host", &host).bearer_auth(&a.token).send().await.unwrap();
             assert_eq!(r.status().as_u16(), 421, "Host: {host} {path}");
-            assert_eq!(
-                envelope_error(&r.text().await.unwrap()).0,
-                1401,
-                "Host: {host} {path}"
-            );
+            assert_eq!(envelope_error(&r.text().await.unwrap()).0, 1401, "Host: {host} {path}");
         }
     }
-    for host in [
-        format!("127.0.0.1:{port}"),
-        format!("localhost:{port}"),
-        format!("LocalHost:{port}"),
-    ] {
-        let r = http
-            .get(format!("{}/client/v4/user", emu.origin()))
-            .header("host", &host)
-            .bearer_auth(&a.token)
-            .send()
-            .await
-            .unwrap();
+    for host in [format!("127.0.0.1:{port}"), format!("localhost:{port}"), format!("LocalHost:{port}")] {
+        let r = http.get(format!("{}/client/v4/user", emu.origin())).header("host", &host).bearer_auth(&a.token).send().await.unwrap();
         assert_eq!(r.status().as_u16(), 200, "Host: {host}");
     }
     // Worker hosts go to the gateway, not to the API.
-    let r = http
-        .get(format!("{}/client/v4/user", emu.origin()))
-        .header("host", format!("w.sub.localhost:{port}"))
-        .send()
-        .await
-        .unwrap();
+    let r = http.get(format!("{}/client/v4/user", emu.origin())).header("host", format!("w.sub.localhost:{port}")).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 404);
     assert!(r.text().await.unwrap().contains("no Worker w"));
 }

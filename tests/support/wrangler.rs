@@ -6,20 +6,13 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
 pub fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("workspace root")
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
 }
 
 /// A file of the npm test tools, with a clear failure when they are not installed.
 pub fn tool(rel: &str) -> PathBuf {
     let p = repo().join(rel);
-    assert!(
-        p.exists(),
-        "{} is missing: run `make setup` (npm install of the test tools)",
-        p.display()
-    );
+    assert!(p.exists(), "{} is missing: run `make setup` (npm install of the test tools)", p.display());
     p
 }
 
@@ -47,17 +40,9 @@ impl Wrangler {
 
     /// Runs wrangler and returns its stdout; a failure panics with both streams.
     pub async fn run(&self, project: &Path, args: &[&str]) -> String {
-        let out = self
-            .command(project, args)
-            .output()
-            .await
-            .expect("wrangler starts");
+        let out = self.command(project, args).output().await.expect("wrangler starts");
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        assert!(
-            out.status.success(),
-            "wrangler {args:?} failed\nstdout:\n{stdout}\nstderr:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "wrangler {args:?} failed\nstdout:\n{stdout}\nstderr:\n{}", String::from_utf8_lossy(&out.stderr));
         stdout
     }
 }
@@ -65,9 +50,7 @@ impl Wrangler {
 /// `{script}.{sub}.workers.dev` as wrangler prints it.
 pub fn printed_host(stdout: &str) -> String {
     let re = regex::Regex::new(r"https://([a-z0-9-]+\.[a-z0-9-]+\.workers\.dev)").unwrap();
-    re.captures(stdout)
-        .unwrap_or_else(|| panic!("no workers.dev URL in:\n{stdout}"))[1]
-        .to_string()
+    re.captures(stdout).unwrap_or_else(|| panic!("no workers.dev URL in:\n{stdout}"))[1].to_string()
 }
 
 /// Copies the directory `from` to `to` (wrangler writes `.wrangler/` into the

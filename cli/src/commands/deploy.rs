@@ -10,11 +10,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use boardingpass::{
-    printable, BoardingPass, ClaimStatus, ClaimTicket, ClaimWaitOptions, DeployOptions, Deployment,
-    Error, Evidence, Policy, PreparedDeploy, ProvisionOptions, VerifyOptions,
-};
 use boardingpass::{AuditLog, LoadOptions};
+use boardingpass::{
+    printable, BoardingPass, ClaimStatus, ClaimTicket, ClaimWaitOptions, DeployOptions, Deployment, Error, Evidence, Policy, PreparedDeploy,
+    ProvisionOptions, VerifyOptions,
+};
 use chrono::SecondsFormat;
 use serde_json::json;
 
@@ -85,68 +85,37 @@ pub struct Args {
 
 /// `--verify-path` is checked while parsing, before anything is provisioned.
 fn verify_path(path: &str) -> Result<String, String> {
-    boardingpass::check_verify_path(path)
-        .map(|()| path.to_string())
-        .map_err(|e| e.to_string())
+    boardingpass::check_verify_path(path).map(|()| path.to_string()).map_err(|e| e.to_string())
 }
 
 /// Refuses a `--ticket` path that could not be written, before anything is provisioned.
 fn check_writable(path: &Path) -> Result<(), Error> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let bad = |why: String| Error::InvalidInput {
-        field: "--ticket".into(),
-        message: format!("{}: {why}", path.display()),
-    };
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let bad = |why: String| Error::InvalidInput { field: "--ticket".into(), message: format!("{}: {why}", path.display()) };
     if !dir.is_dir() {
-        return Err(bad(format!(
-            "{} is not an existing directory; create it first",
-            dir.display()
-        )));
+        return Err(bad(format!("{} is not an existing directory; create it first", dir.display())));
     }
     if path.is_dir() {
         return Err(bad("is a directory; name a file".into()));
     }
     let probe = dir.join(format!(".boardingpass-ticket-probe-{}", std::process::id()));
-    std::fs::File::create(&probe)
-        .map_err(|e| bad(format!("{} is not writable: {e}", dir.display())))?;
+    std::fs::File::create(&probe).map_err(|e| bad(format!("{} is not writable: {e}", dir.display())))?;
     let _ = std::fs::remove_file(&probe);
     Ok(())
 }
 
 /// Everything after provisioning. A failed deploy or verify is audited by
 /// core itself; the ticket step records its own failures here.
-async fn hand_off(
-    args: &Args,
-    pass: &BoardingPass,
-    prepared: &PreparedDeploy,
-) -> Result<(Deployment, Evidence, ClaimTicket), Error> {
+async fn hand_off(args: &Args, pass: &BoardingPass, prepared: &PreparedDeploy) -> Result<(Deployment, Evidence, ClaimTicket), Error> {
     let deployment = pass.deploy_prepared(prepared).await?;
-    let failed = |e: Error| {
-        pass.record_failure(
-            "ticket",
-            Some(&deployment.worker_name),
-            Some(&deployment.content_digest),
-            e,
-        )
-    };
-    let mut verify = VerifyOptions::default()
-        .path(args.verify_path.clone())
-        .timeout(Duration::from_secs(args.verify_timeout));
-    (verify.expect_status, verify.expect_body_contains) =
-        (args.expect_status, args.expect_body.clone());
+    let failed = |e: Error| pass.record_failure("ticket", Some(&deployment.worker_name), Some(&deployment.content_digest), e);
+    let mut verify = VerifyOptions::default().path(args.verify_path.clone()).timeout(Duration::from_secs(args.verify_timeout));
+    (verify.expect_status, verify.expect_body_contains) = (args.expect_status, args.expect_body.clone());
     let evidence = pass.verify(&deployment, verify).await?;
     let ticket = pass.ticket(ClaimStatus::Pending).map_err(failed)?;
     if let Some(path) = &args.ticket {
         let text = serde_json::to_string_pretty(&ticket.to_json()).expect("ticket serialises");
-        std::fs::write(path, text).map_err(|source| {
-            failed(Error::Io {
-                path: path.display().to_string(),
-                source,
-            })
-        })?;
+        std::fs::write(path, text).map_err(|source| failed(Error::Io { path: path.display().to_string(), source }))?;
     }
     Ok((deployment, evidence, ticket))
 }
@@ -166,10 +135,7 @@ fn print_claim_after_failure(args: &Args, pass: &BoardingPass, e: &Error) {
             "token_fingerprint": pass.token_fingerprint(),
         }));
     } else {
-        println!(
-            "Failed     after provisioning: {}",
-            printable(&e.to_string())
-        );
+        println!("Failed     after provisioning: {}", printable(&e.to_string()));
         println!("Claim URL  {} (bearer link: the account stays claimable, with whatever was deployed, until it expires)", pass.expose_claim_url());
         println!("Expires    {expires}");
     }
@@ -200,17 +166,9 @@ pub async fn run(args: Args) -> Result<ExitCode, Error> {
     let worker = boardingpass::load_project_with(&args.path, &load)?;
     let mut provision = ProvisionOptions::default();
     provision.owner = args.owner.clone();
-    let (pass, prepared) = target
-        .client
-        .provision_and_prepare(provision, &worker, DeployOptions::default())
-        .await?;
+    let (pass, prepared) = target.client.provision_and_prepare(provision, &worker, DeployOptions::default()).await?;
     if !args.json {
-        eprintln!(
-            "provisioned {} ({}), deploying {} ...",
-            printable(pass.account_name()),
-            printable(pass.account_id()),
-            worker.name
-        );
+        eprintln!("provisioned {} ({}), deploying {} ...", printable(pass.account_name()), printable(pass.account_id()), worker.name);
     }
     let (deployment, evidence, ticket) = match hand_off(&args, &pass, &prepared).await {
         Ok(done) => done,
@@ -235,14 +193,8 @@ pub async fn run(args: Args) -> Result<ExitCode, Error> {
     } else {
         println!("{}", pass.owner_ticket(ClaimStatus::Pending)?.to_markdown());
         println!("URL        {}", printable(&deployment.url));
-        println!(
-            "Claim URL  {} (bearer link: whoever completes it owns the account)",
-            printable(pass.expose_claim_url())
-        );
-        println!(
-            "Expires    {}",
-            pass.expires_at().to_rfc3339_opts(SecondsFormat::Secs, true)
-        );
+        println!("Claim URL  {} (bearer link: whoever completes it owns the account)", printable(pass.expose_claim_url()));
+        println!("Expires    {}", pass.expires_at().to_rfc3339_opts(SecondsFormat::Secs, true));
     }
     if args.wait_claim {
         let mut opts = ClaimWaitOptions::default();
@@ -250,24 +202,11 @@ pub async fn run(args: Args) -> Result<ExitCode, Error> {
             opts.timeout = Duration::from_secs(t);
         }
         let outcome = pass.wait_for_claim(opts).await?;
-        let status = if outcome.timed_out {
-            "timeout"
-        } else {
-            outcome.status.as_str()
-        };
+        let status = if outcome.timed_out { "timeout" } else { outcome.status.as_str() };
         if args.json {
-            print_json(
-                &json!({"status": status, "confirmed": outcome.confirmed, "detail": outcome.detail, "observed_at": outcome.observed_at}),
-            );
+            print_json(&json!({"status": status, "confirmed": outcome.confirmed, "detail": outcome.detail, "observed_at": outcome.observed_at}));
         } else {
-            println!(
-                "claim status: {status} ({})",
-                if outcome.confirmed {
-                    "confirmed"
-                } else {
-                    "inferred"
-                }
-            );
+            println!("claim status: {status} ({})", if outcome.confirmed { "confirmed" } else { "inferred" });
         }
         return Ok(ExitCode::from(match (outcome.timed_out, outcome.status) {
             (true, _) => EXIT_TIMEOUT,

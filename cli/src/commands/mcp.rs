@@ -71,28 +71,15 @@ pub async fn run(args: Args) -> Result<ExitCode, Error> {
     let root = match (&args.root, args.inline_only) {
         (_, true) => None,
         (Some(r), false) => Some(r.clone()),
-        (None, false) => Some(std::env::current_dir().map_err(|source| Error::Io {
-            path: ".".into(),
-            source,
-        })?),
+        (None, false) => Some(std::env::current_dir().map_err(|source| Error::Io { path: ".".into(), source })?),
     };
     let fallback = args.claim_link_to.sink();
-    let toolbox = Toolbox::new(
-        target.client.clone(),
-        ToolboxConfig::new(args.owner.clone(), root),
-        fallback.clone(),
-    );
+    let toolbox = Toolbox::new(target.client.clone(), ToolboxConfig::new(args.owner.clone(), root), fallback.clone());
     let server = Server::new(toolbox, fallback);
-    let io = |e: std::io::Error| Error::Io {
-        path: "MCP transport".into(),
-        source: e,
-    };
+    let io = |e: std::io::Error| Error::Io { path: "MCP transport".into(), source: e };
     match args.http {
         None => {
-            let running = server
-                .serve(rmcp::transport::stdio())
-                .await
-                .map_err(|e| io(std::io::Error::other(e.to_string())))?;
+            let running = server.serve(rmcp::transport::stdio()).await.map_err(|e| io(std::io::Error::other(e.to_string())))?;
             tokio::select! {
                 _ = running.waiting() => {}
                 _ = boardingpass_emulator::wait_for_signal() => {}
@@ -105,15 +92,8 @@ pub async fn run(args: Args) -> Result<ExitCode, Error> {
             let config = StreamableHttpServerConfig::default()
                 .with_cancellation_token(stop.child_token())
                 .with_max_request_body_bytes(4 * boardingpass::toolbox::MAX_INLINE_TOTAL_BYTES);
-            let service = StreamableHttpService::new(
-                move || Ok(server.clone()),
-                LocalSessionManager::default().into(),
-                config,
-            );
-            let listener =
-                tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
-                    .await
-                    .map_err(io)?;
+            let service = StreamableHttpService::new(move || Ok(server.clone()), LocalSessionManager::default().into(), config);
+            let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await.map_err(io)?;
             let addr = listener.local_addr().map_err(io)?;
             eprintln!("MCP endpoint: http://{addr}/mcp");
             let app = axum::Router::new().nest_service("/mcp", service);

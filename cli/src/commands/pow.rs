@@ -23,12 +23,7 @@ pub enum Command {
 
 pub fn run(cmd: Command) -> Result<ExitCode, Error> {
     match cmd {
-        Command::Solve {
-            seed,
-            k,
-            g,
-            work_cap,
-        } => {
+        Command::Solve { seed, k, g, work_cap } => {
             let challenge = Challenge::new(&seed, k, g, work_cap)?;
             let raw = pow::solve_blocking(&challenge, &CancelFlag::new(), |_| {})?;
             println!("{}", pow::encode_checkpoints(&raw));

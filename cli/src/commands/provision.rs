@@ -43,23 +43,10 @@ pub async fn run(args: Args) -> Result<ExitCode, Error> {
             "api_base": target.client.api_base(),
         }));
     } else {
-        println!(
-            "account      {} ({})",
-            pass.account_name(),
-            pass.account_id()
-        );
-        println!(
-            "expires      {expires} ({} min left)",
-            pass.time_left().as_secs() / 60
-        );
-        println!(
-            "api token    {} (in memory only; never printed, gone when this command exits)",
-            pass.token_fingerprint()
-        );
-        println!(
-            "claim url    {} (bearer link for its owner: whoever completes it owns the account)",
-            pass.expose_claim_url()
-        );
+        println!("account      {} ({})", pass.account_name(), pass.account_id());
+        println!("expires      {expires} ({} min left)", pass.time_left().as_secs() / 60);
+        println!("api token    {} (in memory only; never printed, gone when this command exits)", pass.token_fingerprint());
+        println!("claim url    {} (bearer link for its owner: whoever completes it owns the account)", pass.expose_claim_url());
     }
     Ok(ExitCode::SUCCESS)
 }

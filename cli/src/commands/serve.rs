@@ -12,15 +12,9 @@ pub struct Args {
 pub async fn run(args: Args) -> Result<ExitCode, Error> {
     let handle = boardingpass_emulator::spawn(args.flags.config())
         .await
-        .map_err(|e| Error::InvalidInput {
-            field: "--port".into(),
-            message: format!("cannot start the emulator: {e}"),
-        })?;
+        .map_err(|e| Error::InvalidInput { field: "--port".into(), message: format!("cannot start the emulator: {e}") })?;
     println!("boardingpass emulator listening on {}", handle.base_url());
-    println!(
-        "use it with: CLOUDFLARE_API_BASE_URL={} (wrangler) or --api-base (boardingpass)",
-        handle.base_url()
-    );
+    println!("use it with: CLOUDFLARE_API_BASE_URL={} (wrangler) or --api-base (boardingpass)", handle.base_url());
     println!("worker files: {}", handle.work_dir().display());
     handle.run_until_signal().await;
     Ok(ExitCode::SUCCESS)

@@ -27,33 +27,20 @@ pub struct Target {
 impl TargetArgs {
     /// Starts the emulator if asked, then builds the client; `configure`
     /// adds command-specific settings (policy, audit log, ...).
-    pub async fn connect(
-        &self,
-        configure: impl FnOnce(ClientBuilder) -> ClientBuilder,
-    ) -> Result<Target, Error> {
+    pub async fn connect(&self, configure: impl FnOnce(ClientBuilder) -> ClientBuilder) -> Result<Target, Error> {
         let emulator = if self.local {
             let handle = boardingpass_emulator::spawn(EmulatorConfig::default())
                 .await
-                .map_err(|e| Error::InvalidInput {
-                    field: "--local".into(),
-                    message: format!("cannot start the emulator: {e}"),
-                })?;
+                .map_err(|e| Error::InvalidInput { field: "--local".into(), message: format!("cannot start the emulator: {e}") })?;
             eprintln!("local emulator: {}", handle.base_url());
             Some(handle)
         } else {
             None
         };
         let mut builder = Client::builder().accept_terms(self.accept_terms);
-        if let Some(base) = emulator
-            .as_ref()
-            .map(|e| e.base_url())
-            .or(self.api_base.clone())
-        {
+        if let Some(base) = emulator.as_ref().map(|e| e.base_url()).or(self.api_base.clone()) {
             builder = builder.api_base(base);
         }
-        Ok(Target {
-            client: configure(builder).build()?,
-            emulator,
-        })
+        Ok(Target { client: configure(builder).build()?, emulator })
     }
 }

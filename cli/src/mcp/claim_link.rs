@@ -29,10 +29,7 @@ impl FromStr for ClaimLinkTo {
         match s.split_once(':') {
             _ if s == "stderr" => Ok(Self::Stderr),
             Some(("exec", cmd)) if !cmd.trim().is_empty() => Ok(Self::Exec(cmd.to_string())),
-            _ => Err(
-                "use `stderr` or `exec:COMMAND` (the command reads the link on its standard input)"
-                    .into(),
-            ),
+            _ => Err("use `stderr` or `exec:COMMAND` (the command reads the link on its standard input)".into()),
         }
     }
 }
@@ -54,36 +51,22 @@ impl ClaimLinkTo {
 }
 
 async fn exec(cmd: &str, link: &ClaimLink) -> Result<String, Error> {
-    let failed = |message: String| Error::Io {
-        path: "--claim-link-to".into(),
-        source: std::io::Error::other(message),
-    };
+    let failed = |message: String| Error::Io { path: "--claim-link-to".into(), source: std::io::Error::other(message) };
     let mut child = tokio::process::Command::new("sh")
         .args(["-c", cmd])
-        .env(
-            "BOARDINGPASS_CLAIM_OWNER",
-            link.owner.as_deref().unwrap_or(""),
-        )
+        .env("BOARDINGPASS_CLAIM_OWNER", link.owner.as_deref().unwrap_or(""))
         .env("BOARDINGPASS_CLAIM_ACCOUNT", &link.account_name)
-        .env(
-            "BOARDINGPASS_CLAIM_EXPIRES_AT",
-            link.expires_at.to_rfc3339(),
-        )
+        .env("BOARDINGPASS_CLAIM_EXPIRES_AT", link.expires_at.to_rfc3339())
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
         .map_err(|e| failed(format!("cannot run the command: {e}")))?;
     let mut stdin = child.stdin.take().expect("stdin is piped");
-    stdin
-        .write_all(format!("{}\n", link.url.expose_secret()).as_bytes())
-        .await
-        .map_err(|e| failed(e.to_string()))?;
+    stdin.write_all(format!("{}\n", link.url.expose_secret()).as_bytes()).await.map_err(|e| failed(e.to_string()))?;
     drop(stdin);
     let status = child.wait().await.map_err(|e| failed(e.to_string()))?;
     if !status.success() {
-        return Err(failed(format!(
-            "the command exited with {status}; the claim link was not delivered"
-        )));
+        return Err(failed(format!("the command exited with {status}; the claim link was not delivered")));
     }
     Ok("sent to the owner out of band (the operator's command)".into())
 }
@@ -94,9 +77,7 @@ pub fn through_client(peer: Peer<RoleServer>, fallback: ClaimLinkSink) -> ClaimL
         let peer = peer.clone();
         let fallback = fallback.clone();
         Box::pin(async move {
-            let Ok(url) = url::Url::parse(link.url.expose_secret()) else {
-                return fallback(link).await;
-            };
+            let Ok(url) = url::Url::parse(link.url.expose_secret()) else { return fallback(link).await };
             let message = format!(
                 "Your agent deployed to a temporary Cloudflare account ({}). Open this link, sign in and accept to keep it; otherwise it expires at {}.",
                 printable(&link.account_name),
@@ -104,9 +85,7 @@ pub fn through_client(peer: Peer<RoleServer>, fallback: ClaimLinkSink) -> ClaimL
             );
             let id = format!("claim-{}", link.account_id);
             match peer.elicit_url(message, url, id).await {
-                Ok(ElicitationAction::Accept) => {
-                    Ok("shown to the user by the MCP client, who opened it".into())
-                }
+                Ok(ElicitationAction::Accept) => Ok("shown to the user by the MCP client, who opened it".into()),
                 Ok(_) => Ok("shown to the user by the MCP client (not opened yet)".into()),
                 Err(_) => fallback(link).await,
             }

@@ -11,9 +11,8 @@ use std::sync::{Arc, Mutex};
 use boardingpass::toolbox::{tool_specs, CallContext, ClaimLinkSink, Toolbox};
 use boardingpass::{printable, ErrorKind, Progress};
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
-    InitializeResult, ListToolsResult, PaginatedRequestParams, ProgressNotificationParam,
-    ServerCapabilities, Tool,
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation, InitializeResult, ListToolsResult, PaginatedRequestParams,
+    ProgressNotificationParam, ServerCapabilities, Tool,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
@@ -37,39 +36,23 @@ impl Server {
     pub fn new(toolbox: Toolbox, fallback: ClaimLinkSink) -> Self {
         let tools = tool_specs()
             .into_iter()
-            .map(|s| {
-                Tool::new(s.name, s.description, schema(s.input_schema))
-                    .with_title(s.title)
-                    .with_raw_output_schema(schema(s.output_schema))
-            })
+            .map(|s| Tool::new(s.name, s.description, schema(s.input_schema)).with_title(s.title).with_raw_output_schema(schema(s.output_schema)))
             .collect();
-        Self {
-            toolbox,
-            fallback,
-            tools: Arc::new(tools),
-        }
+        Self { toolbox, fallback, tools: Arc::new(tools) }
     }
 }
 
 /// Core's progress events as MCP progress notifications: a counter that
 /// only grows (as the protocol asks), the phase in the message.
 fn progress(ctx: &RequestContext<RoleServer>) -> Progress {
-    let Some(token) = ctx.meta.get_progress_token() else {
-        return Progress::none();
-    };
+    let Some(token) = ctx.meta.get_progress_token() else { return Progress::none() };
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
     let peer = ctx.peer.clone();
     tokio::spawn(async move {
         let mut step = 0.0;
         while let Some(message) = rx.recv().await {
             step += 1.0;
-            if peer
-                .notify_progress(
-                    ProgressNotificationParam::new(token.clone(), step).with_message(message),
-                )
-                .await
-                .is_err()
-            {
+            if peer.notify_progress(ProgressNotificationParam::new(token.clone(), step).with_message(message)).await.is_err() {
                 break;
             }
         }
@@ -77,12 +60,8 @@ fn progress(ctx: &RequestContext<RoleServer>) -> Progress {
     let last = Mutex::new(("", u64::MAX));
     Progress::new(move |e| {
         // Proof of work reports thousands of checkpoints: send about one per percent.
-        let key = (
-            e.phase.as_str(),
-            (e.done * 100).checked_div(e.total).unwrap_or(0),
-        );
-        let changed =
-            std::mem::replace(&mut *last.lock().unwrap_or_else(|p| p.into_inner()), key) != key;
+        let key = (e.phase.as_str(), (e.done * 100).checked_div(e.total).unwrap_or(0));
+        let changed = std::mem::replace(&mut *last.lock().unwrap_or_else(|p| p.into_inner()), key) != key;
         if changed {
             let _ = tx.send(format!("{} {}/{}", e.phase.as_str(), e.done, e.total));
         }
@@ -99,45 +78,21 @@ impl ServerHandler for Server {
             )
     }
 
-    async fn list_tools(
-        &self,
-        _request: Option<PaginatedRequestParams>,
-        _ctx: RequestContext<RoleServer>,
-    ) -> Result<ListToolsResult, ErrorData> {
+    async fn list_tools(&self, _request: Option<PaginatedRequestParams>, _ctx: RequestContext<RoleServer>) -> Result<ListToolsResult, ErrorData> {
         Ok(ListToolsResult::with_all_items(self.tools.as_ref().clone()))
     }
 
-    async fn call_tool(
-        &self,
-        request: CallToolRequestParams,
-        ctx: RequestContext<RoleServer>,
-    ) -> Result<CallToolResponse, ErrorData> {
+    async fn call_tool(&self, request: CallToolRequestParams, ctx: RequestContext<RoleServer>) -> Result<CallToolResponse, ErrorData> {
         if !self.tools.iter().any(|t| t.name == request.name) {
-            return Err(ErrorData::invalid_params(
-                format!("no tool {:?}", printable(&request.name)),
-                None,
-            ));
+            return Err(ErrorData::invalid_params(format!("no tool {:?}", printable(&request.name)), None));
         }
         let args = request.arguments.map(Value::Object).unwrap_or(Value::Null);
-        let call = CallContext::new(
-            progress(&ctx),
-            Some(ctx.ct.child_token()),
-            Some(claim_link::through_client(
-                ctx.peer.clone(),
-                self.fallback.clone(),
-            )),
-        );
+        let call = CallContext::new(progress(&ctx), Some(ctx.ct.child_token()), Some(claim_link::through_client(ctx.peer.clone(), self.fallback.clone())));
         let result = match self.toolbox.call(&request.name, args, call).await {
             Ok(value) => CallToolResult::structured(value),
-            Err(e) if e.kind() == ErrorKind::Cancelled => {
-                return Err(ErrorData::internal_error("cancelled", None))
-            }
+            Err(e) if e.kind() == ErrorKind::Cancelled => return Err(ErrorData::internal_error("cancelled", None)),
             // A tool error the model reads and can act on: code and message, nothing secret (core's messages never hold one).
-            Err(e) => CallToolResult::error(vec![ContentBlock::text(format!(
-                "[{}] {}",
-                e.code(),
-                printable(&e.to_string())
-            ))]),
+            Err(e) => CallToolResult::error(vec![ContentBlock::text(format!("[{}] {}", e.code(), printable(&e.to_string())))]),
         };
         Ok(result.into())
     }

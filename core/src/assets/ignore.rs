@@ -73,11 +73,7 @@ impl Ignore {
             let re = Regex::new(&format!("{prefix}{body}{suffix}"))
                 .map_err(|e| Error::invalid(".assetsignore", format!("pattern {line:?}: {e}")))?;
             let names_dot = pat.split('/').any(|seg| seg.starts_with('.'));
-            rules.push(Rule {
-                re,
-                negate,
-                names_dot,
-            });
+            rules.push(Rule { re, negate, names_dot });
         }
         Ok(Self { rules })
     }
@@ -90,8 +86,7 @@ impl Ignore {
     /// Is the dot path `rel` published on purpose: is the deciding pattern a
     /// `!` line naming a dot segment?
     pub fn publishes_dot_path(&self, rel: &str) -> bool {
-        self.last_match(rel)
-            .is_some_and(|r| r.negate && r.names_dot)
+        self.last_match(rel).is_some_and(|r| r.negate && r.names_dot)
     }
 
     /// Could any dot path be published (is a dot-directory worth walking)?
@@ -110,23 +105,12 @@ mod tests {
 
     #[test]
     fn gitignore_semantics() {
-        let ig = Ignore::parse(
-            "# comment\n*.map\n/secret.txt\nbuild/\n!keep.map\ndocs/**/draft-*\n\\#literal\n",
-        )
-        .unwrap();
+        let ig = Ignore::parse("# comment\n*.map\n/secret.txt\nbuild/\n!keep.map\ndocs/**/draft-*\n\\#literal\n").unwrap();
         assert!(ig.is_ignored("a.map") && ig.is_ignored("deep/x/a.map"));
         assert!(!ig.is_ignored("keep.map") && !ig.is_ignored("sub/keep.map"));
         assert!(ig.is_ignored("secret.txt") && !ig.is_ignored("sub/secret.txt"));
-        assert!(
-            ig.is_ignored("build/app.js")
-                && ig.is_ignored("x/build/app.js")
-                && !ig.is_ignored("build")
-        );
-        assert!(
-            ig.is_ignored("docs/draft-1.md")
-                && ig.is_ignored("docs/a/b/draft-2.md")
-                && !ig.is_ignored("docs/final.md")
-        );
+        assert!(ig.is_ignored("build/app.js") && ig.is_ignored("x/build/app.js") && !ig.is_ignored("build"));
+        assert!(ig.is_ignored("docs/draft-1.md") && ig.is_ignored("docs/a/b/draft-2.md") && !ig.is_ignored("docs/final.md"));
         assert!(ig.is_ignored("#literal"));
         assert!(!ig.is_ignored("index.html"));
         assert!(!ig.publishes_dot_paths());
@@ -137,9 +121,6 @@ mod tests {
         let ig = Ignore::parse("!*\n!.well-known/\n").unwrap();
         assert!(ig.publishes_dot_paths());
         assert!(ig.publishes_dot_path(".well-known/security.txt"));
-        assert!(
-            !ig.publishes_dot_path(".env") && !ig.publishes_dot_path(".git/config"),
-            "`!*` is not an explicit ask"
-        );
+        assert!(!ig.publishes_dot_path(".env") && !ig.publishes_dot_path(".git/config"), "`!*` is not an explicit ask");
     }
 }

@@ -51,23 +51,12 @@ impl Manifest {
     }
     /// `(key, size)` of every file, for policy checks.
     pub fn files(&self) -> Vec<(String, u64)> {
-        self.entries
-            .iter()
-            .map(|(k, e)| (k.clone(), e.size))
-            .collect()
+        self.entries.iter().map(|(k, e)| (k.clone(), e.size)).collect()
     }
     /// The JSON manifest sent to the upload session.
     pub fn to_json(&self) -> serde_json::Value {
-        let map: serde_json::Map<_, _> = self
-            .entries
-            .iter()
-            .map(|(k, e)| {
-                (
-                    k.clone(),
-                    serde_json::json!({"hash": e.hash, "size": e.size}),
-                )
-            })
-            .collect();
+        let map: serde_json::Map<_, _> =
+            self.entries.iter().map(|(k, e)| (k.clone(), serde_json::json!({"hash": e.hash, "size": e.size}))).collect();
         serde_json::Value::Object(map)
     }
     /// SHA-256 over the sorted `key hash size` lines: identifies the site.
@@ -93,10 +82,7 @@ pub fn hash_bytes(bytes: &[u8], file_name: &str) -> String {
 }
 
 fn hash_file(path: &Path) -> Result<(String, u64), Error> {
-    let io = |source| Error::Io {
-        path: path.display().to_string(),
-        source,
-    };
+    let io = |source| Error::Io { path: path.display().to_string(), source };
     let mut f = std::fs::File::open(path).map_err(io)?;
     let mut h = blake3::Hasher::new();
     let mut buf = vec![0u8; CHUNK];
@@ -123,10 +109,7 @@ fn hash_file(path: &Path) -> Result<(String, u64), Error> {
             break;
         }
     }
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
+    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
     h.update(extension(&name).as_bytes());
     Ok((h.finalize().to_hex()[..32].to_string(), size))
 }
@@ -136,16 +119,10 @@ fn hash_file(path: &Path) -> Result<(String, u64), Error> {
 /// `.assetsignore` publishes it by name, `/`-separated keys, ignore rules
 /// applied, sizes checked.
 fn walk(root: &Path, opts: &AssetOptions) -> Result<Vec<(String, PathBuf, u64)>, Error> {
-    let io = |p: &Path, source| Error::Io {
-        path: p.display().to_string(),
-        source,
-    };
+    let io = |p: &Path, source| Error::Io { path: p.display().to_string(), source };
     let meta = std::fs::metadata(root).map_err(|e| io(root, e))?;
     if !meta.is_dir() {
-        return Err(Error::invalid(
-            "assets directory",
-            format!("{} is not a directory", root.display()),
-        ));
+        return Err(Error::invalid("assets directory", format!("{} is not a directory", root.display())));
     }
     let ignore_file = root.join(".assetsignore");
     let ignore = match std::fs::read_to_string(&ignore_file) {
@@ -177,13 +154,8 @@ fn walk(root: &Path, opts: &AssetOptions) -> Result<Vec<(String, PathBuf, u64)>,
                 }
                 continue;
             }
-            let private = rel.split('/').any(|seg| seg.starts_with('.'))
-                && !ignore.as_ref().is_some_and(|i| i.publishes_dot_path(&rel));
-            if !ft.is_file()
-                || private
-                || RESERVED.contains(&rel.as_str())
-                || ignore.as_ref().is_some_and(|i| i.is_ignored(&rel))
-            {
+            let private = rel.split('/').any(|seg| seg.starts_with('.')) && !ignore.as_ref().is_some_and(|i| i.publishes_dot_path(&rel));
+            if !ft.is_file() || private || RESERVED.contains(&rel.as_str()) || ignore.as_ref().is_some_and(|i| i.is_ignored(&rel)) {
                 continue;
             }
             let size = entry.metadata().map_err(|e| io(&path, e))?.len();
@@ -211,11 +183,7 @@ fn walk(root: &Path, opts: &AssetOptions) -> Result<Vec<(String, PathBuf, u64)>,
 }
 
 /// Builds the manifest of `dir`, checking every local limit first.
-pub async fn build_manifest(
-    dir: &Path,
-    opts: &AssetOptions,
-    progress: &Progress,
-) -> Result<Manifest, Error> {
+pub async fn build_manifest(dir: &Path, opts: &AssetOptions, progress: &Progress) -> Result<Manifest, Error> {
     let root = dir.to_path_buf();
     let walk_opts = opts.clone();
     let files = tokio::task::spawn_blocking(move || walk(&root, &walk_opts))
@@ -239,9 +207,7 @@ pub async fn build_manifest(
         })
         .try_collect()
         .await?;
-    Ok(Manifest {
-        entries: entries.into_iter().collect(),
-    })
+    Ok(Manifest { entries: entries.into_iter().collect() })
 }
 
 #[cfg(test)]
@@ -249,35 +215,20 @@ mod tests {
     use super::*;
 
     fn tempdir(tag: &str) -> PathBuf {
-        let d = std::env::temp_dir().join(format!(
-            "bp-assets-{tag}-{}-{}",
-            std::process::id(),
-            rand::random::<u32>()
-        ));
+        let d = std::env::temp_dir().join(format!("bp-assets-{tag}-{}-{}", std::process::id(), rand::random::<u32>()));
         std::fs::create_dir_all(&d).unwrap();
         d
     }
 
     #[test]
     fn shared_hash_vectors() {
-        let doc: serde_json::Value = serde_json::from_str(include_str!(
-            "../../../tests/fixtures/asset-hash-vectors.json"
-        ))
-        .unwrap();
+        let doc: serde_json::Value = serde_json::from_str(include_str!("../../../tests/fixtures/asset-hash-vectors.json")).unwrap();
         for v in doc["vectors"].as_array().unwrap() {
-            let (name, content, want) = (
-                v["file_name"].as_str().unwrap(),
-                v["content"].as_str().unwrap(),
-                v["hash"].as_str().unwrap(),
-            );
+            let (name, content, want) = (v["file_name"].as_str().unwrap(), v["content"].as_str().unwrap(), v["hash"].as_str().unwrap());
             assert_eq!(hash_bytes(content.as_bytes(), name), want, "{name}");
             let dir = tempdir("vec");
             std::fs::write(dir.join(name), content).unwrap();
-            assert_eq!(
-                hash_file(&dir.join(name)).unwrap().0,
-                want,
-                "streamed {name}"
-            );
+            assert_eq!(hash_file(&dir.join(name)).unwrap().0, want, "streamed {name}");
             std::fs::remove_dir_all(dir).unwrap();
         }
     }
@@ -289,11 +240,7 @@ mod tests {
             let bytes: Vec<u8> = (0..len).map(|i| (i * 31 % 251) as u8).collect();
             let p = dir.join(format!("f{len}.bin"));
             std::fs::write(&p, &bytes).unwrap();
-            assert_eq!(
-                hash_file(&p).unwrap(),
-                (hash_bytes(&bytes, "x.bin"), len as u64),
-                "len {len}"
-            );
+            assert_eq!(hash_file(&p).unwrap(), (hash_bytes(&bytes, "x.bin"), len as u64), "len {len}");
         }
         std::fs::remove_dir_all(dir).unwrap();
     }
@@ -310,44 +257,21 @@ mod tests {
         #[cfg(unix)]
         std::os::unix::fs::symlink(dir.join("index.html"), dir.join("link.html")).unwrap();
         let opts = AssetOptions::default();
-        let m = build_manifest(&dir, &opts, &Progress::none())
-            .await
-            .unwrap();
-        assert_eq!(
-            m.entries.keys().collect::<Vec<_>>(),
-            ["/a/b/deep.css", "/index.html"]
-        );
+        let m = build_manifest(&dir, &opts, &Progress::none()).await.unwrap();
+        assert_eq!(m.entries.keys().collect::<Vec<_>>(), ["/a/b/deep.css", "/index.html"]);
         assert_eq!(m.entries["/index.html"].size, 11);
-        assert_eq!(
-            m.digest(),
-            build_manifest(&dir, &opts, &Progress::none())
-                .await
-                .unwrap()
-                .digest()
-        );
+        assert_eq!(m.digest(), build_manifest(&dir, &opts, &Progress::none()).await.unwrap().digest());
 
-        let small = AssetOptions {
-            max_file_size: 5,
-            ..AssetOptions::default()
-        };
-        let e = build_manifest(&dir, &small, &Progress::none())
-            .await
-            .unwrap_err();
+        let small = AssetOptions { max_file_size: 5, ..AssetOptions::default() };
+        let e = build_manifest(&dir, &small, &Progress::none()).await.unwrap_err();
         assert!(e.to_string().contains("over the 5-byte limit"), "{e}");
-        let few = AssetOptions {
-            max_files: 1,
-            ..AssetOptions::default()
-        };
-        let e = build_manifest(&dir, &few, &Progress::none())
-            .await
-            .unwrap_err();
+        let few = AssetOptions { max_files: 1, ..AssetOptions::default() };
+        let e = build_manifest(&dir, &few, &Progress::none()).await.unwrap_err();
         assert!(e.to_string().contains("more than 1 files"), "{e}");
 
         std::fs::remove_file(dir.join(".assetsignore")).unwrap();
         std::fs::write(dir.join("_worker.js"), "x").unwrap();
-        let e = build_manifest(&dir, &opts, &Progress::none())
-            .await
-            .unwrap_err();
+        let e = build_manifest(&dir, &opts, &Progress::none()).await.unwrap_err();
         assert!(e.to_string().contains("_worker.js"), "{e}");
         std::fs::remove_dir_all(dir).unwrap();
     }
@@ -358,9 +282,7 @@ mod tests {
         // Found by tests/fuzz (asset_manifest): `a\b.html` was listed as `/a/b.html`, a key naming no file.
         let dir = tempdir("backslash");
         std::fs::write(dir.join("a\\b.html"), "x").unwrap();
-        let m = build_manifest(&dir, &AssetOptions::default(), &Progress::none())
-            .await
-            .unwrap();
+        let m = build_manifest(&dir, &AssetOptions::default(), &Progress::none()).await.unwrap();
         assert_eq!(m.entries.keys().collect::<Vec<_>>(), ["/a\\b.html"]);
         std::fs::remove_dir_all(dir).unwrap();
     }

@@ -3,10 +3,7 @@
 //! which the server reads as "serve without a Content-Type".
 
 pub fn content_type(path: &str) -> String {
-    let ext = path
-        .rsplit_once('.')
-        .map(|(_, e)| e.to_ascii_lowercase())
-        .unwrap_or_default();
+    let ext = path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
     let base = match ext.as_str() {
         "html" | "htm" => "text/html",
         "css" => "text/css",

@@ -54,15 +54,7 @@ impl Default for AssetOptions {
     }
 }
 
-setters!(AssetOptions {
-    max_files: usize,
-    max_file_size: u64,
-    hash_concurrency: usize,
-    upload_concurrency: usize,
-    max_single_upload_concurrency: usize,
-    upload_attempts: u32,
-    retry_base_delay: Duration
-});
+setters!(AssetOptions { max_files: usize, max_file_size: u64, hash_concurrency: usize, upload_concurrency: usize, max_single_upload_concurrency: usize, upload_attempts: u32, retry_base_delay: Duration });
 
 /// Assets part of a Worker: where the files are and how they are served.
 #[derive(Debug, Clone, PartialEq)]
@@ -99,23 +91,14 @@ impl AssetsConfig {
                 config.insert(k.into(), v);
             }
         };
-        put(
-            "html_handling",
-            self.html_handling.clone().map(Value::String),
-        );
-        put(
-            "not_found_handling",
-            self.not_found_handling.clone().map(Value::String),
-        );
+        put("html_handling", self.html_handling.clone().map(Value::String));
+        put("not_found_handling", self.not_found_handling.clone().map(Value::String));
         put("run_worker_first", self.run_worker_first.clone());
         for (file, key) in [("_redirects", "_redirects"), ("_headers", "_headers")] {
             let path = self.directory.join(file);
             // Not through a symlink: its target may lie outside the directory.
             if std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
-                let text = std::fs::read_to_string(&path).map_err(|source| Error::Io {
-                    path: path.display().to_string(),
-                    source,
-                })?;
+                let text = std::fs::read_to_string(&path).map_err(|source| Error::Io { path: path.display().to_string(), source })?;
                 put(key, Some(Value::String(text)));
             }
         }

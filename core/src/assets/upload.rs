@@ -66,10 +66,7 @@ struct File {
 }
 
 fn read(path: &PathBuf) -> Result<Vec<u8>, Error> {
-    std::fs::read(path).map_err(|source| Error::Io {
-        path: path.display().to_string(),
-        source,
-    })
+    std::fs::read(path).map_err(|source| Error::Io { path: path.display().to_string(), source })
 }
 
 /// Runs the whole protocol for `manifest` and returns the completion JWT.
@@ -96,58 +93,26 @@ pub async fn upload(
     progress.emit(Phase::UploadSession, 1, 1);
     crate::untrusted::credential(&endpoint, "jwt", &session.jwt)?;
     let upload_jwt = Secret::new(session.jwt);
-    let buckets: Vec<Vec<String>> = session
-        .buckets
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|b| !b.is_empty())
-        .collect();
+    let buckets: Vec<Vec<String>> = session.buckets.unwrap_or_default().into_iter().filter(|b| !b.is_empty()).collect();
     if buckets.is_empty() {
-        return Ok(AssetUploadOutcome {
-            completion_jwt: upload_jwt,
-            files_uploaded: 0,
-        });
+        return Ok(AssetUploadOutcome { completion_jwt: upload_jwt, files_uploaded: 0 });
     }
 
-    let by_hash: HashMap<&str, (&String, &super::ManifestEntry)> = manifest
-        .entries
-        .iter()
-        .map(|(k, e)| (e.hash.as_str(), (k, e)))
-        .collect();
+    let by_hash: HashMap<&str, (&String, &super::ManifestEntry)> = manifest.entries.iter().map(|(k, e)| (e.hash.as_str(), (k, e))).collect();
     let resolve = |hash: &String| -> Result<File, Error> {
-        let (key, e) = by_hash.get(hash.as_str()).ok_or_else(|| {
-            Error::protocol(
-                &endpoint,
-                format!(
-                    "server asked for {}, which is not in the manifest",
-                    crate::untrusted::quote(hash)
-                ),
-            )
-        })?;
-        Ok(File {
-            hash: hash.clone(),
-            path: e.path.clone(),
-            key: (*key).clone(),
-            size: e.size,
-        })
+        let (key, e) = by_hash
+            .get(hash.as_str())
+            .ok_or_else(|| Error::protocol(&endpoint, format!("server asked for {}, which is not in the manifest", crate::untrusted::quote(hash))))?;
+        Ok(File { hash: hash.clone(), path: e.path.clone(), key: (*key).clone(), size: e.size })
     };
-    let buckets: Vec<Vec<File>> = buckets
-        .iter()
-        .map(|b| b.iter().map(&resolve).collect())
-        .collect::<Result<_, _>>()?;
+    let buckets: Vec<Vec<File>> = buckets.iter().map(|b| b.iter().map(&resolve).collect()).collect::<Result<_, _>>()?;
     let total: u64 = buckets.iter().flatten().map(|f| f.size).sum();
     let files: usize = buckets.iter().map(Vec::len).sum();
     let c = claims(&upload_jwt);
     let single = c.wrangler_single_asset_uploads == Some(true);
-    let units: Vec<Vec<File>> = if single {
-        buckets.into_iter().flatten().map(|f| vec![f]).collect()
-    } else {
-        buckets
-    };
+    let units: Vec<Vec<File>> = if single { buckets.into_iter().flatten().map(|f| vec![f]).collect() } else { buckets };
     let concurrency = if single {
-        c.edge_kv_upload_concurrency
-            .unwrap_or(50)
-            .clamp(1, opts.max_single_upload_concurrency.max(1))
+        c.edge_kv_upload_concurrency.unwrap_or(50).clamp(1, opts.max_single_upload_concurrency.max(1))
     } else {
         opts.upload_concurrency.max(1)
     };
@@ -167,11 +132,7 @@ pub async fn upload(
         concurrency,
     };
     progress.emit(Phase::Uploading, 0, total);
-    let result: Result<Vec<()>, Error> = futures::stream::iter(units)
-        .map(|unit| ctx.send_unit(unit))
-        .buffer_unordered(concurrency)
-        .try_collect()
-        .await;
+    let result: Result<Vec<()>, Error> = futures::stream::iter(units).map(|unit| ctx.send_unit(unit)).buffer_unordered(concurrency).try_collect().await;
     if let Err(e) = result {
         return Err(match c.exp {
             // `exp` is the first second the token is no longer valid (RFC 7519).
@@ -184,21 +145,10 @@ pub async fn upload(
             _ => e,
         });
     }
-    let completion = ctx
-        .completion
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .take();
-    let completion_jwt = completion.ok_or_else(|| {
-        Error::protocol(
-            "POST /workers/assets/upload",
-            "every file was sent but no completion token (result.jwt) arrived",
-        )
-    })?;
-    Ok(AssetUploadOutcome {
-        completion_jwt,
-        files_uploaded: files,
-    })
+    let completion = ctx.completion.lock().unwrap_or_else(|p| p.into_inner()).take();
+    let completion_jwt = completion
+        .ok_or_else(|| Error::protocol("POST /workers/assets/upload", "every file was sent but no completion token (result.jwt) arrived"))?;
+    Ok(AssetUploadOutcome { completion_jwt, files_uploaded: files })
 }
 
 struct Uploader<'a> {
@@ -221,15 +171,8 @@ impl Uploader<'_> {
         let base = format!("/accounts/{}/workers/assets/upload", self.account_id);
         let call = if self.single {
             let f = &unit[0];
-            Call::new(
-                Method::POST,
-                format!("{base}/{}", f.hash),
-                Auth::Bearer(self.jwt),
-            )
-            .body(Body::Raw {
-                content_type: content_type(&f.key),
-                bytes: Bytes::from(read(&f.path)?),
-            })
+            Call::new(Method::POST, format!("{base}/{}", f.hash), Auth::Bearer(self.jwt))
+                .body(Body::Raw { content_type: content_type(&f.key), bytes: Bytes::from(read(&f.path)?) })
         } else {
             let parts = unit
                 .iter()
@@ -242,9 +185,7 @@ impl Uploader<'_> {
                     })
                 })
                 .collect::<Result<Vec<_>, Error>>()?;
-            Call::new(Method::POST, base, Auth::Bearer(self.jwt))
-                .query("base64", "true")
-                .body(Body::Multipart(parts))
+            Call::new(Method::POST, base, Auth::Bearer(self.jwt)).query("base64", "true").body(Body::Multipart(parts))
         };
         // Retries are ours (per bucket, wrangler's schedule), not the generic ones.
         Ok(call.idempotent(false).timeout(Duration::from_secs(300)))
@@ -260,14 +201,9 @@ impl Uploader<'_> {
             let outcome = self.http.call(call).await;
             let err = match outcome {
                 Ok(env) => {
-                    let r: UploadResult = if env.result.is_object() {
-                        env.result_as(&endpoint)?
-                    } else {
-                        UploadResult::default()
-                    };
+                    let r: UploadResult = if env.result.is_object() { env.result_as(&endpoint)? } else { UploadResult::default() };
                     if let Some(jwt) = r.jwt {
-                        *self.completion.lock().unwrap_or_else(|p| p.into_inner()) =
-                            Some(Secret::new(jwt));
+                        *self.completion.lock().unwrap_or_else(|p| p.into_inner()) = Some(Secret::new(jwt));
                     }
                     let bytes: u64 = unit.iter().map(|f| f.size).sum();
                     let done = self.sent.fetch_add(bytes, Ordering::Relaxed) + bytes;
@@ -285,18 +221,10 @@ impl Uploader<'_> {
             let gateway = matches!(status, 502 | 503 | 504 | 524);
             if gateway && !self.throttled.swap(true, Ordering::Relaxed) {
                 // Back off the whole upload: keep one bucket in flight.
-                self.permits
-                    .forget_permits(self.concurrency.saturating_sub(1));
+                self.permits.forget_permits(self.concurrency.saturating_sub(1));
             }
-            let wait = err
-                .retry_after()
-                .unwrap_or(if gateway { base + base * 5 } else { base });
-            tracing::debug!(
-                attempt,
-                wait_ms = wait.as_millis() as u64,
-                status,
-                "asset upload failed; retrying"
-            );
+            let wait = err.retry_after().unwrap_or(if gateway { base + base * 5 } else { base });
+            tracing::debug!(attempt, wait_ms = wait.as_millis() as u64, status, "asset upload failed; retrying");
             tokio::time::sleep(wait).await;
         }
     }

@@ -49,25 +49,14 @@ fn package_binary(pkg: &str) -> String {
 }
 
 fn exe(name: &str) -> String {
-    if cfg!(windows) {
-        format!("{name}.exe")
-    } else {
-        name.to_string()
-    }
+    if cfg!(windows) { format!("{name}.exe") } else { name.to_string() }
 }
 
 /// The esbuild binary for a project rooted at `root` (see module docs).
 pub(crate) fn locate(root: &Path) -> Result<PathBuf, Error> {
     if let Some(p) = std::env::var_os(ESBUILD_ENV).filter(|p| !p.is_empty()) {
         let p = PathBuf::from(p);
-        return if p.is_file() {
-            Ok(p)
-        } else {
-            Err(missing(&format!(
-                "{ESBUILD_ENV} names {}, which is not a file",
-                p.display()
-            )))
-        };
+        return if p.is_file() { Ok(p) } else { Err(missing(&format!("{ESBUILD_ENV} names {}, which is not a file", p.display()))) };
     }
     if let Some(rel) = platform_package().map(|pkg| package_binary(&pkg)) {
         if let Some(found) = root.ancestors().map(|d| d.join(&rel)).find(|p| p.is_file()) {
@@ -75,16 +64,8 @@ pub(crate) fn locate(root: &Path) -> Result<PathBuf, Error> {
         }
     }
     std::env::var_os("PATH")
-        .and_then(|paths| {
-            std::env::split_paths(&paths)
-                .map(|d| d.join(exe("esbuild")))
-                .find(|p| p.is_file())
-        })
-        .ok_or_else(|| {
-            missing(
-                "no esbuild binary was found in the project's node_modules, above it, or on PATH",
-            )
-        })
+        .and_then(|paths| std::env::split_paths(&paths).map(|d| d.join(exe("esbuild"))).find(|p| p.is_file()))
+        .ok_or_else(|| missing("no esbuild binary was found in the project's node_modules, above it, or on PATH"))
 }
 
 fn missing(why: &str) -> Error {
@@ -104,25 +85,12 @@ pub(crate) struct Run {
 
 /// Runs `esbuild args` in `cwd`, `stdin` fed to it; a failure becomes the
 /// first diagnostic as an [`Error::Bundle`], its hint from `hint`.
-pub(crate) fn run(
-    bin: &Path,
-    cwd: &Path,
-    args: &[String],
-    stdin: Option<&[u8]>,
-    hint: impl Fn(&Diagnostic) -> String,
-) -> Result<Run, Error> {
-    let io = |e: std::io::Error| Error::Io {
-        path: bin.display().to_string(),
-        source: e,
-    };
+pub(crate) fn run(bin: &Path, cwd: &Path, args: &[String], stdin: Option<&[u8]>, hint: impl Fn(&Diagnostic) -> String) -> Result<Run, Error> {
+    let io = |e: std::io::Error| Error::Io { path: bin.display().to_string(), source: e };
     let mut child = Command::new(bin)
         .args(args)
         .current_dir(cwd)
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
+        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -150,8 +118,7 @@ pub(crate) fn run(
                 line: None,
                 column: None,
                 message: format!("esbuild did not finish within {}s", TIMEOUT.as_secs()),
-                hint: "check the project for a huge generated file, or deploy with --no-bundle"
-                    .into(),
+                hint: "check the project for a huge generated file, or deploy with --no-bundle".into(),
             });
         }
         std::thread::sleep(Duration::from_millis(1));
@@ -162,18 +129,9 @@ pub(crate) fn run(
     if status.success() {
         return Ok(Run { stdout });
     }
-    let diag = Diagnostic::first(&stderr).unwrap_or(Diagnostic {
-        message: stderr.trim().to_string(),
-        ..Default::default()
-    });
+    let diag = Diagnostic::first(&stderr).unwrap_or(Diagnostic { message: stderr.trim().to_string(), ..Default::default() });
     let hint = hint(&diag);
-    Err(Error::Bundle {
-        file: diag.file,
-        line: diag.line,
-        column: diag.column,
-        message: diag.message,
-        hint,
-    })
+    Err(Error::Bundle { file: diag.file, line: diag.line, column: diag.column, message: diag.message, hint })
 }
 
 /// Reads up to `cap` bytes of `pipe` on a thread, draining the rest so the
@@ -204,13 +162,8 @@ impl Diagnostic {
     pub(crate) fn first(stderr: &str) -> Option<Self> {
         let mut lines = stderr.lines().skip_while(|l| !l.contains("[ERROR] "));
         let head = lines.next()?;
-        let message = head
-            .split_once("[ERROR] ")
-            .map(|(_, m)| m.trim().to_string())?;
-        let mut d = Diagnostic {
-            message,
-            ..Default::default()
-        };
+        let message = head.split_once("[ERROR] ").map(|(_, m)| m.trim().to_string())?;
+        let mut d = Diagnostic { message, ..Default::default() };
         for l in lines.by_ref() {
             let t = l.trim();
             if t.contains("[ERROR] ") {
@@ -219,8 +172,7 @@ impl Diagnostic {
             if d.file.is_none() {
                 if let Some(loc) = t.strip_suffix(':') {
                     let mut parts = loc.rsplitn(3, ':');
-                    if let (Some(c), Some(l), Some(f)) = (parts.next(), parts.next(), parts.next())
-                    {
+                    if let (Some(c), Some(l), Some(f)) = (parts.next(), parts.next(), parts.next()) {
                         if let (Ok(l), Ok(c)) = (l.parse::<u32>(), c.parse::<u32>()) {
                             d.file = Some(f.to_string());
                             d.line = Some(l);
@@ -231,14 +183,7 @@ impl Diagnostic {
                 }
             }
             // Notes are the indented prose after the code excerpt (lines with │ or ╵ are the excerpt).
-            if d.file.is_some()
-                && d.note.is_none()
-                && !t.is_empty()
-                && !t.contains('│')
-                && !t.contains('╵')
-                && !t.ends_with("error")
-                && !t.ends_with("errors")
-            {
+            if d.file.is_some() && d.note.is_none() && !t.is_empty() && !t.contains('│') && !t.contains('╵') && !t.ends_with("error") && !t.ends_with("errors") {
                 d.note = Some(t.to_string());
             }
         }
@@ -255,10 +200,7 @@ mod tests {
         let log = "✘ [ERROR] Could not resolve \"hono\"\n\n    src/index.ts:1:21:\n      1 │ import { Hono } from \"hono\";\n        ╵                      ~~~~~~\n\n  You can mark the path \"hono\" as external to exclude it from the bundle.\n\n✘ [ERROR] Unexpected \";\"\n\n    a.ts:2:18:\n\n2 errors\n";
         let d = Diagnostic::first(log).unwrap();
         assert_eq!(d.message, "Could not resolve \"hono\"");
-        assert_eq!(
-            (d.file.as_deref(), d.line, d.column),
-            (Some("src/index.ts"), Some(1), Some(22))
-        );
+        assert_eq!((d.file.as_deref(), d.line, d.column), (Some("src/index.ts"), Some(1), Some(22)));
         assert!(d.note.unwrap().starts_with("You can mark the path"));
         assert!(Diagnostic::first("nothing here").is_none());
     }
@@ -272,14 +214,9 @@ mod tests {
         std::env::set_var(ESBUILD_ENV, dir.path().join("nope"));
         let e = locate(&project).unwrap_err();
         assert_eq!(e.code(), "bundle");
-        assert!(
-            e.to_string().contains("which is not a file") && e.to_string().contains("--no-bundle"),
-            "{e}"
-        );
+        assert!(e.to_string().contains("which is not a file") && e.to_string().contains("--no-bundle"), "{e}");
         std::env::remove_var(ESBUILD_ENV);
-        let Some(pkg) = platform_package() else {
-            return;
-        };
+        let Some(pkg) = platform_package() else { return };
         let bin = dir.path().join("a").join(package_binary(&pkg));
         std::fs::create_dir_all(bin.parent().unwrap()).unwrap();
         std::fs::write(&bin, b"").unwrap();

@@ -71,21 +71,14 @@ impl BuildConfig {
     /// wrangler build options boardingpass does not implement are refused
     /// rather than silently ignored.
     fn check_supported(&self) -> Result<(), Error> {
-        if self
-            .build
-            .as_ref()
-            .is_some_and(|b| b.get("command").is_some())
-        {
+        if self.build.as_ref().is_some_and(|b| b.get("command").is_some()) {
             return Err(Error::invalid(
                 "build.command",
                 "custom build commands are not run; run the build yourself and point `main` at its output (with no_bundle = true if it is already bundled)",
             ));
         }
         if self.find_additional_modules {
-            return Err(Error::invalid(
-                "find_additional_modules",
-                "is not supported; import the modules from the entry so the bundle includes them",
-            ));
+            return Err(Error::invalid("find_additional_modules", "is not supported; import the modules from the entry so the bundle includes them"));
         }
         Ok(())
     }
@@ -93,10 +86,7 @@ impl BuildConfig {
 
 /// An npm package that went into a bundle.
 #[cfg_attr(feature = "napi", napi_derive::napi(object))]
-#[cfg_attr(
-    feature = "python",
-    pyo3::pyclass(frozen, get_all, module = "boardingpass")
-)]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, get_all, module = "boardingpass"))]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -107,10 +97,7 @@ pub struct BundledPackage {
 
 /// What a bundle was made from, for the deploy record.
 #[cfg_attr(feature = "napi", napi_derive::napi(object))]
-#[cfg_attr(
-    feature = "python",
-    pyo3::pyclass(frozen, get_all, module = "boardingpass")
-)]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, get_all, module = "boardingpass"))]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -128,13 +115,8 @@ pub struct BundleInfo {
 /// A plain-JavaScript project without them is uploaded as its modules (the
 /// same code at run time, and no bundler needed).
 pub(crate) fn wanted(root: &Path, entry: &Path, config: &BuildConfig) -> bool {
-    let compiled = entry
-        .extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| COMPILED.contains(&e));
-    cfg!(feature = "bundle")
-        && !config.no_bundle
-        && (compiled || root.join("package.json").is_file() || config.asks_for_bundle())
+    let compiled = entry.extension().and_then(|e| e.to_str()).is_some_and(|e| COMPILED.contains(&e));
+    cfg!(feature = "bundle") && !config.no_bundle && (compiled || root.join("package.json").is_file() || config.asks_for_bundle())
 }
 
 /// Removes the bundler's scratch directory however bundling ends.
@@ -142,15 +124,8 @@ struct Scratch(PathBuf);
 
 impl Scratch {
     fn new() -> Result<Self, Error> {
-        let dir = std::env::temp_dir().join(format!(
-            "boardingpass-bundle-{}-{}",
-            std::process::id(),
-            hex::encode(rand::random::<[u8; 6]>())
-        ));
-        std::fs::create_dir(&dir).map_err(|source| Error::Io {
-            path: dir.display().to_string(),
-            source,
-        })?;
+        let dir = std::env::temp_dir().join(format!("boardingpass-bundle-{}-{}", std::process::id(), hex::encode(rand::random::<[u8; 6]>())));
+        std::fs::create_dir(&dir).map_err(|source| Error::Io { path: dir.display().to_string(), source })?;
         Ok(Self(dir))
     }
 }
@@ -162,12 +137,7 @@ impl Drop for Scratch {
 }
 
 fn read_capped(path: &Path) -> Result<Vec<u8>, Error> {
-    let len = std::fs::metadata(path)
-        .map_err(|source| Error::Io {
-            path: path.display().to_string(),
-            source,
-        })?
-        .len();
+    let len = std::fs::metadata(path).map_err(|source| Error::Io { path: path.display().to_string(), source })?.len();
     if len > MAX_OUTPUT {
         return Err(Error::Bundle {
             file: None,
@@ -182,29 +152,17 @@ fn read_capped(path: &Path) -> Result<Vec<u8>, Error> {
 
 /// Bundles `entry` (canonical, inside the canonical `root`) into `worker`'s
 /// modules and main module, and records the bundle on it.
-pub(crate) fn bundle_into(
-    worker: &mut Worker,
-    root: &Path,
-    entry: &Path,
-    config: &BuildConfig,
-    progress: &Progress,
-) -> Result<(), Error> {
+pub(crate) fn bundle_into(worker: &mut Worker, root: &Path, entry: &Path, config: &BuildConfig, progress: &Progress) -> Result<(), Error> {
     config.check_supported()?;
     let rules = rules::resolve(&config.rules)?;
     progress.emit(Phase::Bundle, 0, 1);
     let bin = esbuild::locate(root)?;
     let scratch = Scratch::new()?;
-    let stem = entry
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "index".into());
+    let stem = entry.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "index".into());
     let main_name = format!("{stem}.js");
     let out = scratch.0.join(&main_name);
     let meta = scratch.0.join("meta.json");
-    let node_compat = worker
-        .compatibility_flags
-        .iter()
-        .any(|f| f == "nodejs_compat" || f == "nodejs_als");
+    let node_compat = worker.compatibility_flags.iter().any(|f| f == "nodejs_compat" || f == "nodejs_als");
 
     let mut args = vec![
         // `./` so that an entry named like a flag is read as a path.
@@ -225,10 +183,7 @@ pub(crate) fn bundle_into(
     if node_compat {
         args.push("--external:node:*".into());
     }
-    let mut define = BTreeMap::from([(
-        "process.env.NODE_ENV".to_string(),
-        "\"production\"".to_string(),
-    )]);
+    let mut define = BTreeMap::from([("process.env.NODE_ENV".to_string(), "\"production\"".to_string())]);
     define.extend(config.define.clone());
     args.extend(define.iter().map(|(k, v)| format!("--define:{k}={v}")));
     args.extend(config.alias.iter().map(|(k, v)| format!("--alias:{k}={v}")));
@@ -254,14 +209,8 @@ pub(crate) fn bundle_into(
     esbuild::run(&bin, root, &args, None, |d| hint(d, root, node_compat))?;
 
     let code = read_capped(&out)?;
-    let metafile: Value =
-        serde_json::from_slice(&read_capped(&meta)?).map_err(|e| Error::Bundle {
-            file: None,
-            line: None,
-            column: None,
-            message: format!("esbuild wrote an unreadable metafile: {e}"),
-            hint: "update esbuild".into(),
-        })?;
+    let metafile: Value = serde_json::from_slice(&read_capped(&meta)?)
+        .map_err(|e| Error::Bundle { file: None, line: None, column: None, message: format!("esbuild wrote an unreadable metafile: {e}"), hint: "update esbuild".into() })?;
     let inputs = metafile["inputs"].as_object().cloned().unwrap_or_default();
     let mut modules = vec![Module::new(main_name.clone(), ModuleKind::EsModule, code)];
     let mut packages = BTreeSet::new();
@@ -270,56 +219,29 @@ pub(crate) fn bundle_into(
         if input.starts_with('(') || input.starts_with('<') {
             continue;
         }
-        let path = root
-            .join(input)
-            .canonicalize()
-            .map_err(|source| Error::Io {
-                path: input.clone(),
-                source,
-            })?;
+        let path = root.join(input).canonicalize().map_err(|source| Error::Io { path: input.clone(), source })?;
         if !path.starts_with(root) {
             return Err(outside(root, &inputs, input, &path));
         }
         packages.extend(package_dir(input));
-        for import in info["imports"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter(|i| i["external"] == true)
-        {
-            let Some(spec) = import["path"].as_str() else {
-                continue;
-            };
+        for import in info["imports"].as_array().into_iter().flatten().filter(|i| i["external"] == true) {
+            let Some(spec) = import["path"].as_str() else { continue };
             if let Some(rule) = rules::matching(&rules, spec) {
                 modules.push(rule_module(root, &path, spec, rule.kind, &modules)?);
             }
         }
     }
     if config.upload_source_maps {
-        modules.push(Module::new(
-            format!("{main_name}.map"),
-            ModuleKind::SourceMap,
-            read_capped(&scratch.0.join(format!("{main_name}.map")))?,
-        ));
+        modules.push(Module::new(format!("{main_name}.map"), ModuleKind::SourceMap, read_capped(&scratch.0.join(format!("{main_name}.map")))?));
     }
     dedup(&mut modules);
     let digest = {
         use sha2::{Digest, Sha256};
-        format!(
-            "sha256:{}",
-            hex::encode(Sha256::digest(&modules[0].content))
-        )
+        format!("sha256:{}", hex::encode(Sha256::digest(&modules[0].content)))
     };
     // One package.json read per package, not per file.
-    let packages: BTreeSet<BundledPackage> = packages
-        .into_iter()
-        .map(|(dir, name)| package_at(root, &dir, name))
-        .collect();
-    worker.bundle = Some(BundleInfo {
-        bundler: bundler_name(&bin),
-        digest,
-        packages: packages.into_iter().collect(),
-    });
+    let packages: BTreeSet<BundledPackage> = packages.into_iter().map(|(dir, name)| package_at(root, &dir, name)).collect();
+    worker.bundle = Some(BundleInfo { bundler: bundler_name(&bin), digest, packages: packages.into_iter().collect() });
     worker.modules = modules;
     worker.main_module = Some(main_name);
     progress.emit(Phase::Bundle, 1, 1);
@@ -329,42 +251,13 @@ pub(crate) fn bundle_into(
 /// The error for an `input` the bundle would read from outside `root`
 /// (a package found in a `node_modules` above the project), located at
 /// the import inside the project that leads there.
-fn outside(
-    root: &Path,
-    inputs: &serde_json::Map<String, Value>,
-    input: &str,
-    path: &Path,
-) -> Error {
-    let leads_out = |i: &Value| {
-        i["path"].as_str().is_some_and(|p| {
-            !root
-                .join(p)
-                .canonicalize()
-                .is_ok_and(|c| c.starts_with(root))
-        })
-    };
-    let from = inputs
-        .iter()
-        .filter(|(name, _)| {
-            root.join(name)
-                .canonicalize()
-                .is_ok_and(|c| c.starts_with(root))
-        })
-        .find_map(|(name, info)| {
-            let import = info["imports"]
-                .as_array()?
-                .iter()
-                .find(|i| i["external"] != true && leads_out(i))?;
-            let target = root.join(import["path"].as_str()?).canonicalize().ok()?;
-            Some((
-                name.clone(),
-                import["original"]
-                    .as_str()
-                    .or(import["path"].as_str())?
-                    .to_string(),
-                target,
-            ))
-        });
+fn outside(root: &Path, inputs: &serde_json::Map<String, Value>, input: &str, path: &Path) -> Error {
+    let leads_out = |i: &Value| i["path"].as_str().is_some_and(|p| !root.join(p).canonicalize().is_ok_and(|c| c.starts_with(root)));
+    let from = inputs.iter().filter(|(name, _)| root.join(name).canonicalize().is_ok_and(|c| c.starts_with(root))).find_map(|(name, info)| {
+        let import = info["imports"].as_array()?.iter().find(|i| i["external"] != true && leads_out(i))?;
+        let target = root.join(import["path"].as_str()?).canonicalize().ok()?;
+        Some((name.clone(), import["original"].as_str().or(import["path"].as_str())?.to_string(), target))
+    });
     let Some((importer, spec, target)) = from else {
         return Error::Bundle {
             file: Some(input.to_string()),
@@ -374,41 +267,24 @@ fn outside(
             hint: "only files inside the project are deployed: install the packages in the project itself".into(),
         };
     };
-    let (line, column) = locate(
-        &std::fs::read_to_string(root.join(&importer)).unwrap_or_default(),
-        &spec,
-    )
-    .unzip();
+    let (line, column) = locate(&std::fs::read_to_string(root.join(&importer)).unwrap_or_default(), &spec).unzip();
     let hint = if root.join("node_modules").is_dir() {
-        format!(
-            "only files inside the project are deployed: run `npm install {}` in {}",
-            package_name(&spec),
-            root.display()
-        )
+        format!("only files inside the project are deployed: run `npm install {}` in {}", package_name(&spec), root.display())
     } else {
-        format!(
-            "node_modules is missing: run `npm install` in {}",
-            root.display()
-        )
+        format!("node_modules is missing: run `npm install` in {}", root.display())
     };
     Error::Bundle {
         file: Some(importer),
         line,
         column,
-        message: format!(
-            "{spec:?} resolves to {}, outside the project",
-            target.display()
-        ),
+        message: format!("{spec:?} resolves to {}, outside the project", target.display()),
         hint,
     }
 }
 
 /// 1-based line and column of the first quoted `spec` in `source`.
 fn locate(source: &str, spec: &str) -> Option<(u32, u32)> {
-    let at = ['"', '\'', '`']
-        .iter()
-        .filter_map(|q| source.find(&format!("{q}{spec}{q}")))
-        .min()?;
+    let at = ['"', '\'', '`'].iter().filter_map(|q| source.find(&format!("{q}{spec}{q}"))).min()?;
     let before = &source[..at];
     let line = before.matches('\n').count() as u32 + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
@@ -418,13 +294,7 @@ fn locate(source: &str, spec: &str) -> Option<(u32, u32)> {
 /// The module a rule keeps separate: `spec` as imported from `importer`,
 /// named by the specifier (the bundle sits at the module root, so the
 /// import resolves to that name at run time).
-fn rule_module(
-    root: &Path,
-    importer: &Path,
-    spec: &str,
-    kind: ModuleKind,
-    so_far: &[Module],
-) -> Result<Module, Error> {
+fn rule_module(root: &Path, importer: &Path, spec: &str, kind: ModuleKind, so_far: &[Module]) -> Result<Module, Error> {
     let file_spec = spec.split_once('?').map_or(spec, |(f, _)| f);
     let at = |message: String, hint: &str| Error::Bundle {
         file: relative_name(root, importer).ok(),
@@ -433,32 +303,18 @@ fn rule_module(
         message,
         hint: hint.to_string(),
     };
-    let name = file_spec
-        .strip_prefix("./")
-        .filter(|n| !n.starts_with("../") && !n.is_empty());
+    let name = file_spec.strip_prefix("./").filter(|n| !n.starts_with("../") && !n.is_empty());
     let Some(name) = name else {
         return Err(at(format!("{spec:?} is not a `./` path"), "import modules kept apart by the rules (.wasm, .txt, .html, .sql, .bin) with a ./ path in the file's own directory or below"));
     };
     let file = importer.parent().unwrap_or(root).join(name);
-    let file = file.canonicalize().map_err(|source| Error::Io {
-        path: file.display().to_string(),
-        source,
-    })?;
+    let file = file.canonicalize().map_err(|source| Error::Io { path: file.display().to_string(), source })?;
     if !file.starts_with(root) {
-        return Err(at(
-            format!("{spec:?} is outside the project"),
-            "only files inside the project are deployed",
-        ));
+        return Err(at(format!("{spec:?} is outside the project"), "only files inside the project are deployed"));
     }
     let content = read_capped(&file)?;
-    if let Some(other) = so_far
-        .iter()
-        .find(|m| m.name == name && m.content != content)
-    {
-        return Err(at(
-            format!("two different files are imported as {:?}", other.name),
-            "rename one of them",
-        ));
+    if let Some(other) = so_far.iter().find(|m| m.name == name && m.content != content) {
+        return Err(at(format!("two different files are imported as {:?}", other.name), "rename one of them"));
     }
     Ok(Module::new(name, kind, content))
 }
@@ -475,24 +331,14 @@ fn package_dir(input: &str) -> Option<(String, String)> {
     let start = at + "node_modules/".len();
     let mut parts = input[start..].split('/');
     let first = parts.next()?;
-    let name = if first.starts_with('@') {
-        format!("{first}/{}", parts.next()?)
-    } else {
-        first.to_string()
-    };
+    let name = if first.starts_with('@') { format!("{first}/{}", parts.next()?) } else { first.to_string() };
     Some((input[..start + name.len()].to_string(), name))
 }
 
 /// A package with its version from its package.json.
 fn package_at(root: &Path, dir: &str, name: String) -> BundledPackage {
-    let json: Option<Value> = read_capped(&root.join(dir).join("package.json"))
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok());
-    let version = json
-        .as_ref()
-        .and_then(|j| j["version"].as_str())
-        .unwrap_or("unknown")
-        .to_string();
+    let json: Option<Value> = read_capped(&root.join(dir).join("package.json")).ok().and_then(|b| serde_json::from_slice(&b).ok());
+    let version = json.as_ref().and_then(|j| j["version"].as_str()).unwrap_or("unknown").to_string();
     BundledPackage { name, version }
 }
 
@@ -503,11 +349,7 @@ fn bundler_name(bin: &Path) -> String {
         .skip(1)
         .take(2)
         .map(|d| d.join("package.json"))
-        .find_map(|p| {
-            serde_json::from_slice::<Value>(&std::fs::read(p).ok()?).ok()?["version"]
-                .as_str()
-                .map(str::to_string)
-        });
+        .find_map(|p| serde_json::from_slice::<Value>(&std::fs::read(p).ok()?).ok()?["version"].as_str().map(str::to_string));
     match version {
         Some(v) => format!("esbuild {v}"),
         None => "esbuild".into(),
@@ -516,10 +358,7 @@ fn bundler_name(bin: &Path) -> String {
 
 /// What to do about a diagnostic, in the project's terms.
 fn hint(d: &esbuild::Diagnostic, root: &Path, node_compat: bool) -> String {
-    let unresolved = d
-        .message
-        .strip_prefix("Could not resolve \"")
-        .and_then(|s| s.strip_suffix('"'));
+    let unresolved = d.message.strip_prefix("Could not resolve \"").and_then(|s| s.strip_suffix('"'));
     match unresolved {
         Some(spec) if spec.starts_with("node:") && !node_compat => {
             "Node.js built-ins need `compatibility_flags = [\"nodejs_compat\"]` in the wrangler config".into()
@@ -542,11 +381,7 @@ fn hint(d: &esbuild::Diagnostic, root: &Path, node_compat: bool) -> String {
 /// `@scope/pkg/sub` → `@scope/pkg`, `pkg/sub` → `pkg`.
 fn package_name(spec: &str) -> &str {
     let mut ends = spec.match_indices('/').map(|(i, _)| i);
-    let end = if spec.starts_with('@') {
-        ends.nth(1)
-    } else {
-        ends.next()
-    };
+    let end = if spec.starts_with('@') { ends.nth(1) } else { ends.next() };
     end.map_or(spec, |e| &spec[..e])
 }
 
@@ -554,22 +389,14 @@ fn package_name(spec: &str) -> &str {
 /// (`Worker::from_source(name, "index.ts", …)`), each renamed to `.js`.
 /// A Worker without such modules is returned unchanged. Only relative
 /// imports between them are not rewritten: bundle a project for that.
-pub(crate) fn compile_sources(
-    worker: &Worker,
-    progress: &Progress,
-) -> Result<Option<Worker>, Error> {
+pub(crate) fn compile_sources(worker: &Worker, progress: &Progress) -> Result<Option<Worker>, Error> {
     let loader = |name: &str| match name.rsplit_once('.').map(|(_, e)| e) {
         Some("ts" | "mts" | "cts") => Some("ts"),
         Some("tsx") => Some("tsx"),
         Some("jsx") => Some("jsx"),
         _ => None,
     };
-    if !cfg!(feature = "bundle")
-        || !worker
-            .modules
-            .iter()
-            .any(|m| m.kind.is_code() && loader(&m.name).is_some())
-    {
+    if !cfg!(feature = "bundle") || !worker.modules.iter().any(|m| m.kind.is_code() && loader(&m.name).is_some()) {
         return Ok(None);
     }
     progress.emit(Phase::Bundle, 0, 1);
@@ -577,24 +404,13 @@ pub(crate) fn compile_sources(
     let bin = esbuild::locate(&cwd)?;
     let mut out = worker.clone();
     for m in out.modules.iter_mut().filter(|m| m.kind.is_code()) {
-        let Some(loader) = loader(&m.name) else {
-            continue;
-        };
-        let mut args = vec![
-            format!("--loader={loader}"),
-            format!("--sourcefile={}", m.name),
-            "--target=es2024".into(),
-            "--log-level=error".into(),
-            "--color=false".into(),
-        ];
+        let Some(loader) = loader(&m.name) else { continue };
+        let mut args = vec![format!("--loader={loader}"), format!("--sourcefile={}", m.name), "--target=es2024".into(), "--log-level=error".into(), "--color=false".into()];
         if m.kind == ModuleKind::EsModule {
             args.push("--format=esm".into());
         }
         let run = esbuild::run(&bin, &cwd, &args, Some(&m.content), |d| hint(d, &cwd, true))?;
-        let js = format!(
-            "{}.js",
-            m.name.rsplit_once('.').map_or(m.name.as_str(), |(s, _)| s)
-        );
+        let js = format!("{}.js", m.name.rsplit_once('.').map_or(m.name.as_str(), |(s, _)| s));
         if out.main_module.as_deref() == Some(m.name.as_str()) {
             out.main_module = Some(js.clone());
         }
@@ -616,49 +432,23 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let pkg = dir.path().join("node_modules/@a/b");
         std::fs::create_dir_all(pkg.join("dist")).unwrap();
-        std::fs::write(
-            pkg.join("package.json"),
-            r#"{"name":"@a/b","version":"1.2.3"}"#,
-        )
-        .unwrap();
+        std::fs::write(pkg.join("package.json"), r#"{"name":"@a/b","version":"1.2.3"}"#).unwrap();
         let (at, name) = package_dir("node_modules/@a/b/dist/index.js").unwrap();
         assert_eq!((at.as_str(), name.as_str()), ("node_modules/@a/b", "@a/b"));
-        assert_eq!(
-            package_at(dir.path(), &at, name),
-            BundledPackage {
-                name: "@a/b".into(),
-                version: "1.2.3".into()
-            }
-        );
-        assert_eq!(
-            package_dir("node_modules/x/node_modules/y/i.js").unwrap().0,
-            "node_modules/x/node_modules/y"
-        );
+        assert_eq!(package_at(dir.path(), &at, name), BundledPackage { name: "@a/b".into(), version: "1.2.3".into() });
+        assert_eq!(package_dir("node_modules/x/node_modules/y/i.js").unwrap().0, "node_modules/x/node_modules/y");
         assert!(package_dir("src/index.ts").is_none());
     }
 
     #[test]
     fn unresolved_imports_say_what_to_do() {
         let dir = tempfile::tempdir().unwrap();
-        let d = |m: &str| esbuild::Diagnostic {
-            message: m.into(),
-            ..Default::default()
-        };
-        assert!(
-            hint(&d("Could not resolve \"hono/jsx\""), dir.path(), false)
-                .contains("run `npm install` in")
-        );
+        let d = |m: &str| esbuild::Diagnostic { message: m.into(), ..Default::default() };
+        assert!(hint(&d("Could not resolve \"hono/jsx\""), dir.path(), false).contains("run `npm install` in"));
         std::fs::create_dir(dir.path().join("node_modules")).unwrap();
-        assert!(
-            hint(&d("Could not resolve \"hono/jsx\""), dir.path(), false)
-                .contains("`npm install hono` in")
-        );
-        assert!(
-            hint(&d("Could not resolve \"node:buffer\""), dir.path(), false)
-                .contains("nodejs_compat")
-        );
-        assert!(hint(&d("Could not resolve \"./x\""), dir.path(), false)
-            .contains("check the import path"));
+        assert!(hint(&d("Could not resolve \"hono/jsx\""), dir.path(), false).contains("`npm install hono` in"));
+        assert!(hint(&d("Could not resolve \"node:buffer\""), dir.path(), false).contains("nodejs_compat"));
+        assert!(hint(&d("Could not resolve \"./x\""), dir.path(), false).contains("check the import path"));
         assert!(hint(&d("Expected \";\" but found \"x\""), dir.path(), false).contains("syntax"));
     }
 
@@ -672,15 +462,10 @@ mod tests {
     #[test]
     fn unsupported_build_options_are_refused() {
         let c: BuildConfig = toml::from_str("[build]\ncommand = \"npm run build\"\n").unwrap();
-        assert!(c
-            .check_supported()
-            .unwrap_err()
-            .to_string()
-            .contains("custom build commands are not run"));
+        assert!(c.check_supported().unwrap_err().to_string().contains("custom build commands are not run"));
         let c: BuildConfig = toml::from_str("find_additional_modules = true\n").unwrap();
         assert!(c.check_supported().is_err());
-        let c: BuildConfig =
-            toml::from_str("minify = true\n[define]\nDEBUG = \"false\"\n").unwrap();
+        let c: BuildConfig = toml::from_str("minify = true\n[define]\nDEBUG = \"false\"\n").unwrap();
         assert!(c.check_supported().is_ok() && c.asks_for_bundle());
     }
 }

@@ -58,10 +58,7 @@ fn suffix_of(glob: &str) -> Result<String, Error> {
     let rest = glob.strip_prefix("**/").unwrap_or(glob);
     match rest.strip_prefix('*') {
         Some(s) if s.starts_with('.') && !s.contains(['*', '/', '[', '{']) => Ok(s.to_string()),
-        _ => Err(Error::invalid(
-            "rules",
-            format!("glob {glob:?} is not supported; write globs as \"**/*.ext\""),
-        )),
+        _ => Err(Error::invalid("rules", format!("glob {glob:?} is not supported; write globs as \"**/*.ext\""))),
     }
 }
 
@@ -71,28 +68,15 @@ pub(crate) fn resolve(config: &[RuleConfig]) -> Result<Vec<Rule>, Error> {
     let mut rules = Vec::new();
     let mut closed = Vec::new();
     for r in config {
-        let Some(kind) = kind_of(&r.kind)? else {
-            continue;
-        };
+        let Some(kind) = kind_of(&r.kind)? else { continue };
         for g in &r.globs {
-            rules.push(Rule {
-                suffix: suffix_of(g)?,
-                kind,
-            });
+            rules.push(Rule { suffix: suffix_of(g)?, kind });
         }
         if !r.fallthrough {
             closed.push(kind);
         }
     }
-    rules.extend(
-        DEFAULTS
-            .iter()
-            .filter(|(_, k)| !closed.contains(k))
-            .map(|(s, k)| Rule {
-                suffix: s.to_string(),
-                kind: *k,
-            }),
-    );
+    rules.extend(DEFAULTS.iter().filter(|(_, k)| !closed.contains(k)).map(|(s, k)| Rule { suffix: s.to_string(), kind: *k }));
     Ok(rules)
 }
 
@@ -106,47 +90,23 @@ mod tests {
     use super::*;
 
     fn rule(kind: &str, globs: &[&str], fallthrough: bool) -> RuleConfig {
-        RuleConfig {
-            kind: kind.into(),
-            globs: globs.iter().map(|g| g.to_string()).collect(),
-            fallthrough,
-        }
+        RuleConfig { kind: kind.into(), globs: globs.iter().map(|g| g.to_string()).collect(), fallthrough }
     }
 
     #[test]
     fn config_rules_come_first_and_close_their_kind() {
         let rules = resolve(&[rule("Text", &["**/*.md"], false)]).unwrap();
-        assert_eq!(
-            matching(&rules, "./README.md").unwrap().kind,
-            ModuleKind::Text
-        );
-        assert!(
-            matching(&rules, "./a.txt").is_none(),
-            "a Text rule without fallthrough replaces the Text defaults"
-        );
-        assert_eq!(
-            matching(&rules, "./add.wasm").unwrap().kind,
-            ModuleKind::Wasm
-        );
+        assert_eq!(matching(&rules, "./README.md").unwrap().kind, ModuleKind::Text);
+        assert!(matching(&rules, "./a.txt").is_none(), "a Text rule without fallthrough replaces the Text defaults");
+        assert_eq!(matching(&rules, "./add.wasm").unwrap().kind, ModuleKind::Wasm);
         let open = resolve(&[rule("Text", &["*.md"], true)]).unwrap();
         assert!(matching(&open, "./a.txt").is_some());
     }
 
     #[test]
     fn unsupported_rules_are_typed_errors() {
-        assert!(resolve(&[rule("PythonModule", &["**/*.py"], false)])
-            .unwrap_err()
-            .to_string()
-            .contains("not supported"));
-        assert!(resolve(&[rule("Text", &["src/**/*.md"], false)])
-            .unwrap_err()
-            .to_string()
-            .contains("**/*.ext"));
-        assert_eq!(
-            resolve(&[rule("ESModule", &["src/**/*.js"], false)])
-                .unwrap()
-                .len(),
-            DEFAULTS.len()
-        );
+        assert!(resolve(&[rule("PythonModule", &["**/*.py"], false)]).unwrap_err().to_string().contains("not supported"));
+        assert!(resolve(&[rule("Text", &["src/**/*.md"], false)]).unwrap_err().to_string().contains("**/*.ext"));
+        assert_eq!(resolve(&[rule("ESModule", &["src/**/*.js"], false)]).unwrap().len(), DEFAULTS.len());
     }
 }

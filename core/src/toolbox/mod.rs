@@ -25,12 +25,12 @@ pub use specs::{tool_specs, ToolSpec};
 use crate::cancel::CancellationToken;
 use crate::claim::{ClaimOutcome, ClaimStatus, ClaimWaitOptions};
 use crate::client::Client;
+use crate::prepare::DeployOptions;
+use crate::record::{Deployment, Evidence};
 use crate::error::{Error, ErrorKind};
 use crate::pass::BoardingPass;
-use crate::prepare::DeployOptions;
 use crate::progress::Progress;
 use crate::provision::ProvisionOptions;
-use crate::record::{Deployment, Evidence};
 use crate::secret::Secret;
 use crate::verify::VerifyOptions;
 use files::InlineProject;
@@ -47,8 +47,7 @@ pub struct ClaimLink {
 
 /// Delivers a claim link to its owner and says, in words fit for a model,
 /// where it went ("the owner's MCP client", "the server's standard error").
-pub type ClaimLinkSink =
-    Arc<dyn Fn(ClaimLink) -> BoxFuture<'static, Result<String, Error>> + Send + Sync>;
+pub type ClaimLinkSink = Arc<dyn Fn(ClaimLink) -> BoxFuture<'static, Result<String, Error>> + Send + Sync>;
 
 /// Settings a human chooses when setting the tools up; a model never
 /// chooses them.
@@ -79,16 +78,8 @@ pub struct CallContext {
 }
 
 impl CallContext {
-    pub fn new(
-        progress: Progress,
-        cancel: Option<CancellationToken>,
-        claim_link: Option<ClaimLinkSink>,
-    ) -> Self {
-        Self {
-            progress,
-            cancel,
-            claim_link,
-        }
+    pub fn new(progress: Progress, cancel: Option<CancellationToken>, claim_link: Option<ClaimLinkSink>) -> Self {
+        Self { progress, cancel, claim_link }
     }
 }
 
@@ -154,8 +145,7 @@ struct WaitArgs {
 
 fn parse<T: DeserializeOwned>(args: Value) -> Result<T, Error> {
     let args = if args.is_null() { json!({}) } else { args };
-    serde_json::from_value(args)
-        .map_err(|e| Error::invalid("arguments", format!("{e}; see the tool's input schema")))
+    serde_json::from_value(args).map_err(|e| Error::invalid("arguments", format!("{e}; see the tool's input schema")))
 }
 
 fn rfc3339(t: DateTime<Utc>) -> String {
@@ -188,14 +178,7 @@ impl Toolbox {
     /// `claim_link` is the default destination of claim links (a call's
     /// [`CallContext::claim_link`] may name another, such as the MCP client).
     pub fn new(client: Client, config: ToolboxConfig, claim_link: ClaimLinkSink) -> Self {
-        Self {
-            inner: Arc::new(Inner {
-                client,
-                config,
-                claim_link,
-                passes: Mutex::new(HashMap::new()),
-            }),
-        }
+        Self { inner: Arc::new(Inner { client, config, claim_link, passes: Mutex::new(HashMap::new()) }) }
     }
 
     pub fn client(&self) -> &Client {
@@ -220,13 +203,8 @@ impl Toolbox {
             }
             "claim_status" => {
                 let pass = self.pass(&parse::<PassArgs>(args)?.pass_id)?;
-                let opts = ClaimWaitOptions {
-                    cancel: ctx.cancel.clone(),
-                    ..Default::default()
-                };
-                let now = pass.watch_claim(opts).next().await?.ok_or_else(|| {
-                    Error::invalid("pass_id", "the claim window has ended".to_string())
-                })?;
+                let opts = ClaimWaitOptions { cancel: ctx.cancel.clone(), ..Default::default() };
+                let now = pass.watch_claim(opts).next().await?.ok_or_else(|| Error::invalid("pass_id", "the claim window has ended".to_string()))?;
                 Ok(outcome_json(&now))
             }
             "wait_for_claim" => {
@@ -234,40 +212,18 @@ impl Toolbox {
                 let pass = self.pass(&args.pass_id)?;
                 let timeout = args.timeout_seconds.unwrap_or(300);
                 if !(1..=3600).contains(&timeout) {
-                    return Err(Error::invalid(
-                        "timeout_seconds",
-                        format!("{timeout}: use 1 to 3600"),
-                    ));
+                    return Err(Error::invalid("timeout_seconds", format!("{timeout}: use 1 to 3600")));
                 }
-                let opts = ClaimWaitOptions {
-                    timeout: Duration::from_secs(timeout),
-                    cancel: ctx.cancel.clone(),
-                    ..Default::default()
-                };
+                let opts = ClaimWaitOptions { timeout: Duration::from_secs(timeout), cancel: ctx.cancel.clone(), ..Default::default() };
                 Ok(outcome_json(&pass.wait_for_claim(opts).await?))
             }
             "teardown" => {
                 let id = parse::<PassArgs>(args)?.pass_id;
                 let report = self.pass(&id)?.teardown().await?;
-                self.inner
-                    .passes
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .remove(&id);
+                self.inner.passes.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
                 Ok(serde_json::to_value(report).expect("a teardown report serialises"))
             }
-            other => Err(Error::invalid(
-                "tool",
-                format!(
-                    "{:?} is not a tool; the tools are {}",
-                    crate::printable(other),
-                    tool_specs()
-                        .iter()
-                        .map(|t| t.name)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            )),
+            other => Err(Error::invalid("tool", format!("{:?} is not a tool; the tools are {}", crate::printable(other), tool_specs().iter().map(|t| t.name).collect::<Vec<_>>().join(", ")))),
         }
     }
 
@@ -277,27 +233,14 @@ impl Toolbox {
     }
 
     fn provision_options(&self, ctx: &CallContext) -> ProvisionOptions {
-        ProvisionOptions {
-            owner: self.inner.config.owner.clone(),
-            progress: ctx.progress.clone(),
-            cancel: ctx.cancel.clone(),
-            ..Default::default()
-        }
+        ProvisionOptions { owner: self.inner.config.owner.clone(), progress: ctx.progress.clone(), cancel: ctx.cancel.clone(), ..Default::default() }
     }
 
     /// Keeps `pass` and sends its claim link to the owner; returns the
     /// handle and where the link went.
-    async fn hold(
-        &self,
-        pass: &BoardingPass,
-        ctx: &CallContext,
-    ) -> Result<(String, String), Error> {
+    async fn hold(&self, pass: &BoardingPass, ctx: &CallContext) -> Result<(String, String), Error> {
         let id = new_pass_id();
-        self.inner
-            .passes
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(id.clone(), pass.clone());
+        self.inner.passes.lock().unwrap_or_else(|p| p.into_inner()).insert(id.clone(), pass.clone());
         let link = || ClaimLink {
             owner: pass.owner().map(str::to_string),
             account_id: pass.account_id().to_string(),
@@ -305,19 +248,13 @@ impl Toolbox {
             expires_at: pass.expires_at(),
             url: Secret::new(pass.expose_claim_url()),
         };
-        let sink = ctx
-            .claim_link
-            .clone()
-            .unwrap_or_else(|| self.inner.claim_link.clone());
+        let sink = ctx.claim_link.clone().unwrap_or_else(|| self.inner.claim_link.clone());
         let to = match sink(link()).await {
             Ok(to) => to,
             // The account exists: its link must reach someone. The failure is audited, the link goes to stderr.
             Err(e) => {
                 let e = pass.record_failure("claim_link", None, None, e);
-                eprintln!(
-                    "claim link delivery failed ({}); falling back to standard error",
-                    crate::printable(&e.to_string())
-                );
+                eprintln!("claim link delivery failed ({}); falling back to standard error", crate::printable(&e.to_string()));
                 claim_link_to_stderr()(link()).await?
             }
         };
@@ -325,22 +262,13 @@ impl Toolbox {
     }
 
     async fn provision(&self, ctx: &CallContext) -> Result<Value, Error> {
-        let pass = self
-            .inner
-            .client
-            .provision(self.provision_options(ctx))
-            .await?;
+        let pass = self.inner.client.provision(self.provision_options(ctx)).await?;
         let (id, to) = self.hold(&pass, ctx).await?;
-        Ok(
-            json!({"pass_id": id, "account_id": pass.account_id(), "account_name": pass.account_name(), "expires_at": rfc3339(pass.expires_at()), "claim_link": to}),
-        )
+        Ok(json!({"pass_id": id, "account_id": pass.account_id(), "account_name": pass.account_name(), "expires_at": rfc3339(pass.expires_at()), "claim_link": to}))
     }
 
     /// The project a deploy names, checked before anything is provisioned.
-    fn project(
-        &self,
-        args: &DeployArgs,
-    ) -> Result<(crate::worker::Worker, Option<InlineProject>), Error> {
+    fn project(&self, args: &DeployArgs) -> Result<(crate::worker::Worker, Option<InlineProject>), Error> {
         match (&args.files, &args.path) {
             (Some(files), None) => {
                 let project = InlineProject::write(files, args.main.as_deref())?;
@@ -348,51 +276,23 @@ impl Toolbox {
             }
             (None, Some(path)) => {
                 if args.main.is_some() {
-                    return Err(Error::invalid(
-                        "main",
-                        "only with `files`; a project path names its entry in wrangler.toml"
-                            .to_string(),
-                    ));
+                    return Err(Error::invalid("main", "only with `files`; a project path names its entry in wrangler.toml".to_string()));
                 }
-                Ok((
-                    crate::project::load(&self.allowed(path)?, Some(&args.name))?,
-                    None,
-                ))
+                Ok((crate::project::load(&self.allowed(path)?, Some(&args.name))?, None))
             }
-            _ => Err(Error::invalid(
-                "arguments",
-                "give exactly one of `files` (the project inline) and `path`".to_string(),
-            )),
+            _ => Err(Error::invalid("arguments", "give exactly one of `files` (the project inline) and `path`".to_string())),
         }
     }
 
     /// `path` resolved, refused unless inside the configured root.
     fn allowed(&self, path: &str) -> Result<PathBuf, Error> {
         let Some(root) = &self.inner.config.root else {
-            return Err(Error::invalid(
-                "path",
-                "this toolbox deploys inline files only; pass `files`".to_string(),
-            ));
+            return Err(Error::invalid("path", "this toolbox deploys inline files only; pass `files`".to_string()));
         };
-        let root = root.canonicalize().map_err(|source| Error::Io {
-            path: root.display().to_string(),
-            source,
-        })?;
-        let resolved = root.join(path).canonicalize().map_err(|e| {
-            Error::invalid(
-                "path",
-                format!("{:?} cannot be read: {e}", crate::printable(path)),
-            )
-        })?;
+        let root = root.canonicalize().map_err(|source| Error::Io { path: root.display().to_string(), source })?;
+        let resolved = root.join(path).canonicalize().map_err(|e| Error::invalid("path", format!("{:?} cannot be read: {e}", crate::printable(path))))?;
         if !resolved.starts_with(&root) {
-            return Err(Error::invalid(
-                "path",
-                format!(
-                    "{:?} is outside {}, the only directory this server deploys from",
-                    crate::printable(path),
-                    root.display()
-                ),
-            ));
+            return Err(Error::invalid("path", format!("{:?} is outside {}, the only directory this server deploys from", crate::printable(path), root.display())));
         }
         Ok(resolved)
     }
@@ -402,10 +302,7 @@ impl Toolbox {
         crate::verify::check_path(&path)?;
         let timeout = check.verify_timeout_seconds.unwrap_or(30);
         if !(1..=300).contains(&timeout) {
-            return Err(Error::invalid(
-                "verify_timeout_seconds",
-                format!("{timeout}: use 1 to 300"),
-            ));
+            return Err(Error::invalid("verify_timeout_seconds", format!("{timeout}: use 1 to 300")));
         }
         Ok(VerifyOptions {
             path,
@@ -420,26 +317,13 @@ impl Toolbox {
 
     /// Deploys then verifies. A failed verification is a result (the model
     /// reads the evidence and fixes its code), not an error.
-    async fn deploy(
-        &self,
-        args: DeployArgs,
-        ctx: &CallContext,
-        redeploy: bool,
-    ) -> Result<Value, Error> {
+    async fn deploy(&self, args: DeployArgs, ctx: &CallContext, redeploy: bool) -> Result<Value, Error> {
         if redeploy && args.pass_id.is_none() {
-            return Err(Error::invalid(
-                "pass_id",
-                "redeploy needs the pass_id of an account you hold; use deploy for a new one"
-                    .to_string(),
-            ));
+            return Err(Error::invalid("pass_id", "redeploy needs the pass_id of an account you hold; use deploy for a new one".to_string()));
         }
         let verify = Self::verify_options(&args.check, ctx)?;
         let (worker, _files) = self.project(&args)?;
-        let options = DeployOptions {
-            progress: ctx.progress.clone(),
-            cancel: ctx.cancel.clone(),
-            ..Default::default()
-        };
+        let options = DeployOptions { progress: ctx.progress.clone(), cancel: ctx.cancel.clone(), ..Default::default() };
         let (pass_id, pass, claim_link, deployment) = match &args.pass_id {
             Some(id) => {
                 let pass = self.pass(id)?;
@@ -447,11 +331,7 @@ impl Toolbox {
                 (id.clone(), pass, None, deployment)
             }
             None => {
-                let (pass, prepared) = self
-                    .inner
-                    .client
-                    .provision_and_prepare(self.provision_options(ctx), &worker, options)
-                    .await?;
+                let (pass, prepared) = self.inner.client.provision_and_prepare(self.provision_options(ctx), &worker, options).await?;
                 let (id, to) = self.hold(&pass, ctx).await?;
                 let deployment = pass.deploy_prepared(&prepared).await?;
                 (id, pass, Some(to), deployment)
@@ -474,20 +354,12 @@ impl Toolbox {
     }
 
     /// The evidence of a verification, passed or failed.
-    async fn checked(
-        &self,
-        pass: &BoardingPass,
-        deployment: &Deployment,
-        options: VerifyOptions,
-    ) -> Result<Evidence, Error> {
+    async fn checked(&self, pass: &BoardingPass, deployment: &Deployment, options: VerifyOptions) -> Result<Evidence, Error> {
         match pass.verify(deployment, options).await {
             Ok(e) => Ok(e),
-            Err(e) if e.kind() == ErrorKind::Verification => pass
-                .evidence()
-                .into_iter()
-                .rev()
-                .find(|ev| ev.version_id == deployment.version_id)
-                .ok_or(e),
+            Err(e) if e.kind() == ErrorKind::Verification => {
+                pass.evidence().into_iter().rev().find(|ev| ev.version_id == deployment.version_id).ok_or(e)
+            }
             Err(e) => Err(e),
         }
     }
@@ -495,24 +367,10 @@ impl Toolbox {
     async fn verify(&self, args: VerifyArgs, ctx: &CallContext) -> Result<Value, Error> {
         let options = Self::verify_options(&args.check, ctx)?;
         let pass = self.pass(&args.pass_id)?;
-        let deployment = pass
-            .deployments()
-            .into_iter()
-            .rev()
-            .find(|d| d.worker_name == args.worker)
-            .ok_or_else(|| {
-                Error::invalid(
-                    "worker",
-                    format!(
-                        "no Worker {:?} was deployed with this pass; deployed: {}",
-                        crate::printable(&args.worker),
-                        pass.live_workers().join(", ")
-                    ),
-                )
-            })?;
-        Ok(evidence_json(
-            &self.checked(&pass, &deployment, options).await?,
-        ))
+        let deployment = pass.deployments().into_iter().rev().find(|d| d.worker_name == args.worker).ok_or_else(|| {
+            Error::invalid("worker", format!("no Worker {:?} was deployed with this pass; deployed: {}", crate::printable(&args.worker), pass.live_workers().join(", ")))
+        })?;
+        Ok(evidence_json(&self.checked(&pass, &deployment, options).await?))
     }
 }
 
@@ -523,10 +381,7 @@ pub fn claim_link_to_stderr() -> ClaimLinkSink {
         Box::pin(async move {
             eprintln!(
                 "claim link for {} (account {}, expires {}): {}",
-                link.owner
-                    .as_deref()
-                    .map(crate::printable)
-                    .unwrap_or_else(|| "the owner".into()),
+                link.owner.as_deref().map(crate::printable).unwrap_or_else(|| "the owner".into()),
                 crate::printable(&link.account_name),
                 rfc3339(link.expires_at),
                 link.url.expose_secret()

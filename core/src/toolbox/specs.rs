@@ -44,16 +44,7 @@ fn evidence() -> Value {
             "body_prefix": nullable("string"),
             "failures": {"type": "array", "items": {"type": "string"}},
         }),
-        &[
-            "passed",
-            "url",
-            "status",
-            "latency_ms",
-            "attempts",
-            "body_sha256",
-            "body_prefix",
-            "failures",
-        ],
+        &["passed", "url", "status", "latency_ms", "attempts", "body_sha256", "body_prefix", "failures"],
     )
 }
 
@@ -79,15 +70,8 @@ fn deploy_input(pass_required: bool) -> Value {
         "path": {"type": "string", "description": "A project directory (or Worker file) on the server's machine, inside the directory the server was allowed; instead of `files`."},
     });
     let extra = verify_inputs();
-    props
-        .as_object_mut()
-        .expect("object")
-        .extend(extra.as_object().expect("object").clone());
-    let required: &[&str] = if pass_required {
-        &["pass_id", "name"]
-    } else {
-        &["name"]
-    };
+    props.as_object_mut().expect("object").extend(extra.as_object().expect("object").clone());
+    let required: &[&str] = if pass_required { &["pass_id", "name"] } else { &["name"] };
     object(props, required)
 }
 
@@ -106,19 +90,7 @@ fn deploy_output() -> Value {
             "expires_at": time(),
             "claim_link": {"type": ["string", "null"], "description": "Where the claim link went, when this call created the account; the link itself is never shown here."},
         }),
-        &[
-            "pass_id",
-            "worker",
-            "url",
-            "version_id",
-            "redeploy",
-            "content_digest",
-            "assets_uploaded",
-            "verified",
-            "evidence",
-            "expires_at",
-            "claim_link",
-        ],
+        &["pass_id", "worker", "url", "version_id", "redeploy", "content_digest", "assets_uploaded", "verified", "evidence", "expires_at", "claim_link"],
     )
 }
 

@@ -9,43 +9,21 @@ use boardingpass_emulator::{EmulatorConfig, EmulatorHandle};
 
 /// An emulator with an easy proof of work, otherwise configured by `config`.
 pub async fn emulator(config: EmulatorConfig) -> EmulatorHandle {
-    boardingpass_emulator::spawn(EmulatorConfig {
-        pow_k: 20,
-        pow_g: 50,
-        ..config
-    })
-    .await
-    .expect("emulator starts")
+    boardingpass_emulator::spawn(EmulatorConfig { pow_k: 20, pow_g: 50, ..config }).await.expect("emulator starts")
 }
 
 /// A pass for a named owner, with retries that wait milliseconds, not seconds.
 pub async fn pass(emu: &EmulatorHandle) -> BoardingPass {
     let fast = RetryPolicy::default().base_delay(Duration::from_millis(10));
-    let client = Client::builder()
-        .api_base(emu.base_url())
-        .accept_terms(true)
-        .retry(fast)
-        .build()
-        .unwrap();
-    client
-        .provision(ProvisionOptions::default().owner("Ada Lovelace"))
-        .await
-        .unwrap()
+    let client = Client::builder().api_base(emu.base_url()).accept_terms(true).retry(fast).build().unwrap();
+    client.provision(ProvisionOptions::default().owner("Ada Lovelace")).await.unwrap()
 }
 
 /// GET through the emulator with the Worker's host name, redirects not followed.
 pub async fn get(url: &str, path: &str) -> (u16, String) {
     let u = reqwest::Url::parse(url).unwrap();
     let host = format!("{}:{}", u.host_str().unwrap(), u.port().unwrap());
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let r = client
-        .get(format!("http://127.0.0.1:{}{path}", u.port().unwrap()))
-        .header("host", host)
-        .send()
-        .await
-        .unwrap();
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let r = client.get(format!("http://127.0.0.1:{}{path}", u.port().unwrap())).header("host", host).send().await.unwrap();
     (r.status().as_u16(), r.text().await.unwrap())
 }

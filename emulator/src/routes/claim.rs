@@ -55,48 +55,26 @@ fn claim_token(headers: &HeaderMap) -> Result<String, ApiError> {
         .get(CLAIM_TOKEN_HEADER)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                UNKNOWN_CLAIM,
-                "send the claim token in the X-Claim-Token header",
-            )
-        })
+        .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, UNKNOWN_CLAIM, "send the claim token in the X-Claim-Token header"))
 }
 
 fn unknown() -> ApiError {
-    ApiError::new(
-        StatusCode::UNAUTHORIZED,
-        UNKNOWN_CLAIM,
-        "unknown claim token",
-    )
+    ApiError::new(StatusCode::UNAUTHORIZED, UNKNOWN_CLAIM, "unknown claim token")
 }
 
 /// `GET /client/v4/x-boardingpass/claim-status?wait=S`: answers at once
 /// unless the account is pending, then when it stops being pending or after
 /// `wait` seconds (decimals allowed, at most 60). Holding only while pending means a claim that
 /// lands between a client's probe and its long poll is still seen at once.
-pub async fn status(
-    State(state): Shared,
-    headers: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
-) -> Result<Response, ApiError> {
+pub async fn status(State(state): Shared, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Result<Response, ApiError> {
     let token = claim_token(&headers)?;
-    let wait = q
-        .get("wait")
-        .and_then(|w| w.parse::<f64>().ok())
-        .filter(|w| w.is_finite() && *w > 0.0)
-        .unwrap_or(0.0)
-        .min(MAX_WAIT as f64);
+    let wait = q.get("wait").and_then(|w| w.parse::<f64>().ok()).filter(|w| w.is_finite() && *w > 0.0).unwrap_or(0.0).min(MAX_WAIT as f64);
     let mut changes = state.status_changes.subscribe();
     let mut current = account_for(&state, &token).ok_or_else(unknown)?;
     let deadline = tokio::time::Instant::now() + Duration::from_secs_f64(wait);
     while current.status == AccountStatus::Pending {
         // Expiry is a change too: wake at the expiry instant at the latest.
-        let until_expiry = (current.expires_at - Utc::now())
-            .to_std()
-            .unwrap_or(Duration::ZERO)
-            + Duration::from_millis(300);
+        let until_expiry = (current.expires_at - Utc::now()).to_std().unwrap_or(Duration::ZERO) + Duration::from_millis(300);
         let wake = deadline.min(tokio::time::Instant::now() + until_expiry);
         if tokio::time::Instant::now() >= deadline {
             break;
@@ -111,16 +89,8 @@ pub async fn status(
 fn claim(state: &AppState, token: &str) -> Result<Account, (StatusCode, &'static str, String)> {
     state.sweep();
     let mut store = state.store();
-    let id = store.claims.get(&hash(token)).cloned().ok_or((
-        StatusCode::NOT_FOUND,
-        "Claim link not valid",
-        "This claim link does not belong to any account. Check that you copied the whole link."
-            .to_string(),
-    ))?;
-    let account = store
-        .accounts
-        .get_mut(&id)
-        .expect("claims point at accounts");
+    let id = store.claims.get(&hash(token)).cloned().ok_or((StatusCode::NOT_FOUND, "Claim link not valid", "This claim link does not belong to any account. Check that you copied the whole link.".to_string()))?;
+    let account = store.accounts.get_mut(&id).expect("claims point at accounts");
     match account.status {
         AccountStatus::Pending => {}
         AccountStatus::Claimed => return Err((StatusCode::CONFLICT, "Already claimed", "This account has already been claimed; the link cannot be used again.".into())),
@@ -129,11 +99,7 @@ fn claim(state: &AppState, token: &str) -> Result<Account, (StatusCode, &'static
     }
     account.status = AccountStatus::Claimed;
     account.changed_at = Utc::now();
-    let revoked = if state.config.revoke_token_on_claim {
-        account.token_hash.take()
-    } else {
-        None
-    };
+    let revoked = if state.config.revoke_token_on_claim { account.token_hash.take() } else { None };
     let claimed = account.clone();
     if let Some(h) = revoked {
         store.tokens.remove(&h);
@@ -164,24 +130,12 @@ fn view<'a>(state: &AppState, a: &'a Account) -> AccountView<'a> {
             w.scripts
                 .values()
                 .filter(|s| s.workers_dev)
-                .map(|s| WorkerLink {
-                    name: s.name.clone(),
-                    url: format!(
-                        "http://{}.{}.localhost:{port}/",
-                        s.name,
-                        a.subdomain.as_deref().unwrap_or_default()
-                    ),
-                })
+                .map(|s| WorkerLink { name: s.name.clone(), url: format!("http://{}.{}.localhost:{port}/", s.name, a.subdomain.as_deref().unwrap_or_default()) })
                 .collect()
         })
         .unwrap_or_default();
     workers.sort_by(|x, y| x.name.cmp(&y.name));
-    AccountView {
-        name: &a.name,
-        id: &a.id,
-        expires_at: a.expires_at,
-        workers,
-    }
+    AccountView { name: &a.name, id: &a.id, expires_at: a.expires_at, workers }
 }
 
 fn csrf_for(state: &AppState, nonce: &str, token: &str) -> String {
@@ -196,15 +150,7 @@ fn csrf_for(state: &AppState, nonce: &str, token: &str) -> String {
 /// a Referer, while the form still posts with a real Origin (`no-referrer`
 /// would make it `null`).
 fn html(status: StatusCode, body: String) -> Response {
-    (
-        status,
-        [
-            (header::CACHE_CONTROL, "no-store"),
-            (header::REFERRER_POLICY, "same-origin"),
-        ],
-        Html(body),
-    )
-        .into_response()
+    (status, [(header::CACHE_CONTROL, "no-store"), (header::REFERRER_POLICY, "same-origin")], Html(body)).into_response()
 }
 
 #[derive(Deserialize)]
@@ -219,28 +165,14 @@ fn csrf_cookie(headers: &HeaderMap) -> Option<String> {
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
-        .filter_map(|c| {
-            c.trim()
-                .strip_prefix(&format!("{CSRF_COOKIE}="))
-                .map(str::to_string)
-        })
+        .filter_map(|c| c.trim().strip_prefix(&format!("{CSRF_COOKIE}=")).map(str::to_string))
         .find(|n| n.len() == 32 && n.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// `GET /claim-preview?claimToken=…`
-pub async fn page(
-    State(state): Shared,
-    headers: HeaderMap,
-    Query(q): Query<PageQuery>,
-) -> Response {
+pub async fn page(State(state): Shared, headers: HeaderMap, Query(q): Query<PageQuery>) -> Response {
     let Some(token) = q.claim_token.filter(|t| !t.is_empty()) else {
-        return html(
-            StatusCode::BAD_REQUEST,
-            claim_page::problem(
-                "Claim link incomplete",
-                "The link has no claimToken. Open the whole claim URL the agent gave you.",
-            ),
-        );
+        return html(StatusCode::BAD_REQUEST, claim_page::problem("Claim link incomplete", "The link has no claimToken. Open the whole claim URL the agent gave you."));
     };
     let Some(a) = account_for(&state, &token) else {
         return html(StatusCode::NOT_FOUND, claim_page::problem("Claim link not valid", "This claim link does not belong to any account. Check that you copied the whole link."));
@@ -249,35 +181,17 @@ pub async fn page(
         AccountStatus::Pending => {
             // Double-submit: a random cookie (kept across tabs) plus a form
             // field bound to it and to this claim.
-            let nonce =
-                csrf_cookie(&headers).unwrap_or_else(|| hex::encode(rand::random::<[u8; 16]>()));
+            let nonce = csrf_cookie(&headers).unwrap_or_else(|| hex::encode(rand::random::<[u8; 16]>()));
             let csrf = csrf_for(&state, &nonce, &token);
             let body = claim_page::pending(&view(&state, &a), &token, &csrf);
-            let cookie =
-                format!("{CSRF_COOKIE}={nonce}; Path=/claim-preview; HttpOnly; SameSite=Strict");
+            let cookie = format!("{CSRF_COOKIE}={nonce}; Path=/claim-preview; HttpOnly; SameSite=Strict");
             let mut resp = html(StatusCode::OK, body);
-            resp.headers_mut()
-                .insert(header::SET_COOKIE, cookie.parse().expect("ascii cookie"));
+            resp.headers_mut().insert(header::SET_COOKIE, cookie.parse().expect("ascii cookie"));
             resp
         }
-        AccountStatus::Claimed => html(
-            StatusCode::OK,
-            claim_page::claimed(&view(&state, &a), false),
-        ),
-        AccountStatus::Expired => html(
-            StatusCode::GONE,
-            claim_page::problem(
-                "Claim link expired",
-                "The account expired before it was claimed; it and its Workers have been deleted.",
-            ),
-        ),
-        AccountStatus::Revoked => html(
-            StatusCode::GONE,
-            claim_page::problem(
-                "Access ended",
-                "The agent ended this temporary account before it was claimed.",
-            ),
-        ),
+        AccountStatus::Claimed => html(StatusCode::OK, claim_page::claimed(&view(&state, &a), false)),
+        AccountStatus::Expired => html(StatusCode::GONE, claim_page::problem("Claim link expired", "The account expired before it was claimed; it and its Workers have been deleted.")),
+        AccountStatus::Revoked => html(StatusCode::GONE, claim_page::problem("Access ended", "The agent ended this temporary account before it was claimed.")),
     }
 }
 
@@ -289,28 +203,12 @@ pub struct ClaimForm {
 }
 
 /// `POST /claim-preview` from the page's form.
-pub async fn submit(
-    State(state): Shared,
-    headers: HeaderMap,
-    Form(form): Form<ClaimForm>,
-) -> Response {
+pub async fn submit(State(state): Shared, headers: HeaderMap, Form(form): Form<ClaimForm>) -> Response {
     let nonce = csrf_cookie(&headers);
-    let origin_ok = headers
-        .get(header::ORIGIN)
-        .and_then(|o| o.to_str().ok())
-        .is_none_or(|o| {
-            o == state.origin
-                || o.starts_with("http://localhost:")
-                || o.starts_with("http://127.0.0.1:")
-        });
+    let origin_ok = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()).is_none_or(|o| o == state.origin || o.starts_with("http://localhost:") || o.starts_with("http://127.0.0.1:"));
     let csrf_ok = nonce.is_some_and(|n| {
         let expected = csrf_for(&state, &n, &form.claim_token);
-        expected.len() == form.csrf.len()
-            && expected
-                .bytes()
-                .zip(form.csrf.bytes())
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0
+        expected.len() == form.csrf.len() && expected.bytes().zip(form.csrf.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
     });
     if !origin_ok || !csrf_ok {
         return html(StatusCode::FORBIDDEN, claim_page::problem("Request refused", "The form could not be verified (missing or stale security token). Open the claim link again and press Claim."));
@@ -320,10 +218,7 @@ pub async fn submit(
         Err((status, title, message)) if status == StatusCode::CONFLICT => {
             let a = account_for(&state, &form.claim_token);
             match a {
-                Some(a) => html(
-                    StatusCode::CONFLICT,
-                    claim_page::claimed(&view(&state, &a), false),
-                ),
+                Some(a) => html(StatusCode::CONFLICT, claim_page::claimed(&view(&state, &a), false)),
                 None => html(status, claim_page::problem(title, &message)),
             }
         }

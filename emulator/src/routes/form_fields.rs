@@ -25,11 +25,7 @@ fn segments(mut rest: &str) -> Option<Vec<Seg>> {
     while !rest.is_empty() {
         let inner = rest.strip_prefix('[')?;
         let end = inner.find(']')?;
-        out.push(if end == 0 {
-            Seg::Push
-        } else {
-            Seg::Key(inner[..end].to_string())
-        });
+        out.push(if end == 0 { Seg::Push } else { Seg::Key(inner[..end].to_string()) });
         rest = &inner[end + 1..];
     }
     (!out.is_empty()).then_some(out)
@@ -62,11 +58,7 @@ fn insert(at: &mut Value, path: &[Seg], leaf: Value) -> Option<()> {
                 None => {
                     o.insert(k.clone(), leaf);
                 }
-                Some(next) => insert(
-                    o.entry(k.clone()).or_insert_with(|| empty_for(next)),
-                    rest,
-                    leaf,
-                )?,
+                Some(next) => insert(o.entry(k.clone()).or_insert_with(|| empty_for(next)), rest, leaf)?,
             }
         }
         Seg::Push => {
@@ -90,31 +82,13 @@ pub fn assemble(fields: &[(String, String)]) -> Result<Value, ApiError> {
     let mut out = Value::Object(Map::new());
     for (name, value) in fields {
         let path = name.strip_prefix("metadata").and_then(segments);
-        let leaf_key = path.as_ref().and_then(|p| {
-            p.iter().rev().find_map(|s| {
-                if let Seg::Key(k) = s {
-                    Some(k.as_str())
-                } else {
-                    None
-                }
-            })
-        });
+        let leaf_key = path.as_ref().and_then(|p| p.iter().rev().find_map(|s| if let Seg::Key(k) = s { Some(k.as_str()) } else { None }));
         let leaf = match value.as_str() {
-            "true" | "false" if leaf_key.is_some_and(|k| BOOLEANS.contains(&k)) => {
-                Value::Bool(value == "true")
-            }
+            "true" | "false" if leaf_key.is_some_and(|k| BOOLEANS.contains(&k)) => Value::Bool(value == "true"),
             _ => Value::String(value.clone()),
         };
         path.and_then(|p| insert(&mut out, &p, leaf))
-            .ok_or_else(|| {
-                bad_request(
-                    BAD_REQUEST,
-                    format!(
-                        "form field {} does not fit the metadata fields before it",
-                        excerpt(name)
-                    ),
-                )
-            })?;
+            .ok_or_else(|| bad_request(BAD_REQUEST, format!("form field {} does not fit the metadata fields before it", excerpt(name))))?;
     }
     Ok(out)
 }
@@ -125,10 +99,7 @@ mod tests {
     use serde_json::json;
 
     fn fields(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     #[test]
@@ -136,10 +107,7 @@ mod tests {
         let got = assemble(&fields(&[
             ("metadata[main_module]", "index.js"),
             ("metadata[compatibility_flags][]", "nodejs_compat"),
-            (
-                "metadata[compatibility_flags][]",
-                "global_fetch_strictly_public",
-            ),
+            ("metadata[compatibility_flags][]", "global_fetch_strictly_public"),
             ("metadata[bindings][][type]", "plain_text"),
             ("metadata[bindings][][name]", "A"),
             ("metadata[bindings][][text]", "true"),
@@ -150,16 +118,13 @@ mod tests {
             ("metadata[keep_assets]", "false"),
         ]))
         .unwrap();
-        assert_eq!(
-            got,
-            json!({
-                "main_module": "index.js",
-                "compatibility_flags": ["nodejs_compat", "global_fetch_strictly_public"],
-                "bindings": [{"type": "plain_text", "name": "A", "text": "true"}, {"type": "plain_text", "name": "B"}],
-                "assets": {"jwt": "j", "config": {"run_worker_first": true}},
-                "keep_assets": false,
-            })
-        );
+        assert_eq!(got, json!({
+            "main_module": "index.js",
+            "compatibility_flags": ["nodejs_compat", "global_fetch_strictly_public"],
+            "bindings": [{"type": "plain_text", "name": "A", "text": "true"}, {"type": "plain_text", "name": "B"}],
+            "assets": {"jwt": "j", "config": {"run_worker_first": true}},
+            "keep_assets": false,
+        }));
     }
 
     #[test]

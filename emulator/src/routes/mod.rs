@@ -1,7 +1,7 @@
 pub mod accounts;
 pub mod assets;
 pub mod claim;
-mod form_fields;
 pub mod provisioning;
+mod form_fields;
 mod script_upload;
 pub mod scripts;

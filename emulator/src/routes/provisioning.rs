@@ -16,13 +16,10 @@ use chrono::{SecondsFormat, Utc};
 use rand::distributions::{Alphanumeric, DistString};
 use serde_json::{json, Value};
 
-use crate::body::{json_error, RawBody};
 use crate::challenge::{self, Claims};
 use crate::config::EmulatorConfig;
-use crate::envelope::{
-    self, ApiError, BAD_REQUEST, CHALLENGE_EXPIRED, CHALLENGE_INVALID, CHALLENGE_REPLAYED,
-    RATE_LIMITED, SOLUTION_INVALID, TERMS_NOT_ACCEPTED,
-};
+use crate::envelope::{self, ApiError, BAD_REQUEST, CHALLENGE_EXPIRED, CHALLENGE_INVALID, CHALLENGE_REPLAYED, RATE_LIMITED, SOLUTION_INVALID, TERMS_NOT_ACCEPTED};
+use crate::body::{json_error, RawBody};
 use crate::linger::Peer;
 use crate::names;
 use crate::state::{hash, Account, AccountStatus, AppState};
@@ -42,26 +39,15 @@ pub fn create_body_limit(config: &EmulatorConfig) -> usize {
 }
 
 fn rate_limit(state: &AppState, Peer(addr): Peer) -> Result<(), ApiError> {
-    let Some(limit) = &state.config.rate_limit else {
-        return Ok(());
-    };
+    let Some(limit) = &state.config.rate_limit else { return Ok(()) };
     let now = Instant::now();
     let mut store = state.store();
     let hits = store.rate.entry(addr.ip()).or_default();
     hits.retain(|t| now.duration_since(*t) < limit.per);
     if hits.len() as u32 >= limit.max {
         let oldest = hits[0];
-        let wait = limit
-            .per
-            .saturating_sub(now.duration_since(oldest))
-            .as_secs_f64()
-            .ceil()
-            .max(1.0) as u64;
-        let mut e = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            RATE_LIMITED,
-            "Too many temporary accounts requested; retry later",
-        );
+        let wait = limit.per.saturating_sub(now.duration_since(oldest)).as_secs_f64().ceil().max(1.0) as u64;
+        let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, RATE_LIMITED, "Too many temporary accounts requested; retry later");
         e.retry_after = Some(wait);
         return Err(e);
     }
@@ -69,10 +55,7 @@ fn rate_limit(state: &AppState, Peer(addr): Peer) -> Result<(), ApiError> {
     Ok(())
 }
 
-pub async fn challenge(
-    State(state): State<Arc<AppState>>,
-    ConnectInfo(addr): ConnectInfo<Peer>,
-) -> Result<Response, ApiError> {
+pub async fn challenge(State(state): State<Arc<AppState>>, ConnectInfo(addr): ConnectInfo<Peer>) -> Result<Response, ApiError> {
     rate_limit(&state, addr)?;
     let exp = Utc::now().timestamp() + state.config.challenge_ttl.as_secs().max(1) as i64;
     let claims = Claims {
@@ -96,21 +79,13 @@ pub async fn create(
     rate_limit(&state, addr)?;
     let body: Value = serde_json::from_slice(&body).map_err(|e| json_error(&e))?;
     let field = |k: &str| body.get(k).and_then(Value::as_str);
-    if field("acceptTermsOfService") != Some("yes")
-        || field("termsOfService") != Some(TERMS)
-        || field("privacyPolicy") != Some(PRIVACY)
-    {
+    if field("acceptTermsOfService") != Some("yes") || field("termsOfService") != Some(TERMS) || field("privacyPolicy") != Some(PRIVACY) {
         return Err(bad(TERMS_NOT_ACCEPTED, format!("acceptTermsOfService must be \"yes\" with termsOfService {TERMS} and privacyPolicy {PRIVACY}")));
     }
-    let token =
-        field("challengeToken").ok_or_else(|| bad(CHALLENGE_INVALID, "challengeToken missing"))?;
-    let claims = challenge::open(&state.key, token)
-        .ok_or_else(|| bad(CHALLENGE_INVALID, "challengeToken is not authentic"))?;
+    let token = field("challengeToken").ok_or_else(|| bad(CHALLENGE_INVALID, "challengeToken missing"))?;
+    let claims = challenge::open(&state.key, token).ok_or_else(|| bad(CHALLENGE_INVALID, "challengeToken is not authentic"))?;
     if claims.exp < Utc::now().timestamp() {
-        return Err(bad(
-            CHALLENGE_EXPIRED,
-            "challenge expired; request a new one",
-        ));
+        return Err(bad(CHALLENGE_EXPIRED, "challenge expired; request a new one"));
     }
     let checkpoints = body
         .pointer("/solution/checkpoints")
@@ -119,23 +94,13 @@ pub async fn create(
         .to_string();
     // Claim the nonce before the expensive check so concurrent replays lose.
     if !state.store().used_challenges.insert(claims.nonce.clone()) {
-        return Err(bad(
-            CHALLENGE_REPLAYED,
-            "challenge already used; request a new one",
-        ));
+        return Err(bad(CHALLENGE_REPLAYED, "challenge already used; request a new one"));
     }
-    let ch = Challenge::new(&claims.seed, claims.k.into(), claims.g.into(), u64::MAX)
-        .map_err(|e| bad(CHALLENGE_INVALID, e.to_string()))?;
+    let ch = Challenge::new(&claims.seed, claims.k.into(), claims.g.into(), u64::MAX).map_err(|e| bad(CHALLENGE_INVALID, e.to_string()))?;
     let threads = state.config.verify_threads;
     let verdict = tokio::task::spawn_blocking(move || pow::verify(&ch, &checkpoints, threads))
         .await
-        .map_err(|_| {
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                BAD_REQUEST,
-                "verifier failed",
-            )
-        })?;
+        .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, BAD_REQUEST, "verifier failed"))?;
     verdict.map_err(|e| bad(SOLUTION_INVALID, format!("proof of work rejected: {e}")))?;
     Ok(envelope::ok(new_account(&state)))
 }
@@ -146,8 +111,7 @@ fn random_token(len: usize) -> String {
 
 fn new_account(state: &AppState) -> Value {
     let now = Utc::now();
-    let expires = now
-        + chrono::Duration::from_std(state.config.lifetime).unwrap_or(chrono::Duration::hours(1));
+    let expires = now + chrono::Duration::from_std(state.config.lifetime).unwrap_or(chrono::Duration::hours(1));
     let id = hex::encode(rand::random::<[u8; 16]>());
     let name = names::account_name();
     let api_token = format!("cfat_{}", random_token(40));

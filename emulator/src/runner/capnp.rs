@@ -37,9 +37,7 @@ pub fn quote(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
             c => out.push(c),
         }
     }
@@ -53,17 +51,11 @@ pub(super) fn module_name(name: &str) -> &str {
     name.strip_prefix("./").unwrap_or(name)
 }
 
-pub(super) fn module_kind(
-    content_type: &str,
-    is_main: bool,
-    service_worker: bool,
-) -> Option<&'static str> {
+pub(super) fn module_kind(content_type: &str, is_main: bool, service_worker: bool) -> Option<&'static str> {
     let base = content_type.split(';').next().unwrap_or("").trim();
     Some(match base {
         "application/javascript+module" | "text/javascript+module" => "esModule",
-        "application/javascript" | "text/javascript" if service_worker && is_main => {
-            "serviceWorkerScript"
-        }
+        "application/javascript" | "text/javascript" if service_worker && is_main => "serviceWorkerScript",
         "application/javascript" | "text/javascript" => "commonJsModule",
         "text/plain" => "text",
         "application/octet-stream" => "data",
@@ -74,11 +66,7 @@ pub(super) fn module_kind(
     })
 }
 
-fn binding(
-    b: &Value,
-    env: &mut Vec<(String, String)>,
-    assets: Option<&AssetsLink>,
-) -> Result<Option<String>, Unsupported> {
+fn binding(b: &Value, env: &mut Vec<(String, String)>, assets: Option<&AssetsLink>) -> Result<Option<String>, Unsupported> {
     let name = b["name"].as_str().unwrap_or_default();
     let kind = b["type"].as_str().unwrap_or_default();
     let value = match kind {
@@ -97,43 +85,27 @@ fn binding(
 }
 
 /// Renders the config for `version`, listening on an ephemeral loopback port.
-pub fn render(
-    version: &Version,
-    compatibility_date: &str,
-    assets: Option<&AssetsLink>,
-) -> Result<Rendered, Unsupported> {
+pub fn render(version: &Version, compatibility_date: &str, assets: Option<&AssetsLink>) -> Result<Rendered, Unsupported> {
     let main = version.main_module.as_deref().unwrap_or_default();
     let mut files = Vec::new();
     let mut modules = Vec::new();
     let mut sw_script = None;
     for (i, m) in version.modules.iter().enumerate() {
         let is_main = m.name == main;
-        let Some(kind) = module_kind(&m.content_type, is_main, version.service_worker) else {
-            continue;
-        };
+        let Some(kind) = module_kind(&m.content_type, is_main, version.service_worker) else { continue };
         if kind == "unsupported" {
-            return Err(Unsupported(format!(
-                "module {:?} has content type {:?}, which the emulator does not run",
-                m.name, m.content_type
-            )));
+            return Err(Unsupported(format!("module {:?} has content type {:?}, which the emulator does not run", m.name, m.content_type)));
         }
         let file = format!("module-{i}");
         files.push((file.clone(), m.bytes.clone()));
         if kind == "serviceWorkerScript" {
             sw_script = Some(file);
         } else {
-            modules.push(format!(
-                "(name = {}, {kind} = embed {})",
-                quote(module_name(&m.name)),
-                quote(&file)
-            ));
+            modules.push(format!("(name = {}, {kind} = embed {})", quote(module_name(&m.name)), quote(&file)));
         }
     }
     // The main module first: workerd treats the first module as the entry point.
-    if let Some(pos) = modules
-        .iter()
-        .position(|m| m.starts_with(&format!("(name = {},", quote(module_name(main)))))
-    {
+    if let Some(pos) = modules.iter().position(|m| m.starts_with(&format!("(name = {},", quote(module_name(main))))) {
         let m = modules.remove(pos);
         modules.insert(0, m);
     }
@@ -144,18 +116,10 @@ pub fn render(
     }
     let code = match sw_script {
         Some(file) if modules.is_empty() => format!("serviceWorkerScript = embed {}", quote(&file)),
-        Some(_) => {
-            return Err(Unsupported(
-                "a service-worker script cannot have other modules".into(),
-            ))
-        }
+        Some(_) => return Err(Unsupported("a service-worker script cannot have other modules".into())),
         None => format!("modules = [\n    {}\n  ]", modules.join(",\n    ")),
     };
-    let flags: Vec<String> = version
-        .compatibility_flags
-        .iter()
-        .map(|f| quote(f))
-        .collect();
+    let flags: Vec<String> = version.compatibility_flags.iter().map(|f| quote(f)).collect();
     let assets_service = assets
         .map(|a| {
             format!(
@@ -206,24 +170,9 @@ mod tests {
             main_module: Some("index.js".into()),
             service_worker: false,
             modules: vec![
-                ModuleFile {
-                    name: "./abc-data.txt".into(),
-                    part: "./abc-data.txt".into(),
-                    content_type: "text/plain".into(),
-                    bytes: "t".into(),
-                },
-                ModuleFile {
-                    name: "index.js".into(),
-                    part: "index.js".into(),
-                    content_type: "application/javascript+module".into(),
-                    bytes: "x".into(),
-                },
-                ModuleFile {
-                    name: "index.js.map".into(),
-                    part: "index.js.map".into(),
-                    content_type: "application/source-map".into(),
-                    bytes: "{}".into(),
-                },
+                ModuleFile { name: "./abc-data.txt".into(), part: "./abc-data.txt".into(), content_type: "text/plain".into(), bytes: "t".into() },
+                ModuleFile { name: "index.js".into(), part: "index.js".into(), content_type: "application/javascript+module".into(), bytes: "x".into() },
+                ModuleFile { name: "index.js.map".into(), part: "index.js.map".into(), content_type: "application/source-map".into(), bytes: "{}".into() },
             ],
             bindings,
             compatibility_date: "2026-01-01".into(),
@@ -249,19 +198,9 @@ mod tests {
         ]);
         let r = render(&v, "2026-01-01", None).unwrap();
         assert!(!r.config.contains("s3cr3t-value"));
-        assert_eq!(
-            r.env,
-            vec![(
-                "BOARDINGPASS_SECRET_0".to_string(),
-                "s3cr3t-value".to_string()
-            )]
-        );
-        assert!(r
-            .config
-            .contains(r#"(name = "KEY", fromEnvironment = "BOARDINGPASS_SECRET_0")"#));
-        assert!(r
-            .config
-            .contains(r#"(name = "GREETING", text = "hi \"there\"")"#));
+        assert_eq!(r.env, vec![("BOARDINGPASS_SECRET_0".to_string(), "s3cr3t-value".to_string())]);
+        assert!(r.config.contains(r#"(name = "KEY", fromEnvironment = "BOARDINGPASS_SECRET_0")"#));
+        assert!(r.config.contains(r#"(name = "GREETING", text = "hi \"there\"")"#));
         assert!(r.config.contains(r#"(name = "CONF", json = "{\"a\":1}")"#));
         // main module first, "./" stripped, source map not a module
         let first = r.config.find("index.js").unwrap();
@@ -272,9 +211,7 @@ mod tests {
 
     #[test]
     fn unsupported_bindings_are_named() {
-        let v = version(vec![
-            json!({"name": "KV", "type": "kv_namespace", "namespace_id": "x"}),
-        ]);
+        let v = version(vec![json!({"name": "KV", "type": "kv_namespace", "namespace_id": "x"})]);
         let e = render(&v, "2026-01-01", None).err().unwrap();
         assert!(e.0.contains("\"KV\"") && e.0.contains("kv_namespace"));
     }

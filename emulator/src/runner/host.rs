@@ -47,11 +47,7 @@ const dispatcher :Workerd.Worker = (
 "#,
         emulator = quote(emulator)
     );
-    Rendered {
-        config,
-        files: vec![("dispatcher.js".into(), DISPATCHER.into())],
-        env: Vec::new(),
-    }
+    Rendered { config, files: vec![("dispatcher.js".into(), DISPATCHER.into())], env: Vec::new() }
 }
 
 /// Whether the shared process can run `version` (the Worker Loader takes
@@ -62,33 +58,20 @@ pub fn can_run(version: &Version) -> bool {
 
 /// A version's code as the dispatcher loads it: modules by kind (binary ones
 /// in base64), bindings as values, the assets binding as its token.
-pub fn code(
-    version: &Version,
-    compatibility_date: &str,
-    assets_token: Option<&str>,
-) -> Result<Value, Unsupported> {
+pub fn code(version: &Version, compatibility_date: &str, assets_token: Option<&str>) -> Result<Value, Unsupported> {
     let main = version.main_module.as_deref().unwrap_or_default();
     let mut modules = Map::new();
     for m in &version.modules {
-        let Some(kind) = module_kind(&m.content_type, m.name == main, false) else {
-            continue;
-        };
+        let Some(kind) = module_kind(&m.content_type, m.name == main, false) else { continue };
         let text = || String::from_utf8_lossy(&m.bytes).into_owned();
         let module = match kind {
             "esModule" => json!({"js": text()}),
             "commonJsModule" => json!({"cjs": text()}),
             "text" => json!({"text": text()}),
-            "json" => {
-                json!({"json": serde_json::from_slice::<Value>(&m.bytes).map_err(|e| Unsupported(format!("module {:?} is not JSON: {e}", m.name)))?})
-            }
+            "json" => json!({"json": serde_json::from_slice::<Value>(&m.bytes).map_err(|e| Unsupported(format!("module {:?} is not JSON: {e}", m.name)))?}),
             "data" => json!({"data": STANDARD.encode(&m.bytes)}),
             "wasm" => json!({"wasm": STANDARD.encode(&m.bytes)}),
-            _ => {
-                return Err(Unsupported(format!(
-                    "module {:?} has content type {:?}, which the emulator does not run",
-                    m.name, m.content_type
-                )))
-            }
+            _ => return Err(Unsupported(format!("module {:?} has content type {:?}, which the emulator does not run", m.name, m.content_type))),
         };
         modules.insert(module_name(&m.name).to_string(), module);
     }

@@ -30,28 +30,14 @@ const INSTALL_HINT: &str = "install it with `npm install workerd` (in the boardi
 pub fn locate_workerd() -> Result<PathBuf, String> {
     if let Some(p) = std::env::var_os(WORKERD_ENV) {
         let p = PathBuf::from(p);
-        return if p.is_file() {
-            Ok(p)
-        } else {
-            Err(format!(
-                "{WORKERD_ENV}={} is not a file; {INSTALL_HINT}",
-                p.display()
-            ))
-        };
+        return if p.is_file() { Ok(p) } else { Err(format!("{WORKERD_ENV}={} is not a file; {INSTALL_HINT}", p.display())) };
     }
     let mut roots: Vec<PathBuf> = Vec::new();
     roots.extend(std::env::current_dir().ok());
-    roots.extend(
-        std::env::current_exe()
-            .ok()
-            .and_then(|e| e.parent().map(Path::to_path_buf)),
-    );
+    roots.extend(std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_path_buf)));
     for root in roots {
         for dir in root.ancestors() {
-            for rel in [
-                "node_modules/.bin/workerd",
-                "node_modules/@cloudflare/workerd-linux-64/bin/workerd",
-            ] {
+            for rel in ["node_modules/.bin/workerd", "node_modules/@cloudflare/workerd-linux-64/bin/workerd"] {
                 let p = dir.join(rel);
                 if p.is_file() {
                     return Ok(p);
@@ -66,14 +52,9 @@ pub fn locate_workerd() -> Result<PathBuf, String> {
 /// a date). Cloudflare accepts today's date; workerd refuses dates after its
 /// own, so later dates are clamped to it.
 fn workerd_date(workerd: &Path) -> Option<String> {
-    let out = std::process::Command::new(workerd)
-        .arg("--version")
-        .output()
-        .ok()?;
+    let out = std::process::Command::new(workerd).arg("--version").output().ok()?;
     let text = String::from_utf8_lossy(&out.stdout);
-    text.split_whitespace()
-        .find(|w| w.len() == 10 && w.as_bytes()[4] == b'-')
-        .map(str::to_string)
+    text.split_whitespace().find(|w| w.len() == 10 && w.as_bytes()[4] == b'-').map(str::to_string)
 }
 
 struct Workerd {
@@ -111,34 +92,15 @@ pub struct Runner {
 impl Runner {
     /// `shared_with`: the emulator's `host:port` to run every Worker in one
     /// shared process; `None` for a process per version.
-    pub fn new(
-        startup_timeout: Duration,
-        workerd: Option<PathBuf>,
-        shared_with: Option<String>,
-    ) -> Self {
-        let root = std::env::temp_dir().join(format!(
-            "boardingpass-emulator-{}-{}",
-            std::process::id(),
-            hex::encode(rand::random::<[u8; 4]>())
-        ));
+    pub fn new(startup_timeout: Duration, workerd: Option<PathBuf>, shared_with: Option<String>) -> Self {
+        let root = std::env::temp_dir().join(format!("boardingpass-emulator-{}-{}", std::process::id(), hex::encode(rand::random::<[u8; 4]>())));
         let shared = shared_with.map(|emulator| Shared {
             emulator,
             host: tokio::sync::Mutex::default(),
-            http: reqwest::Client::builder()
-                .no_proxy()
-                .build()
-                .expect("a plain HTTP client builds"),
+            http: reqwest::Client::builder().no_proxy().build().expect("a plain HTTP client builds"),
             starting: Mutex::default(),
         });
-        Self {
-            shared,
-            configured: workerd,
-            workerd: OnceLock::new(),
-            root,
-            startup_timeout,
-            live: Mutex::default(),
-            prepared: Mutex::default(),
-        }
+        Self { shared, configured: workerd, workerd: OnceLock::new(), root, startup_timeout, live: Mutex::default(), prepared: Mutex::default() }
     }
 
     /// Where deployment directories go (created with the first one).
@@ -151,16 +113,10 @@ impl Runner {
             .get_or_init(|| {
                 let found = match &self.configured {
                     Some(p) if p.is_file() => Ok(p.clone()),
-                    Some(p) => Err(format!(
-                        "workerd {} is not a file; {INSTALL_HINT}",
-                        p.display()
-                    )),
+                    Some(p) => Err(format!("workerd {} is not a file; {INSTALL_HINT}", p.display())),
                     None => locate_workerd(),
                 };
-                found.map(|path| Workerd {
-                    max_date: workerd_date(&path),
-                    path,
-                })
+                found.map(|path| Workerd { max_date: workerd_date(&path), path })
             })
             .as_ref()
             .map_err(Clone::clone)
@@ -176,103 +132,50 @@ impl Runner {
 
     /// Starts `version` of `script` and waits until it can serve; `route`
     /// is the signed name the shared process will know it by.
-    pub async fn start(
-        &self,
-        account: &str,
-        script: &str,
-        version: &Version,
-        assets: Option<AssetsLink<'_>>,
-        route: &str,
-    ) -> Result<Arc<Instance>, String> {
+    pub async fn start(&self, account: &str, script: &str, version: &Version, assets: Option<AssetsLink<'_>>, route: &str) -> Result<Arc<Instance>, String> {
         let workerd = self.workerd()?;
         if let Some(shared) = self.shared.as_ref().filter(|_| host::can_run(version)) {
             return self.start_shared(workerd, shared, version, route).await;
         }
-        let rendered = capnp::render(version, &self.date(workerd, version), assets.as_ref())
-            .map_err(|u| u.0)?;
+        let rendered = capnp::render(version, &self.date(workerd, version), assets.as_ref()).map_err(|u| u.0)?;
         let dir = self.root.join(format!("{account}-{script}-{}", version.id));
-        process::start(
-            &workerd.path,
-            &[],
-            dir,
-            rendered,
-            &version.id,
-            self.startup_timeout,
-        )
-        .await
-        .map(Arc::new)
+        process::start(&workerd.path, &[], dir, rendered, &version.id, self.startup_timeout).await.map(Arc::new)
     }
 
-    async fn start_shared(
-        &self,
-        workerd: &Workerd,
-        shared: &Shared,
-        version: &Version,
-        route: &str,
-    ) -> Result<Arc<Instance>, String> {
+    async fn start_shared(&self, workerd: &Workerd, shared: &Shared, version: &Version, route: &str) -> Result<Arc<Instance>, String> {
         let host = self.shared_host(workerd, shared).await?;
         let started = std::time::Instant::now();
         lock(&shared.starting).insert(route.to_string(), Arc::new(version.clone()));
         let probe = shared
             .http
-            .post(format!(
-                "http://127.0.0.1:{}{}",
-                host.port,
-                host::PROBE_PATH
-            ))
+            .post(format!("http://127.0.0.1:{}{}", host.port, host::PROBE_PATH))
             .header(host::WORKER_HEADER, route)
             .timeout(self.startup_timeout)
             .send()
             .await;
         lock(&shared.starting).remove(route);
-        let probe = probe.map_err(|e| {
-            format!("the Worker failed to start: the shared workerd did not answer: {e}")
-        })?;
+        let probe = probe.map_err(|e| format!("the Worker failed to start: the shared workerd did not answer: {e}"))?;
         if !probe.status().is_success() {
             let why = probe.text().await.unwrap_or_default();
             return Err(format!("the Worker failed to start: {}", why.trim()));
         }
-        Ok(Arc::new(Instance::shared(
-            host,
-            &version.id,
-            route.to_string(),
-            started.elapsed().as_millis() as u64,
-        )))
+        Ok(Arc::new(Instance::shared(host, &version.id, route.to_string(), started.elapsed().as_millis() as u64)))
     }
 
     /// The shared process, started (or, if it died, restarted with every
     /// live and prepared version moved to it) when needed.
-    async fn shared_host(
-        &self,
-        workerd: &Workerd,
-        shared: &Shared,
-    ) -> Result<Arc<Instance>, String> {
+    async fn shared_host(&self, workerd: &Workerd, shared: &Shared) -> Result<Arc<Instance>, String> {
         let mut host = shared.host.lock().await;
         if let Some(h) = host.as_ref().filter(|h| !h.exited()) {
             return Ok(h.clone());
         }
         let rendered = host::render(&shared.emulator);
-        let started = Arc::new(
-            process::start(
-                &workerd.path,
-                host::ARGS,
-                self.root.join("shared"),
-                rendered,
-                "shared",
-                self.startup_timeout,
-            )
-            .await?,
-        );
+        let started = Arc::new(process::start(&workerd.path, host::ARGS, self.root.join("shared"), rendered, "shared", self.startup_timeout).await?);
         if host.replace(started.clone()).is_some() {
             for map in [&self.live, &self.prepared] {
                 for i in lock(map).values_mut() {
                     if let Some(route) = &i.route {
-                        *i = Arc::new(Instance::shared(
-                            started.clone(),
-                            &i.version_id,
-                            route.clone(),
-                            i.startup_time_ms,
-                        ));
+                        *i = Arc::new(Instance::shared(started.clone(), &i.version_id, route.clone(), i.startup_time_ms));
                     }
                 }
             }
@@ -290,17 +193,11 @@ impl Runner {
 
     /// A version being started under `route` (its code is asked for before it is stored).
     pub fn starting(&self, route: &str) -> Option<Arc<Version>> {
-        self.shared
-            .as_ref()
-            .and_then(|s| lock(&s.starting).get(route).cloned())
+        self.shared.as_ref().and_then(|s| lock(&s.starting).get(route).cloned())
     }
 
     /// `version`'s code for the shared process (see `host::code`).
-    pub fn code(
-        &self,
-        version: &Version,
-        assets_token: Option<&str>,
-    ) -> Result<serde_json::Value, String> {
+    pub fn code(&self, version: &Version, assets_token: Option<&str>) -> Result<serde_json::Value, String> {
         let workerd = self.workerd()?;
         host::code(version, &self.date(workerd, version), assets_token).map_err(|u| u.0)
     }
@@ -310,12 +207,7 @@ impl Runner {
     }
 
     /// The prepared instance of `version_id`, if that is what was prepared.
-    pub fn take_prepared(
-        &self,
-        account: &str,
-        script: &str,
-        version_id: &str,
-    ) -> Option<Arc<Instance>> {
+    pub fn take_prepared(&self, account: &str, script: &str, version_id: &str) -> Option<Arc<Instance>> {
         let mut prepared = lock(&self.prepared);
         let key = (account.to_string(), script.to_string());
         match prepared.get(&key) {
@@ -331,9 +223,7 @@ impl Runner {
     }
 
     pub fn get(&self, account: &str, script: &str) -> Option<Arc<Instance>> {
-        lock(&self.live)
-            .get(&(account.to_string(), script.to_string()))
-            .cloned()
+        lock(&self.live).get(&(account.to_string(), script.to_string())).cloned()
     }
 
     pub fn stop(&self, account: &str, script: &str) {

@@ -41,46 +41,24 @@ pub struct Instance {
 }
 
 enum Owner {
-    Process {
-        dir: PathBuf,
-        pid: Option<u32>,
-        _child: Box<Child>,
-    },
-    Shared {
-        _host: Arc<Instance>,
-    },
+    Process { dir: PathBuf, pid: Option<u32>, _child: Box<Child> },
+    Shared { _host: Arc<Instance> },
 }
 
 impl Instance {
     /// `version_id` served by the shared process `host` under `route`.
-    pub fn shared(
-        host: Arc<Instance>,
-        version_id: &str,
-        route: String,
-        startup_time_ms: u64,
-    ) -> Self {
-        Self {
-            version_id: version_id.to_string(),
-            port: host.port,
-            startup_time_ms,
-            logs: host.logs.clone(),
-            route: Some(route),
-            owner: Owner::Shared { _host: host },
-        }
+    pub fn shared(host: Arc<Instance>, version_id: &str, route: String, startup_time_ms: u64) -> Self {
+        Self { version_id: version_id.to_string(), port: host.port, startup_time_ms, logs: host.logs.clone(), route: Some(route), owner: Owner::Shared { _host: host } }
     }
 }
 
 impl Instance {
     /// Whether this instance's own process has ended (crashed or killed).
     pub fn exited(&self) -> bool {
-        let Owner::Process { pid: Some(pid), .. } = &self.owner else {
-            return false;
-        };
+        let Owner::Process { pid: Some(pid), .. } = &self.owner else { return false };
         // A dead child stays a zombie until reaped: its state is `Z`.
         match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-            Ok(stat) => stat
-                .rsplit_once(')')
-                .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
+            Ok(stat) => stat.rsplit_once(')').is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
             // No procfs (not Linux): signal 0 tells whether it exists.
             Err(_) => unsafe { libc::kill(*pid as libc::pid_t, 0) != 0 },
         }
@@ -98,10 +76,7 @@ impl Drop for Instance {
 
 impl std::fmt::Debug for Instance {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Instance")
-            .field("version_id", &self.version_id)
-            .field("port", &self.port)
-            .finish()
+        f.debug_struct("Instance").field("version_id", &self.version_id).field("port", &self.port).finish()
     }
 }
 
@@ -110,11 +85,7 @@ fn push(logs: &Logs, stream: &'static str, line: String) {
     if l.len() == LOG_LINES {
         l.pop_front();
     }
-    l.push_back(LogLine {
-        at: chrono::Utc::now(),
-        stream,
-        line,
-    });
+    l.push_back(LogLine { at: chrono::Utc::now(), stream, line });
 }
 
 fn collect(logs: Logs, stream: &'static str, reader: impl AsyncRead + Unpin + Send + 'static) {
@@ -128,10 +99,7 @@ fn collect(logs: Logs, stream: &'static str, reader: impl AsyncRead + Unpin + Se
 
 fn write_dir(dir: &Path, rendered: &Rendered) -> std::io::Result<()> {
     use std::os::unix::fs::DirBuilderExt;
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)?;
+    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
     std::fs::write(dir.join("config.capnp"), &rendered.config)?;
     for (name, bytes) in &rendered.files {
         std::fs::write(dir.join(name), bytes)?;
@@ -141,24 +109,13 @@ fn write_dir(dir: &Path, rendered: &Rendered) -> std::io::Result<()> {
 
 /// Starts workerd on `rendered` in `dir` and waits until it listens.
 /// On failure the error carries what workerd printed.
-pub async fn start(
-    workerd: &Path,
-    args: &[&str],
-    dir: PathBuf,
-    rendered: Rendered,
-    version_id: &str,
-    timeout: Duration,
-) -> Result<Instance, String> {
+pub async fn start(workerd: &Path, args: &[&str], dir: PathBuf, rendered: Rendered, version_id: &str, timeout: Duration) -> Result<Instance, String> {
     if let Err(e) = write_dir(&dir, &rendered) {
         let _ = std::fs::remove_dir_all(&dir);
-        return Err(format!(
-            "cannot write the deployment directory {}: {e}",
-            dir.display()
-        ));
+        return Err(format!("cannot write the deployment directory {}: {e}", dir.display()));
     }
     let started = Instant::now();
-    let (ours, theirs) =
-        std::os::unix::net::UnixStream::pair().map_err(|e| format!("control socket: {e}"))?;
+    let (ours, theirs) = std::os::unix::net::UnixStream::pair().map_err(|e| format!("control socket: {e}"))?;
     let theirs: OwnedFd = theirs.into();
     let theirs_raw = theirs.as_raw_fd();
     let mut cmd = Command::new(workerd);
@@ -218,32 +175,16 @@ pub async fn start(
             startup_time_ms: started.elapsed().as_millis() as u64,
             logs,
             route: None,
-            owner: Owner::Process {
-                dir,
-                pid: child.id(),
-                _child: Box::new(child),
-            },
+            owner: Owner::Process { dir, pid: child.id(), _child: Box::new(child) },
         }),
         outcome => {
             let _ = child.kill().await;
             // Let the readers drain what workerd printed before it died.
             tokio::time::sleep(Duration::from_millis(50)).await;
             let _ = std::fs::remove_dir_all(&dir);
-            let printed: Vec<String> = logs
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .iter()
-                .map(|l| l.line.clone())
-                .collect();
-            let why = if outcome.is_err() {
-                format!("did not start within {timeout:?}")
-            } else {
-                "exited during startup".into()
-            };
-            Err(format!(
-                "the Worker failed to start: workerd {why}: {}",
-                printed.join("\n").trim()
-            ))
+            let printed: Vec<String> = logs.lock().unwrap_or_else(|p| p.into_inner()).iter().map(|l| l.line.clone()).collect();
+            let why = if outcome.is_err() { format!("did not start within {timeout:?}") } else { "exited during startup".into() };
+            Err(format!("the Worker failed to start: workerd {why}: {}", printed.join("\n").trim()))
         }
     }
 }

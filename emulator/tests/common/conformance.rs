@@ -24,10 +24,7 @@ struct Operation {
 
 fn compile(defs: &Value, schema: Value) -> Validator {
     let doc = json!({"$defs": defs, "allOf": [schema]});
-    jsonschema::options()
-        .should_validate_formats(true)
-        .build(&doc)
-        .unwrap_or_else(|e| panic!("schema does not compile: {e}"))
+    jsonschema::options().should_validate_formats(true).build(&doc).unwrap_or_else(|e| panic!("schema does not compile: {e}"))
 }
 
 struct Schemas {
@@ -67,16 +64,11 @@ fn schemas() -> &'static Schemas {
 }
 
 fn operation(method: &str, path: &str) -> Option<&'static Operation> {
-    schemas()
-        .operations
-        .iter()
-        .find(|o| o.method == method && o.path.is_match(path))
+    schemas().operations.iter().find(|o| o.method == method && o.path.is_match(path))
 }
 
 fn violations(v: &Validator, instance: &Value) -> Vec<String> {
-    v.iter_errors(instance)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect()
+    v.iter_errors(instance).map(|e| format!("{} at {}", e, e.instance_path())).collect()
 }
 
 /// What is wrong with one answer, if anything.
@@ -85,40 +77,19 @@ pub fn check_answer(r: &boardingpass_emulator::state::RecordedRequest) -> Option
     let op = operation(&r.method, path);
     let what = format!("{} {} → {}", r.method, r.path, r.status);
     if r.status >= 400 {
-        let Some(body) = &r.response else {
-            return Some(format!(
-                "{what}: the error is not JSON ({:?})",
-                r.content_type
-            ));
-        };
+        let Some(body) = &r.response else { return Some(format!("{what}: the error is not JSON ({:?})", r.content_type)) };
         let errors = op.map_or(&schemas().errors, |o| &o.errors);
         let wrong = violations(errors, body);
-        return (!wrong.is_empty())
-            .then(|| format!("{what}: not an error envelope: {wrong:?} in {body}"));
+        return (!wrong.is_empty()).then(|| format!("{what}: not an error envelope: {wrong:?} in {body}"));
     }
-    let Some(op) = op else {
-        return Some(format!("{what}: no schema for this operation"));
-    };
+    let Some(op) = op else { return Some(format!("{what}: no schema for this operation")) };
     match (&op.content, &op.result, &r.response) {
-        (Some(prefix), _, _) => (!r
-            .content_type
-            .as_deref()
-            .unwrap_or_default()
-            .starts_with(prefix.as_str()))
-        .then(|| {
-            format!(
-                "{what}: content type {:?}, the schema says {prefix}",
-                r.content_type
-            )
-        }),
+        (Some(prefix), _, _) => (!r.content_type.as_deref().unwrap_or_default().starts_with(prefix.as_str())).then(|| format!("{what}: content type {:?}, the schema says {prefix}", r.content_type)),
         (None, Some(schema), Some(body)) => {
             let wrong = violations(schema, body);
             (!wrong.is_empty()).then(|| format!("{what} ({}): {wrong:?}\n  in {body}", op.key))
         }
-        _ => Some(format!(
-            "{what}: the answer is not JSON ({:?})",
-            r.content_type
-        )),
+        _ => Some(format!("{what}: the answer is not JSON ({:?})", r.content_type)),
     }
 }
 
@@ -126,13 +97,7 @@ pub fn check_answer(r: &boardingpass_emulator::state::RecordedRequest) -> Option
 pub fn assert_conforms(emu: &EmulatorHandle) {
     let recorded = emu.requests();
     let wrong: Vec<String> = recorded.iter().filter_map(check_answer).collect();
-    assert!(
-        wrong.is_empty(),
-        "{} of {} emulator answers do not match tests/fixtures/api-schemas:\n{}",
-        wrong.len(),
-        recorded.len(),
-        wrong.join("\n")
-    );
+    assert!(wrong.is_empty(), "{} of {} emulator answers do not match tests/fixtures/api-schemas:\n{}", wrong.len(), recorded.len(), wrong.join("\n"));
 }
 
 /// Panics when a JSON request body a test sends does not match the
@@ -141,10 +106,7 @@ pub fn assert_request_conforms(method: &str, path: &str, body: &Value) {
     let op = operation(method, path).unwrap_or_else(|| panic!("no schema for {method} {path}"));
     if let Some(schema) = &op.request {
         let wrong = violations(schema, body);
-        assert!(
-            wrong.is_empty(),
-            "the test's {method} {path} body does not match the spec: {wrong:?}"
-        );
+        assert!(wrong.is_empty(), "the test's {method} {path} body does not match the spec: {wrong:?}");
     }
 }
 
@@ -175,12 +137,5 @@ impl Drop for Checked {
 }
 
 pub async fn spawn_checked(config: EmulatorConfig) -> Checked {
-    Checked(
-        spawn(EmulatorConfig {
-            record_responses: true,
-            ..config
-        })
-        .await
-        .expect("emulator starts"),
-    )
+    Checked(spawn(EmulatorConfig { record_responses: true, ..config }).await.expect("emulator starts"))
 }

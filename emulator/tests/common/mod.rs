@@ -21,74 +21,31 @@ pub struct Account {
 /// Provisions an account over HTTP (challenge, proof of work, create).
 pub async fn provision(base_url: &str) -> Account {
     let http = reqwest::Client::new();
-    let ch: Value = http
-        .post(format!("{base_url}/provisioning/previews/challenge"))
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let ch: Value = http.post(format!("{base_url}/provisioning/previews/challenge")).json(&json!({})).send().await.unwrap().json().await.unwrap();
     let r = &ch["result"];
-    let challenge = Challenge::new(
-        r["seed"].as_str().unwrap(),
-        r["k"].as_i64().unwrap(),
-        r["g"].as_i64().unwrap(),
-        u64::MAX,
-    )
-    .unwrap();
-    let raw = tokio::task::spawn_blocking(move || {
-        pow::solve_blocking(&challenge, &CancelFlag::new(), |_| {})
-    })
-    .await
-    .unwrap()
-    .unwrap();
+    let challenge = Challenge::new(r["seed"].as_str().unwrap(), r["k"].as_i64().unwrap(), r["g"].as_i64().unwrap(), u64::MAX).unwrap();
+    let raw = tokio::task::spawn_blocking(move || pow::solve_blocking(&challenge, &CancelFlag::new(), |_| {})).await.unwrap().unwrap();
     let body = json!({
         "challengeToken": r["challengeToken"], "solution": {"checkpoints": pow::encode_checkpoints(&raw)},
         "acceptTermsOfService": "yes", "termsOfService": "https://www.cloudflare.com/terms/", "privacyPolicy": "https://www.cloudflare.com/privacypolicy/",
     });
-    let created: Value = http
-        .post(format!("{base_url}/provisioning/previews"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let created: Value = http.post(format!("{base_url}/provisioning/previews")).json(&body).send().await.unwrap().json().await.unwrap();
     assert_eq!(created["success"], true, "{created}");
     let a = &created["result"]["account"];
-    Account {
-        id: a["id"].as_str().unwrap().to_string(),
-        token: a["apiToken"].as_str().unwrap().to_string(),
-    }
+    Account { id: a["id"].as_str().unwrap().to_string(), token: a["apiToken"].as_str().unwrap().to_string() }
 }
 
 /// Uploads and deploys a one-module Worker; returns the envelope.
 pub async fn put_worker(base_url: &str, account: &Account, name: &str) -> (u16, Value) {
     let metadata = json!({"main_module": "index.js", "compatibility_date": "2024-09-01"});
     let form = reqwest::multipart::Form::new()
-        .part(
-            "metadata",
-            reqwest::multipart::Part::text(metadata.to_string())
-                .mime_str("application/json")
-                .unwrap(),
-        )
+        .part("metadata", reqwest::multipart::Part::text(metadata.to_string()).mime_str("application/json").unwrap())
         .part(
             "index.js",
-            reqwest::multipart::Part::text(
-                "export default { fetch() { return new Response('hi') } }",
-            )
-            .file_name("index.js")
-            .mime_str("application/javascript+module")
-            .unwrap(),
+            reqwest::multipart::Part::text("export default { fetch() { return new Response('hi') } }").file_name("index.js").mime_str("application/javascript+module").unwrap(),
         );
     let r = reqwest::Client::new()
-        .put(format!(
-            "{base_url}/accounts/{}/workers/scripts/{name}",
-            account.id
-        ))
+        .put(format!("{base_url}/accounts/{}/workers/scripts/{name}", account.id))
         .bearer_auth(&account.token)
         .multipart(form)
         .send()
@@ -140,20 +97,13 @@ pub async fn raw_exchange(addr: &str, head: &str, body_len: u64) -> RawAnswer {
             break parsed;
         }
         match rd.read(&mut tmp).await {
-            Ok(0) | Err(_) => panic!(
-                "connection ended before a complete answer: {:?}",
-                String::from_utf8_lossy(&buf)
-            ),
+            Ok(0) | Err(_) => panic!("connection ended before a complete answer: {:?}", String::from_utf8_lossy(&buf)),
             Ok(n) => buf.extend_from_slice(&tmp[..n]),
         }
     };
     let body_bytes_written = written.load(Ordering::SeqCst);
     writer.abort();
-    RawAnswer {
-        status,
-        body,
-        body_bytes_written,
-    }
+    RawAnswer { status, body, body_bytes_written }
 }
 
 /// `(status, body)` once `buf` holds a whole response with a Content-Length.
@@ -163,11 +113,7 @@ fn parse_response(buf: &[u8]) -> Option<(u16, String)> {
     let status = head.split_whitespace().nth(1)?.parse().ok()?;
     let len: usize = head
         .lines()
-        .find_map(|l| {
-            l.split_once(':')
-                .filter(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-                .map(|(_, v)| v.trim().parse().unwrap())
-        })
+        .find_map(|l| l.split_once(':').filter(|(k, _)| k.eq_ignore_ascii_case("content-length")).map(|(_, v)| v.trim().parse().unwrap()))
         .unwrap_or(0);
     let body = buf.get(end + 4..end + 4 + len)?;
     Some((status, String::from_utf8_lossy(body).into_owned()))
@@ -175,15 +121,9 @@ fn parse_response(buf: &[u8]) -> Option<(u16, String)> {
 
 /// The first error of a v4 envelope, checking the envelope's shape.
 pub fn envelope_error(body: &str) -> (i64, String) {
-    let v: Value = serde_json::from_str(body)
-        .unwrap_or_else(|e| panic!("not a JSON envelope ({e}): {body:?}"));
+    let v: Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("not a JSON envelope ({e}): {body:?}"));
     assert_eq!(v["success"], false, "{v}");
     assert!(v["result"].is_null() && v["messages"].is_array(), "{v}");
     let e = &v["errors"][0];
-    (
-        e["code"]
-            .as_i64()
-            .unwrap_or_else(|| panic!("no error code: {v}")),
-        e["message"].as_str().unwrap().to_string(),
-    )
+    (e["code"].as_i64().unwrap_or_else(|| panic!("no error code: {v}")), e["message"].as_str().unwrap().to_string())
 }

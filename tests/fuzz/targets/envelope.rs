@@ -6,9 +6,7 @@ use boardingpass::fuzzing::decode_envelope;
 use reqwest::header::{HeaderMap, HeaderValue};
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    let Some((head, body)) = data.split_first_chunk::<3>() else {
-        return;
-    };
+    let Some((head, body)) = data.split_first_chunk::<3>() else { return };
     let status = 100 + u16::from_le_bytes([head[0], head[1]]) % 500;
     let mut headers = HeaderMap::new();
     // A Retry-After of arbitrary bytes exercises the 429 path's header parsing.
@@ -22,12 +20,7 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         struct Success {
             success: Option<bool>,
         }
-        let success =
-            serde_json::from_slice::<Success>(body).is_ok_and(|s| s.success == Some(true));
-        assert!(
-            empty || success,
-            "decoded as success: status {status}, body {:?}",
-            String::from_utf8_lossy(body)
-        );
+        let success = serde_json::from_slice::<Success>(body).is_ok_and(|s| s.success == Some(true));
+        assert!(empty || success, "decoded as success: status {status}, body {:?}", String::from_utf8_lossy(body));
     }
 });

@@ -9,25 +9,17 @@ fn reference(pattern: &str, text: &str) -> bool {
     match pattern.split_once('*') {
         None => pattern == text,
         Some((head, rest)) => text.strip_prefix(head).is_some_and(|tail| {
-            (0..=tail.len())
-                .filter(|i| tail.is_char_boundary(*i))
-                .any(|i| reference(rest, &tail[i..]))
+            (0..=tail.len()).filter(|i| tail.is_char_boundary(*i)).any(|i| reference(rest, &tail[i..]))
         }),
     }
 }
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else {
-        return;
-    };
+    let Ok(text) = std::str::from_utf8(data) else { return };
     let (file, path) = text.split_once('\u{0}').unwrap_or((text, "/"));
     for line in file.lines() {
         if line.matches('*').count() <= 5 && path.len() <= 64 {
-            assert_eq!(
-                glob(line, path),
-                reference(line, path),
-                "pattern {line:?} on {path:?}"
-            );
+            assert_eq!(glob(line, path), reference(line, path), "pattern {line:?} on {path:?}");
         }
     }
     let rules = serde_json::Value::from(file.lines().collect::<Vec<_>>());
