@@ -54,6 +54,7 @@ pub mod telemetry;
 mod timestamp;
 pub mod ticket;
 pub mod toolbox;
+mod unsupported;
 mod untrusted;
 mod verify;
 mod worker;

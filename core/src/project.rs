@@ -2,7 +2,9 @@
 //! file, a directory with a wrangler config (`wrangler.toml`,
 //! `wrangler.jsonc` or `wrangler.json`: `name`, `main`,
 //! `compatibility_date`, `compatibility_flags`, `vars`, `[assets]`), or a
-//! plain directory of static files (an assets-only Worker).
+//! plain directory of static files (an assets-only Worker). A config that
+//! declares a binding or route boardingpass does not deploy is refused
+//! (see `unsupported`).
 //!
 //! TypeScript, JSX and npm packages are bundled first (see `bundle`) unless
 //! [`LoadOptions::no_bundle`] or the config's `no_bundle = true` says not to.
@@ -184,11 +186,13 @@ fn parse_config(config: &Path) -> Result<WranglerConfig, Error> {
 /// `path` only names the file in errors.
 pub(crate) fn parse_config_text(text: &str, toml: bool, path: &Path) -> Result<WranglerConfig, Error> {
     let bad = |e: String| Error::invalid("wrangler config", format!("{}: {e}", path.display()));
-    if toml {
-        toml::from_str(text).map_err(|e| bad(e.to_string()))
+    let value: Value = if toml {
+        toml::from_str(text).map_err(|e| bad(e.to_string()))?
     } else {
-        serde_json::from_str(&jsonc_to_json(text)).map_err(|e| bad(e.to_string()))
-    }
+        serde_json::from_str(&jsonc_to_json(text)).map_err(|e| bad(e.to_string()))?
+    };
+    crate::unsupported::check(&value)?;
+    serde_json::from_value(value).map_err(|e| bad(e.to_string()))
 }
 
 /// `path` as given (for the derived name), `root` canonical.
