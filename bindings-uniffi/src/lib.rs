@@ -1,21 +1,26 @@
 //! The Kotlin/JVM binding (UniFFI). Conversions only: core's records,
 //! enums, errors and [`boardingpass::Secret`] carry UniFFI derives of their
 //! own (core feature `uniffi`); this crate wraps the handles that hold
-//! async methods (client, pass, worker, claim watcher) and turns optional
-//! arguments into core's option structs, whose defaults stay in core.
+//! methods (client, pass, policy, worker, claim watcher), the listener
+//! interfaces, and turns optional arguments into core's option structs,
+//! whose defaults stay in core.
 
 uniffi::setup_scaffolding!();
 
+mod audit;
 mod client;
 mod inflight;
 mod pass;
+mod policy;
 mod progress;
 mod watch;
 mod worker;
 
+pub use audit::AuditListener;
 pub use client::Client;
 pub use inflight::operations_in_flight;
-pub use pass::{Pass, Ticket};
+pub use pass::{HeaderExpectation, Pass, Ticket};
+pub use policy::Policy;
 pub use progress::ProgressListener;
 pub use watch::ClaimWatch;
 pub use worker::Worker;
