@@ -13,17 +13,11 @@ use crate::inflight::InFlight;
 use crate::pass::Pass;
 use crate::policy::Policy;
 use crate::progress::{self, ProgressListener};
+use crate::set;
 
 #[derive(uniffi::Object)]
 pub struct Client {
     inner: boardingpass::Client,
-}
-
-/// Sets `slot` when the caller gave a value.
-fn set<T>(slot: &mut T, value: Option<T>) {
-    if let Some(v) = value {
-        *slot = v;
-    }
 }
 
 #[uniffi::export(async_runtime = "tokio")]

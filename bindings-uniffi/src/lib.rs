@@ -25,5 +25,12 @@ pub use progress::ProgressListener;
 pub use watch::ClaimWatch;
 pub use worker::Worker;
 
+/// Sets `slot` when the caller gave a value: a `null` argument keeps core's default.
+fn set<T>(slot: &mut T, value: Option<T>) {
+    if let Some(v) = value {
+        *slot = v;
+    }
+}
+
 // Core's UTC instants cross as `java.time.Instant` (core/src/ffi.rs).
 uniffi::use_remote_type!(boardingpass::chrono::DateTime<chrono::Utc>);

@@ -11,6 +11,7 @@ use boardingpass::{
 
 use crate::inflight::InFlight;
 use crate::progress::{self, ProgressListener};
+use crate::set;
 use crate::watch::ClaimWatch;
 use crate::worker::Worker;
 
@@ -22,13 +23,6 @@ pub struct Pass {
 impl Pass {
     pub(crate) fn new(inner: BoardingPass) -> Self {
         Self { inner }
-    }
-}
-
-/// Sets `slot` when the caller gave a value.
-fn set<T>(slot: &mut T, value: Option<T>) {
-    if let Some(v) = value {
-        *slot = v;
     }
 }
 
@@ -131,9 +125,7 @@ impl Pass {
         let _op = InFlight::enter();
         let mut options = DeployOptions::default();
         options.message = message;
-        if let Some(v) = max_script_size {
-            options.max_script_size = v;
-        }
+        set(&mut options.max_script_size, max_script_size);
         options.progress = progress::to_core(progress);
         self.inner.deploy(&worker.inner, options).await
     }
