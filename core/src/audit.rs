@@ -54,8 +54,7 @@ pub struct AuditEvent {
     pub account_id: Option<String>,
     pub worker: Option<String>,
     pub content_digest: Option<String>,
-    /// Event-specific facts (fingerprints, URLs, versions, error codes);
-    /// JSON text in Kotlin.
+    /// Event-specific facts (fingerprints, URLs, versions, error codes).
     pub details: Value,
 }
 
