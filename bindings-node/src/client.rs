@@ -69,6 +69,10 @@ pub struct ClientOptions<'env> {
     /// Receives each audit record.
     #[napi(ts_type = "(event: AuditEvent) => void")]
     pub on_audit: Option<AuditCallback>,
+    /// An OTLP/HTTP collector (`http://host:4318`) receiving the spans of
+    /// every operation and the audit events. Default:
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT`; one collector per process.
+    pub otlp_endpoint: Option<String>,
 }
 
 #[napi(object, object_to_js = false)]
@@ -124,7 +128,22 @@ fn config(env: &Env, options: ClientOptions) -> CoreResult<bp::ClientConfig> {
     c.policy = policy;
     c.job_class = options.job_class;
     c.audit = audit;
+    c.otlp_endpoint = options.otlp_endpoint.or_else(bp::telemetry::endpoint_from_env);
+    if c.otlp_endpoint.is_some() {
+        flush_telemetry_at_exit(env)?;
+    }
     Ok(c)
+}
+
+/// Buffered spans reach the collector when Node tears the environment
+/// down (registered once per process).
+fn flush_telemetry_at_exit(env: &Env) -> CoreResult<()> {
+    static REGISTERED: std::sync::Once = std::sync::Once::new();
+    let mut result = Ok(());
+    REGISTERED.call_once(|| {
+        result = env.add_env_cleanup_hook((), |_| bp::telemetry::shutdown_installed()).map(drop).map_err(|e| errors::invalid("otlp_endpoint", e.reason));
+    });
+    result
 }
 
 /// Entry point: configuration plus one pooled HTTP client.

@@ -53,7 +53,7 @@ impl PyClient {
     #[new]
     #[pyo3(signature = (api_base=None, *, accept_terms=false, policy=None, audit_log=None, on_audit=None,
         job_id=None, job_class=None, timeout=None, connect_timeout=None, max_attempts=None, base_delay=None, max_delay=None,
-        max_retry_after=None, pow_work_cap=None, expiry_margin=None, headers=None, user_agent=None))]
+        max_retry_after=None, pow_work_cap=None, expiry_margin=None, headers=None, user_agent=None, otlp_endpoint=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -74,6 +74,7 @@ impl PyClient {
         expiry_margin: Option<f64>,
         headers: Option<Bound<'_, PyDict>>,
         user_agent: Option<String>,
+        otlp_endpoint: Option<String>,
     ) -> PyResult<Self> {
         let mut config = ClientConfig::default();
         (config.api_base, config.accept_terms, config.job_class) = (api_base, accept_terms, job_class);
@@ -107,6 +108,7 @@ impl PyClient {
         if let Some(ua) = user_agent {
             config.user_agent = ua;
         }
+        config.otlp_endpoint = otlp_endpoint.or_else(boardingpass::telemetry::endpoint_from_env);
         if let Some(cb) = on_audit.as_ref().filter(|cb| !cb.is_callable()) {
             return Err(invalid(py, "on_audit", format!("expected a callable taking a dict, got {}", cb.get_type().name()?)));
         }

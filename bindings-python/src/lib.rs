@@ -40,6 +40,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<policy::PyPolicy>()?;
     m.add_class::<secret::PySecret>()?;
     m.add_class::<boardingpass::Deployment>()?;
+    m.add_class::<boardingpass::BundleInfo>()?;
+    m.add_class::<boardingpass::BundledPackage>()?;
     m.add_class::<boardingpass::Evidence>()?;
     m.add_class::<boardingpass::ClaimOutcome>()?;
     m.add_class::<boardingpass::TeardownReport>()?;

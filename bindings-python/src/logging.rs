@@ -1,17 +1,20 @@
 //! Core's `tracing` events go to Python's `logging` (logger
 //! `boardingpass.<module>`), delivered on the callback thread so no tokio
 //! worker ever waits for the GIL. Only the library's own events at DEBUG
-//! and above are forwarded; core never puts a secret in one.
+//! and above are forwarded; core never puts a secret in one. Audit events
+//! are not: Python receives them through `on_audit` and `audit_log`. The
+//! bridge is a layer of core's subscriber, under the OTLP exporter a client
+//! may add (`otlp_endpoint`).
 
 use std::fmt::Write as _;
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use tracing::field::{Field, Visit};
-use tracing::level_filters::LevelFilter;
-use tracing::span::{Attributes, Id, Record};
-use tracing::subscriber::Interest;
-use tracing::{Event, Level, Metadata, Subscriber};
+use tracing::{Event, Level, Metadata};
+use tracing_subscriber::filter::filter_fn;
+use tracing_subscriber::layer::Context;
+use tracing_subscriber::{Layer, Registry};
 
 use crate::runtime::call_python;
 
@@ -52,25 +55,12 @@ fn python_level(level: &Level) -> u8 {
     }
 }
 
-impl Subscriber for PythonLogging {
-    fn enabled(&self, meta: &Metadata<'_>) -> bool {
-        meta.target().starts_with("boardingpass") && *meta.level() <= Level::DEBUG
-    }
-    fn register_callsite(&self, meta: &'static Metadata<'static>) -> Interest {
-        if self.enabled(meta) { Interest::always() } else { Interest::never() }
-    }
-    fn max_level_hint(&self) -> Option<LevelFilter> {
-        Some(LevelFilter::DEBUG)
-    }
-    fn new_span(&self, _span: &Attributes<'_>) -> Id {
-        Id::from_u64(1)
-    }
-    fn record(&self, _span: &Id, _values: &Record<'_>) {}
-    fn record_follows_from(&self, _span: &Id, _follows: &Id) {}
-    fn enter(&self, _span: &Id) {}
-    fn exit(&self, _span: &Id) {}
+fn forwarded(meta: &Metadata<'_>) -> bool {
+    meta.target().starts_with("boardingpass") && meta.target() != "boardingpass::audit" && *meta.level() <= Level::DEBUG
+}
 
-    fn event(&self, event: &Event<'_>) {
+impl Layer<Registry> for PythonLogging {
+    fn on_event(&self, event: &Event<'_>, _: Context<'_, Registry>) {
         let meta = event.metadata();
         let mut line = Line::default();
         event.record(&mut line);
@@ -95,5 +85,5 @@ impl Subscriber for PythonLogging {
 /// Installs the bridge for this extension module's `tracing` callsites.
 pub fn install() {
     // Fails only if already installed (the module was initialised before).
-    let _ = tracing::subscriber::set_global_default(PythonLogging);
+    boardingpass::telemetry::install_subscriber(Some(Box::new(PythonLogging.with_filter(filter_fn(forwarded)))));
 }

@@ -122,6 +122,8 @@ pub fn shutdown(py: Python<'_>) {
         if let Some(t) = n.callbacks.lock().unwrap_or_else(|p| p.into_inner()).take() {
             let _ = t.join();
         }
+        // Spans still buffered reach the collector before the process ends.
+        boardingpass::telemetry::shutdown_installed();
     });
 }
 

@@ -35,6 +35,21 @@ pub enum AuditKind {
 }
 
 impl AuditKind {
+    /// The wire name, as serialised.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::PolicyChecked => "policy_checked",
+            Self::Provisioned => "provisioned",
+            Self::DeployStarted => "deploy_started",
+            Self::DeployFinished => "deploy_finished",
+            Self::Verified => "verified",
+            Self::TicketIssued => "ticket_issued",
+            Self::ClaimStatusChanged => "claim_status_changed",
+            Self::TornDown => "torn_down",
+            Self::Failed => "failed",
+        }
+    }
+
     /// Events whose loss would hide what happened to an account: synced to
     /// disk before the call that produced them returns.
     fn is_important(self) -> bool {
@@ -132,7 +147,9 @@ impl AuditLog {
         details: Value,
         secrets: &[&Secret],
     ) -> Result<(), Error> {
-        if self.inner.file.is_none() && self.inner.callback.is_none() {
+        // Exported as an event of the current span when telemetry is installed.
+        let traced = tracing::enabled!(target: "boardingpass::audit", tracing::Level::INFO);
+        if self.inner.file.is_none() && self.inner.callback.is_none() && !traced {
             return Ok(());
         }
         let ev = AuditEvent {
@@ -153,6 +170,9 @@ impl AuditLog {
             if line.contains(as_written) {
                 line = line.replace(as_written, &s.fingerprint());
             }
+        }
+        if traced {
+            tracing::info!(target: "boardingpass::audit", record = %line, "{}", event.as_str());
         }
         if let Some(cb) = &self.inner.callback {
             let scrubbed: AuditEvent = serde_json::from_str::<Value>(&line).map(|v| rebuild(ev.clone(), v)).expect("own JSON");
@@ -184,6 +204,14 @@ fn rebuild(mut ev: AuditEvent, v: Value) -> AuditEvent {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn kind_names_are_the_serialised_names() {
+        use AuditKind::*;
+        for k in [PolicyChecked, Provisioned, DeployStarted, DeployFinished, Verified, TicketIssued, ClaimStatusChanged, TornDown, Failed] {
+            assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
+        }
+    }
 
     #[test]
     fn secrets_holding_characters_json_escapes_are_scrubbed_too() {

@@ -62,6 +62,10 @@ pub struct ClientConfig {
     pub job_class: Option<String>,
     /// Where audit events go (and the run/job ids they carry).
     pub audit: AuditLog,
+    /// An OTLP/HTTP collector (`http://host:4318`) receiving the spans of
+    /// every operation and the audit events, installed once per process
+    /// (needs the `otlp` feature; the bindings have it).
+    pub otlp_endpoint: Option<String>,
 }
 
 impl Default for ClientConfig {
@@ -79,6 +83,7 @@ impl Default for ClientConfig {
             policy: Policy::default(),
             job_class: None,
             audit: AuditLog::disabled(None),
+            otlp_endpoint: None,
         }
     }
 }
@@ -102,6 +107,12 @@ impl ClientConfig {
         for (field, value) in [("timeout", self.timeout), ("connect_timeout", self.connect_timeout)] {
             if value.is_zero() {
                 return Err(Error::invalid(field, "must be a positive duration; a zero timeout fails every request"));
+            }
+        }
+        if let Some(endpoint) = &self.otlp_endpoint {
+            let url = Url::parse(endpoint).map_err(|e| Error::invalid("otlp_endpoint", format!("{endpoint:?} is not a URL ({e}); give the collector's base, e.g. http://127.0.0.1:4318")))?;
+            if !matches!(url.scheme(), "http" | "https") {
+                return Err(Error::invalid("otlp_endpoint", format!("{endpoint:?}: use an http:// or https:// collector URL")));
             }
         }
         if self.expiry_margin > MAX_EXPIRY_MARGIN {
@@ -171,6 +182,11 @@ impl ClientBuilder {
         self.config.audit = log;
         self
     }
+    /// Exports spans and audit events to this OTLP/HTTP collector.
+    pub fn otlp_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.config.otlp_endpoint = Some(url.into());
+        self
+    }
     pub fn build(self) -> Result<Client, Error> {
         Client::from_config(self.config)
     }
@@ -198,6 +214,16 @@ impl std::fmt::Debug for Client {
 
 /// Resolves and validates the API base: explicit value, else the environment,
 /// else Cloudflare. Plain HTTP only for loopback hosts.
+#[cfg(feature = "otlp")]
+fn install_telemetry(endpoint: &str) -> Result<(), Error> {
+    crate::telemetry::install_once(endpoint)
+}
+
+#[cfg(not(feature = "otlp"))]
+fn install_telemetry(_: &str) -> Result<(), Error> {
+    Err(Error::invalid("otlp_endpoint", "this build has no OTLP export; build boardingpass with the `otlp` feature"))
+}
+
 pub fn resolve_api_base(explicit: Option<&str>) -> Result<Url, Error> {
     let from_env = std::env::var(API_BASE_ENV).ok().filter(|v| !v.trim().is_empty());
     let raw = explicit.map(str::to_string).or(from_env).unwrap_or_else(|| DEFAULT_API_BASE.to_string());
@@ -245,6 +271,9 @@ impl Client {
             .redirect(redirect_policy())
             .build()
             .map_err(|e| Error::invalid("client", format!("cannot build HTTP client: {e}")))?;
+        if let Some(endpoint) = &config.otlp_endpoint {
+            install_telemetry(endpoint)?;
+        }
         let http = Http { client, base, timeout: config.timeout, retry: config.retry.clone(), extra_headers: extra };
         Ok(Self { inner: Arc::new(ClientInner { http, config }) })
     }
@@ -332,6 +361,28 @@ mod tests {
             }
         }
         assert!(ran >= 15, "only {ran} cases ran");
+    }
+
+    #[test]
+    fn an_otlp_endpoint_must_be_an_http_url() {
+        for bad in ["not a url", "ftp://127.0.0.1:4318", "file:///tmp/x"] {
+            let config = ClientConfig { otlp_endpoint: Some(bad.into()), ..ClientConfig::default() };
+            match config.validate() {
+                Err(Error::InvalidInput { field, message }) => assert!(field == "otlp_endpoint" && message.contains("http"), "{bad}: {message}"),
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+        let ok = ClientConfig { otlp_endpoint: Some("http://127.0.0.1:4318".into()), ..ClientConfig::default() };
+        assert!(ok.validate().is_ok());
+    }
+
+    #[cfg(not(feature = "otlp"))]
+    #[test]
+    fn an_otlp_endpoint_needs_the_feature() {
+        match Client::builder().api_base("http://127.0.0.1:1/client/v4").otlp_endpoint("http://127.0.0.1:4318").build() {
+            Err(Error::InvalidInput { field, message }) => assert!(field == "otlp_endpoint" && message.contains("`otlp` feature"), "{message}"),
+            other => panic!("{:?}", other.map(drop)),
+        }
     }
 
     #[test]

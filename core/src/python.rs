@@ -6,6 +6,7 @@
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
+use crate::bundle::{BundleInfo, BundledPackage};
 use crate::claim::{ClaimOutcome, ClaimStatus};
 use crate::progress::{Phase, ProgressEvent};
 use crate::record::{Deployment, Evidence};
@@ -71,4 +72,4 @@ macro_rules! py_record {
     )*};
 }
 
-py_record!(Deployment, Evidence, ClaimOutcome, TeardownReport, ProgressEvent);
+py_record!(Deployment, Evidence, ClaimOutcome, TeardownReport, ProgressEvent, BundleInfo, BundledPackage);

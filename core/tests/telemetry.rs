@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use boardingpass::telemetry::Telemetry;
+use boardingpass::telemetry;
 use boardingpass::toolbox::{CallContext, ClaimLink, ClaimLinkSink, Toolbox, ToolboxConfig};
 use boardingpass::{AssetsConfig, AuditLog, ClaimWaitOptions, Client, ProvisionOptions, Worker};
 use boardingpass_emulator::EmulatorConfig;
@@ -60,6 +60,8 @@ struct Span {
     id: Vec<u8>,
     parent: Vec<u8>,
     attributes: HashMap<String, String>,
+    /// Names of the span's events (audit events are named by their kind).
+    events: Vec<String>,
 }
 
 fn spans(bodies: &[Vec<u8>]) -> Vec<Span> {
@@ -79,7 +81,8 @@ fn spans(bodies: &[Vec<u8>]) -> Vec<Span> {
                     (kv.key.clone(), v)
                 })
                 .collect();
-            out.push(Span { name: span.name.clone(), id: span.span_id.clone(), parent: span.parent_span_id.clone(), attributes });
+            let events = span.events.iter().map(|e| e.name.clone()).collect();
+            out.push(Span { name: span.name.clone(), id: span.span_id.clone(), parent: span.parent_span_id.clone(), attributes, events });
         }
     }
     out
@@ -88,10 +91,16 @@ fn spans(bodies: &[Vec<u8>]) -> Vec<Span> {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_flow_reaches_the_collector_as_one_span_tree_without_secrets() {
     let (endpoint, bodies) = collector().await;
-    let telemetry = Telemetry::install(&endpoint).unwrap();
     let emu = common::emulator(EmulatorConfig::default()).await;
     let audit = AuditLog::new(Some("job-7".into()), None, None).unwrap();
-    let client = Client::builder().api_base(emu.base_url()).accept_terms(true).audit(audit).build().unwrap();
+    // The client option installs the exporter for the process ...
+    let client = Client::builder().api_base(emu.base_url()).accept_terms(true).audit(audit).otlp_endpoint(&endpoint).build().unwrap();
+    // ... which another client shares, and a second collector is refused.
+    assert!(Client::builder().api_base(emu.base_url()).otlp_endpoint(&endpoint).build().is_ok());
+    match Client::builder().api_base(emu.base_url()).otlp_endpoint("http://127.0.0.1:9").build() {
+        Err(boardingpass::Error::InvalidInput { field, message }) => assert!(field == "otlp_endpoint" && message.contains(&endpoint), "{message}"),
+        other => panic!("a second collector: {:?}", other.map(drop)),
+    }
 
     // Directly through the core API ...
     let pass = client.provision(ProvisionOptions::default().owner("Ada Lovelace")).await.unwrap();
@@ -112,7 +121,7 @@ async fn a_flow_reaches_the_collector_as_one_span_tree_without_secrets() {
     let tools = Toolbox::new(client.clone(), ToolboxConfig::new(Some("Ada Lovelace".into()), None), sink);
     let files = json!({"index.js": "export default { fetch() { return new Response('tool') } }"});
     tools.call("deploy", json!({"name": "tooled", "files": files}), CallContext::default()).await.unwrap();
-    drop(telemetry); // flushes
+    telemetry::shutdown_installed(); // flushes
 
     let bodies = bodies.lock().unwrap().clone();
     let spans = spans(&bodies);
@@ -134,6 +143,10 @@ async fn a_flow_reaches_the_collector_as_one_span_tree_without_secrets() {
         assert!(s.attributes["account_id"].len() == 32, "{}", s.name);
     }
     assert_eq!(named("deploy")[0].attributes["worker"], "traced");
+    // The audit events (no file or callback configured) travel inside the span of their step.
+    for (span, event) in [("provision", "provisioned"), ("deploy", "deploy_finished"), ("verify", "verified"), ("teardown", "torn_down")] {
+        assert!(named(span)[0].events.iter().any(|e| e == event), "{span} span lacks the {event} audit event: {:?}", named(span)[0].events);
+    }
 
     let raw: Vec<u8> = bodies.concat();
     let mut secrets = vec![pass.expose_api_token().to_string(), pass.expose_claim_url().to_string()];

@@ -16,6 +16,8 @@ GIL while it works. Errors are the classes of :mod:`boardingpass.errors`.
 
 from boardingpass._native import (
     BoardingPass,
+    BundledPackage,
+    BundleInfo,
     ClaimLink,
     ClaimOutcome,
     ClaimTicket,
@@ -35,8 +37,8 @@ from boardingpass._native import (
 from boardingpass.errors import (
     ApiError,
     BoardingpassError,
-    CancelledError,
     BundleError,
+    CancelledError,
     InvalidInputError,
     IoError,
     NetworkError,
@@ -56,7 +58,9 @@ __all__ = [
     "ApiError",
     "BoardingPass",
     "BoardingpassError",
+    "BundledPackage",
     "BundleError",
+    "BundleInfo",
     "CancelledError",
     "ClaimLink",
     "ClaimOutcome",

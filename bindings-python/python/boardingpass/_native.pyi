@@ -21,6 +21,8 @@ __all__ = [
     "Policy",
     "Secret",
     "Deployment",
+    "BundleInfo",
+    "BundledPackage",
     "Evidence",
     "ClaimOutcome",
     "TeardownReport",
@@ -222,6 +224,26 @@ class Deployment:
     def deployed_at(self) -> datetime.datetime: ...
     @property
     def duration_ms(self) -> int: ...
+    @property
+    def bundle(self) -> Optional[BundleInfo]: ...
+    def to_dict(self) -> Dict[str, Any]: ...
+
+@final
+class BundleInfo:
+    @property
+    def bundler(self) -> str: ...
+    @property
+    def digest(self) -> str: ...
+    @property
+    def packages(self) -> List[BundledPackage]: ...
+    def to_dict(self) -> Dict[str, Any]: ...
+
+@final
+class BundledPackage:
+    @property
+    def name(self) -> str: ...
+    @property
+    def version(self) -> str: ...
     def to_dict(self) -> Dict[str, Any]: ...
 
 @final
@@ -438,6 +460,7 @@ class Client:
         expiry_margin: Optional[float] = None,
         headers: Optional[Mapping[str, str]] = None,
         user_agent: Optional[str] = None,
+        otlp_endpoint: Optional[str] = None,
     ) -> Client: ...
     def provision(
         self, *, owner: Optional[str] = None, event_code: Optional[str] = None, progress: Optional[_Progress] = None
