@@ -115,15 +115,7 @@ impl Worker {
     pub fn module(&self, env: &Env, name: String, content: Either<String, Buffer>, kind: Option<ModuleKind>) -> Result<Worker> {
         let kind = match kind {
             Some(k) => k,
-            None => bp::ModuleKind::from_path(&name).ok_or_else(|| {
-                errors::to_js(
-                    env,
-                    &errors::invalid(
-                        "module kind",
-                        format!("cannot tell the kind of {name:?} from its extension; pass a kind such as 'es_module' or 'text'"),
-                    ),
-                )
-            })?,
+            None => bp::ModuleKind::infer(&name).map_err(|e| errors::to_js(env, &e))?,
         };
         let bytes: Vec<u8> = match content {
             Either::A(text) => text.into_bytes(),

@@ -96,4 +96,6 @@ test('module kinds use the names core and the Python binding use', () => {
     ['es_module', 'commonjs', 'commonjs'],
   )
   assert.throws(() => w.module('other', 'x', 'common_js'), InvalidInputError)
+  // Without a kind, core infers it from the extension or refuses with the same error in every binding.
+  assert.throws(() => w.module('README', 'x'), (e) => e instanceof InvalidInputError && /"README".*pass a kind/.test(e.message))
 })

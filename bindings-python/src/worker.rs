@@ -78,9 +78,7 @@ impl PyWorker {
     fn module(&self, py: Python<'_>, name: String, content: &Bound<'_, PyAny>, kind: Option<&str>, main: bool) -> PyResult<Self> {
         let kind = match kind {
             Some(k) => k.parse::<ModuleKind>().or_raise(py)?,
-            None => ModuleKind::from_path(&name).ok_or_else(|| {
-                invalid(py, "module kind", format!("cannot tell the kind of {name:?} from its extension; pass kind="))
-            })?,
+            None => ModuleKind::infer(&name).or_raise(py)?,
         };
         let bytes: Vec<u8> = if let Ok(s) = content.cast::<PyString>() {
             s.to_cow()?.as_bytes().to_vec()

@@ -64,7 +64,7 @@ def test_the_worker_builder_returns_new_workers() -> None:
     base.validate()
     with pytest.raises(bp.InvalidInputError, match="main module or static assets"):
         bp.Worker("empty").validate()
-    with pytest.raises(bp.InvalidInputError, match="pass kind="):
+    with pytest.raises(bp.InvalidInputError, match="pass a kind"):
         bp.Worker("w").module("README", "text")
 
 

@@ -6,11 +6,14 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use boardingpass::{AuditLog, ClientConfig, Error, Policy, ProvisionOptions};
+use boardingpass::{AuditLog, ClientConfig, Error, ProvisionOptions};
 
+use crate::audit::{self, AuditListener};
 use crate::inflight::InFlight;
 use crate::pass::Pass;
+use crate::policy::Policy;
 use crate::progress::{self, ProgressListener};
+use crate::set;
 
 #[derive(uniffi::Object)]
 pub struct Client {
@@ -21,55 +24,49 @@ pub struct Client {
 impl Client {
     /// `accept_terms`: the caller read and accepts Cloudflare's terms of
     /// service and privacy policy; provisioning refuses to start without it.
-    /// `policy_toml`: rules in the CLI's policy file format.
+    /// `audit_log`: append audit records (JSON lines, mode 0600) to this file;
+    /// `on_audit` receives each record. `max_attempts`, `base_delay`,
+    /// `max_delay` and `max_retry_after` are the retry settings.
     #[uniffi::constructor(default(
-        api_base = None, accept_terms = false, pow_work_cap = None, timeout = None, connect_timeout = None,
-        expiry_margin = None, max_attempts = None, user_agent = None, headers = None, policy_toml = None,
-        job_class = None, job_id = None, audit_path = None
+        api_base = None, accept_terms = false, policy = None, audit_log = None, on_audit = None, job_id = None,
+        job_class = None, timeout = None, connect_timeout = None, max_attempts = None, base_delay = None,
+        max_delay = None, max_retry_after = None, pow_work_cap = None, expiry_margin = None, headers = None,
+        user_agent = None
     ))]
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         api_base: Option<String>,
         accept_terms: bool,
-        pow_work_cap: Option<u64>,
+        policy: Option<Arc<Policy>>,
+        audit_log: Option<String>,
+        on_audit: Option<Arc<dyn AuditListener>>,
+        job_id: Option<String>,
+        job_class: Option<String>,
         timeout: Option<Duration>,
         connect_timeout: Option<Duration>,
-        expiry_margin: Option<Duration>,
         max_attempts: Option<u32>,
-        user_agent: Option<String>,
+        base_delay: Option<Duration>,
+        max_delay: Option<Duration>,
+        max_retry_after: Option<Duration>,
+        pow_work_cap: Option<u64>,
+        expiry_margin: Option<Duration>,
         headers: Option<HashMap<String, String>>,
-        policy_toml: Option<String>,
-        job_class: Option<String>,
-        job_id: Option<String>,
-        audit_path: Option<String>,
+        user_agent: Option<String>,
     ) -> Result<Arc<Self>, Error> {
         let mut config = ClientConfig::default();
-        config.api_base = api_base;
-        config.accept_terms = accept_terms;
-        config.job_class = job_class;
-        if let Some(v) = pow_work_cap {
-            config.pow_work_cap = v;
-        }
-        if let Some(v) = timeout {
-            config.timeout = v;
-        }
-        if let Some(v) = connect_timeout {
-            config.connect_timeout = v;
-        }
-        if let Some(v) = expiry_margin {
-            config.expiry_margin = v;
-        }
-        if let Some(v) = max_attempts {
-            config.retry.max_attempts = v;
-        }
-        if let Some(v) = user_agent {
-            config.user_agent = v;
-        }
+        (config.api_base, config.accept_terms, config.job_class) = (api_base, accept_terms, job_class);
+        set(&mut config.policy, policy.map(|p| p.inner.clone()));
+        set(&mut config.timeout, timeout);
+        set(&mut config.connect_timeout, connect_timeout);
+        set(&mut config.retry.max_attempts, max_attempts);
+        set(&mut config.retry.base_delay, base_delay);
+        set(&mut config.retry.max_delay, max_delay);
+        set(&mut config.retry.max_retry_after, max_retry_after);
+        set(&mut config.pow_work_cap, pow_work_cap);
+        set(&mut config.expiry_margin, expiry_margin);
+        set(&mut config.user_agent, user_agent);
         config.extra_headers.extend(headers.unwrap_or_default());
-        if let Some(text) = policy_toml {
-            config.policy = Policy::from_toml_str(&text)?;
-        }
-        config.audit = AuditLog::new(job_id, audit_path.as_deref().map(Path::new), None)?;
+        config.audit = AuditLog::new(job_id, audit_log.as_deref().map(Path::new), on_audit.map(audit::to_core))?;
         Ok(Arc::new(Self { inner: boardingpass::Client::from_config(config)? }))
     }
 
@@ -81,6 +78,11 @@ impl Client {
     /// Run id stamped on every audit event and ticket of this client.
     pub fn run_id(&self) -> String {
         self.inner.audit().run_id().to_owned()
+    }
+
+    /// The rules this client enforces.
+    pub fn policy(&self) -> Arc<Policy> {
+        Arc::new(Policy { inner: self.inner.config().policy.clone() })
     }
 
     /// Solves the proof of work and creates a temporary account; the pass

@@ -5,12 +5,13 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use boardingpass::{
-    BoardingPass, ClaimOutcome, ClaimStatus, ClaimTicket, ClaimWaitOptions, DeployOptions, Deployment, Error, Evidence,
-    Secret, TeardownReport, VerifyOptions,
+    BoardingPass, CancellationToken, ClaimOutcome, ClaimStatus, ClaimTicket, ClaimWaitOptions, DeployOptions, Deployment,
+    Error, Evidence, Secret, TeardownReport, VerifyOptions,
 };
 
 use crate::inflight::InFlight;
 use crate::progress::{self, ProgressListener};
+use crate::set;
 use crate::watch::ClaimWatch;
 use crate::worker::Worker;
 
@@ -25,14 +26,24 @@ impl Pass {
     }
 }
 
-fn wait_options(timeout: Option<Duration>, poll_interval: Option<Duration>) -> ClaimWaitOptions {
+/// The header a verification expects: present, its value containing `value`.
+#[derive(uniffi::Record)]
+pub struct HeaderExpectation {
+    pub name: String,
+    pub value: String,
+}
+
+fn wait_options(
+    timeout: Option<Duration>,
+    poll_interval: Option<Duration>,
+    long_poll: Option<Duration>,
+    expiry_grace: Option<Duration>,
+) -> ClaimWaitOptions {
     let mut options = ClaimWaitOptions::default();
-    if let Some(v) = timeout {
-        options.timeout = v;
-    }
-    if let Some(v) = poll_interval {
-        options.poll_interval = v;
-    }
+    set(&mut options.timeout, timeout);
+    set(&mut options.poll_interval, poll_interval);
+    set(&mut options.long_poll, long_poll);
+    set(&mut options.expiry_grace, expiry_grace);
     options
 }
 
@@ -45,9 +56,24 @@ impl Pass {
     pub fn account_name(&self) -> String {
         self.inner.account_name().to_owned()
     }
+    pub fn account_type(&self) -> Option<String> {
+        self.inner.account_type().map(str::to_owned)
+    }
+    /// The server's id of the API token (not a secret).
+    pub fn token_id(&self) -> Option<String> {
+        self.inner.token_id().map(str::to_owned)
+    }
     /// The named person the claim link is for.
     pub fn owner(&self) -> Option<String> {
         self.inner.owner().map(str::to_owned)
+    }
+    /// When this process received the pass.
+    pub fn created_at(&self) -> DateTime<Utc> {
+        self.inner.created_at()
+    }
+    /// How long the pass stays usable (zero once expired).
+    pub fn time_left(&self) -> Duration {
+        self.inner.time_left()
     }
     pub fn expires_at(&self) -> DateTime<Utc> {
         self.inner.expires_at()
@@ -99,49 +125,73 @@ impl Pass {
         let _op = InFlight::enter();
         let mut options = DeployOptions::default();
         options.message = message;
-        if let Some(v) = max_script_size {
-            options.max_script_size = v;
-        }
+        set(&mut options.max_script_size, max_script_size);
         options.progress = progress::to_core(progress);
         self.inner.deploy(&worker.inner, options).await
     }
 
-    /// Requests the live URL until it answers as expected; the evidence
-    /// feeds the ticket.
-    #[uniffi::method(default(path = None, expect_status = None, expect_body_contains = None, timeout = None))]
+    /// Requests the deployment's URL, as this pass recorded it, until it
+    /// answers as expected; the evidence feeds the ticket. `interval` is the
+    /// first delay between attempts, doubling up to `max_interval`.
+    #[uniffi::method(default(
+        path = None, timeout = None, expect_status = None, expect_body_contains = None, expect_header = None,
+        interval = None, max_interval = None, progress = None
+    ))]
+    #[allow(clippy::too_many_arguments)]
     pub async fn verify(
         &self,
         deployment: Deployment,
         path: Option<String>,
+        timeout: Option<Duration>,
         expect_status: Option<u16>,
         expect_body_contains: Option<String>,
-        timeout: Option<Duration>,
+        expect_header: Option<HeaderExpectation>,
+        interval: Option<Duration>,
+        max_interval: Option<Duration>,
+        progress: Option<Arc<dyn ProgressListener>>,
     ) -> Result<Evidence, Error> {
         let _op = InFlight::enter();
         let mut options = VerifyOptions::default();
-        if let Some(v) = path {
-            options.path = v;
-        }
+        set(&mut options.path, path);
+        set(&mut options.timeout, timeout);
+        set(&mut options.interval, interval);
+        set(&mut options.max_interval, max_interval);
         options.expect_status = expect_status;
         options.expect_body_contains = expect_body_contains;
-        if let Some(v) = timeout {
-            options.timeout = v;
-        }
+        options.expect_header = expect_header.map(|h| (h.name, h.value));
+        options.progress = progress::to_core(progress);
         self.inner.verify(&deployment, options).await
     }
 
     /// Waits until the pass is claimed, expires or is revoked, or `timeout`
-    /// passes (then the outcome has `timed_out`).
-    #[uniffi::method(default(timeout = None, poll_interval = None))]
-    pub async fn wait_for_claim(&self, timeout: Option<Duration>, poll_interval: Option<Duration>) -> Result<ClaimOutcome, Error> {
+    /// passes (then the outcome has `timed_out`). `long_poll` is asked of the
+    /// status endpoint; `expiry_grace` is the time allowed after the claim
+    /// expiry to observe the expiry itself.
+    #[uniffi::method(default(timeout = None, poll_interval = None, long_poll = None, expiry_grace = None))]
+    pub async fn wait_for_claim(
+        &self,
+        timeout: Option<Duration>,
+        poll_interval: Option<Duration>,
+        long_poll: Option<Duration>,
+        expiry_grace: Option<Duration>,
+    ) -> Result<ClaimOutcome, Error> {
         let _op = InFlight::enter();
-        self.inner.wait_for_claim(wait_options(timeout, poll_interval)).await
+        self.inner.wait_for_claim(wait_options(timeout, poll_interval, long_poll, expiry_grace)).await
     }
 
-    /// Each change of claim status (Kotlin: `watchClaimFlow`).
-    #[uniffi::method(default(timeout = None, poll_interval = None))]
-    pub fn watch_claim(&self, timeout: Option<Duration>, poll_interval: Option<Duration>) -> Arc<ClaimWatch> {
-        Arc::new(ClaimWatch::new(self.inner.watch_claim(wait_options(timeout, poll_interval))))
+    /// Each change of claim status (Kotlin: `watchClaimFlow`); the options
+    /// are `wait_for_claim`'s.
+    #[uniffi::method(default(timeout = None, poll_interval = None, long_poll = None, expiry_grace = None))]
+    pub fn watch_claim(
+        &self,
+        timeout: Option<Duration>,
+        poll_interval: Option<Duration>,
+        long_poll: Option<Duration>,
+        expiry_grace: Option<Duration>,
+    ) -> Arc<ClaimWatch> {
+        let stop = CancellationToken::new();
+        let options = wait_options(timeout, poll_interval, long_poll, expiry_grace).cancel(stop.clone());
+        Arc::new(ClaimWatch::new(self.inner.watch_claim(options), stop))
     }
 
     /// Ends the pass early: deletes every live Worker and revokes the token.
@@ -150,15 +200,21 @@ impl Pass {
         self.inner.teardown().await
     }
 
-    /// The handoff record (no claim URL); refused by the default policy
-    /// until every live Worker's latest deploy passed verification.
-    pub fn ticket(&self, status: ClaimStatus) -> Result<Arc<Ticket>, Error> {
-        Ok(Arc::new(Ticket { inner: self.inner.ticket(status)? }))
+    /// Deletes one Worker; refused (without `force`) while other Workers reference it.
+    #[uniffi::method(default(force = false))]
+    pub async fn delete_worker(&self, name: String, force: bool) -> Result<(), Error> {
+        let _op = InFlight::enter();
+        self.inner.delete_worker(&name, force).await
     }
 
-    /// The ticket with the claim URL, for the named owner only.
-    pub fn owner_ticket(&self, status: ClaimStatus) -> Result<Arc<Ticket>, Error> {
-        Ok(Arc::new(Ticket { inner: self.inner.owner_ticket(status)? }))
+    /// The handoff document; refused by the default policy until every live
+    /// Worker's latest deploy passed verification. `include_claim_url`: the
+    /// owner's view, with the claim URL (a bearer link, for the named owner
+    /// only); by default the record view, which shows only its fingerprint.
+    #[uniffi::method(default(include_claim_url = false))]
+    pub fn ticket(&self, status: ClaimStatus, include_claim_url: bool) -> Result<Arc<Ticket>, Error> {
+        let inner = if include_claim_url { self.inner.owner_ticket(status)? } else { self.inner.ticket(status)? };
+        Ok(Arc::new(Ticket { inner }))
     }
 }
 

@@ -1,20 +1,25 @@
 //! Claim watching: core's watcher behind a handle whose `next()` Kotlin
-//! turns into a `Flow` (kotlin/src/main/kotlin/dev/boardingpass/Flows.kt).
+//! turns into a `Flow` (kotlin/src/main/kotlin/dev/boardingpass/Kotlin.kt).
 
-use boardingpass::{ClaimOutcome, ClaimWatcher, Error};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use boardingpass::{CancellationToken, ClaimOutcome, ClaimWatcher, Error};
 use tokio::sync::Mutex;
 
 use crate::inflight::InFlight;
 
 #[derive(uniffi::Object)]
 pub struct ClaimWatch {
-    /// `None` once stopped: polling ends with the watcher.
-    watcher: Mutex<Option<ClaimWatcher>>,
+    watcher: Mutex<ClaimWatcher>,
+    /// The watcher's cancellation: `stop()` fires it, so a `next()` waiting
+    /// on the server ends at once instead of holding the lock until it answers.
+    stop: CancellationToken,
+    stopped: AtomicBool,
 }
 
 impl ClaimWatch {
-    pub(crate) fn new(watcher: ClaimWatcher) -> Self {
-        Self { watcher: Mutex::new(Some(watcher)) }
+    pub(crate) fn new(watcher: ClaimWatcher, stop: CancellationToken) -> Self {
+        Self { watcher: Mutex::new(watcher), stop, stopped: AtomicBool::new(false) }
     }
 }
 
@@ -25,14 +30,24 @@ impl ClaimWatch {
     /// watch was stopped.
     pub async fn next(&self) -> Result<Option<ClaimOutcome>, Error> {
         let _op = InFlight::enter();
-        match self.watcher.lock().await.as_mut() {
-            Some(w) => w.next().await,
-            None => Ok(None),
+        if self.stopped.load(Ordering::SeqCst) {
+            return Ok(None);
+        }
+        match self.watcher.lock().await.next().await {
+            // Stopping ends the iteration, a `next()` waiting right now included.
+            Err(Error::Cancelled) if self.stopped.load(Ordering::SeqCst) => Ok(None),
+            other => other,
         }
     }
 
-    /// Ends the watch: a pending `next()` finishes first, later ones return `null`.
-    pub async fn stop(&self) {
-        self.watcher.lock().await.take();
+    /// Ends the watch: a pending `next()` returns `null` promptly, later ones
+    /// too. (`close()` only frees the handle once no call is pending.)
+    pub fn stop(&self) {
+        self.stopped.store(true, Ordering::SeqCst);
+        self.stop.cancel();
+    }
+
+    pub fn is_stopped(&self) -> bool {
+        self.stopped.load(Ordering::SeqCst)
     }
 }

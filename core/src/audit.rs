@@ -18,6 +18,7 @@ use crate::secret::Secret;
 
 /// Kinds of audit events. Serialised as snake_case strings.
 #[cfg_attr(feature = "napi", napi_derive::napi(string_enum = "snake_case"))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -57,6 +58,7 @@ impl AuditKind {
 }
 
 #[cfg_attr(feature = "napi", napi_derive::napi(object, object_from_js = false))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, Serialize)]
 #[non_exhaustive]
 pub struct AuditEvent {

@@ -1,5 +1,5 @@
 //! What UniFFI needs beyond the derives on core's own types (feature
-//! `uniffi`, used by bindings-uniffi): the two foreign types core's records
+//! `uniffi`, used by bindings-uniffi): the foreign types core's records
 //! hold, and the Kotlin face of [`Secret`] and [`ErrorKind`].
 
 use chrono::{DateTime, Utc};
@@ -43,3 +43,11 @@ impl Secret {
 fn error_kind_code(kind: ErrorKind) -> String {
     kind.code().to_owned()
 }
+
+/// Free-form JSON (audit details, JSON bindings): its text in Kotlin.
+pub type Json = serde_json::Value;
+uniffi::custom_type!(Json, String, {
+    remote,
+    lower: |v| v.to_string(),
+    try_lift: |s| Ok(serde_json::from_str(&s)?),
+});

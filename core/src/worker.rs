@@ -17,6 +17,7 @@ pub const MAX_NAME_LEN: usize = 63;
 
 /// How a module is uploaded (docs/PROTOCOL.md §6 content types).
 #[cfg_attr(feature = "napi", napi_derive::napi(string_enum = "snake_case"))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ModuleKind {
@@ -92,6 +93,14 @@ impl ModuleKind {
             "map" => Self::SourceMap,
             "py" => Self::Python,
             _ => return None,
+        })
+    }
+
+    /// [`ModuleKind::from_path`] for a module the caller added without a
+    /// kind; one the extension does not tell is refused (typed, not guessed).
+    pub fn infer(name: &str) -> Result<Self, Error> {
+        Self::from_path(name).ok_or_else(|| {
+            Error::invalid("module kind", format!("cannot tell the kind of {name:?} from its extension; pass a kind such as es_module or text"))
         })
     }
 
@@ -370,6 +379,14 @@ pub fn name_from_path(path: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_kind_the_extension_does_not_tell_is_refused() {
+        assert_eq!(ModuleKind::infer("data.TXT").unwrap(), ModuleKind::Text);
+        let e = ModuleKind::infer("data.xyz").unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::InvalidInput);
+        assert!(e.to_string().contains("\"data.xyz\""), "{e}");
+    }
 
     #[test]
     fn names_are_validated() {

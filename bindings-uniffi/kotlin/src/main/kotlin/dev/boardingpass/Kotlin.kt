@@ -13,11 +13,16 @@ import java.time.Duration
 
 /**
  * Each change of claim status, starting with the current one; completes on a
- * terminal status or when [timeout] passes. Cancelling the collector drops the
- * pending Rust poll and stops the watcher.
+ * terminal status or when [timeout] passes (the options are `waitForClaim`'s).
+ * Cancelling the collector drops the pending Rust poll and stops the watcher.
  */
-fun Pass.watchClaimFlow(timeout: Duration? = null, pollInterval: Duration? = null): Flow<ClaimOutcome> = flow {
-    watchClaim(timeout, pollInterval).use { watch ->
+fun Pass.watchClaimFlow(
+    timeout: Duration? = null,
+    pollInterval: Duration? = null,
+    longPoll: Duration? = null,
+    expiryGrace: Duration? = null,
+): Flow<ClaimOutcome> = flow {
+    watchClaim(timeout, pollInterval, longPoll, expiryGrace).use { watch ->
         while (true) emit(watch.next() ?: break)
     }
 }

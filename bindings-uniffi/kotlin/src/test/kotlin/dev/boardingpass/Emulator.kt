@@ -42,12 +42,12 @@ class Emulator private constructor(args: List<String>) {
     fun client(
         timeout: java.time.Duration? = null,
         maxAttempts: UInt? = null,
-        auditPath: String? = null,
+        auditLog: String? = null,
         jobId: String? = null,
         powWorkCap: ULong? = null,
     ): Client = Client(
         apiBase = base, acceptTerms = true, timeout = timeout, maxAttempts = maxAttempts,
-        auditPath = auditPath, jobId = jobId, powWorkCap = powWorkCap,
+        auditLog = auditLog, jobId = jobId, powWorkCap = powWorkCap,
     )
 
     fun post(path: String, body: String? = null, headers: Map<String, String> = emptyMap()): Pair<Int, String> {

@@ -6,6 +6,7 @@
 // files under HOME, which the parent scans.
 package dev.boardingpass
 
+import dev.boardingpass.core.AuditEvent
 import dev.boardingpass.core.BoardingpassException
 import dev.boardingpass.core.ClaimStatus
 import dev.boardingpass.core.ProgressEvent
@@ -23,11 +24,14 @@ object LeakChild {
         val progress = object : ProgressListener {
             override fun onProgress(event: ProgressEvent) = println("progress $event")
         }
-        Client(apiBase = base, acceptTerms = true, auditPath = File(home, "audit.jsonl").path, jobId = "leak-scan").use { client ->
+        val audit = object : AuditListener {
+            override fun onAudit(event: AuditEvent) = println("audit $event")
+        }
+        Client(apiBase = base, acceptTerms = true, auditLog = File(home, "audit.jsonl").path, onAudit = audit, jobId = "leak-scan").use { client ->
             val pass = client.provision(owner = OWNER, progress = progress)
             File(secretsFile).writeText(listOf(pass.apiToken().expose(), pass.claimUrl().expose(), secretValue).joinToString("\n"))
 
-            println("$client $pass ${pass.apiToken()} ${pass.claimUrl()} ${pass.tokenFingerprint()} ${pass.claimFingerprint()}")
+            println("${client.policy().toJson()} $client $pass ${pass.apiToken()} ${pass.claimUrl()} ${pass.tokenFingerprint()} ${pass.claimFingerprint()}")
             val worker = Worker.fromSource("leaky", "index.js", "export default { fetch(req, env) { return new Response(env.KEY ? 'has key' : 'no key') } }")
                 .withSecret("KEY", secretValue)
             println(worker)
@@ -39,7 +43,7 @@ object LeakChild {
             println("$ticket ${ticket.toJson()} ${ticket.toMarkdown()}")
             File(home, "ticket.json").writeText(ticket.toJson())
             File(home, "ticket.md").writeText(ticket.toMarkdown())
-            println(pass.ownerTicket(ClaimStatus.PENDING))
+            println(pass.ticket(ClaimStatus.PENDING, includeClaimUrl = true))
 
             val failures: List<suspend () -> Unit> = listOf(
                 { pass.deploy(Worker.fromSource("Bad_Name", "index.js", "x")) },

@@ -39,7 +39,7 @@ class LifecycleTest {
             val ticket = JSONObject(pass.ticket(ClaimStatus.PENDING).toJson())
             assertEquals("pending", ticket.getString("status"))
             assertFalse(ticket.getJSONObject("claim").has("url") && !ticket.getJSONObject("claim").isNull("url"), "the record view has no claim URL")
-            val ownerTicket = JSONObject(pass.ownerTicket(ClaimStatus.PENDING).toJson())
+            val ownerTicket = JSONObject(pass.ticket(ClaimStatus.PENDING, includeClaimUrl = true).toJson())
             assertEquals(pass.claimUrl().expose(), ownerTicket.getJSONObject("claim").getString("url"))
 
             val waiting = async { pass.waitForClaim(timeout = Duration.ofSeconds(30)) }

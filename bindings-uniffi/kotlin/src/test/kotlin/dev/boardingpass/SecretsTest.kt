@@ -62,6 +62,8 @@ class SecretsTest {
         assertTrue(File(home, "audit.jsonl").readLines().size >= 5, "the audit log was written")
         // What was printed really is the run's output, so the scan is not vacuous.
         assertTrue("[REDACTED]" in stdout && "leaky" in stdout && "\"schema\"" in stdout, stdout)
+        // The audit listener printed every event, the failures included.
+        assertTrue("audit AuditEvent(" in stdout && "event=PROVISIONED" in stdout && "event=FAILED" in stdout, stdout)
         assertTrue("InvalidInput" in stderr && "Verification" in stderr && "PassRevoked" in stderr, stderr)
         val outputs = mapOf("stdout" to stdout, "stderr" to stderr) + files.associate { it.path to it.readText() }
         for ((where, text) in outputs) for (needle in needles) {

@@ -50,7 +50,7 @@ class TicketSchemaTest {
         Emulator.fast().client(jobId = "schema-check").use { client ->
             val pass = client.provision(owner = OWNER)
             pass.verify(pass.deploy(hello()))
-            for ((ticket, withUrl) in listOf(pass.ticket(ClaimStatus.PENDING) to false, pass.ownerTicket(ClaimStatus.PENDING) to true)) {
+            for ((ticket, withUrl) in listOf(pass.ticket(ClaimStatus.PENDING) to false, pass.ticket(ClaimStatus.PENDING, includeClaimUrl = true) to true)) {
                 val doc = JSONObject(ticket.toJson())
                 assertEquals(SCHEMA.getString("schema_id"), doc.getString("schema"))
                 val errors = mutableListOf<String>()

@@ -48,7 +48,7 @@ object CallOverhead {
         Client(apiBase = args[0], acceptTerms = true).use { client ->
             val pass = client.provision(owner = "Bench")
             pass.verify(pass.deploy(Worker.fromSource("bench", "index.js", SOURCE)))
-            val watch = pass.watchClaim(null, null)
+            val watch = pass.watchClaim()
             watch.stop()
             val sync = nsPerCall(200_000) { operationsInFlight() }
             val string = nsPerCall(200_000) { pass.accountId() }

@@ -56,7 +56,7 @@ class DeployTool(
             try {
                 val deployment = pass.deploy(Worker.fromSource(name, "index.js", source))
                 pass.verify(deployment, expectBodyContains = expectText, timeout = Duration.ofSeconds(20))
-                deliverClaimLink(owner, pass.ownerTicket(ClaimStatus.PENDING).toMarkdown())
+                deliverClaimLink(owner, pass.ticket(ClaimStatus.PENDING, includeClaimUrl = true).toMarkdown())
                 DeployResult(deployment.url, "verified", null, expiresAt, pass.ticket(ClaimStatus.PENDING).toJson())
             } catch (e: BoardingpassException) {
                 DeployResult(null, "failed", "${e.code}: ${e.message}", expiresAt, null)
