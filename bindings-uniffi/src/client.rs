@@ -15,6 +15,19 @@ use crate::policy::Policy;
 use crate::progress::{self, ProgressListener};
 use crate::set;
 
+/// Buffered spans reach the collector when the JVM exits (it runs the C
+/// library's exit handlers); registered once per process.
+fn flush_telemetry_at_exit() {
+    extern "C" fn flush() {
+        boardingpass::telemetry::shutdown_installed();
+    }
+    static REGISTERED: std::sync::Once = std::sync::Once::new();
+    // SAFETY: registers a plain function with no arguments, as atexit expects.
+    REGISTERED.call_once(|| unsafe {
+        libc::atexit(flush);
+    });
+}
+
 #[derive(uniffi::Object)]
 pub struct Client {
     inner: boardingpass::Client,
@@ -27,11 +40,13 @@ impl Client {
     /// `audit_log`: append audit records (JSON lines, mode 0600) to this file;
     /// `on_audit` receives each record. `max_attempts`, `base_delay`,
     /// `max_delay` and `max_retry_after` are the retry settings.
+    /// `otlp_endpoint`: an OTLP/HTTP collector receiving the spans and audit
+    /// events (default `OTEL_EXPORTER_OTLP_ENDPOINT`; one per process).
     #[uniffi::constructor(default(
         api_base = None, accept_terms = false, policy = None, audit_log = None, on_audit = None, job_id = None,
         job_class = None, timeout = None, connect_timeout = None, max_attempts = None, base_delay = None,
         max_delay = None, max_retry_after = None, pow_work_cap = None, expiry_margin = None, headers = None,
-        user_agent = None
+        user_agent = None, otlp_endpoint = None
     ))]
     #[allow(clippy::too_many_arguments)]
     pub fn new(
@@ -52,6 +67,7 @@ impl Client {
         expiry_margin: Option<Duration>,
         headers: Option<HashMap<String, String>>,
         user_agent: Option<String>,
+        otlp_endpoint: Option<String>,
     ) -> Result<Arc<Self>, Error> {
         let mut config = ClientConfig::default();
         (config.api_base, config.accept_terms, config.job_class) = (api_base, accept_terms, job_class);
@@ -67,6 +83,10 @@ impl Client {
         set(&mut config.user_agent, user_agent);
         config.extra_headers.extend(headers.unwrap_or_default());
         config.audit = AuditLog::new(job_id, audit_log.as_deref().map(Path::new), on_audit.map(audit::to_core))?;
+        config.otlp_endpoint = otlp_endpoint.or_else(boardingpass::telemetry::endpoint_from_env);
+        if config.otlp_endpoint.is_some() {
+            flush_telemetry_at_exit();
+        }
         Ok(Arc::new(Self { inner: boardingpass::Client::from_config(config)? }))
     }
 
