@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use boardingpass::{load_project_with as load_with, LoadOptions};
-use boardingpass::{AuditEvent, AuditKind, AuditLog, Client, DeployOptions, Phase, Progress, ProvisionOptions, Worker};
+use boardingpass::{AuditEvent, AuditKind, AuditLog, Client, DeployOptions, ModuleKind, Phase, Progress, ProvisionOptions, Worker};
 use boardingpass_emulator::{EmulatorConfig, EmulatorHandle};
 use wrangler::{copy_dir, printed_host, repo, Wrangler};
 
@@ -175,4 +175,28 @@ fn a_package_above_the_project_is_refused_at_its_import() {
     let boardingpass::Error::Bundle { file, line, column, .. } = &e else { panic!("{e}") };
     assert_eq!((file.as_deref(), *line, *column), (Some("index.ts"), Some(2), Some(20)), "{e}");
     assert!(e.to_string().contains("outside the project") && e.to_string().contains("npm install above-pkg"), "{e}");
+}
+
+/// `upload_source_maps = true`: the bundle's source map goes up as a
+/// `source_map` module next to the entry, and the Worker still answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn source_maps_are_uploaded_when_asked() {
+    // Under target/: esbuild is found in the repository's node_modules above it.
+    let tmp = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let dir = tmp.path().join("ts-hello");
+    copy_dir(&project("1-ts-hello"), &dir);
+    let toml = std::fs::read_to_string(dir.join("wrangler.toml")).unwrap();
+    std::fs::write(dir.join("wrangler.toml"), toml.replacen("main = ", "upload_source_maps = true\nmain = ", 1)).unwrap();
+    let worker = load_with(&dir, &LoadOptions::default()).unwrap();
+    let kinds: Vec<_> = worker.modules.iter().map(|m| (m.name.as_str(), m.kind)).collect();
+    assert_eq!(kinds, [("index.js", ModuleKind::EsModule), ("index.js.map", ModuleKind::SourceMap)]);
+    let map: serde_json::Value = serde_json::from_slice(&worker.modules[1].content).expect("a JSON source map");
+    assert!(map["sources"].as_array().unwrap().iter().any(|s| s.as_str().unwrap().ends_with("src/index.ts")), "{map}");
+
+    let emu = common::emulator(EmulatorConfig::default()).await;
+    let d = common::pass(&emu).await.deploy(&worker, DeployOptions::default()).await.unwrap();
+    assert_eq!(common::get(&d.url, "/").await.0, 200);
+    // Without the setting, no map.
+    let plain = load_with(&project("1-ts-hello"), &LoadOptions::default()).unwrap();
+    assert!(plain.modules.iter().all(|m| m.kind != ModuleKind::SourceMap));
 }
