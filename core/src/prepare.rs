@@ -72,7 +72,9 @@ impl PreparedDeploy {
 /// threads: it runs the bundler.
 pub(crate) async fn compile(worker: &Worker, options: &DeployOptions) -> Result<Option<Worker>, Error> {
     let (w, progress) = (worker.clone(), options.progress.clone());
-    let work = async { tokio::task::spawn_blocking(move || bundle::compile_sources(&w, &progress)).await.expect("compile does not panic") };
+    // The bundle span stays a child of the caller's (e.g. a tool call) on the blocking thread.
+    let span = tracing::Span::current();
+    let work = async { tokio::task::spawn_blocking(move || span.in_scope(|| bundle::compile_sources(&w, &progress))).await.expect("compile does not panic") };
     cancellable(options.cancel.as_ref(), work).await
 }
 

@@ -109,6 +109,9 @@ async fn a_flow_reaches_the_collector_as_one_span_tree_without_secrets() {
     let worker = Worker::from_source("traced", "index.js", "export default { fetch(r, env) { return env.ASSETS.fetch(r) } }").assets(AssetsConfig::new(site.path()));
     let deployment = pass.deploy(&worker, Default::default()).await.unwrap();
     pass.verify(&deployment, Default::default()).await.unwrap();
+    // TypeScript is bundled (type-stripped) as part of the deploy call.
+    let typed = Worker::from_source("typed", "index.ts", "export default { fetch(): Response { return new Response('typed') } }");
+    pass.deploy(&typed, Default::default()).await.unwrap();
     pass.wait_for_claim(ClaimWaitOptions::default().timeout(Duration::from_millis(300))).await.unwrap();
     pass.teardown().await.unwrap();
     // ... and through an agent tool.
@@ -127,11 +130,13 @@ async fn a_flow_reaches_the_collector_as_one_span_tree_without_secrets() {
     let spans = spans(&bodies);
     let named = |n: &str| spans.iter().filter(|s| s.name == n).collect::<Vec<_>>();
     let parent_of = |s: &Span| spans.iter().find(|p| p.id == s.parent).map(|p| p.name.as_str());
-    for name in ["provision", "proof_of_work", "deploy", "upload_assets", "verify", "wait_for_claim", "teardown", "tool"] {
+    for name in ["provision", "proof_of_work", "bundle", "deploy", "upload_assets", "verify", "wait_for_claim", "teardown", "tool"] {
         assert!(!named(name).is_empty(), "no {name} span among {:?}", spans.iter().map(|s| &s.name).collect::<Vec<_>>());
     }
     assert!(named("proof_of_work").iter().all(|s| parent_of(s) == Some("provision")));
     assert_eq!(parent_of(named("upload_assets")[0]), Some("deploy"));
+    // Bundling runs before the deploy span opens (it is a local check: nothing is sent yet).
+    assert_eq!(named("bundle")[0].attributes["worker"], "typed");
     let tool = named("tool")[0];
     assert_eq!(tool.attributes["tool"], "deploy");
     let under_tool: Vec<_> = spans.iter().filter(|s| s.parent == tool.id).map(|s| s.name.as_str()).collect();

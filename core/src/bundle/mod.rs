@@ -152,6 +152,7 @@ fn read_capped(path: &Path) -> Result<Vec<u8>, Error> {
 
 /// Bundles `entry` (canonical, inside the canonical `root`) into `worker`'s
 /// modules and main module, and records the bundle on it.
+#[tracing::instrument(name = "bundle", skip_all, fields(worker = %worker.name))]
 pub(crate) fn bundle_into(worker: &mut Worker, root: &Path, entry: &Path, config: &BuildConfig, progress: &Progress) -> Result<(), Error> {
     config.check_supported()?;
     let rules = rules::resolve(&config.rules)?;
@@ -399,6 +400,7 @@ pub(crate) fn compile_sources(worker: &Worker, progress: &Progress) -> Result<Op
     if !cfg!(feature = "bundle") || !worker.modules.iter().any(|m| m.kind.is_code() && loader(&m.name).is_some()) {
         return Ok(None);
     }
+    let _span = tracing::info_span!("bundle", worker = %worker.name).entered();
     progress.emit(Phase::Bundle, 0, 1);
     let cwd = std::env::current_dir().unwrap_or_else(|_| std::env::temp_dir());
     let bin = esbuild::locate(&cwd)?;
