@@ -14,6 +14,7 @@ mod results;
 mod runtime;
 mod secret;
 mod shared;
+mod testing;
 mod toolbox;
 mod worker;
 
@@ -40,6 +41,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<policy::PyPolicy>()?;
     m.add_class::<secret::PySecret>()?;
     m.add_class::<boardingpass::Deployment>()?;
+    m.add_class::<boardingpass::BundleInfo>()?;
+    m.add_class::<boardingpass::BundledPackage>()?;
     m.add_class::<boardingpass::Evidence>()?;
     m.add_class::<boardingpass::ClaimOutcome>()?;
     m.add_class::<boardingpass::TeardownReport>()?;
@@ -49,6 +52,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<progress::ProgressStream>()?;
     m.add_class::<toolbox::PyToolbox>()?;
     m.add_class::<toolbox::PyClaimLink>()?;
+    m.add_class::<testing::PyEmulator>()?;
     m.add_function(wrap_pyfunction!(operations_in_flight, m)?)?;
     m.py().import("atexit")?.call_method1("register", (wrap_pyfunction!(runtime::shutdown, m)?,))?;
     Ok(())

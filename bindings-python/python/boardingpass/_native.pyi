@@ -30,6 +30,9 @@ __all__ = [
     "ProgressStream",
     "Toolbox",
     "ClaimLink",
+    "BundleInfo",
+    "BundledPackage",
+    "Emulator",
     "operations_in_flight",
 ]
 
@@ -222,7 +225,27 @@ class Deployment:
     def deployed_at(self) -> datetime.datetime: ...
     @property
     def duration_ms(self) -> int: ...
+    @property
+    def bundle(self) -> Optional[BundleInfo]: ...
     def to_dict(self) -> Dict[str, Any]: ...
+
+@final
+class BundleInfo:
+    """What a bundle was made from (`Deployment.bundle`)."""
+
+    @property
+    def bundler(self) -> str: ...
+    @property
+    def digest(self) -> str: ...
+    @property
+    def packages(self) -> List[BundledPackage]: ...
+
+@final
+class BundledPackage:
+    @property
+    def name(self) -> str: ...
+    @property
+    def version(self) -> str: ...
 
 @final
 class Evidence:
@@ -496,3 +519,23 @@ class Toolbox:
     def call(
         self, name: str, args: Optional[Mapping[str, Any]] = None, *, progress: Optional[_Progress] = None
     ) -> Coroutine[Any, Any, Dict[str, Any]]: ...
+
+@final
+class Emulator:
+    """A local `boardingpass-emulator` process (`boardingpass.testing`)."""
+
+    @staticmethod
+    def start(
+        *,
+        lifetime: Optional[float] = None,
+        pow_k: Optional[int] = None,
+        pow_g: Optional[int] = None,
+        emulator: Optional[_StrPath] = None,
+        workerd: Optional[_StrPath] = None,
+    ) -> Emulator: ...
+    @property
+    def api_base(self) -> str: ...
+    def claim(self, bpass: BoardingPass) -> None: ...
+    def stop(self) -> None: ...
+    def __enter__(self) -> Emulator: ...
+    def __exit__(self, exc_type: object, exc: object, tb: object, /) -> Literal[False]: ...
