@@ -89,6 +89,143 @@ export interface ClaimWatcher {
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+export interface AuditEvent {
+  ts: Date
+  runId: string
+  jobId?: string
+  event: AuditKind
+  accountId?: string
+  worker?: string
+  contentDigest?: string
+  /** Event-specific facts (fingerprints, URLs, versions, error codes). */
+  details: any
+}
+
+/** Kinds of audit events. Serialised as snake_case strings. */
+export type AuditKind = 'policy_checked' | 'provisioned' | 'deploy_started' | 'deploy_finished' | 'verified' | 'ticket_issued' | 'claim_status_changed' | 'torn_down' | 'failed'
+
+/** An npm package that went into a bundle. */
+export interface BundledPackage {
+  name: string
+  version: string
+}
+
+/** What a bundle was made from, for the deploy record. */
+export interface BundleInfo {
+  /** `esbuild <version>`. */
+  bundler: string
+  /** SHA-256 of the bundled entry module. */
+  digest: string
+  /** Packages from `node_modules` in the bundle, by name. */
+  packages: Array<BundledPackage>
+}
+
+/** One observation of the claim status. */
+export interface ClaimOutcome {
+  status: ClaimStatus
+  /** `true` when a server said so, `false` when inferred from side signals. */
+  confirmed: boolean
+  /** `true` when a wait ended because its timeout passed first. */
+  timedOut: boolean
+  observedAt: Date
+  /** When the status last changed, if the server says. */
+  changedAt?: Date
+  /** How it was determined, in words. */
+  detail: string
+}
+
+export type ClaimStatus = 'pending' | 'claimed' | 'expired' | 'revoked' | 'claimed_or_revoked'
+
+/**
+ * What a deploy produced. Pass it back to `verify`: a copy (read back with
+ * `Deserialize`, or from a binding) only names this pass's own record.
+ */
+export interface Deployment {
+  workerName: string
+  /**
+   * Where the Worker answers: `https://{name}.{subdomain}.workers.dev/`,
+   * or the emulator's `http://{name}.{subdomain}.localhost:{port}/`.
+   */
+  url: string
+  /** The canonical workers.dev URL (same as `url` on Cloudflare). */
+  workersDevUrl: string
+  versionId: string
+  startupTimeMs?: number
+  /** `false` for the first deploy of this Worker, `true` for a redeploy. */
+  redeploy: boolean
+  /** SHA-256 over the uploaded modules. */
+  contentDigest: string
+  /** SHA-256 over the assets manifest, when the Worker has assets. */
+  assetsDigest?: string
+  assetsTotal: number
+  assetsUploaded: number
+  deployedAt: Date
+  durationMs: number
+  /**
+   * How the code was bundled, when it was (`content_digest` stays the
+   * digest of what was uploaded).
+   */
+  bundle?: BundleInfo
+}
+
+/** What the live URL answered: the evidence behind a claim ticket. */
+export interface Evidence {
+  url: string
+  workerName: string
+  versionId: string
+  passed: boolean
+  status?: number
+  latencyMs: number
+  /** `sha256:` + hex of the whole body. */
+  bodySha256?: string
+  /** First bytes of the body, lossily decoded as UTF-8. */
+  bodyPrefix?: string
+  contentType?: string
+  attempts: number
+  checkedAt: Date
+  /** Why the last answer did not satisfy the expectations (empty on success). */
+  failures: Array<string>
+}
+
+/** How a module is uploaded (docs/PROTOCOL.md §6 content types). */
+export type ModuleKind = 'es_module' | 'commonjs' | 'service_worker' | 'text' | 'data' | 'wasm' | 'json' | 'source_map' | 'python' | 'python_requirement'
+
+/**
+ * What a long operation is doing. Units of `done`/`total` per phase:
+ * proof of work = checkpoints, hashing = files, uploading = bytes, the
+ * other phases (bundling included) report `0/1` when they start and `1/1`
+ * when they finish.
+ */
+export type Phase = 'bundle' | 'challenge' | 'proof_of_work' | 'create_account' | 'hashing' | 'upload_session' | 'uploading' | 'upload_script' | 'enable_subdomain' | 'verifying' | 'teardown'
+
+export interface PolicyFields {
+  /** Job classes allowed to provision; `None` allows any (and none). */
+  allowedJobClasses?: Array<string>
+  maxDeploysPerPass?: number
+  /** Total bytes of a Worker's modules. */
+  maxWorkerSize?: number
+  /** Bytes of one static asset file. */
+  maxAssetFileSize?: number
+  maxAssetFiles?: number
+  /** Cloudflare binding type names (`plain_text`, `json`, `secret_text`, `assets`). */
+  allowedBindingTypes?: Array<string>
+  /** Regular expression every Worker name must match. */
+  workerNamePattern?: string
+  /** A named person must own the claim link before provisioning. */
+  requireClaimOwner: boolean
+  /** A ticket is issued only after a passing verification. */
+  requireVerification: boolean
+}
+
+/** What [`BoardingPass::teardown`] did. */
+export interface TeardownReport {
+  deletedWorkers: Array<string>
+  /** `true` when the server accepted the token's revocation. */
+  tokenRevoked: boolean
+  /** Why the token could not be revoked, when it was not. */
+  revocationNote?: string
+}
+
 /**
  * Authority for one temporary account, for one window. Credentials stay
  * in Rust memory; `apiToken`/`claimUrl` are redacted `Secret`s.
@@ -191,8 +328,9 @@ export declare class ClaimWatcher {
    */
   next(): Promise<ClaimWatcherStep>
   /**
-   * Stops polling (what leaving a `for await` loop calls); a pending
-   * `next()` rejects with `CancelledError`.
+   * Stops polling (what leaving a `for await` loop calls): the iteration
+   * ends, a pending `next()` resolves `{ done: true }`. Aborting the
+   * signal instead rejects with `AbortError`.
    */
   return(): Promise<ClaimWatcherStep>
 }
@@ -217,13 +355,25 @@ export declare class Client {
   get auditLog(): string | null
 }
 
+/** A running local emulator (from `startEmulator()` of `boardingpass-sdk/testing`). */
+export declare class Emulator {
+  /** The API base for `new Client({ apiBase })`. */
+  get apiBase(): string
+  /** What the owner's Claim button does. */
+  claim(pass: BoardingPass): Promise<void>
+  /** Stops the emulator and its Workers; stopping twice does nothing. */
+  stop(): Promise<void>
+}
+
 /**
  * Rules checked before provisioning, before each deploy and before a
  * ticket is issued; every broken rule is reported at once.
  */
 export declare class Policy {
   /** Rules from fields; `new Policy()` is the default policy. */
-  constructor(fields?: PolicyFields | undefined | null)
+  constructor(fields?: Partial<PolicyFields>)
+  /** A policy with every field set (core's example, as in its docs). */
+  static example(): Policy
   /** No rules at all (not even a named owner). */
   static permissive(): Policy
   static fromToml(text: string): Policy
@@ -250,6 +400,18 @@ export declare class Secret {
   toJSON(): string
 }
 
+/** The agent tools over one client, holding the passes they create. */
+export declare class Toolbox {
+  constructor(client: Client, options?: ToolboxOptions | undefined | null)
+  /** Every tool, in the order hosts list them. */
+  toolSpecs(): Array<ToolSpec>
+  /**
+   * Runs tool `name` with JSON `args` and resolves to its JSON result.
+   * Unknown tools and bad arguments reject with `InvalidInputError`.
+   */
+  call(name: string, args?: Record<string, unknown>, options?: ToolCallOptions | undefined | null): Promise<Record<string, unknown>>
+}
+
 /** A Worker ready to deploy. */
 export declare class Worker {
   /** An empty Worker named `name`; add modules, bindings or assets. */
@@ -266,23 +428,23 @@ export declare class Worker {
    */
   static fromPath(path: string, options?: FromPathOptions | undefined | null): Promise<Worker>
   /** Adds a module; `kind` defaults to what the file extension says. */
-  module(name: string, content: string | Buffer, kind?: ModuleKind | undefined | null): this
+  module(name: string, content: string | Buffer, kind?: ModuleKind | undefined | null): Worker
   /** Names the entry module. */
-  mainModule(name: string): this
+  mainModule(name: string): Worker
   /** `YYYY-MM-DD`; defaults to today (UTC). */
-  compatibilityDate(date: string): this
-  compatibilityFlag(flag: string): this
+  compatibilityDate(date: string): Worker
+  compatibilityFlag(flag: string): Worker
   /** A plain-text variable on `env`; replaces a binding of the same name. */
-  var(name: string, text: string): this
+  var(name: string, text: string): Worker
   /** A JSON variable on `env`; replaces a binding of the same name. */
-  jsonVar(name: string, value: any): this
+  jsonVar(name: string, value: any): Worker
   /**
    * A secret on `env`: held in Rust memory, never shown by `toJSON`/inspect.
    * Pass a `Secret` (e.g. `pass.apiToken`) to forward it without exposing it.
    */
-  secret(name: string, value: string | Secret): this
+  secret(name: string, value: string | Secret): Worker
   /** Serves the files of `options.directory` as static assets. */
-  assets(options: AssetsOptions): this
+  assets(options: AssetsOptions): Worker
   /** The local checks a deploy runs before sending anything. */
   validate(maxScriptSize?: number | undefined | null): void
   get name(): string
@@ -307,46 +469,20 @@ export interface AssetsOptions {
   runWorkerFirst?: boolean | string[]
 }
 
-/** One audit record, as written to the audit log file (secrets scrubbed). */
-export interface AuditEvent {
-  ts: string
-  runId: string
-  jobId?: string
-  /**
-   * `policy_checked`, `provisioned`, `deploy_started`, `deploy_finished`,
-   * `verified`, `ticket_issued`, `claim_status_changed`, `torn_down`, `failed`.
-   */
-  event: string
-  accountId?: string
-  worker?: string
-  contentDigest?: string
-  /** Event-specific facts (fingerprints, URLs, versions, error codes). */
-  details: any
-}
-
 /** A binding's name and Cloudflare type (`plain_text`, `json`, `secret_text`); never its value. */
 export interface BindingInfo {
   name: string
   type: string
 }
 
-/** One observation of the claim status. */
-export interface ClaimOutcome {
-  status: ClaimStatus
-  /** `true` when a server said so, `false` when inferred from side signals. */
-  confirmed: boolean
-  /** `true` when a wait ended because its timeout passed first. */
-  timedOut: boolean
-  /** RFC 3339 time of the observation. */
-  observedAt: string
-  /** When the status last changed, if the server says. */
-  changedAt?: string
-  /** How it was determined, in words. */
-  detail: string
+/** A claim link for its owner, as `onClaimLink` receives it. */
+export interface ClaimLink {
+  url: Secret
+  owner?: string
+  accountId: string
+  accountName: string
+  expiresAt: Date
 }
-
-/** Where a claim stands. */
-export type ClaimStatus = 'pending' | 'claimed' | 'expired' | 'revoked' | 'claimed_or_revoked'
 
 export interface ClaimWaitOptions {
   /**
@@ -395,7 +531,7 @@ export interface ClientOptions {
   /** Extra headers for every call. */
   headers?: Record<string, string>
   /** Default: a named claim owner and a passing verification are required. */
-  policy?: Policy | PolicyFields
+  policy?: Policy | Partial<PolicyFields>
   /** Class of the job using this client (checked against the policy). */
   jobClass?: string
   /** The caller's job id, written into every audit record and ticket. */
@@ -412,30 +548,6 @@ export interface DeleteWorkerOptions {
   signal?: AbortSignal
 }
 
-/** What a deploy produced. Pass it back to `BoardingPass.verify`. */
-export interface Deployment {
-  workerName: string
-  /**
-   * Where the Worker answers: `https://{name}.{subdomain}.workers.dev/`,
-   * or the emulator's `http://{name}.{subdomain}.localhost:{port}/`.
-   */
-  url: string
-  /** The canonical workers.dev URL (same as `url` on Cloudflare). */
-  workersDevUrl: string
-  versionId: string
-  startupTimeMs?: number
-  /** `false` for the first deploy of this Worker, `true` for a redeploy. */
-  redeploy: boolean
-  /** `sha256:` over the uploaded modules. */
-  contentDigest: string
-  /** `sha256:` over the assets manifest, when the Worker has assets. */
-  assetsDigest?: string
-  assetsTotal: number
-  assetsUploaded: number
-  deployedAt: Date
-  durationMs: number
-}
-
 export interface DeployOptions {
   /** `workers/message` annotation of a redeploy (wrangler `--message`). */
   message?: string
@@ -446,23 +558,17 @@ export interface DeployOptions {
   signal?: AbortSignal
 }
 
-/** What the live URL answered: the evidence behind a claim ticket. */
-export interface Evidence {
-  url: string
-  workerName: string
-  versionId: string
-  passed: boolean
-  status?: number
-  latencyMs: number
-  /** `sha256:` + hex of the whole body. */
-  bodySha256?: string
-  /** First 256 bytes of the body, lossily decoded as UTF-8. */
-  bodyPrefix?: string
-  contentType?: string
-  attempts: number
-  checkedAt: Date
-  /** Why the last answer did not satisfy the expectations (empty on success). */
-  failures: Array<string>
+export interface EmulatorOptions {
+  /** Account lifetime in milliseconds, whole seconds. Default: the emulator's 60 minutes. */
+  lifetime?: number
+  /** Proof-of-work checkpoints per challenge. Default 20 (light, for tests). */
+  powK?: number
+  /** Hashes per checkpoint. Default 50. */
+  powG?: number
+  /** The `boardingpass-emulator` binary. Default: `BOARDINGPASS_EMULATOR`, then the one in the platform package. */
+  emulator?: string
+  /** The workerd binary. Default: `BOARDINGPASS_WORKERD`, the npm `workerd` package, then `PATH`. */
+  workerd?: string
 }
 
 export interface FromPathOptions {
@@ -483,12 +589,6 @@ export interface ModuleInfo {
   size: number
 }
 
-/**
- * How a module is uploaded. Names are core's `ModuleKind::as_str`
- * (tested in builder.test.mjs), the same in every binding.
- */
-export type ModuleKind = 'es_module' | 'commonjs' | 'service_worker' | 'text' | 'data' | 'wasm' | 'json' | 'source_map' | 'python' | 'python_requirement'
-
 /** What `toJSON`/`util.inspect` show: identity and fingerprints, no credential. */
 export interface PassSummary {
   accountId: string
@@ -502,35 +602,16 @@ export interface PassSummary {
 }
 
 /**
- * The rules, one field each; unset fields keep the core defaults (a named
- * claim owner and a passing verification are required).
- */
-export interface PolicyFields {
-  /** Job classes allowed to provision; unset allows any. */
-  allowedJobClasses?: Array<string>
-  maxDeploysPerPass?: number
-  /** Total bytes of a Worker's modules. */
-  maxWorkerSize?: number
-  /** Bytes of one static asset file. */
-  maxAssetFileSize?: number
-  maxAssetFiles?: number
-  /** Cloudflare binding type names (`plain_text`, `json`, `secret_text`, `assets`). */
-  allowedBindingTypes?: Array<string>
-  /** Regular expression every Worker name must match. */
-  workerNamePattern?: string
-  /** A named person must own the claim link before provisioning. */
-  requireClaimOwner?: boolean
-  /** A ticket is issued only after a passing verification. */
-  requireVerification?: boolean
-}
-
-/**
  * Units of `done`/`total`: proof of work = checkpoints, hashing = files,
  * uploading = bytes; the other phases report 0/1 when they start and 1/1
  * when they finish.
+ *
+ * Core's `ProgressEvent` counts in `u64`, which napi would hand to JS as a
+ * BigInt; this wrapper carries the same fields as numbers. The phase is
+ * core's `Phase` (a string union generated from it).
  */
 export interface ProgressEvent {
-  phase: 'bundle' | 'challenge' | 'proof_of_work' | 'create_account' | 'hashing' | 'upload_session' | 'uploading' | 'upload_script' | 'enable_subdomain' | 'verifying' | 'teardown'
+  phase: Phase
   done: number
   total: number
 }
@@ -564,15 +645,6 @@ export interface SignalOptions {
   signal?: AbortSignal
 }
 
-/** What `BoardingPass.teardown` did. */
-export interface TeardownReport {
-  deletedWorkers: Array<string>
-  /** `true` when the server accepted the token's revocation. */
-  tokenRevoked: boolean
-  /** Why the token could not be revoked, when it was not. */
-  revocationNote?: string
-}
-
 export interface TicketOptions {
   /** Claim status written on the ticket. Default `pending`. */
   status?: ClaimStatus
@@ -581,6 +653,38 @@ export interface TicketOptions {
    * rendering. Default false: the record view shows only its fingerprint.
    */
   includeClaimUrl?: boolean
+}
+
+export interface ToolboxOptions {
+  /** Who receives the claim links (the default policy requires a name). */
+  owner?: string
+  /**
+   * The only directory a `path` argument may name; without it only
+   * inline files are deployed.
+   */
+  root?: string
+  /**
+   * Delivers a claim link to its owner and returns (or resolves to) a
+   * sentence saying where it went, which the model reads. Without it
+   * links go to standard error.
+   */
+  onClaimLink?: (link: ClaimLink) => string | Promise<string>
+}
+
+export interface ToolCallOptions {
+  /** Proof of work, hashing and upload steps. */
+  onProgress?: (event: ProgressEvent) => void
+  /** Aborting rejects with an `AbortError` and stops the work. */
+  signal?: AbortSignal
+}
+
+/** One tool as a framework registers it; the schemas are JSON Schemas. */
+export interface ToolSpec {
+  name: string
+  title: string
+  description: string
+  inputSchema: Record<string, unknown>
+  outputSchema: Record<string, unknown>
 }
 
 export interface VerifyOptions {
