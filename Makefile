@@ -37,7 +37,7 @@ build:
 demo: node_modules/.installed
 	$(CARGO) run -q -p boardingpass-cli -- deploy examples/hello-worker --local --accept-terms --owner "$${BOARDINGPASS_OWNER:-Demo Owner}"
 
-test: setup test-rust test-chaos test-python test-node test-mcp test-kotlin
+test: setup test-rust test-chaos test-python test-node test-mcp test-kotlin test-dist
 
 # default-members only: the binding crates are tested by their own targets below.
 test-rust:
@@ -261,3 +261,20 @@ bench-bundle: setup
 	$(CARGO) build --release -p boardingpass-cli
 	python3 tests/bench/bundle_vs_wrangler.py $${RUNS:-5}
 	$(CARGO) bench -p boardingpass --features bundle --bench bundle
+
+# --- distribution (issue 16) ---
+# `make dist` builds every installable artifact into dist/ (packaging/dist.sh:
+# wheel + sdist, npm main + linux-x64-gnu platform tarballs, the core crate
+# after `cargo publish --dry-run`, the CLI tarball, SHA256SUMS), each binary
+# linked against glibc 2.28. `make test-dist` installs them as users do, in
+# clean environments without Rust (tests/dist/run.sh; docs/DISTRIBUTION.md).
+DIST_VENV := $(CURDIR)/.venv-dist
+.PHONY: dist test-dist
+$(DIST_VENV)/.installed: packaging/requirements.txt
+	$(call venv,$(DIST_VENV),packaging/requirements.txt)
+
+dist: $(DIST_VENV)/.installed $(NODE_PKG)/node_modules/.installed
+	DIST_TOOLS=$(DIST_VENV) packaging/dist.sh
+
+test-dist: setup dist
+	tests/dist/run.sh

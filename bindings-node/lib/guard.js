@@ -60,4 +60,4 @@ function guardedClass(cls, constructible) {
   return proxy
 }
 
-module.exports = { guarded, guardedClass }
+module.exports = { guardedClass }

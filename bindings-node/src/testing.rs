@@ -1,7 +1,7 @@
 //! `boardingpass-sdk/testing`: core's `testing::EmulatorProcess` (a local
-//! emulator child process) for users' tests. `startEmulator` is exported by
-//! that entry only (its type is in `testing.d.ts`); the `Emulator` class it
-//! resolves to is declared with the package's other classes.
+//! emulator child process) for users' tests. `Emulator.start` backs
+//! `startEmulator` of that entry (whose type is in `testing.d.ts`); the
+//! `Emulator` class is declared with the package's other classes.
 
 use std::sync::Arc;
 
@@ -34,22 +34,22 @@ pub struct Emulator {
     inner: Arc<EmulatorProcess>,
 }
 
-/// Starts `boardingpass-emulator` on a free loopback port; unset options
-/// keep core's defaults.
-#[napi(skip_typescript)]
-pub fn start_emulator(env: &Env, options: Option<EmulatorOptions>) -> Result<AsyncBlock<Emulator>> {
-    let mut core = CoreOptions::default();
-    if let Some(o) = options {
-        core.lifetime = o.lifetime.map(|ms| millis("lifetime", ms)).transpose().map_err(|e| crate::errors::to_js(env, &e))?;
-        core.pow_k = o.pow_k.unwrap_or(core.pow_k);
-        core.pow_g = o.pow_g.unwrap_or(core.pow_g);
-        (core.emulator, core.workerd) = (o.emulator.map(Into::into), o.workerd.map(Into::into));
-    }
-    promise::spawn(env, Abort::none(), EmulatorProcess::start(core), |_, inner| Ok(Emulator { inner: Arc::new(inner) }))
-}
-
 #[napi]
 impl Emulator {
+    /// Starts `boardingpass-emulator` on a free loopback port; unset options
+    /// keep core's defaults.
+    #[napi(skip_typescript)]
+    pub fn start(env: &Env, options: Option<EmulatorOptions>) -> Result<AsyncBlock<Emulator>> {
+        let mut core = CoreOptions::default();
+        if let Some(o) = options {
+            core.lifetime = o.lifetime.map(|ms| millis("lifetime", ms)).transpose().map_err(|e| crate::errors::to_js(env, &e))?;
+            core.pow_k = o.pow_k.unwrap_or(core.pow_k);
+            core.pow_g = o.pow_g.unwrap_or(core.pow_g);
+            (core.emulator, core.workerd) = (o.emulator.map(Into::into), o.workerd.map(Into::into));
+        }
+        promise::spawn(env, Abort::none(), EmulatorProcess::start(core), |_, inner| Ok(Emulator { inner: Arc::new(inner) }))
+    }
+
     /// The API base for `new Client({ apiBase })`.
     #[napi(getter)]
     pub fn api_base(&self) -> String {
@@ -67,6 +67,9 @@ impl Emulator {
     #[napi(ts_return_type = "Promise<void>")]
     pub fn stop(&self, env: &Env) -> Result<AsyncBlock<()>> {
         let inner = self.inner.clone();
-        promise::spawn(env, Abort::none(), async move { Ok(inner.stop().await) }, |_, ()| Ok(()))
+        promise::spawn(env, Abort::none(), async move {
+            inner.stop().await;
+            Ok(())
+        }, |_, ()| Ok(()))
     }
 }
