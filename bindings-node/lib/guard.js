@@ -38,6 +38,8 @@ function guardFunctions(target, skip) {
   for (const key of Object.getOwnPropertyNames(target)) {
     const d = Object.getOwnPropertyDescriptor(target, key)
     if (skip.includes(key) || typeof d.value !== 'function') continue
+    // A read-only, fixed static (napi makes some so) is wrapped by its caller instead.
+    if (!d.configurable && !d.writable) continue
     Object.defineProperty(target, key, { ...d, value: guarded(d.value) })
   }
 }
@@ -60,4 +62,4 @@ function guardedClass(cls, constructible) {
   return proxy
 }
 
-module.exports = { guardedClass }
+module.exports = { guarded, guardedClass }

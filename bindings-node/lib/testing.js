@@ -8,12 +8,15 @@
 // Starting, the light proof of work, finding the binaries, claiming and
 // stopping are core's (`boardingpass::testing`).
 
-// The package's Emulator class: its errors re-typed like every other class's.
+const { guarded } = require('./guard.js')
 const { Emulator } = require('./index.js')
+
+// Emulator.start is a fixed static, so its errors are re-typed here.
+const start = guarded((options) => Emulator.start(options))
 
 /** Starts an emulator on a free loopback port: `{ apiBase, claim(pass), stop() }`. */
 async function startEmulator(options) {
-  const emulator = await Emulator.start(options)
+  const emulator = await start(options)
   return {
     apiBase: emulator.apiBase,
     claim: (pass) => emulator.claim(pass),
