@@ -43,7 +43,8 @@ rm -f "$SHIPPED"
 WHEEL=$(ls "$OUT"/boardingpass_sdk-*.whl)
 auditwheel show "$WHEEL" | tee "$ROOT/target/auditwheel.txt"
 grep -q "manylinux_2_28_x86_64" "$ROOT/target/auditwheel.txt" || { echo "auditwheel: the wheel is not manylinux_2_28_x86_64" >&2; exit 1; }
-unzip -l "$WHEEL" | grep -q "boardingpass/boardingpass-emulator$" || { echo "the wheel lacks the emulator binary" >&2; exit 1; }
+unzip -Z1 "$WHEEL" > "$ROOT/target/wheel-files.txt" # (a pipe into grep -q can die of SIGPIPE under pipefail)
+grep -qx "boardingpass/boardingpass-emulator" "$ROOT/target/wheel-files.txt" || { echo "the wheel lacks the emulator binary" >&2; exit 1; }
 
 step "npm packages"
 # A staging copy of the package: napi lays out the platform package there
