@@ -5,8 +5,9 @@
 #   no Rust on PATH, `pip install` the wheel, then a user's pytest suite
 #   (python/) runs the quickstart against the plugin's emulator;
 # - Node: an empty project, no Rust and no napi CLI, `npm install` the two
-#   tarballs and workerd, then a user's node:test suite (node/) runs the
-#   quickstart with import and with require against startEmulator();
+#   tarballs, workerd and jest, then a user's node:test suite (node/) runs the
+#   quickstart with import and with require against startEmulator(), and a
+#   jest suite uses it from beforeAll/afterAll;
 # - Rust: a throwaway crate depending on the unpacked .crate builds and
 #   provisions, deploys and claims against the CLI tarball's emulator;
 # - CLI: the tarball's checksum verifies and its binaries run.
@@ -62,9 +63,10 @@ node_user() {
     (cd "$proj" && norust npm install --no-audit --no-fund --loglevel=error \
       "$DIST/boardingpass-sdk-$VERSION.tgz" "$DIST/boardingpass-sdk-linux-x64-gnu-$VERSION.tgz" "workerd@$WORKERD_VERSION") &&
     [ -x "$proj/node_modules/boardingpass-sdk-linux-x64-gnu/boardingpass-emulator" ] &&
-    (cd "$proj" && norust node --test --test-concurrency=1 installed.test.mjs)
+    (cd "$proj" && norust node --test --test-concurrency=1 installed.test.mjs) &&
+    (cd "$proj" && norust npx jest --ci jest-fixture.test.js)
 }
-check "npm install both tarballs, startEmulator + quickstart (import, require)" node_user
+check "npm install both tarballs, startEmulator + quickstart (import, require), node:test and jest" node_user
 
 CLI=$WORK/cli
 cli_user() {
