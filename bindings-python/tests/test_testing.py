@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime
 import socket
+import subprocess
+import sys
 
 import pytest
 
@@ -55,3 +57,10 @@ def test_missing_workerd_says_how_to_install_it(tmp_path: object) -> None:
         Emulator.start(workerd="/nonexistent/workerd")
     with pytest.raises(bp.InvalidInputError):
         Emulator.start(pow_k=0)
+
+
+def test_the_module_imports_without_pytest() -> None:
+    code = "import sys; sys.modules['pytest'] = None; import boardingpass.testing as t; print(t.__all__)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "['Emulator']"

@@ -19,33 +19,37 @@ proof of work defaults to a light k=20, g=50)::
 The emulator binary ships in the wheel; it runs Workers in workerd, found
 through ``BOARDINGPASS_WORKERD``, the npm ``workerd`` package in a
 ``node_modules`` above the working directory, or ``PATH``
-(``npm install --save-dev workerd``). Without pytest, use
-``Emulator.start(...)`` as a context manager.
+(``npm install --save-dev workerd``). Without pytest (or in another
+runner), use ``Emulator.start(...)`` as a context manager: this module
+imports without pytest, and defines the fixture only where pytest is.
 """
 
 from __future__ import annotations
 
 from typing import Iterator
 
-import pytest
-
 from boardingpass._native import Emulator
 
-__all__ = ["Emulator", "boardingpass_emulator"]
+__all__ = ["Emulator"]
 
 _MARKER = "boardingpass_emulator"
 
+try:
+    import pytest
+except ImportError:
+    pass
+else:
+    __all__ += ["boardingpass_emulator"]
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers",
-        f"{_MARKER}(lifetime=None, pow_k=None, pow_g=None, emulator=None, workerd=None): options of the boardingpass_emulator fixture",
-    )
+    def pytest_configure(config: pytest.Config) -> None:
+        config.addinivalue_line(
+            "markers",
+            f"{_MARKER}(lifetime=None, pow_k=None, pow_g=None, emulator=None, workerd=None): options of the boardingpass_emulator fixture",
+        )
 
-
-@pytest.fixture
-def boardingpass_emulator(request: pytest.FixtureRequest) -> Iterator[Emulator]:
-    """A running emulator: ``.api_base`` for the client, ``.claim(bpass)``."""
-    marker = request.node.get_closest_marker(_MARKER)
-    with Emulator.start(**(marker.kwargs if marker else {})) as emulator:
-        yield emulator
+    @pytest.fixture
+    def boardingpass_emulator(request: pytest.FixtureRequest) -> Iterator[Emulator]:
+        """A running emulator: ``.api_base`` for the client, ``.claim(bpass)``."""
+        marker = request.node.get_closest_marker(_MARKER)
+        with Emulator.start(**(marker.kwargs if marker else {})) as emulator:
+            yield emulator
