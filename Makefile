@@ -37,7 +37,7 @@ build:
 demo: node_modules/.installed
 	$(CARGO) run -q -p boardingpass-cli -- deploy examples/hello-worker --local --accept-terms --owner "$${BOARDINGPASS_OWNER:-Demo Owner}"
 
-test: setup test-rust test-chaos test-python test-node test-mcp test-kotlin
+test: setup test-rust test-chaos test-python test-node test-mcp test-kotlin test-dist
 
 # default-members only: the binding crates are tested by their own targets below.
 test-rust:
@@ -72,7 +72,7 @@ python-venv:
 	python3 -m venv $(PY_VENV)
 	$(PY_VENV)/bin/pip install --quiet --disable-pip-version-check -r bindings-python/requirements-dev.txt
 	cd bindings-python && $(PY_VENV)/bin/maturin build --strip --interpreter $(PY_VENV)/bin/python --out $(PY_WHEELS)
-	$(PY_VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps $(PY_WHEELS)/boardingpass-*.whl
+	$(PY_VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps $(PY_WHEELS)/boardingpass_sdk-*.whl
 
 # Regenerates the parts of the committed stub that come from core (name
 # lists, Policy fields) from the built module; test_typing.py checks them.
@@ -81,7 +81,7 @@ python-stubs: python-venv
 
 test-python: setup python-venv
 	$(CARGO) build -p boardingpass-emulator
-	cd bindings-python && $(PY_VENV)/bin/python -m pytest -q
+	cd bindings-python && BOARDINGPASS_EMULATOR=$(CURDIR)/target/debug/boardingpass-emulator $(PY_VENV)/bin/python -m pytest -q
 
 # `import boardingpass` (release wheel) vs `import cloudflare` 5.9.0, fresh interpreters.
 bench-python:
@@ -89,7 +89,7 @@ bench-python:
 	python3 -m venv $(PY_VENV)-bench
 	$(PY_VENV)-bench/bin/pip install --quiet --disable-pip-version-check cloudflare==5.9.0 maturin==1.16.0
 	cd bindings-python && $(PY_VENV)-bench/bin/maturin build --release --strip --interpreter $(PY_VENV)-bench/bin/python --out $(PY_WHEELS)/release
-	$(PY_VENV)-bench/bin/pip install --quiet --disable-pip-version-check --no-deps $(PY_WHEELS)/release/boardingpass-*.whl
+	$(PY_VENV)-bench/bin/pip install --quiet --disable-pip-version-check --no-deps $(PY_WHEELS)/release/boardingpass_sdk-*.whl
 	$(PY_VENV)-bench/bin/python tests/bench/python_import.py
 
 # --- node (issue 6) ---
@@ -120,7 +120,7 @@ node-dts: node-build
 test-node: setup node-build examples/node/node_modules/.installed
 	$(CARGO) build -q -p boardingpass-emulator
 	cd $(NODE_PKG) && npx tsc --noEmit -p test/types
-	node --test --test-concurrency=1 $(NODE_TESTS)
+	BOARDINGPASS_EMULATOR=$(CURDIR)/target/debug/boardingpass-emulator node --test --test-concurrency=1 $(NODE_TESTS)
 
 # Event-loop delay during a k=8000 g=2000 solve and load time, on release builds.
 bench-node:
@@ -261,3 +261,20 @@ bench-bundle: setup
 	$(CARGO) build --release -p boardingpass-cli
 	python3 tests/bench/bundle_vs_wrangler.py $${RUNS:-5}
 	$(CARGO) bench -p boardingpass --features bundle --bench bundle
+
+# --- distribution (issue 16) ---
+# `make dist` builds every installable artifact into dist/ (packaging/dist.sh:
+# wheel + sdist, npm main + linux-x64-gnu platform tarballs, the core crate
+# after `cargo publish --dry-run`, the CLI tarball, SHA256SUMS), each binary
+# linked against glibc 2.28. `make test-dist` installs them as users do, in
+# clean environments without Rust (tests/dist/run.sh; docs/DISTRIBUTION.md).
+DIST_VENV := $(CURDIR)/.venv-dist
+.PHONY: dist test-dist
+$(DIST_VENV)/.installed: packaging/requirements.txt
+	$(call venv,$(DIST_VENV),packaging/requirements.txt)
+
+dist: $(DIST_VENV)/.installed $(NODE_PKG)/node_modules/.installed
+	DIST_TOOLS=$(DIST_VENV) packaging/dist.sh
+
+test-dist: setup dist
+	tests/dist/run.sh

@@ -355,6 +355,16 @@ export declare class Client {
   get auditLog(): string | null
 }
 
+/** A running local emulator (from `startEmulator()` of `boardingpass-sdk/testing`). */
+export declare class Emulator {
+  /** The API base for `new Client({ apiBase })`. */
+  get apiBase(): string
+  /** What the owner's Claim button does. */
+  claim(pass: BoardingPass): Promise<void>
+  /** Stops the emulator and its Workers; stopping twice does nothing. */
+  stop(): Promise<void>
+}
+
 /**
  * Rules checked before provisioning, before each deploy and before a
  * ticket is issued; every broken rule is reported at once.
@@ -530,12 +540,6 @@ export interface ClientOptions {
   auditLog?: string
   /** Receives each audit record. */
   onAudit?: (event: AuditEvent) => void
-  /**
-   * An OTLP/HTTP collector (`http://host:4318`) receiving the spans of
-   * every operation and the audit events. Default:
-   * `OTEL_EXPORTER_OTLP_ENDPOINT`; one collector per process.
-   */
-  otlpEndpoint?: string
 }
 
 export interface DeleteWorkerOptions {
@@ -552,6 +556,19 @@ export interface DeployOptions {
   /** Hashing (files), uploading (bytes) and upload steps. */
   onProgress?: (event: ProgressEvent) => void
   signal?: AbortSignal
+}
+
+export interface EmulatorOptions {
+  /** Account lifetime in milliseconds, whole seconds. Default: the emulator's 60 minutes. */
+  lifetime?: number
+  /** Proof-of-work checkpoints per challenge. Default 20 (light, for tests). */
+  powK?: number
+  /** Hashes per checkpoint. Default 50. */
+  powG?: number
+  /** The `boardingpass-emulator` binary. Default: `BOARDINGPASS_EMULATOR`, then the one in the platform package. */
+  emulator?: string
+  /** The workerd binary. Default: `BOARDINGPASS_WORKERD`, the npm `workerd` package, then `PATH`. */
+  workerd?: string
 }
 
 export interface FromPathOptions {

@@ -9,7 +9,7 @@ import { jsonSchema, tool } from 'ai'
 
 import { forModel } from './for-model.mjs'
 
-/** @param {import('boardingpass').Toolbox} toolbox */
+/** @param {import('boardingpass-sdk').Toolbox} toolbox */
 export function aiSdkTools(toolbox) {
   return Object.fromEntries(
     toolbox.toolSpecs().map((spec) => [

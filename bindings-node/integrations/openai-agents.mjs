@@ -9,7 +9,7 @@ import { tool } from '@openai/agents'
 
 import { forModel } from './for-model.mjs'
 
-/** @param {import('boardingpass').Toolbox} toolbox */
+/** @param {import('boardingpass-sdk').Toolbox} toolbox */
 export function openaiAgentsTools(toolbox) {
   return toolbox.toolSpecs().map((spec) =>
     tool({

@@ -5,63 +5,7 @@
 
 const { inspect } = require('node:util')
 const native = require('../native/index.js')
-const errors = require('./errors.js')
-
-const byCode = new Map(Object.values(errors).filter((cls) => cls.code).map((cls) => [cls.code, cls]))
-
-// napi-rs statuses of arguments it could not convert (wrong type, missing
-// field): the caller's input, so InvalidInputError.
-const isArgumentStatus = (code) => code === 'InvalidArg' || (typeof code === 'string' && code.endsWith('Expected'))
-
-/** The package error for a native one (which carries `code` and the fields as properties). */
-function toBoardingpassError(err) {
-  if (err instanceof errors.BoardingpassError || err === null || typeof err !== 'object') return err
-  const cls = byCode.get(err.code) ?? (isArgumentStatus(err.code) ? errors.InvalidInputError : undefined)
-  return cls ? new cls(err.message, err) : err
-}
-
-function guarded(fn) {
-  return function boardingpassCall(...args) {
-    let out
-    try {
-      out = fn.apply(this, args)
-    } catch (e) {
-      throw toBoardingpassError(e)
-    }
-    if (out instanceof Promise) {
-      return out.catch((e) => {
-        throw toBoardingpassError(e)
-      })
-    }
-    return out
-  }
-}
-
-function guardFunctions(target, skip) {
-  for (const key of Object.getOwnPropertyNames(target)) {
-    const d = Object.getOwnPropertyDescriptor(target, key)
-    if (skip.includes(key) || typeof d.value !== 'function') continue
-    Object.defineProperty(target, key, { ...d, value: guarded(d.value) })
-  }
-}
-
-// Methods and static functions throw or reject with native errors; re-type
-// them. Constructors can throw too (bad options): a Proxy re-types those.
-function guardedClass(cls, constructible) {
-  guardFunctions(cls.prototype, ['constructor'])
-  guardFunctions(cls, ['length', 'name', 'prototype'])
-  if (!constructible) return cls
-  const proxy = new Proxy(cls, {
-    construct(target, args, newTarget) {
-      try {
-        return Reflect.construct(target, args, newTarget === proxy ? target : newTarget)
-      } catch (e) {
-        throw toBoardingpassError(e)
-      }
-    },
-  })
-  return proxy
-}
+const { guardedClass } = require('./guard.js')
 
 // util.inspect shows the same safe view as toJSON (never a credential).
 function showAs(cls, view) {
@@ -90,6 +34,7 @@ const ClaimTicket = guardedClass(native.ClaimTicket, false)
 const ClaimWatcher = guardedClass(native.ClaimWatcher, false)
 const Secret = guardedClass(native.Secret, false)
 const Toolbox = guardedClass(native.Toolbox, true)
+const Emulator = guardedClass(native.Emulator, false)
 // Which build the napi loader picked ('native' here); declared by the generated types.
 const __napiBindingTarget = native.__napiBindingTarget
 
@@ -103,5 +48,6 @@ module.exports = {
   ClaimWatcher,
   Secret,
   Toolbox,
+  Emulator,
   __napiBindingTarget,
 }

@@ -16,6 +16,7 @@ mod policy;
 mod progress;
 mod promise;
 mod secret;
+mod testing;
 mod ticket;
 mod toolbox;
 mod watch;

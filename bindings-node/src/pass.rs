@@ -149,6 +149,10 @@ impl BoardingPass {
     pub(crate) fn new(inner: bp::BoardingPass) -> Self {
         Self { inner }
     }
+
+    pub(crate) fn core(&self) -> &bp::BoardingPass {
+        &self.inner
+    }
 }
 
 #[napi]

@@ -7,7 +7,7 @@ import { getEventListeners } from 'node:events'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 
-import { AbortError, BoardingpassError, CancelledError } from 'boardingpass'
+import { AbortError, BoardingpassError, CancelledError } from 'boardingpass-sdk'
 import { startEmulator } from './emulator.mjs'
 import { clientFor, hello, OWNER, sleep } from './helpers.mjs'
 

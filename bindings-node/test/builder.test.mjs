@@ -7,7 +7,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { inspect } from 'node:util'
 
-import { BoardingPass, InvalidInputError, Policy, Secret, Worker } from 'boardingpass'
+import { BoardingPass, InvalidInputError, Policy, Secret, Worker } from 'boardingpass-sdk'
 
 test('builder methods chain, each returning a new Worker, and toJSON/inspect never show binding values', () => {
   const empty = new Worker('multi')

@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import path from 'node:path'
 
-import { BoardingpassError, BundleError, Worker } from 'boardingpass'
+import { BoardingpassError, BundleError, Worker } from 'boardingpass-sdk'
 import { repoRoot, startEmulator } from './emulator.mjs'
 import { clientFor, OWNER } from './helpers.mjs'
 

@@ -4,7 +4,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 
-import { Client, InvalidInputError, Worker } from 'boardingpass'
+import { Client, InvalidInputError, Worker } from 'boardingpass-sdk'
 
 const { cases } = JSON.parse(readFileSync(new URL('../../tests/fixtures/client-config-cases.json', import.meta.url), 'utf8'))
 

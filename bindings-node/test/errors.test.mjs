@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 
-import * as bp from 'boardingpass'
+import * as bp from 'boardingpass-sdk'
 import { repoRoot, startEmulator } from './emulator.mjs'
 import { clientFor, hello, OWNER } from './helpers.mjs'
 

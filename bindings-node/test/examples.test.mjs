@@ -9,7 +9,7 @@ import { createInterface } from 'node:readline'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 
-import { AbortError, InvalidInputError } from 'boardingpass'
+import { AbortError, InvalidInputError } from 'boardingpass-sdk'
 import { repoRoot, startEmulator } from './emulator.mjs'
 import { clientFor, OWNER } from './helpers.mjs'
 

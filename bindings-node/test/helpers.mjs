@@ -1,6 +1,6 @@
 // Shared pieces of the test files: a client pointed at an emulator, and
 // small Workers.
-import { Client, Worker } from 'boardingpass'
+import { Client, Worker } from 'boardingpass-sdk'
 
 export const OWNER = 'Ada Lovelace'
 

@@ -13,9 +13,9 @@ import { fileURLToPath } from 'node:url'
 import { generateText, stepCountIs } from 'ai'
 import { MockLanguageModelV3 } from 'ai/test'
 import { Agent, run, RunContext, setTracingDisabled, Usage } from '@openai/agents'
-import { Secret, Toolbox } from 'boardingpass'
-import { aiSdkTools } from 'boardingpass/integrations/ai-sdk'
-import { openaiAgentsTools } from 'boardingpass/integrations/openai-agents'
+import { Secret, Toolbox } from 'boardingpass-sdk'
+import { aiSdkTools } from 'boardingpass-sdk/integrations/ai-sdk'
+import { openaiAgentsTools } from 'boardingpass-sdk/integrations/openai-agents'
 
 import { startEmulator } from './emulator.mjs'
 import { clientFor, OWNER } from './helpers.mjs'
@@ -186,7 +186,7 @@ test('onClaimLink may return a plain string; onProgress follows the call', async
 test('a failing onClaimLink leaves the link on standard error, not lost', async () => {
   // In a child process: the test's own output must not show a claim link.
   const script = `
-    import { Client, Toolbox } from 'boardingpass'
+    import { Client, Toolbox } from 'boardingpass-sdk'
     const client = new Client({ apiBase: process.env.EMULATOR_BASE, acceptTerms: true })
     const toolbox = new Toolbox(client, { owner: 'Ada', onClaimLink: async () => { throw new Error('mail server down') } })
     console.log(JSON.stringify(await toolbox.call('provision', {})))`

@@ -8,7 +8,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { inspect } from 'node:util'
 
-import { Client, Worker } from 'boardingpass'
+import { Client, Worker } from 'boardingpass-sdk'
 
 const home = os.homedir()
 const secretValue = `bp-secret-${crypto.randomUUID()}`

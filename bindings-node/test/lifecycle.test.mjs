@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 
-import { InvalidInputError, PassExpiredError, PassRevokedError, Policy, PolicyViolationError, VerificationError, Worker } from 'boardingpass'
+import { InvalidInputError, PassExpiredError, PassRevokedError, Policy, PolicyViolationError, VerificationError, Worker } from 'boardingpass-sdk'
 import { repoRoot, startEmulator } from './emulator.mjs'
 import { clientFor, hello, OWNER } from './helpers.mjs'
 

@@ -6,13 +6,13 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 
-import * as esm from 'boardingpass'
+import * as esm from 'boardingpass-sdk'
 
 const require = createRequire(import.meta.url)
 const pkg = (p) => new URL(`../${p}`, import.meta.url)
 
 test('require and import expose the same names and the same objects', () => {
-  const cjs = require('boardingpass')
+  const cjs = require('boardingpass-sdk')
   const names = Object.keys(cjs).sort()
   assert.deepEqual(Object.keys(esm).filter((k) => k !== 'default').sort(), names)
   for (const name of names) assert.equal(esm[name], cjs[name], name)
@@ -28,7 +28,7 @@ test('the committed index.d.ts matches what the build generated', () => {
 test('index.d.ts declares every runtime export', () => {
   const dts = readFileSync(pkg('index.d.ts'), 'utf8')
   const declared = new Set([...dts.matchAll(/^export declare (?:class|const|function) (\w+)/gm)].map((m) => m[1]))
-  const runtime = Object.keys(require('boardingpass'))
+  const runtime = Object.keys(require('boardingpass-sdk'))
   assert.deepEqual(runtime.filter((n) => !declared.has(n)), [])
   assert.deepEqual([...declared].filter((n) => !runtime.includes(n)), [])
 })

@@ -6,7 +6,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 
-import { BoardingPass, Policy, Worker } from 'boardingpass'
+import { BoardingPass, Policy, Worker } from 'boardingpass-sdk'
 import { startEmulator } from './emulator.mjs'
 import { OWNER, clientFor } from './helpers.mjs'
 

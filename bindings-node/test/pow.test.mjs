@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 
-import { AbortError } from 'boardingpass'
+import { AbortError } from 'boardingpass-sdk'
 import { startEmulator } from './emulator.mjs'
 import { clientFor, OWNER, sleep } from './helpers.mjs'
 

@@ -14,6 +14,7 @@ mod results;
 mod runtime;
 mod secret;
 mod shared;
+mod testing;
 mod toolbox;
 mod worker;
 
@@ -51,6 +52,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<progress::ProgressStream>()?;
     m.add_class::<toolbox::PyToolbox>()?;
     m.add_class::<toolbox::PyClaimLink>()?;
+    m.add_class::<testing::PyEmulator>()?;
     m.add_function(wrap_pyfunction!(operations_in_flight, m)?)?;
     m.py().import("atexit")?.call_method1("register", (wrap_pyfunction!(runtime::shutdown, m)?,))?;
     Ok(())

@@ -163,6 +163,11 @@ impl PyBoardingPass {
         Self { current: Mutex::new((std::process::id(), core.clone())), original: core, shared }
     }
 
+    /// The pass as provisioned (identity and credentials).
+    pub fn core(&self) -> &CorePass {
+        &self.original
+    }
+
     fn current(&self, py: Python<'_>) -> PyResult<CorePass> {
         let mut slot = self.current.lock().unwrap_or_else(|p| p.into_inner());
         let pid = std::process::id();

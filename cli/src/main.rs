@@ -4,13 +4,27 @@
 mod commands;
 mod mcp;
 mod output;
+mod progress;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+const EXAMPLES: &str = "\
+Examples:
+  boardingpass deploy ./my-worker --accept-terms --owner \"Ada Lovelace\"
+      provision, deploy, verify; print the URL, the claim URL and the ticket
+  boardingpass deploy src/index.ts --local --accept-terms --owner Ada
+      the same against an embedded local emulator
+  boardingpass serve --port 8787
+      run the emulator (then CLOUDFLARE_API_BASE_URL=http://127.0.0.1:8787/client/v4)
+  boardingpass completions bash > ~/.local/share/bash-completion/completions/boardingpass
+
+Progress goes to stderr: bars on a terminal, plain lines otherwise, none with --json.
+NO_COLOR turns colours off.";
+
 #[derive(Parser)]
-#[command(name = "boardingpass", version, about = "Deploy to a live URL on a temporary account and hand a human the claim link")]
+#[command(name = "boardingpass", version, about = "Deploy to a live URL on a temporary account and hand a human the claim link", after_help = EXAMPLES)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -29,6 +43,11 @@ enum Command {
     /// Proof-of-work tools.
     #[command(subcommand)]
     Pow(commands::pow::Command),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
+    #[command(after_help = "Examples:\n  boardingpass completions bash > ~/.local/share/bash-completion/completions/boardingpass\n  boardingpass completions zsh > \"${fpath[1]}/_boardingpass\"\n  boardingpass completions fish > ~/.config/fish/completions/boardingpass.fish")]
+    Completions {
+        shell: clap_complete::Shell,
+    },
 }
 
 #[tokio::main]
@@ -45,6 +64,10 @@ async fn main() -> ExitCode {
         Command::Deploy(args) => commands::deploy::run(*args).await,
         Command::Mcp(args) => commands::mcp::run(*args).await,
         Command::Pow(cmd) => commands::pow::run(cmd),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "boardingpass", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
     };
     match result {
         Ok(code) => code,

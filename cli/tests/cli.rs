@@ -438,3 +438,46 @@ fn deploy_publishes_no_dotfile_and_no_unimported_module() {
         assert_eq!(status, 404, "{path} was published: {body}");
     }
 }
+
+#[test]
+fn progress_is_plain_lines_off_a_terminal_and_absent_with_json() {
+    let server = Server::start(&[]);
+    let mut plain = bp();
+    plain.args(["deploy", "examples/hello-worker", "--api-base", &server.base, "--accept-terms", "--owner", "Ada Lovelace"]);
+    let o = plain.output().unwrap();
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    for line in ["proof of work ... (0/20 checkpoints)", "proof of work done (20/20 checkpoints)", "create account done", "upload script done"] {
+        assert!(err.lines().any(|l| l == line), "{line:?} not in stderr:\n{err}");
+    }
+    assert!(!out.contains("proof of work"), "progress stays off stdout");
+    let token = out.split("claimToken=").nth(1).unwrap().split_whitespace().next().unwrap();
+    assert!(!err.contains(token) && !err.contains("cfat_"), "no credential in the progress lines");
+
+    let o = deploy(&server, "examples/hello-worker", &[]).output().unwrap();
+    let (_, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(!err.contains("proof of work") && !err.contains(" done"), "--json prints no progress: {err}");
+}
+
+#[test]
+fn version_help_examples_and_completions() {
+    let o = bp().arg("--version").output().unwrap();
+    assert_eq!(text(&o).0.trim(), format!("boardingpass {}", env!("CARGO_PKG_VERSION")));
+    let help = text(&bp().arg("--help").output().unwrap()).0;
+    assert!(help.contains("Examples:") && help.contains("boardingpass deploy ./my-worker"), "{help}");
+    for (shell, marker) in [("bash", "complete -F"), ("zsh", "#compdef boardingpass"), ("fish", "complete -c boardingpass")] {
+        let o = bp().args(["completions", shell]).output().unwrap();
+        let script = text(&o).0;
+        assert!(o.status.success() && script.contains(marker) && script.contains("deploy"), "{shell}: {script}");
+    }
+    assert!(!bp().args(["completions", "tcsh"]).output().unwrap().status.success());
+}
+
+#[test]
+fn no_color_turns_colours_off() {
+    let coloured = bp().arg("--help").env("CLICOLOR_FORCE", "1").env_remove("NO_COLOR").output().unwrap();
+    assert!(text(&coloured).0.contains('\u{1b}'), "CLICOLOR_FORCE colours the help");
+    let plain = bp().arg("--help").env("CLICOLOR_FORCE", "1").env("NO_COLOR", "1").output().unwrap();
+    assert!(!text(&plain).0.contains('\u{1b}'), "NO_COLOR wins");
+}

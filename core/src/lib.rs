@@ -22,7 +22,8 @@
 // public as namespaces: `pow`, the algorithm the emulator and CLI share with
 // the client; `ticket`, the parts of the claim ticket document; `toolbox`,
 // the agent tools (MCP server, framework integrations); `telemetry`, the
-// OTLP export (feature `otlp`).
+// OTLP export (feature `otlp`); `testing`, the emulator as a fixture for
+// users' tests.
 #[macro_use]
 mod setters;
 
@@ -51,6 +52,7 @@ mod secret;
 mod teardown;
 #[cfg(feature = "otlp")]
 pub mod telemetry;
+pub mod testing;
 mod timestamp;
 pub mod ticket;
 pub mod toolbox;

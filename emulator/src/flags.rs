@@ -50,6 +50,10 @@ pub struct ServeFlags {
     /// How long a stalled answer is held, in milliseconds.
     #[arg(long, default_value_t = 1000, requires = "chaos_rate")]
     pub chaos_stall_ms: u64,
+    /// Also stop when standard input closes: test fixtures hold a pipe to
+    /// it, so the emulator never outlives the process that started it.
+    #[arg(long)]
+    pub stop_on_stdin_close: bool,
 }
 
 fn chaos_rate(s: &str) -> Result<f64, String> {
@@ -58,6 +62,33 @@ fn chaos_rate(s: &str) -> Result<f64, String> {
 }
 
 impl ServeFlags {
+    /// Resolves on SIGINT or SIGTERM, or when standard input closes if
+    /// `--stop-on-stdin-close` was given.
+    pub async fn stop_requested(&self) {
+        let closed = self.stop_on_stdin_close.then(|| {
+            let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+            // A plain thread, not tokio's stdin: a read blocked there would
+            // keep the runtime from shutting down after a signal.
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 256];
+                // Anything written is ignored; only the end of input counts.
+                while std::io::Read::read(&mut std::io::stdin(), &mut buf).is_ok_and(|n| n > 0) {}
+                let _ = tx.send(());
+            });
+            rx
+        });
+        let stdin_closed = async move {
+            match closed {
+                Some(rx) => drop(rx.await),
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = crate::wait_for_signal() => {}
+            _ = stdin_closed => {}
+        }
+    }
+
     pub fn config(&self) -> EmulatorConfig {
         EmulatorConfig {
             port: self.port,

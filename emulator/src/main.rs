@@ -23,6 +23,6 @@ async fn main() -> std::process::ExitCode {
     };
     println!("boardingpass emulator listening on {}", handle.base_url());
     println!("worker files: {}", handle.work_dir().display());
-    handle.run_until_signal().await;
+    handle.run_until(cli.flags.stop_requested()).await;
     std::process::ExitCode::SUCCESS
 }

@@ -204,11 +204,13 @@ impl EmulatorHandle {
     pub fn live_workers(&self) -> usize {
         self.state.runner.live_count()
     }
-    /// Serves until SIGINT or SIGTERM, then shuts down: Workers stopped,
-    /// work directory removed. Open connections (a claim-status long-poll
-    /// holds one for up to a minute) get [`SHUTDOWN_GRACE`] to finish.
-    pub async fn run_until_signal(self) {
-        wait_for_signal().await;
+    /// Serves until `stop` resolves (e.g. [`wait_for_signal`] or
+    /// [`ServeFlags::stop_requested`](crate::ServeFlags::stop_requested)), then
+    /// shuts down: Workers stopped, work directory removed. Open connections
+    /// (a claim-status long-poll holds one for up to a minute) get
+    /// [`SHUTDOWN_GRACE`] to finish.
+    pub async fn run_until(self, stop: impl std::future::Future<Output = ()>) {
+        stop.await;
         // Dropping the handle when the grace runs out cleans up all the same.
         let _ = tokio::time::timeout(SHUTDOWN_GRACE, self.shutdown()).await;
     }

@@ -1,5 +1,6 @@
 //! Issue 10, finding 7: the `boardingpass-emulator` binary, stopped by
-//! SIGTERM or SIGINT, removes its work directory (workerd configs and module
+//! SIGTERM or SIGINT (or, with `--stop-on-stdin-close`, by the end of its
+//! standard input: how test fixtures stop it), removes its work directory (workerd configs and module
 //! files) and leaves no workerd behind. The binary is given its own TMPDIR,
 //! so the test sees everything it writes there.
 
@@ -26,11 +27,21 @@ fn entries(dir: &Path) -> Vec<PathBuf> {
     std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect()
 }
 
-async fn stopped_by(signal: i32) {
+enum Stop {
+    Signal(i32),
+    StdinClose,
+}
+
+async fn stopped_by(stop: Stop) {
     let tmp = tempfile::tempdir().unwrap();
+    let mut args = vec!["--port", "0", "--pow-k", "50", "--pow-g", "200"];
+    if matches!(stop, Stop::StdinClose) {
+        args.push("--stop-on-stdin-close");
+    }
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_boardingpass-emulator"))
-        .args(["--port", "0", "--pow-k", "50", "--pow-g", "200"])
+        .args(args)
         .env("TMPDIR", tmp.path())
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
@@ -51,8 +62,11 @@ async fn stopped_by(signal: i32) {
     assert_eq!(work.len(), 1, "one work directory in TMPDIR: {work:?}");
     assert!(!processes_in(tmp.path()).is_empty(), "workerd runs in the work directory");
 
-    // SAFETY: plain kill(2) on the child we spawned.
-    assert_eq!(unsafe { libc::kill(child.id().unwrap() as i32, signal) }, 0);
+    match stop {
+        // SAFETY: plain kill(2) on the child we spawned.
+        Stop::Signal(signal) => assert_eq!(unsafe { libc::kill(child.id().unwrap() as i32, signal) }, 0),
+        Stop::StdinClose => drop(child.stdin.take()),
+    }
     let exit = tokio::time::timeout(Duration::from_secs(60), child.wait()).await.expect("the emulator exits after the signal").unwrap();
     assert!(exit.success(), "exit status {exit:?}");
     assert_eq!(entries(tmp.path()), Vec::<PathBuf>::new(), "the work directory is removed");
@@ -76,10 +90,15 @@ async fn stopped_by(signal: i32) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_removes_the_work_directory_and_stops_workerd() {
-    stopped_by(libc::SIGTERM).await;
+    stopped_by(Stop::Signal(libc::SIGTERM)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigint_removes_the_work_directory_and_stops_workerd() {
-    stopped_by(libc::SIGINT).await;
+    stopped_by(Stop::Signal(libc::SIGINT)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closing_stdin_stops_it_when_asked_to() {
+    stopped_by(Stop::StdinClose).await;
 }

@@ -14,8 +14,8 @@
 //   CLOUDFLARE_API_BASE_URL=http://127.0.0.1:8787/client/v4 node ai-sdk-tools.mjs
 import { pathToFileURL } from 'node:url'
 
-import { Client, Toolbox } from 'boardingpass'
-import { aiSdkTools } from 'boardingpass/integrations/ai-sdk'
+import { Client, Toolbox } from 'boardingpass-sdk'
+import { aiSdkTools } from 'boardingpass-sdk/integrations/ai-sdk'
 
 /** Hands the claim link to its owner: replace with e-mail, chat or a ticket. */
 async function sendToOwner(link) {

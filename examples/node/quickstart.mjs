@@ -7,7 +7,7 @@
 // Without CLOUDFLARE_API_BASE_URL it talks to Cloudflare itself. Running it
 // means you accept https://www.cloudflare.com/terms/ and
 // https://www.cloudflare.com/privacypolicy/ (acceptTerms below).
-import { Client, Worker } from 'boardingpass'
+import { Client, Worker } from 'boardingpass-sdk'
 
 const args = process.argv.slice(2)
 const owner = args.find((a) => !a.startsWith('--'))

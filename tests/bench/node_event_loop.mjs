@@ -81,9 +81,9 @@ try {
 }
 
 const load = (code) => Number(execFileSync(process.execPath, ['--input-type=module', '-e', code], { cwd: pkg, encoding: 'utf8' }))
-const requireCode = "import { createRequire } from 'node:module'; const r = createRequire(process.cwd() + '/'); const t = performance.now(); r('boardingpass'); process.stdout.write(String(performance.now() - t))"
-const importCode = "const t = performance.now(); await import('boardingpass'); process.stdout.write(String(performance.now() - t))"
+const requireCode = "import { createRequire } from 'node:module'; const r = createRequire(process.cwd() + '/'); const t = performance.now(); r('boardingpass-sdk'); process.stdout.write(String(performance.now() - t))"
+const importCode = "const t = performance.now(); await import('boardingpass-sdk'); process.stdout.write(String(performance.now() - t))"
 for (const [label, code] of [['require', requireCode], ['import', importCode]]) {
   const times = Array.from({ length: 10 }, () => load(code))
-  console.log(`${label}('boardingpass'), fresh process, 10 runs: median ${median(times).toFixed(1)} ms, min ${Math.min(...times).toFixed(1)}, max ${Math.max(...times).toFixed(1)}`)
+  console.log(`${label}('boardingpass-sdk'), fresh process, 10 runs: median ${median(times).toFixed(1)} ms, min ${Math.min(...times).toFixed(1)}, max ${Math.max(...times).toFixed(1)}`)
 }

@@ -17,9 +17,9 @@ import {
   type Evidence,
   type ProgressEvent,
   type ToolSpec,
-} from 'boardingpass'
-import { aiSdkTools } from 'boardingpass/integrations/ai-sdk'
-import { openaiAgentsTools } from 'boardingpass/integrations/openai-agents'
+} from 'boardingpass-sdk'
+import { aiSdkTools } from 'boardingpass-sdk/integrations/ai-sdk'
+import { openaiAgentsTools } from 'boardingpass-sdk/integrations/openai-agents'
 import type { Tool } from 'ai'
 import type { FunctionTool } from '@openai/agents'
 
@@ -102,4 +102,13 @@ export async function tools(client: Client, signal: AbortSignal): Promise<string
   // @ts-expect-error: onClaimLink says where the link went
   new Toolbox(client, { onClaimLink: (link: ClaimLink) => link.url })
   return [names, out.url, Object.keys(forAiSdk), forAgents.length].join()
+}
+
+// The emulator fixture (`boardingpass-sdk/testing`).
+import { startEmulator, type RunningEmulator } from 'boardingpass-sdk/testing'
+export async function fixture(pass: BoardingPass): Promise<string> {
+  const emu: RunningEmulator = await startEmulator({ lifetime: 5_000, powK: 20, powG: 50 })
+  await emu.claim(pass)
+  await emu.stop()
+  return emu.apiBase
 }

@@ -32,6 +32,7 @@ __all__ = [
     "ProgressStream",
     "Toolbox",
     "ClaimLink",
+    "Emulator",
     "operations_in_flight",
 ]
 
@@ -519,3 +520,23 @@ class Toolbox:
     def call(
         self, name: str, args: Optional[Mapping[str, Any]] = None, *, progress: Optional[_Progress] = None
     ) -> Coroutine[Any, Any, Dict[str, Any]]: ...
+
+@final
+class Emulator:
+    """A local `boardingpass-emulator` process (`boardingpass.testing`)."""
+
+    @staticmethod
+    def start(
+        *,
+        lifetime: Optional[float] = None,
+        pow_k: Optional[int] = None,
+        pow_g: Optional[int] = None,
+        emulator: Optional[_StrPath] = None,
+        workerd: Optional[_StrPath] = None,
+    ) -> Emulator: ...
+    @property
+    def api_base(self) -> str: ...
+    def claim(self, bpass: BoardingPass) -> None: ...
+    def stop(self) -> None: ...
+    def __enter__(self) -> Emulator: ...
+    def __exit__(self, exc_type: object, exc: object, tb: object, /) -> Literal[False]: ...

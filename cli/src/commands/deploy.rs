@@ -20,6 +20,7 @@ use serde_json::json;
 
 use super::target::TargetArgs;
 use crate::output::print_json;
+use crate::progress::{Display, Reporter};
 
 /// Exit statuses of `--wait-claim` (0 = claimed).
 pub const EXIT_EXPIRED: u8 = 10;
@@ -161,14 +162,16 @@ pub async fn run(args: Args) -> Result<ExitCode, Error> {
             }
         })
         .await?;
-    let mut load = LoadOptions::default().no_bundle(args.no_bundle);
+    let reporter = Reporter::new(Display::for_output(args.json));
+    let progress = reporter.progress();
+    let mut load = LoadOptions::default().no_bundle(args.no_bundle).progress(progress.clone());
     load.name = args.name.clone();
     let worker = boardingpass::load_project_with(&args.path, &load)?;
-    let mut provision = ProvisionOptions::default();
+    let mut provision = ProvisionOptions::default().progress(progress.clone());
     provision.owner = args.owner.clone();
-    let (pass, prepared) = target.client.provision_and_prepare(provision, &worker, DeployOptions::default()).await?;
+    let (pass, prepared) = target.client.provision_and_prepare(provision, &worker, DeployOptions::default().progress(progress)).await?;
     if !args.json {
-        eprintln!("provisioned {} ({}), deploying {} ...", printable(pass.account_name()), printable(pass.account_id()), worker.name);
+        reporter.note(&format!("provisioned {} ({}), deploying {} ...", printable(pass.account_name()), printable(pass.account_id()), worker.name));
     }
     let (deployment, evidence, ticket) = match hand_off(&args, &pass, &prepared).await {
         Ok(done) => done,

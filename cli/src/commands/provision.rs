@@ -12,6 +12,7 @@ use serde_json::json;
 
 use super::target::TargetArgs;
 use crate::output::print_json;
+use crate::progress::{Display, Reporter};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -27,7 +28,7 @@ pub struct Args {
 
 pub async fn run(args: Args) -> Result<ExitCode, Error> {
     let target = args.target.connect(|b| b).await?;
-    let mut options = ProvisionOptions::default();
+    let mut options = ProvisionOptions::default().progress(Reporter::new(Display::for_output(args.json)).progress());
     options.owner = args.owner;
     let pass = target.client.provision(options).await?;
     let expires = pass.expires_at().to_rfc3339_opts(SecondsFormat::Secs, true);

@@ -16,6 +16,6 @@ pub async fn run(args: Args) -> Result<ExitCode, Error> {
     println!("boardingpass emulator listening on {}", handle.base_url());
     println!("use it with: CLOUDFLARE_API_BASE_URL={} (wrangler) or --api-base (boardingpass)", handle.base_url());
     println!("worker files: {}", handle.work_dir().display());
-    handle.run_until_signal().await;
+    handle.run_until(args.flags.stop_requested()).await;
     Ok(ExitCode::SUCCESS)
 }

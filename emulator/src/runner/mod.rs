@@ -20,34 +20,6 @@ pub use process::{Instance, LogLine};
 
 use crate::workers::Version;
 
-/// Environment variable naming the workerd binary.
-pub const WORKERD_ENV: &str = "BOARDINGPASS_WORKERD";
-
-const INSTALL_HINT: &str = "install it with `npm install workerd` (in the boardingpass repository: `make setup`), or set BOARDINGPASS_WORKERD to the workerd binary";
-
-/// Finds workerd: `$BOARDINGPASS_WORKERD`, else `node_modules` above the
-/// working directory or above the running executable.
-pub fn locate_workerd() -> Result<PathBuf, String> {
-    if let Some(p) = std::env::var_os(WORKERD_ENV) {
-        let p = PathBuf::from(p);
-        return if p.is_file() { Ok(p) } else { Err(format!("{WORKERD_ENV}={} is not a file; {INSTALL_HINT}", p.display())) };
-    }
-    let mut roots: Vec<PathBuf> = Vec::new();
-    roots.extend(std::env::current_dir().ok());
-    roots.extend(std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_path_buf)));
-    for root in roots {
-        for dir in root.ancestors() {
-            for rel in ["node_modules/.bin/workerd", "node_modules/@cloudflare/workerd-linux-64/bin/workerd"] {
-                let p = dir.join(rel);
-                if p.is_file() {
-                    return Ok(p);
-                }
-            }
-        }
-    }
-    Err(format!("workerd was not found; {INSTALL_HINT}"))
-}
-
 /// Newest compatibility date the installed workerd supports (its version is
 /// a date). Cloudflare accepts today's date; workerd refuses dates after its
 /// own, so later dates are clamped to it.
@@ -111,11 +83,7 @@ impl Runner {
     fn workerd(&self) -> Result<&Workerd, String> {
         self.workerd
             .get_or_init(|| {
-                let found = match &self.configured {
-                    Some(p) if p.is_file() => Ok(p.clone()),
-                    Some(p) => Err(format!("workerd {} is not a file; {INSTALL_HINT}", p.display())),
-                    None => locate_workerd(),
-                };
+                let found = boardingpass::testing::locate_workerd(self.configured.as_deref()).map_err(|e| e.to_string());
                 found.map(|path| Workerd { max_date: workerd_date(&path), path })
             })
             .as_ref()

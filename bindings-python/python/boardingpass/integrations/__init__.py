@@ -3,9 +3,9 @@
 description and schema; these modules only adapt them):
 
 - :mod:`boardingpass.integrations.langchain`: LangChain ``StructuredTool``\\ s
-  (``pip install boardingpass[langchain]``)
+  (``pip install boardingpass-sdk[langchain]``)
 - :mod:`boardingpass.integrations.openai_agents`: OpenAI Agents SDK
-  ``FunctionTool``\\ s (``pip install boardingpass[openai-agents]``)
+  ``FunctionTool``\\ s (``pip install boardingpass-sdk[openai-agents]``)
 
 A tool that fails tells the model why (``[code] message``) instead of ending
 the run, as the MCP server does; cancellation still propagates.
