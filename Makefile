@@ -276,5 +276,8 @@ $(DIST_VENV)/.installed: packaging/requirements.txt
 dist: $(DIST_VENV)/.installed $(NODE_PKG)/node_modules/.installed
 	DIST_TOOLS=$(DIST_VENV) packaging/dist.sh
 
-test-dist: setup dist
+# The install tests build the artifacts the fast way (DIST_FAST: no LTO,
+# opt-level 1, crate not verify-built twice) to keep `make test` short.
+test-dist: setup $(DIST_VENV)/.installed $(NODE_PKG)/node_modules/.installed
+	DIST_FAST=1 DIST_TOOLS=$(DIST_VENV) packaging/dist.sh
 	tests/dist/run.sh
