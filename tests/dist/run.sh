@@ -64,9 +64,10 @@ node_user() {
       "$DIST/boardingpass-sdk-$VERSION.tgz" "$DIST/boardingpass-sdk-linux-x64-gnu-$VERSION.tgz" "workerd@$WORKERD_VERSION") &&
     [ -x "$proj/node_modules/boardingpass-sdk-linux-x64-gnu/boardingpass-emulator" ] &&
     (cd "$proj" && norust node --test --test-concurrency=1 installed.test.mjs) &&
-    (cd "$proj" && norust npx jest --ci jest-fixture.test.js)
+    (cd "$proj" && norust npx jest --ci jest-fixture.test.js) &&
+    (cd "$proj" && norust npx vitest run vitest-fixture.test.mjs)
 }
-check "npm install both tarballs, startEmulator + quickstart (import, require), node:test and jest" node_user
+check "npm install both tarballs, startEmulator + quickstart (import, require), node:test, jest and vitest" node_user
 
 CLI=$WORK/cli
 cli_user() {
