@@ -540,6 +540,12 @@ export interface ClientOptions {
   auditLog?: string
   /** Receives each audit record. */
   onAudit?: (event: AuditEvent) => void
+  /**
+   * An OTLP/HTTP collector (`http://host:4318`) receiving the spans of
+   * every operation and the audit events. Default:
+   * `OTEL_EXPORTER_OTLP_ENDPOINT`; one collector per process.
+   */
+  otlpEndpoint?: string
 }
 
 export interface DeleteWorkerOptions {
