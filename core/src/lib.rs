@@ -37,6 +37,7 @@ mod envelope;
 mod error;
 mod http;
 mod imports;
+mod kv;
 mod pass;
 mod paths;
 mod policy;
@@ -77,6 +78,10 @@ pub use cancel::{cancellable, CancellationToken};
 pub use claim::{ClaimOutcome, ClaimStatus, ClaimWaitOptions, ClaimWatcher};
 pub use client::{Client, ClientBuilder, ClientConfig};
 pub use error::{ApiFailure, Error, ErrorKind, Result, Violation};
+pub use kv::{
+    validate_kv_key, validate_kv_namespace_id, validate_kv_title, KvKey, KvKeyPage, KvListOptions, KvNamespace, KvPair, KV_LIST_LIMITS, KV_NAMESPACE,
+    MAX_KV_BULK_BYTES, MAX_KV_BULK_PAIRS, MAX_KV_KEY_BYTES, MAX_KV_TITLE_CHARS, MAX_KV_VALUE_BYTES,
+};
 pub use pass::BoardingPass;
 pub use policy::Policy;
 pub use prepare::{DeployOptions, PreparedDeploy, DEFAULT_MAX_SCRIPT_SIZE};
