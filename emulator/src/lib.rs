@@ -13,6 +13,7 @@ pub mod flags;
 mod gateway;
 mod hosts;
 mod jwt;
+pub mod kv;
 mod linger;
 mod names;
 mod routes;
