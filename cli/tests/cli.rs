@@ -345,8 +345,8 @@ fn a_bad_project_fails_before_any_account_is_created() {
     write(&p("escape/wrangler.toml"), b"name = \"escape\"\nmain = \"../outside.js\"\n");
     write(&p("d1/wrangler.toml"), b"name = \"todo\"\nmain = \"index.js\"\n[[d1_databases]]\nbinding = \"DB\"\ndatabase_name = \"todo\"\n");
     write(&p("d1/index.js"), b"export default { fetch(r, env) { return env.DB.prepare('select 1').all() } }");
-    write(&p("kv/wrangler.jsonc"), b"{ \"name\": \"links\", \"main\": \"index.js\", // a comment\n \"kv_namespaces\": [{ \"binding\": \"LINKS\" }] }");
-    write(&p("kv/index.js"), b"export default { fetch(r, env) { return env.LINKS.get('x') } }");
+    write(&p("queue/wrangler.jsonc"), b"{ \"name\": \"jobs\", \"main\": \"index.js\", // a comment\n \"queues\": { \"producers\": [{ \"binding\": \"JOBS\", \"queue\": \"jobs\" }] } }");
+    write(&p("queue/index.js"), b"export default { fetch(r, env) { return env.JOBS.send('x') } }");
     let missing_dir_ticket = p("no-such-dir/ticket.json");
     let cases: [(&str, &Path, Vec<&str>, &str); 9] = [
         ("bad name", Path::new("examples/hello-worker"), vec!["--name", "Bad_Name"], "worker name"),
@@ -357,7 +357,7 @@ fn a_bad_project_fails_before_any_account_is_created() {
         ("main outside", &p("escape"), vec![], "main"),
         ("ticket dir", Path::new("examples/hello-worker"), vec!["--ticket", missing_dir_ticket.to_str().unwrap()], "--ticket"),
         ("a D1 binding", &p("d1"), vec![], "d1_databases"),
-        ("a KV binding", &p("kv"), vec![], "kv_namespaces"),
+        ("a Queues binding", &p("queue"), vec![], "queues"),
     ];
     for (i, (what, project, extra, named)) in cases.into_iter().enumerate() {
         let audit = p(&format!("audit-{i}.jsonl"));

@@ -14,6 +14,7 @@ mod gateway;
 mod hosts;
 mod jwt;
 pub mod kv;
+mod kv_binding;
 mod linger;
 mod names;
 mod routes;
