@@ -187,6 +187,26 @@ fn deploy_takes_a_single_worker_file_or_a_directory_of_static_files() {
     }
 }
 
+/// A wrangler.jsonc project with a KV binding and no id: the namespace is
+/// created by the deploy, the Worker keeps its count in it, and `--json`'s
+/// ticket lists it.
+#[test]
+fn deploy_honours_kv_namespaces_and_lists_the_resource() {
+    let server = Server::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let config = "{ \"name\": \"links\", \"main\": \"index.js\", // a comment\n \"kv_namespaces\": [{ \"binding\": \"LINKS\" }] }";
+    std::fs::write(dir.path().join("wrangler.jsonc"), config).unwrap();
+    let code = "export default { async fetch(r, env) { const n = Number(await env.LINKS.get('n') ?? '0') + 1; await env.LINKS.put('n', String(n)); return new Response('count ' + n) } }";
+    std::fs::write(dir.path().join("index.js"), code).unwrap();
+    let o = deploy(&server, dir.path().to_str().unwrap(), &["--expect-body", "count 1"]).output().unwrap();
+    assert!(o.status.success(), "{}", text(&o).1);
+    let v = last_json(&text(&o).0);
+    let resources = &v["ticket"]["temporary_resource"]["resources"];
+    assert_eq!(resources[0]["type"], "kv_namespace");
+    assert_eq!(resources[0]["name"], "links-links");
+    assert_eq!(http("GET", v["url"].as_str().unwrap(), &[]).1, "count 2");
+}
+
 #[test]
 fn wait_claim_exits_0_when_claimed_and_prints_the_status_last() {
     let server = Server::start(&[]);

@@ -62,6 +62,20 @@ async fn namespaces_and_keys_round_trip_and_show_on_the_ticket() {
     assert_eq!(created.len(), 1);
     assert_eq!(created[0]["details"], serde_json::json!({"type": "kv_namespace", "name": "guestbook", "id": ns.id}));
 
+    // The new output paths (ticket resources, resource events, KV results, errors) carry no credential.
+    let ticket = pass.ticket(ClaimStatus::Pending).unwrap();
+    let outputs = format!(
+        "{}{}{:?}{:?}{dup}{}",
+        ticket.to_json(),
+        ticket.to_markdown(),
+        pass.kv_namespaces().await.unwrap(),
+        pass.kv_list(&ns.id, KvListOptions::default()).await.unwrap(),
+        serde_json::Value::Array(events.lock().unwrap().clone())
+    );
+    for secret in [pass.expose_api_token(), pass.expose_claim_url()] {
+        assert!(!outputs.contains(secret), "a credential reached a KV output");
+    }
+
     pass.delete_kv_namespace(&ns.id).await.unwrap();
     assert!(pass.kv_namespaces().await.unwrap().is_empty());
     assert_eq!(pass.ticket(ClaimStatus::Pending).unwrap().to_json()["temporary_resource"]["resources"], serde_json::json!([]));
