@@ -51,6 +51,13 @@ async fn namespaces_values_listing_and_bulk_writes() {
     assert_eq!(r.headers()["content-type"], "application/octet-stream");
     assert_eq!(r.bytes().await.unwrap().as_ref(), [0u8, 255]);
 
+    // A form with metadata (what clients send with it): the value field is the value.
+    let form = reqwest::multipart::Form::new().text("value", "from a form").text("metadata", "{\"a\":1}");
+    let r = http.put(url(&emu, &a, &format!("/{ns}/values/form"))).bearer_auth(&a.token).multipart(form).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let got = http.get(url(&emu, &a, &format!("/{ns}/values/form"))).bearer_auth(&a.token).send().await.unwrap().text().await.unwrap();
+    assert_eq!(got, "from a form");
+
     let pairs = json!([{"key": "k1", "value": "one"}, {"key": "k2", "value": "dHdv", "base64": true}]);
     common::conformance::assert_request_conforms("PUT", &format!("/accounts/{}/storage/kv/namespaces/{ns}/bulk", a.id), &pairs);
     let (status, body) = send(http.put(url(&emu, &a, &format!("/{ns}/bulk"))).bearer_auth(&a.token).json(&pairs)).await;
@@ -60,6 +67,8 @@ async fn namespaces_values_listing_and_bulk_writes() {
 
     let (_, page) = send(http.get(url(&emu, &a, &format!("/{ns}/keys?prefix=k&limit=10"))).bearer_auth(&a.token)).await;
     assert_eq!(page["result"], json!([{"name": "k1"}, {"name": "k2"}]));
+    let (_, all) = send(http.get(url(&emu, &a, &format!("/{ns}/keys"))).bearer_auth(&a.token)).await;
+    assert_eq!(all["result"].as_array().unwrap().len(), 4, "a/b, form, k1, k2");
     assert_eq!(page["result_info"]["cursor"], "");
 
     let (status, _) = send(http.delete(url(&emu, &a, &format!("/{ns}/values/k1"))).bearer_auth(&a.token)).await;

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
 use base64::Engine;
@@ -12,7 +12,7 @@ use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::body::{JsonBody, RawBody};
+use crate::body::{multipart_error, JsonBody, MultipartBody, RawBody};
 use crate::envelope::{self, ApiError};
 use crate::kv::{self, LIST_INVALID};
 use crate::state::AppState;
@@ -58,8 +58,23 @@ pub async fn delete(State(state): Shared, Path((acc, id)): Path<(String, String)
     Ok(envelope::ok(json!({})))
 }
 
-/// `PUT …/values/{key}`: the body is the value.
-pub async fn put_value(State(state): Shared, Path((acc, id, key)): Path<(String, String, String)>, RawBody(value): RawBody) -> Result<Response, ApiError> {
+/// `PUT …/values/{key}`: the body is the value, or, as a
+/// `multipart/form-data` form (what clients send with metadata), its
+/// `value` field (metadata is not kept).
+pub async fn put_value(State(state): Shared, Path((acc, id, key)): Path<(String, String, String)>, req: Request) -> Result<Response, ApiError> {
+    let is_form = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|c| c.starts_with("multipart/form-data"));
+    let value = if is_form {
+        let MultipartBody(mut form) = MultipartBody::from_request(req, &()).await?;
+        let mut value = None;
+        while let Some(field) = form.next_field().await.map_err(|e| multipart_error(&e))? {
+            if field.name() == Some("value") {
+                value = Some(field.bytes().await.map_err(|e| multipart_error(&e))?);
+            }
+        }
+        value.ok_or_else(|| envelope::bad_request(kv::KEY_INVALID, "the form has no value field"))?
+    } else {
+        RawBody::from_request(req, &()).await?.0
+    };
     state.store().kv.entry(acc).or_default().put_all(&id, vec![(key, value)])?;
     Ok(envelope::ok(json!({})))
 }
