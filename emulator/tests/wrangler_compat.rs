@@ -176,4 +176,10 @@ async fn wrangler_kv_commands_create_write_and_read() {
     assert!(got.contains("https://example.com"), "{got}");
     let account = emu.state().store().kv.keys().next().cloned().unwrap();
     assert_eq!(emu.state().store().kv[&account].namespaces[&id].values["home"].as_ref(), b"https://example.com");
+
+    // A deploy binding that namespace: the Worker reads what wrangler wrote.
+    let toml = format!("name = \"kv-probe\"\nmain = \"index.js\"\ncompatibility_date = \"2026-06-01\"\n\n[[kv_namespaces]]\nbinding = \"LINKS\"\nid = \"{id}\"\n");
+    write(&project, &[("wrangler.toml", &toml), ("index.js", "export default { async fetch(req, env) { return new Response(await env.LINKS.get('home')) } }\n")]);
+    let out = w.run(&project, &["deploy", "--temporary"]).await;
+    assert_eq!(get(&emu, &printed_host(&out), "/").await, (200, "https://example.com".to_string()));
 }
