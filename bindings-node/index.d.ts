@@ -102,7 +102,7 @@ export interface AuditEvent {
 }
 
 /** Kinds of audit events. Serialised as snake_case strings. */
-export type AuditKind = 'policy_checked' | 'provisioned' | 'deploy_started' | 'deploy_finished' | 'verified' | 'ticket_issued' | 'claim_status_changed' | 'torn_down' | 'failed'
+export type AuditKind = 'policy_checked' | 'provisioned' | 'deploy_started' | 'deploy_finished' | 'verified' | 'ticket_issued' | 'claim_status_changed' | 'torn_down' | 'failed' | 'resource_created' | 'resource_deleted'
 
 /** An npm package that went into a bundle. */
 export interface BundledPackage {
@@ -187,6 +187,30 @@ export interface Evidence {
   failures: Array<string>
 }
 
+/** One key of a listing. */
+export interface KvKey {
+  name: string
+  /** When the key expires, in seconds since the Unix epoch. */
+  expiration?: number
+}
+
+/** One page of keys, in lexicographic order of their UTF-8 bytes. */
+export interface KvKeyPage {
+  keys: Array<KvKey>
+  /**
+   * Pass it back as [`KvListOptions::cursor`] for the next page; `None`
+   * when this page is the last.
+   */
+  cursor?: string
+}
+
+/** A KV namespace of the account. */
+export interface KvNamespace {
+  /** Cloudflare's id (32 hex digits), used in every key call and binding. */
+  id: string
+  title: string
+}
+
 /** How a module is uploaded (docs/PROTOCOL.md §6 content types). */
 export type ModuleKind = 'es_module' | 'commonjs' | 'service_worker' | 'text' | 'data' | 'wasm' | 'json' | 'source_map' | 'python' | 'python_requirement'
 
@@ -211,6 +235,10 @@ export interface PolicyFields {
   allowedBindingTypes?: Array<string>
   /** Regular expression every Worker name must match. */
   workerNamePattern?: string
+  /** Resource types a pass may create (`kv_namespace`); `None` allows any. */
+  allowedResourceTypes?: Array<string>
+  /** Resources (KV namespaces) one pass may create. */
+  maxResourcesPerPass?: number
   /** A named person must own the claim link before provisioning. */
   requireClaimOwner: boolean
   /** A ticket is issued only after a passing verification. */
@@ -231,6 +259,22 @@ export interface TeardownReport {
  * in Rust memory; `apiToken`/`claimUrl` are redacted `Secret`s.
  */
 export declare class BoardingPass {
+  /** Creates a Workers KV namespace (listed in the ticket, audited as `resource_created`). */
+  createKvNamespace(title: string, options?: SignalOptions | undefined | null): Promise<KvNamespace>
+  /** Every KV namespace of the account. */
+  kvNamespaces(options?: SignalOptions | undefined | null): Promise<KvNamespace[]>
+  /** Deletes a KV namespace and its keys. */
+  deleteKvNamespace(namespaceId: string, options?: SignalOptions | undefined | null): Promise<void>
+  /** Writes one value (a string is stored as UTF-8). */
+  kvPut(namespaceId: string, key: string, value: string | Buffer, options?: SignalOptions | undefined | null): Promise<void>
+  /** Reads one value as a Buffer; `null` when the key does not exist. */
+  kvGet(namespaceId: string, key: string, options?: SignalOptions | undefined | null): Promise<Buffer | null>
+  /** Deletes one key. */
+  kvDelete(namespaceId: string, key: string, options?: SignalOptions | undefined | null): Promise<void>
+  /** One page of keys; pass the page's `cursor` back for the next. */
+  kvList(namespaceId: string, options?: KvListOptions | undefined | null): Promise<KvKeyPage>
+  /** Writes many pairs in one request. */
+  kvPutBulk(namespaceId: string, entries: Array<KvEntry>, options?: SignalOptions | undefined | null): Promise<void>
   /**
    * Deploys (or redeploys) a Worker, or the Worker at a path (file or
    * project directory, read off the JS thread). Policy and local checks
@@ -436,6 +480,13 @@ export declare class Worker {
   compatibilityFlag(flag: string): Worker
   /** A plain-text variable on `env`; replaces a binding of the same name. */
   var(name: string, text: string): Worker
+  /**
+   * The Workers KV namespace titled `namespace` as `env[binding]`:
+   * created on the first deploy, reused on redeploys.
+   */
+  kv(binding: string, namespace: string): Worker
+  /** An existing Workers KV namespace, by id, as `env[binding]`. */
+  kvId(binding: string, id: string): Worker
   /** A JSON variable on `env`; replaces a binding of the same name. */
   jsonVar(name: string, value: any): Worker
   /**
@@ -587,6 +638,22 @@ export interface HeaderExpectation {
   name: string
   /** The header's value must contain this text. */
   value: string
+}
+
+/** One pair of `kvPutBulk`: the value a string (UTF-8) or bytes. */
+export interface KvEntry {
+  key: string
+  value: string | Buffer
+}
+
+export interface KvListOptions {
+  /** Only keys starting with this. */
+  prefix?: string
+  /** The previous page's `cursor`. */
+  cursor?: string
+  /** Keys per page, 10–1000. */
+  limit?: number
+  signal?: AbortSignal
 }
 
 export interface ModuleInfo {

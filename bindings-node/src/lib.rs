@@ -11,6 +11,7 @@ mod abort;
 mod client;
 mod convert;
 mod errors;
+mod kv;
 mod pass;
 mod policy;
 mod progress;

@@ -142,7 +142,7 @@ pub struct PassSummary {
 /// in Rust memory; `apiToken`/`claimUrl` are redacted `Secret`s.
 #[napi]
 pub struct BoardingPass {
-    inner: bp::BoardingPass,
+    pub(crate) inner: bp::BoardingPass,
 }
 
 impl BoardingPass {

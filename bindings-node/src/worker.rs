@@ -147,6 +147,19 @@ impl Worker {
         self.with(|w| w.var(name, text))
     }
 
+    /// The Workers KV namespace titled `namespace` as `env[binding]`:
+    /// created on the first deploy, reused on redeploys.
+    #[napi]
+    pub fn kv(&self, binding: String, namespace: String) -> Worker {
+        self.with(|w| w.kv(binding, namespace))
+    }
+
+    /// An existing Workers KV namespace, by id, as `env[binding]`.
+    #[napi]
+    pub fn kv_id(&self, binding: String, id: String) -> Worker {
+        self.with(|w| w.kv_id(binding, id))
+    }
+
     /// A JSON variable on `env`; replaces a binding of the same name.
     #[napi]
     pub fn json_var(&self, name: String, value: serde_json::Value) -> Worker {

@@ -10,14 +10,14 @@ import { createServer } from 'node:http'
 import { once } from 'node:events'
 import { promisify } from 'node:util'
 
-import { Client, InvalidInputError } from 'boardingpass'
+import { Client, InvalidInputError } from 'boardingpass-sdk'
 
 import { startEmulator } from './emulator.mjs'
 
 const run = promisify(execFile)
 
 const CHILD = `
-import { Client, Worker } from 'boardingpass'
+import { Client, Worker } from 'boardingpass-sdk'
 const viaEnv = process.env.VIA_ENV === '1'
 const client = new Client({ apiBase: process.env.API_BASE, acceptTerms: true, jobId: 'job-otlp', ...(viaEnv ? {} : { otlpEndpoint: process.env.COLLECTOR }) })
 const pass = await client.provision({ owner: 'Ada Lovelace' })
@@ -67,7 +67,7 @@ for (const viaEnv of [false, true]) {
 
 test('a second collector in one process is refused', async () => {
   const code = `
-import { Client, InvalidInputError } from 'boardingpass'
+import { Client, InvalidInputError } from 'boardingpass-sdk'
 new Client({ apiBase: ${JSON.stringify(emu.base)}, otlpEndpoint: 'http://127.0.0.1:9' })
 new Client({ apiBase: ${JSON.stringify(emu.base)}, otlpEndpoint: 'http://127.0.0.1:9' })
 try {

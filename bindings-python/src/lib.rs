@@ -6,6 +6,7 @@ mod claim;
 mod client;
 mod convert;
 mod errors;
+mod kv;
 mod logging;
 mod pass;
 mod policy;
@@ -44,6 +45,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<boardingpass::BundleInfo>()?;
     m.add_class::<boardingpass::BundledPackage>()?;
     m.add_class::<boardingpass::Evidence>()?;
+    m.add_class::<boardingpass::KvNamespace>()?;
+    m.add_class::<boardingpass::KvKey>()?;
+    m.add_class::<boardingpass::KvKeyPage>()?;
     m.add_class::<boardingpass::ClaimOutcome>()?;
     m.add_class::<boardingpass::TeardownReport>()?;
     m.add_class::<results::PyClaimTicket>()?;

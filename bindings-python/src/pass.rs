@@ -11,7 +11,12 @@ use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
 use pyo3_async_runtimes::TaskLocals;
 
+use std::borrow::Cow;
+
+use boardingpass::{KvKeyPage, KvNamespace};
+
 use crate::claim::PyClaimWatcher;
+use crate::kv::{kv_pairs, list_options, KvValue};
 use crate::shared::Shared;
 use crate::convert::{opt_seconds, repr, whole};
 use crate::errors::{invalid, py_result, OrRaise};
@@ -33,9 +38,9 @@ pub struct PyBoardingPass {
 
 /// What an operation needs from the pass, cloned into its future.
 #[derive(Clone)]
-struct PassHandle {
-    core: CorePass,
-    shared: Arc<Shared>,
+pub(crate) struct PassHandle {
+    pub(crate) core: CorePass,
+    pub(crate) shared: Arc<Shared>,
 }
 
 /// `ClaimWaitOptions` from keyword arguments (seconds); unset ones keep core's defaults.
@@ -361,6 +366,73 @@ impl PyBoardingPass {
     #[pyo3(signature = (name, *, force=false))]
     fn delete_worker_sync(&self, py: Python<'_>, name: String, force: bool) -> PyResult<()> {
         block_on(py, self.handle(py)?.delete_worker(name, force))
+    }
+
+    /// Creates a Workers KV namespace (listed in the ticket, audited as `resource_created`).
+    fn create_kv_namespace<'py>(&self, py: Python<'py>, title: String) -> PyResult<Bound<'py, PyAny>> {
+        let handle = self.handle(py)?;
+        coroutine(py, move |_, _| Ok(handle.create_kv_namespace(title)))
+    }
+    fn create_kv_namespace_sync(&self, py: Python<'_>, title: String) -> PyResult<KvNamespace> {
+        block_on(py, self.handle(py)?.create_kv_namespace(title))
+    }
+    /// Every KV namespace of the account.
+    fn kv_namespaces<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let handle = self.handle(py)?;
+        coroutine(py, move |_, _| Ok(handle.kv_namespaces()))
+    }
+    fn kv_namespaces_sync(&self, py: Python<'_>) -> PyResult<Vec<KvNamespace>> {
+        block_on(py, self.handle(py)?.kv_namespaces())
+    }
+    /// Deletes a KV namespace and its keys.
+    fn delete_kv_namespace<'py>(&self, py: Python<'py>, namespace_id: String) -> PyResult<Bound<'py, PyAny>> {
+        let handle = self.handle(py)?;
+        coroutine(py, move |_, _| Ok(handle.delete_kv_namespace(namespace_id)))
+    }
+    fn delete_kv_namespace_sync(&self, py: Python<'_>, namespace_id: String) -> PyResult<()> {
+        block_on(py, self.handle(py)?.delete_kv_namespace(namespace_id))
+    }
+    /// Writes one value (`bytes`, or `str` as UTF-8).
+    fn kv_put<'py>(&self, py: Python<'py>, namespace_id: String, key: String, value: KvValue) -> PyResult<Bound<'py, PyAny>> {
+        let handle = self.handle(py)?;
+        coroutine(py, move |_, _| Ok(handle.kv_put(namespace_id, key, value)))
+    }
+    fn kv_put_sync(&self, py: Python<'_>, namespace_id: String, key: String, value: KvValue) -> PyResult<()> {
+        block_on(py, self.handle(py)?.kv_put(namespace_id, key, value))
+    }
+    /// Reads one value as `bytes`; `None` when the key does not exist.
+    fn kv_get<'py>(&self, py: Python<'py>, namespace_id: String, key: String) -> PyResult<Bound<'py, PyAny>> {
+        let handle = self.handle(py)?;
+        coroutine(py, move |_, _| Ok(handle.kv_get(namespace_id, key)))
+    }
+    fn kv_get_sync(&self, py: Python<'_>, namespace_id: String, key: String) -> PyResult<Option<Cow<'static, [u8]>>> {
+        block_on(py, self.handle(py)?.kv_get(namespace_id, key))
+    }
+    /// Deletes one key.
+    fn kv_delete<'py>(&self, py: Python<'py>, namespace_id: String, key: String) -> PyResult<Bound<'py, PyAny>> {
+        let handle = self.handle(py)?;
+        coroutine(py, move |_, _| Ok(handle.kv_delete(namespace_id, key)))
+    }
+    fn kv_delete_sync(&self, py: Python<'_>, namespace_id: String, key: String) -> PyResult<()> {
+        block_on(py, self.handle(py)?.kv_delete(namespace_id, key))
+    }
+    /// One page of keys; pass the page's `cursor` back for the next.
+    #[pyo3(signature = (namespace_id, *, prefix=None, cursor=None, limit=None))]
+    fn kv_list<'py>(&self, py: Python<'py>, namespace_id: String, prefix: Option<String>, cursor: Option<String>, limit: Option<u32>) -> PyResult<Bound<'py, PyAny>> {
+        let (handle, options) = (self.handle(py)?, list_options(prefix, cursor, limit));
+        coroutine(py, move |_, _| Ok(handle.kv_list(namespace_id, options)))
+    }
+    #[pyo3(signature = (namespace_id, *, prefix=None, cursor=None, limit=None))]
+    fn kv_list_sync(&self, py: Python<'_>, namespace_id: String, prefix: Option<String>, cursor: Option<String>, limit: Option<u32>) -> PyResult<KvKeyPage> {
+        block_on(py, self.handle(py)?.kv_list(namespace_id, list_options(prefix, cursor, limit)))
+    }
+    /// Writes many pairs in one request: a mapping of key to value, or `(key, value)` pairs.
+    fn kv_put_bulk<'py>(&self, py: Python<'py>, namespace_id: String, pairs: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let (handle, pairs) = (self.handle(py)?, kv_pairs(pairs)?);
+        coroutine(py, move |_, _| Ok(handle.kv_put_bulk(namespace_id, pairs)))
+    }
+    fn kv_put_bulk_sync(&self, py: Python<'_>, namespace_id: String, pairs: &Bound<'_, PyAny>) -> PyResult<()> {
+        block_on(py, self.handle(py)?.kv_put_bulk(namespace_id, kv_pairs(pairs)?))
     }
 
     /// Waits until the pass is claimed, expires or is revoked, or `timeout`

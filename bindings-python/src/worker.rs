@@ -98,6 +98,17 @@ impl PyWorker {
         self.with(|w| w.var(name, text))
     }
 
+    /// The Workers KV namespace titled `namespace` as `env.{binding}`:
+    /// created on the first deploy, reused on redeploys.
+    fn kv(&self, binding: String, namespace: String) -> Self {
+        self.with(|w| w.kv(binding, namespace))
+    }
+
+    /// An existing Workers KV namespace, by id, as `env.{binding}`.
+    fn kv_id(&self, binding: String, id: String) -> Self {
+        self.with(|w| w.kv_id(binding, id))
+    }
+
     /// A JSON variable on `env` (any JSON-compatible Python value).
     fn json_var(&self, name: String, value: &Bound<'_, PyAny>) -> PyResult<Self> {
         let json = py_to_json("json_var", value)?;

@@ -187,6 +187,26 @@ fn deploy_takes_a_single_worker_file_or_a_directory_of_static_files() {
     }
 }
 
+/// A wrangler.jsonc project with a KV binding and no id: the namespace is
+/// created by the deploy, the Worker keeps its count in it, and `--json`'s
+/// ticket lists it.
+#[test]
+fn deploy_honours_kv_namespaces_and_lists_the_resource() {
+    let server = Server::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let config = "{ \"name\": \"links\", \"main\": \"index.js\", // a comment\n \"kv_namespaces\": [{ \"binding\": \"LINKS\" }] }";
+    std::fs::write(dir.path().join("wrangler.jsonc"), config).unwrap();
+    let code = "export default { async fetch(r, env) { const n = Number(await env.LINKS.get('n') ?? '0') + 1; await env.LINKS.put('n', String(n)); return new Response('count ' + n) } }";
+    std::fs::write(dir.path().join("index.js"), code).unwrap();
+    let o = deploy(&server, dir.path().to_str().unwrap(), &["--expect-body", "count 1"]).output().unwrap();
+    assert!(o.status.success(), "{}", text(&o).1);
+    let v = last_json(&text(&o).0);
+    let resources = &v["ticket"]["temporary_resource"]["resources"];
+    assert_eq!(resources[0]["type"], "kv_namespace");
+    assert_eq!(resources[0]["name"], "links-links");
+    assert_eq!(http("GET", v["url"].as_str().unwrap(), &[]).1, "count 2");
+}
+
 #[test]
 fn wait_claim_exits_0_when_claimed_and_prints_the_status_last() {
     let server = Server::start(&[]);
@@ -345,8 +365,8 @@ fn a_bad_project_fails_before_any_account_is_created() {
     write(&p("escape/wrangler.toml"), b"name = \"escape\"\nmain = \"../outside.js\"\n");
     write(&p("d1/wrangler.toml"), b"name = \"todo\"\nmain = \"index.js\"\n[[d1_databases]]\nbinding = \"DB\"\ndatabase_name = \"todo\"\n");
     write(&p("d1/index.js"), b"export default { fetch(r, env) { return env.DB.prepare('select 1').all() } }");
-    write(&p("kv/wrangler.jsonc"), b"{ \"name\": \"links\", \"main\": \"index.js\", // a comment\n \"kv_namespaces\": [{ \"binding\": \"LINKS\" }] }");
-    write(&p("kv/index.js"), b"export default { fetch(r, env) { return env.LINKS.get('x') } }");
+    write(&p("queue/wrangler.jsonc"), b"{ \"name\": \"jobs\", \"main\": \"index.js\", // a comment\n \"queues\": { \"producers\": [{ \"binding\": \"JOBS\", \"queue\": \"jobs\" }] } }");
+    write(&p("queue/index.js"), b"export default { fetch(r, env) { return env.JOBS.send('x') } }");
     let missing_dir_ticket = p("no-such-dir/ticket.json");
     let cases: [(&str, &Path, Vec<&str>, &str); 9] = [
         ("bad name", Path::new("examples/hello-worker"), vec!["--name", "Bad_Name"], "worker name"),
@@ -357,7 +377,7 @@ fn a_bad_project_fails_before_any_account_is_created() {
         ("main outside", &p("escape"), vec![], "main"),
         ("ticket dir", Path::new("examples/hello-worker"), vec!["--ticket", missing_dir_ticket.to_str().unwrap()], "--ticket"),
         ("a D1 binding", &p("d1"), vec![], "d1_databases"),
-        ("a KV binding", &p("kv"), vec![], "kv_namespaces"),
+        ("a Queues binding", &p("queue"), vec![], "queues"),
     ];
     for (i, (what, project, extra, named)) in cases.into_iter().enumerate() {
         let audit = p(&format!("audit-{i}.jsonl"));

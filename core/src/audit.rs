@@ -32,6 +32,9 @@ pub enum AuditKind {
     ClaimStatusChanged,
     TornDown,
     Failed,
+    /// The pass created a resource (a KV namespace): type, name, id.
+    ResourceCreated,
+    ResourceDeleted,
 }
 
 impl AuditKind {
@@ -47,6 +50,8 @@ impl AuditKind {
             Self::ClaimStatusChanged => "claim_status_changed",
             Self::TornDown => "torn_down",
             Self::Failed => "failed",
+            Self::ResourceCreated => "resource_created",
+            Self::ResourceDeleted => "resource_deleted",
         }
     }
 
@@ -208,7 +213,7 @@ mod tests {
     #[test]
     fn kind_names_are_the_serialised_names() {
         use AuditKind::*;
-        for k in [PolicyChecked, Provisioned, DeployStarted, DeployFinished, Verified, TicketIssued, ClaimStatusChanged, TornDown, Failed] {
+        for k in [PolicyChecked, Provisioned, DeployStarted, DeployFinished, Verified, TicketIssued, ClaimStatusChanged, TornDown, Failed, ResourceCreated, ResourceDeleted] {
             assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
         }
     }

@@ -33,7 +33,7 @@ use crate::pass::BoardingPass;
 use crate::record::Deployment;
 use crate::progress::Phase;
 use crate::untrusted::{self, is_loopback_host};
-use crate::worker::{ModuleKind, Worker};
+use crate::worker::{Binding, KvNamespaceRef, ModuleKind, Worker};
 
 /// Script API date wrangler 4.164 sends when toggling workers.dev.
 const SCRIPT_API_DATE: &str = "2025-08-01";
@@ -135,12 +135,13 @@ impl BoardingPass {
             assets_meta = Some(config.metadata(&outcome.completion_jwt)?);
         }
 
+        let kv_ids = self.provision_kv(worker).await?;
         progress.emit(Phase::UploadScript, 0, 1);
         let es_module = worker.main().is_some_and(|m| m.kind == ModuleKind::EsModule);
         let (version_id, startup_time_ms) = if exists && es_module {
-            self.upload_version(worker, assets_meta, options.message.as_deref()).await?
+            self.upload_version(worker, assets_meta, options.message.as_deref(), &kv_ids).await?
         } else {
-            self.upload_script(worker, assets_meta).await?
+            self.upload_script(worker, assets_meta, &kv_ids).await?
         };
         progress.emit(Phase::UploadScript, 1, 1);
 
@@ -175,6 +176,33 @@ impl BoardingPass {
         Ok(deployment)
     }
 
+    /// The ids of the KV namespaces `worker` binds by title, by binding
+    /// name: an existing namespace of that title is reused (a redeploy), a
+    /// missing one created (`resource_created`), so data survives redeploys.
+    async fn provision_kv(&self, worker: &Worker) -> Result<HashMap<String, String>, Error> {
+        let titled: Vec<(&str, &str)> = worker
+            .bindings
+            .iter()
+            .filter_map(|b| match b {
+                Binding::Kv { name, namespace: KvNamespaceRef::Title(title) } => Some((name.as_str(), title.as_str())),
+                _ => None,
+            })
+            .collect();
+        let mut ids = HashMap::new();
+        if titled.is_empty() {
+            return Ok(ids);
+        }
+        let existing = self.kv_namespaces().await?;
+        for (name, title) in titled {
+            let id = match existing.iter().find(|n| n.title == title) {
+                Some(n) => n.id.clone(),
+                None => self.create_kv_namespace(title).await?.id,
+            };
+            ids.insert(name.to_string(), id);
+        }
+        Ok(ids)
+    }
+
     /// `GET services/{name}`: 200 = exists; 10090/10007 = does not.
     async fn worker_exists(&self, name: &str) -> Result<bool, Error> {
         let call = self.call(Method::GET, self.account_path(&format!("/workers/services/{name}")))?;
@@ -185,13 +213,13 @@ impl BoardingPass {
         }
     }
 
-    fn metadata(&self, worker: &Worker, assets: Option<Value>, tag: &str) -> Value {
+    fn metadata(&self, worker: &Worker, assets: Option<Value>, tag: &str, kv_ids: &HashMap<String, String>) -> Value {
         let mut meta = serde_json::Map::new();
         meta.insert("annotations".into(), json!({ TAG_ANNOTATION: tag }));
         if let Some(main) = worker.main() {
             let key = if main.kind == ModuleKind::ServiceWorker { "body_part" } else { "main_module" };
             meta.insert(key.into(), json!(main.name));
-            meta.insert("bindings".into(), Value::Array(self.bindings_metadata(worker)));
+            meta.insert("bindings".into(), Value::Array(self.bindings_metadata(worker, kv_ids)));
         }
         meta.insert("compatibility_date".into(), json!(worker.compatibility_date));
         meta.insert("compatibility_flags".into(), json!(worker.compatibility_flags));
@@ -204,8 +232,8 @@ impl BoardingPass {
         Value::Object(meta)
     }
 
-    fn bindings_metadata(&self, worker: &Worker) -> Vec<Value> {
-        let mut out: Vec<Value> = worker.bindings.iter().map(|b| b.metadata()).collect();
+    fn bindings_metadata(&self, worker: &Worker, kv_ids: &HashMap<String, String>) -> Vec<Value> {
+        let mut out: Vec<Value> = worker.bindings.iter().map(|b| b.metadata(kv_ids)).collect();
         if let Some(binding) = worker.assets.as_ref().and_then(|a| a.binding.as_ref()) {
             out.push(json!({"name": binding, "type": "assets"}));
         }
@@ -233,9 +261,9 @@ impl BoardingPass {
         parts
     }
 
-    async fn upload_script(&self, worker: &Worker, assets: Option<Value>) -> Result<(String, Option<u32>), Error> {
+    async fn upload_script(&self, worker: &Worker, assets: Option<Value>, kv_ids: &HashMap<String, String>) -> Result<(String, Option<u32>), Error> {
         let tag = upload_tag();
-        let mut metadata = self.metadata(worker, assets, &tag);
+        let mut metadata = self.metadata(worker, assets, &tag, kv_ids);
         if worker.main().is_some() {
             metadata["code_update_strategy"] = json!({"mode": "deferred", "max_delay": 300});
         }
@@ -256,10 +284,10 @@ impl BoardingPass {
         self.client().http().call_at_most_once(call, decode, lookup).await
     }
 
-    async fn upload_version(&self, worker: &Worker, assets: Option<Value>, message: Option<&str>) -> Result<(String, Option<u32>), Error> {
+    async fn upload_version(&self, worker: &Worker, assets: Option<Value>, message: Option<&str>, kv_ids: &HashMap<String, String>) -> Result<(String, Option<u32>), Error> {
         let name = &worker.name;
         let tag = upload_tag();
-        let metadata = self.metadata(worker, assets, &tag);
+        let metadata = self.metadata(worker, assets, &tag, kv_ids);
         let call = self
             .call(Method::POST, self.account_path(&format!("/workers/scripts/{name}/versions")))?
             .query("bindings_inherit", "strict")

@@ -21,6 +21,11 @@ pub struct Envelope {
     pub status: u16,
     pub result: Value,
     pub request_id: Option<String>,
+    /// The whole body of a 2xx answer that is data, not an envelope (a KV
+    /// value; see [`crate::http::Call::raw_answer`]).
+    pub raw: Option<bytes::Bytes>,
+    /// `result_info` (paging: `cursor`, `count`, `page`), `null` when absent.
+    pub result_info: Value,
 }
 
 impl Envelope {
@@ -42,6 +47,8 @@ struct RawEnvelope {
     errors: Option<Vec<RawError>>,
     #[serde(default)]
     result: Value,
+    #[serde(default)]
+    result_info: Value,
 }
 
 #[derive(Deserialize)]
@@ -96,7 +103,7 @@ pub fn decode(endpoint: &str, status: u16, headers: &HeaderMap, body: &[u8]) -> 
     };
     let is_2xx = (200..300).contains(&status);
     if matches!(status, 204 | 205) && body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Envelope { status, result: Value::Null, request_id });
+        return Ok(Envelope { status, result: Value::Null, request_id, raw: None, result_info: Value::Null });
     }
     let raw: RawEnvelope = match serde_json::from_slice(body) {
         Ok(raw) => raw,
@@ -111,7 +118,7 @@ pub fn decode(endpoint: &str, status: u16, headers: &HeaderMap, body: &[u8]) -> 
         }
     };
     match raw.success {
-        Some(true) => Ok(Envelope { status, result: raw.result, request_id }),
+        Some(true) => Ok(Envelope { status, result: raw.result, request_id, raw: None, result_info: raw.result_info }),
         Some(false) | None if !is_2xx || raw.success == Some(false) => {
             let first = raw.errors.unwrap_or_default().into_iter().next();
             let code = first.as_ref().and_then(|e| e.code);

@@ -75,6 +75,9 @@ pub struct Call<'a> {
     pub idempotent: bool,
     /// Overrides the client timeout (long polls, big uploads).
     pub timeout: Option<Duration>,
+    /// A 2xx answer is the data itself (a KV value), kept whole in
+    /// [`Envelope::raw`]; error answers are still envelopes.
+    pub raw_answer: bool,
 }
 
 impl<'a> Call<'a> {
@@ -91,6 +94,7 @@ impl<'a> Call<'a> {
             max_body: MAX_API_BODY,
             idempotent,
             timeout: None,
+            raw_answer: false,
         }
     }
     pub fn json(mut self, value: serde_json::Value) -> Self {
@@ -120,6 +124,10 @@ impl<'a> Call<'a> {
     }
     pub fn idempotent(mut self, yes: bool) -> Self {
         self.idempotent = yes;
+        self
+    }
+    pub fn raw_answer(mut self) -> Self {
+        self.raw_answer = true;
         self
     }
     pub fn timeout(mut self, t: Duration) -> Self {
@@ -270,6 +278,9 @@ impl Http {
         let mut attempt = 1;
         loop {
             let (err, status, headers) = match self.send_once(call).await {
+                Ok((status, headers, body)) if call.raw_answer && (200..300).contains(&status) => {
+                    return decode(Envelope { status, result: serde_json::Value::Null, request_id: envelope::request_id(&headers), raw: Some(body), result_info: serde_json::Value::Null })
+                }
                 Ok((status, headers, body)) => match envelope::decode(&endpoint, status, &headers, &body) {
                     Ok(env) => return decode(env),
                     Err(e) => (e, status, headers),

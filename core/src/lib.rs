@@ -38,6 +38,7 @@ mod envelope;
 mod error;
 mod http;
 mod imports;
+mod kv;
 mod pass;
 mod paths;
 mod policy;
@@ -79,6 +80,10 @@ pub use cancel::{cancellable, CancellationToken};
 pub use claim::{ClaimOutcome, ClaimStatus, ClaimWaitOptions, ClaimWatcher};
 pub use client::{Client, ClientBuilder, ClientConfig};
 pub use error::{ApiFailure, Error, ErrorKind, Result, Violation};
+pub use kv::{
+    validate_kv_key, validate_kv_namespace_id, validate_kv_title, KvKey, KvKeyPage, KvListOptions, KvNamespace, KvPair, KV_LIST_LIMITS, KV_NAMESPACE,
+    MAX_KV_BULK_BYTES, MAX_KV_BULK_PAIRS, MAX_KV_KEY_BYTES, MAX_KV_TITLE_CHARS, MAX_KV_VALUE_BYTES,
+};
 pub use pass::BoardingPass;
 pub use policy::Policy;
 pub use prepare::{DeployOptions, PreparedDeploy, DEFAULT_MAX_SCRIPT_SIZE};
@@ -92,4 +97,4 @@ pub use teardown::TeardownReport;
 pub use ticket::ClaimTicket;
 pub use untrusted::printable;
 pub use verify::{check_path as check_verify_path, VerifyOptions};
-pub use worker::{validate_name as validate_worker_name, Binding, Module, ModuleKind, Worker};
+pub use worker::{validate_name as validate_worker_name, Binding, KvNamespaceRef, Module, ModuleKind, Worker};

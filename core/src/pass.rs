@@ -161,6 +161,7 @@ impl BoardingPass {
                 evidence: st.evidence.clone(),
                 deleted: st.deleted.clone(),
                 revoked: st.revoked,
+                resources: st.resources.clone(),
             }),
         })
     }

@@ -32,6 +32,10 @@ pub struct Policy {
     pub allowed_binding_types: Option<Vec<String>>,
     /// Regular expression every Worker name must match.
     pub worker_name_pattern: Option<String>,
+    /// Resource types a pass may create (`kv_namespace`); `None` allows any.
+    pub allowed_resource_types: Option<Vec<String>>,
+    /// Resources (KV namespaces) one pass may create.
+    pub max_resources_per_pass: Option<u32>,
     /// A named person must own the claim link before provisioning.
     pub require_claim_owner: bool,
     /// A ticket is issued only after a passing verification.
@@ -48,13 +52,15 @@ impl Default for Policy {
             max_asset_files: None,
             allowed_binding_types: None,
             worker_name_pattern: None,
+            allowed_resource_types: None,
+            max_resources_per_pass: None,
             require_claim_owner: true,
             require_verification: true,
         }
     }
 }
 
-setters!(Policy { require_claim_owner: bool, require_verification: bool } optional { allowed_job_classes: Vec<String>, max_deploys_per_pass: u32, max_worker_size: u32, max_asset_file_size: u32, max_asset_files: u32, allowed_binding_types: Vec<String>, worker_name_pattern => String });
+setters!(Policy { require_claim_owner: bool, require_verification: bool } optional { allowed_job_classes: Vec<String>, max_deploys_per_pass: u32, max_worker_size: u32, max_asset_file_size: u32, max_asset_files: u32, allowed_binding_types: Vec<String>, worker_name_pattern => String, allowed_resource_types: Vec<String>, max_resources_per_pass: u32 });
 
 /// Who is acting and why: checked against the policy.
 #[derive(Debug, Clone, Default)]
@@ -182,6 +188,26 @@ impl Policy {
         result(v)
     }
 
+    /// Before a resource (a KV namespace) is created: its type, and how many
+    /// this pass holds already (`existing`).
+    pub fn check_resource(&self, ctx: &Context<'_>, kind: &str, existing: u32) -> Result<(), Error> {
+        let mut v = match self.check_provision(ctx) {
+            Err(Error::PolicyViolation { violations }) => violations,
+            _ => Vec::new(),
+        };
+        if let Some(allowed) = &self.allowed_resource_types {
+            if !allowed.iter().any(|a| a == kind) {
+                v.push(violation("allowed_resource_types", format!("resource type {kind} is not one of {allowed:?}")));
+            }
+        }
+        if let Some(max) = self.max_resources_per_pass {
+            if existing >= max {
+                v.push(violation("max_resources_per_pass", format!("this pass already holds {existing} resource(s), the limit is {max}")));
+            }
+        }
+        result(v)
+    }
+
     /// Before a ticket is issued.
     pub fn check_ticket(&self, verified: bool) -> Result<(), Error> {
         if self.require_verification && !verified {
@@ -260,6 +286,16 @@ mod tests {
         assert_eq!(rules(p.check_deploy(&ctx, &w, 2, &[]).unwrap_err()), ["max_deploys_per_pass"]);
         assert_eq!(rules(p.check_ticket(false).unwrap_err()), ["require_verification"]);
         assert!(p.check_ticket(true).is_ok());
+    }
+
+    #[test]
+    fn resources_are_limited_by_type_and_count() {
+        let p = Policy::permissive().allowed_resource_types(vec!["kv_namespace".into()]).max_resources_per_pass(2);
+        let ctx = Context::default();
+        assert!(p.check_resource(&ctx, "kv_namespace", 1).is_ok());
+        assert_eq!(rules(p.check_resource(&ctx, "kv_namespace", 2).unwrap_err()), ["max_resources_per_pass"]);
+        assert_eq!(rules(p.check_resource(&ctx, "d1", 0).unwrap_err()), ["allowed_resource_types"]);
+        assert!(Policy::permissive().check_resource(&ctx, "d1", 99).is_ok());
     }
 
     #[test]

@@ -24,7 +24,7 @@ use crate::bundle::{self, BuildConfig};
 use crate::error::Error;
 use crate::imports::modules_from_entry;
 use crate::progress::Progress;
-use crate::worker::{name_from_path, read_file, Binding, Worker};
+use crate::worker::{name_from_path, read_file, Binding, KvNamespaceRef, Worker};
 
 const CONFIG_FILES: [&str; 3] = ["wrangler.toml", "wrangler.jsonc", "wrangler.json"];
 
@@ -38,8 +38,18 @@ pub(crate) struct WranglerConfig {
     #[serde(default)]
     vars: serde_json::Map<String, Value>,
     assets: Option<WranglerAssets>,
+    #[serde(default)]
+    kv_namespaces: Vec<WranglerKv>,
     #[serde(flatten)]
     build: BuildConfig,
+}
+
+/// `[[kv_namespaces]]`: `binding`, and `id` unless the namespace is to be
+/// created on the first deploy (wrangler's automatic provisioning).
+#[derive(Debug, Deserialize)]
+struct WranglerKv {
+    binding: String,
+    id: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -208,6 +218,14 @@ fn from_config(path: &Path, root: &Path, config_path: &Path, options: &LoadOptio
             Value::String(text) => Binding::PlainText { name, text },
             json => Binding::Json { name, json },
         });
+    }
+    for kv in config.kv_namespaces {
+        let namespace = match kv.id {
+            Some(id) => KvNamespaceRef::Id(id),
+            // Named after the Worker and binding, so a redeploy finds it again.
+            None => KvNamespaceRef::Title(format!("{}-{}", worker.name, kv.binding.to_ascii_lowercase().replace('_', "-"))),
+        };
+        worker.bindings.push(Binding::Kv { name: kv.binding, namespace });
     }
     if let Some(a) = config.assets {
         let dir = a.directory.as_deref().ok_or_else(|| Error::invalid("wrangler config", "[assets] needs a `directory`"))?;

@@ -83,6 +83,17 @@ pub(crate) struct PassState {
     pub(crate) evidence: Vec<Evidence>,
     pub(crate) deleted: Vec<String>,
     pub(crate) revoked: bool,
+    /// Resources this pass created and has not deleted, in creation order.
+    pub(crate) resources: Vec<PassResource>,
+}
+
+/// A resource the pass created (a KV namespace): what the human keeps at claim.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PassResource {
+    /// Cloudflare's binding type name, e.g. `kv_namespace`.
+    pub(crate) kind: String,
+    pub(crate) name: String,
+    pub(crate) id: String,
 }
 
 impl PassState {

@@ -51,6 +51,19 @@ pub struct Resource {
     pub account_id: String,
     pub account_name: String,
     pub workers: Vec<WorkerEntry>,
+    /// Other resources the pass created (KV namespaces): the human keeps
+    /// them at claim, expiry deletes them with the account.
+    pub resources: Vec<ResourceEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct ResourceEntry {
+    /// Cloudflare's type name, e.g. `kv_namespace`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub name: String,
+    pub id: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -150,6 +163,8 @@ impl ClaimTicket {
         let expires = display(expires_at);
         // Rounded: `created_at` is when this process received the pass, a moment after the server started the clock.
         let minutes = ((pass.expires_at() - pass.created_at()).num_seconds() + 30) / 60;
+        // Copied out first: the literal below locks the pass's state again (evidence).
+        let resources = pass.state().resources.iter().map(|r| ResourceEntry { kind: r.kind.clone(), name: r.name.clone(), id: r.id.clone() }).collect();
         Self {
             schema: TICKET_SCHEMA,
             issued_at: crate::timestamp::now(),
@@ -162,6 +177,7 @@ impl ClaimTicket {
                 account_id: pass.account_id().to_string(),
                 account_name: pass.account_name().to_string(),
                 workers: workers(&deployments, &live),
+                resources,
             },
             lifetime: Lifetime {
                 created_at: to_second(pass.created_at()),
@@ -255,6 +271,9 @@ impl ClaimTicket {
                 let list = if packages.is_empty() { "no npm packages".to_string() } else { printable(&packages.join(", ")).into_owned() };
                 line(&mut md, format!("  - bundle digest `{digest}`: {list}"));
             }
+        }
+        for res in &r.resources {
+            line(&mut md, format!("- {} **{}** (`{}`)", res.kind, printable(&res.name), printable(&res.id)));
         }
         line(&mut md, String::new());
         line(&mut md, "## Lifetime".into());

@@ -139,12 +139,25 @@ pub enum Binding {
     Json { name: String, json: Value },
     /// Held like the API token: redacted, wiped on drop.
     Secret { name: String, value: Secret },
+    /// A Workers KV namespace (`env.NAME.get/put/list/delete`).
+    Kv { name: String, namespace: KvNamespaceRef },
+}
+
+/// Which KV namespace a binding names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KvNamespaceRef {
+    /// An existing namespace of the account, by id.
+    Id(String),
+    /// The namespace with this title: created on the first deploy, found
+    /// again and reused on later ones (wrangler's automatic provisioning).
+    Title(String),
 }
 
 impl Binding {
     pub fn name(&self) -> &str {
         match self {
-            Self::PlainText { name, .. } | Self::Json { name, .. } | Self::Secret { name, .. } => name,
+            Self::PlainText { name, .. } | Self::Json { name, .. } | Self::Secret { name, .. } | Self::Kv { name, .. } => name,
         }
     }
     /// Cloudflare's binding type name.
@@ -153,11 +166,20 @@ impl Binding {
             Self::PlainText { .. } => "plain_text",
             Self::Json { .. } => "json",
             Self::Secret { .. } => "secret_text",
+            Self::Kv { .. } => crate::kv::KV_NAMESPACE,
         }
     }
     /// Metadata JSON. The only place a secret binding's value is exposed.
-    pub(crate) fn metadata(&self) -> Value {
+    /// `kv_ids` holds the ids found or created for KV bindings by title.
+    pub(crate) fn metadata(&self, kv_ids: &std::collections::HashMap<String, String>) -> Value {
         match self {
+            Self::Kv { name, namespace } => {
+                let id = match namespace {
+                    KvNamespaceRef::Id(id) => Some(id),
+                    KvNamespaceRef::Title(_) => kv_ids.get(name),
+                };
+                json!({"name": name, "type": crate::kv::KV_NAMESPACE, "namespace_id": id})
+            }
             Self::PlainText { name, text } => json!({"name": name, "type": "plain_text", "text": text}),
             Self::Json { name, json } => json!({"name": name, "type": "json", "json": json}),
             Self::Secret { name, value } => json!({"name": name, "type": "secret_text", "text": value.expose_secret()}),
@@ -246,6 +268,15 @@ impl Worker {
     pub fn secret(self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.binding(Binding::Secret { name: name.into(), value: Secret::new(value) })
     }
+    /// Binds the KV namespace titled `namespace` as `env.{binding}`: created
+    /// on the first deploy, reused on redeploys.
+    pub fn kv(self, binding: impl Into<String>, namespace: impl Into<String>) -> Self {
+        self.binding(Binding::Kv { name: binding.into(), namespace: KvNamespaceRef::Title(namespace.into()) })
+    }
+    /// Binds an existing KV namespace by its id as `env.{binding}`.
+    pub fn kv_id(self, binding: impl Into<String>, id: impl Into<String>) -> Self {
+        self.binding(Binding::Kv { name: binding.into(), namespace: KvNamespaceRef::Id(id.into()) })
+    }
     pub fn assets(mut self, config: AssetsConfig) -> Self {
         self.assets = Some(config);
         self
@@ -324,6 +355,11 @@ impl Worker {
         for b in &self.bindings {
             if b.name().is_empty() || !names.insert(b.name()) {
                 return Err(Error::invalid("bindings", format!("binding name {:?} is empty or used twice", b.name())));
+            }
+            match b {
+                Binding::Kv { namespace: KvNamespaceRef::Id(id), .. } => crate::kv::validate_kv_namespace_id(id)?,
+                Binding::Kv { namespace: KvNamespaceRef::Title(title), .. } => crate::kv::validate_kv_title(title)?,
+                _ => {}
             }
         }
         let size = self.script_size();

@@ -284,3 +284,48 @@ async fn a_hostile_assets_session_token_is_refused_before_use() {
     assert!(e.to_string().contains("jwt") && !e.to_string().contains("X-Injected"), "{e}");
     assert!(!server.requests().iter().any(|r| r.method == "PUT"), "no script was uploaded with it");
 }
+
+/// Workers KV answers: ids, titles, key names and cursors are checked before
+/// use, a value is read only up to 25 MiB, and an endless namespace listing
+/// stops.
+#[tokio::test]
+async fn hostile_kv_answers_are_refused_before_use() {
+    let ns = "0f2ac74b498b48028cb68387c421e279";
+    let cases: Vec<(&str, Value)> = vec![
+        ("bad id", json!([{"id": "../../tokens", "title": "t"}])),
+        ("escape in title", json!([{"id": ns, "title": "\u{1b}[2Jowned"}])),
+    ];
+    for (what, listing) in cases {
+        let server = mock(move |req, _| (req.method == "GET" && req.path().ends_with("/storage/kv/namespaces")).then(|| Reply::ok(listing.clone())));
+        let pass = provision(&client(&server)).await.unwrap();
+        let e = pass.kv_namespaces().await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Protocol, "{what}: {e}");
+    }
+
+    let long = "k".repeat(513);
+    let server = mock(move |req, _| {
+        if req.path().ends_with("/keys") {
+            let cursor = if req.target.contains("cursor=") { "bad cursor\n" } else { "next" };
+            let keys = if req.target.contains("prefix=long") { json!([{"name": long}]) } else { json!([{"name": "ok"}]) };
+            return Some(Reply::json(200, &json!({"success": true, "errors": [], "result": keys, "result_info": {"cursor": cursor}})));
+        }
+        if req.path().ends_with("/storage/kv/namespaces") {
+            // Always a full page: the listing never ends by itself.
+            let page: Vec<Value> = (0..100).map(|i| json!({"id": format!("{i:032x}"), "title": format!("t{i}")})).collect();
+            return Some(Reply::ok(Value::Array(page)));
+        }
+        req.path().contains("/values/").then(|| Reply { status: 200, headers: vec![], ..Reply::zeros(64 << 20, true) })
+    });
+    let pass = provision(&client(&server)).await.unwrap();
+    use boardingpass::KvListOptions;
+    assert_eq!(pass.kv_list(ns, KvListOptions::default()).await.unwrap().cursor.as_deref(), Some("next"));
+    for options in [KvListOptions::default().prefix("long"), KvListOptions::default().cursor("next")] {
+        let e = pass.kv_list(ns, options).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Protocol, "{e}");
+    }
+    let e = pass.kv_namespaces().await.unwrap_err();
+    assert!(e.kind() == ErrorKind::Protocol && e.to_string().contains("100 pages"), "{e}");
+    let e = pass.kv_get(ns, "big").await.unwrap_err();
+    assert!(e.kind() == ErrorKind::Protocol && e.to_string().contains("cap"), "{e}");
+    assert!(server.body_bytes_written() < 200 << 20, "{} bytes were read", server.body_bytes_written());
+}

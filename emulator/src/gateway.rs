@@ -19,6 +19,9 @@ use crate::state::AppState;
 use crate::static_assets::{self, Outcome};
 use crate::workers::{AssetSet, StoredAsset, Version};
 
+/// Header the dispatcher's `Kv` entrypoint sends with a Worker's KV calls.
+pub const KV_HEADER: &str = "x-boardingpass-kv";
+
 /// Header workerd adds to `env.ASSETS` requests (see `runner::capnp`).
 pub const ASSETS_HEADER: &str = "x-boardingpass-assets";
 
@@ -27,6 +30,7 @@ pub const ASSETS_HEADER: &str = "x-boardingpass-assets";
 enum Purpose {
     Assets,
     Code,
+    Kv,
 }
 
 fn mac(state: &AppState, purpose: Purpose, payload: &str) -> String {
@@ -34,6 +38,7 @@ fn mac(state: &AppState, purpose: Purpose, payload: &str) -> String {
     m.update(match purpose {
         Purpose::Assets => b"assets:".as_slice(),
         Purpose::Code => b"code:".as_slice(),
+        Purpose::Kv => b"kv:".as_slice(),
     });
     m.update(payload.as_bytes());
     hex::encode(m.finalize().into_bytes())
@@ -54,6 +59,11 @@ pub fn assets_token(state: &AppState, account: &str, script: &str, version: &str
 /// version's code (`x-boardingpass-code`).
 pub fn code_token(state: &AppState, account: &str, script: &str, version: &str) -> String {
     version_token(state, Purpose::Code, account, script, version)
+}
+
+/// `account:kv:namespace:signature`: a Worker's `env.KV` calls (see `kv_binding`).
+pub fn kv_token(state: &AppState, account: &str, namespace: &str) -> String {
+    version_token(state, Purpose::Kv, account, "kv", namespace)
 }
 
 fn open_assets_token(state: &AppState, token: &str) -> Option<(String, String, String)> {
@@ -90,6 +100,9 @@ pub async fn route(State(state): State<Arc<AppState>>, req: Request, next: Next)
     }
     if let Some(token) = req.headers().get(host::CODE_HEADER).and_then(|v| v.to_str().ok()) {
         return worker_code(&state, token);
+    }
+    if let Some(token) = req.headers().get(KV_HEADER).and_then(|v| v.to_str().ok()).map(str::to_string) {
+        return kv_binding(&state, &token, req).await;
     }
     let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
     match worker_host(host) {
@@ -153,9 +166,24 @@ fn worker_code(state: &AppState, token: &str) -> Response {
         return plain(StatusCode::NOT_FOUND, "no such version\n");
     };
     let assets = version.assets.as_ref().map(|_| assets_token(state, &account, &script, &version_id));
-    match state.runner.code(&version, assets.as_deref()) {
+    let kv = version
+        .bindings
+        .iter()
+        .filter(|b| b["type"] == "kv_namespace")
+        .filter_map(|b| Some((b["name"].as_str()?.to_string(), kv_token(state, &account, b["namespace_id"].as_str()?))))
+        .collect();
+    match state.runner.code(&version, assets.as_deref(), &kv) {
         Ok(code) => axum::Json(code).into_response(),
         Err(e) => plain(StatusCode::UNPROCESSABLE_ENTITY, &e),
+    }
+}
+
+/// A Worker's `env.KV` call, from the dispatcher's `Kv` entrypoint: only
+/// the namespace its token names, of the token's account.
+async fn kv_binding(state: &Arc<AppState>, token: &str, req: Request) -> Response {
+    match open_token(state, Purpose::Kv, token) {
+        Some((account, kind, namespace)) if kind == "kv" => crate::kv_binding::serve(state, &account, &namespace, req).await,
+        _ => plain(StatusCode::FORBIDDEN, "invalid KV binding token\n"),
     }
 }
 

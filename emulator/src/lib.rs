@@ -13,6 +13,8 @@ pub mod flags;
 mod gateway;
 mod hosts;
 mod jwt;
+pub mod kv;
+mod kv_binding;
 mod linger;
 mod names;
 mod routes;

@@ -18,7 +18,7 @@ use crate::faults::{self, Fault};
 use crate::envelope::{self, ApiError, NO_ROUTE};
 use crate::linger::{LingeringListener, Peer};
 use crate::{auth, body, gateway, hosts};
-use crate::routes::{accounts, assets, claim, provisioning, scripts};
+use crate::routes::{accounts, assets, claim, kv, provisioning, scripts};
 use crate::state::AppState;
 
 /// Path prefix of the Cloudflare API, as in `https://api.cloudflare.com/client/v4`.
@@ -101,7 +101,11 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/accounts/{acc}/workers/scripts/{name}/assets-upload-session", post(assets::session))
         .route("/accounts/{acc}/workers/tails/by-consumer/{name}", get(accounts::empty_list))
         .route("/accounts/{acc}/workers/durable_objects/namespaces", get(accounts::empty_page))
-        .route("/accounts/{acc}/storage/kv/namespaces", get(accounts::empty_page))
+        .route("/accounts/{acc}/storage/kv/namespaces", get(kv::list).post(kv::create))
+        .route("/accounts/{acc}/storage/kv/namespaces/{ns}", delete(kv::delete))
+        .route("/accounts/{acc}/storage/kv/namespaces/{ns}/values/{*key}", get(kv::get_value).put(kv::put_value).delete(kv::delete_value))
+        .route("/accounts/{acc}/storage/kv/namespaces/{ns}/keys", get(kv::keys))
+        .route("/accounts/{acc}/storage/kv/namespaces/{ns}/bulk", put(kv::bulk))
         .route_layer(token);
     let uploads = Router::new()
         .route("/accounts/{acc}/workers/assets/upload", post(assets::upload))

@@ -58,6 +58,8 @@ pub struct Store {
     pub workers: HashMap<String, AccountWorkers>,
     /// asset upload session id → session
     pub sessions: HashMap<String, UploadSession>,
+    /// account id → its Workers KV namespaces
+    pub kv: HashMap<String, crate::kv::AccountKv>,
 }
 
 pub struct AppState {
@@ -123,7 +125,7 @@ impl AppState {
 
 impl Store {
     /// Marks accounts whose window has passed as expired, forgets their
-    /// tokens, Workers, assets and upload sessions, and returns their ids
+    /// tokens, Workers, assets, KV data and upload sessions, and returns their ids
     /// (whose workerd processes the caller stops).
     pub fn expire(&mut self, now: DateTime<Utc>) -> Vec<String> {
         let mut dead = Vec::new();
@@ -141,6 +143,7 @@ impl Store {
         }
         for id in &ids {
             self.workers.remove(id);
+            self.kv.remove(id);
             self.sessions.retain(|_, s| &s.account != id);
         }
         ids

@@ -100,6 +100,13 @@ async fn every_account_route_checks_the_token_and_the_owner_first() {
         ("GET", format!("/accounts/{acc}/workers/tails/by-consumer/w")),
         ("GET", format!("/accounts/{acc}/workers/durable_objects/namespaces")),
         ("GET", format!("/accounts/{acc}/storage/kv/namespaces")),
+        ("POST", format!("/accounts/{acc}/storage/kv/namespaces")),
+        ("DELETE", format!("/accounts/{acc}/storage/kv/namespaces/0f2ac74b498b48028cb68387c421e279")),
+        ("PUT", format!("/accounts/{acc}/storage/kv/namespaces/0f2ac74b498b48028cb68387c421e279/values/k")),
+        ("GET", format!("/accounts/{acc}/storage/kv/namespaces/0f2ac74b498b48028cb68387c421e279/values/k")),
+        ("DELETE", format!("/accounts/{acc}/storage/kv/namespaces/0f2ac74b498b48028cb68387c421e279/values/k")),
+        ("GET", format!("/accounts/{acc}/storage/kv/namespaces/0f2ac74b498b48028cb68387c421e279/keys")),
+        ("PUT", format!("/accounts/{acc}/storage/kv/namespaces/0f2ac74b498b48028cb68387c421e279/bulk")),
     ];
     let http = reqwest::Client::new();
     for (method, path) in &routes {

@@ -115,3 +115,29 @@ async fn wrangler_deploys_a_worker_with_nested_static_assets() {
     let local = host.replace(".workers.dev", &format!(".localhost:{}", emu.port()));
     assert_eq!(get(&emu, &local, "/img/logo.svg").await.0, 200);
 }
+
+/// Issue 14: real wrangler's KV commands on a temporary account, against
+/// the emulator's KV endpoints (every answer schema-checked).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrangler_kv_commands_create_write_and_read() {
+    let emu = emulator().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let project = tmp.path().join("kv");
+    write(&project, &[("wrangler.toml", "name = \"kv-probe\"\nmain = \"index.js\"\ncompatibility_date = \"2026-06-01\"\n"), ("index.js", "export default { fetch() { return new Response('x') } }\n")]);
+    let w = Wrangler { home: tmp.path().join("home"), base: emu.base_url() };
+    w.run(&project, &["kv", "namespace", "create", "links", "--temporary"]).await;
+    let listed = w.run(&project, &["kv", "namespace", "list", "--temporary"]).await;
+    let ids = regex::Regex::new(r#""id":\s*"([0-9a-f]{32})""#).unwrap();
+    let id = ids.captures(&listed).unwrap_or_else(|| panic!("no namespace in:\n{listed}"))[1].to_string();
+    w.run(&project, &["kv", "key", "put", "home", "https://example.com", "--namespace-id", &id, "--remote", "--temporary"]).await;
+    let got = w.run(&project, &["kv", "key", "get", "home", "--namespace-id", &id, "--remote", "--temporary"]).await;
+    assert!(got.contains("https://example.com"), "{got}");
+    let account = emu.state().store().kv.keys().next().cloned().unwrap();
+    assert_eq!(emu.state().store().kv[&account].namespaces[&id].values["home"].as_ref(), b"https://example.com");
+
+    // A deploy binding that namespace: the Worker reads what wrangler wrote.
+    let toml = format!("name = \"kv-probe\"\nmain = \"index.js\"\ncompatibility_date = \"2026-06-01\"\n\n[[kv_namespaces]]\nbinding = \"LINKS\"\nid = \"{id}\"\n");
+    write(&project, &[("wrangler.toml", &toml), ("index.js", "export default { async fetch(req, env) { return new Response(await env.LINKS.get('home')) } }\n")]);
+    let out = w.run(&project, &["deploy", "--temporary"]).await;
+    assert_eq!(get(&emu, &printed_host(&out), "/").await, (200, "https://example.com".to_string()));
+}

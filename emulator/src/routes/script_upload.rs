@@ -124,6 +124,19 @@ fn strings(v: &Value) -> Vec<String> {
     v.as_array().map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect()).unwrap_or_default()
 }
 
+/// A `kv_namespace` binding must name a namespace of this account: an id
+/// of another account's (or none) is refused like an unknown one (10013).
+fn kv_bindings_are_own(state: &AppState, account: &str, bindings: &[Value]) -> Result<(), ApiError> {
+    let store = state.store();
+    for b in bindings.iter().filter(|b| b["type"] == "kv_namespace") {
+        let id = b["namespace_id"].as_str().unwrap_or_default();
+        if !store.kv.get(account).is_some_and(|kv| kv.namespaces.contains_key(id)) {
+            return Err(bad_request(crate::kv::NAMESPACE_NOT_FOUND, format!("KV binding {} names namespace {}, which this account does not have", excerpt(b["name"].as_str().unwrap_or_default()), excerpt(id))));
+        }
+    }
+    Ok(())
+}
+
 /// Resolves `inherit` bindings and carries over the `keep_bindings` types
 /// from the version currently deployed.
 fn bindings(metadata: &Value, previous: Option<&Version>) -> Result<Vec<Value>, ApiError> {
@@ -218,6 +231,8 @@ pub fn version(state: &AppState, account: &str, existing: Option<&Script>, uploa
     if main_module.is_none() && assets.is_none() {
         return Err(bad_request(SCRIPT_INVALID, "the upload has neither a main module (main_module/body_part) nor assets"));
     }
+    let bindings = bindings(&metadata, previous)?;
+    kv_bindings_are_own(state, account, &bindings)?;
     let mut etag = Sha256::new();
     for m in &modules {
         etag.update(m.name.as_bytes());
@@ -229,7 +244,7 @@ pub fn version(state: &AppState, account: &str, existing: Option<&Script>, uploa
         id: uuid(),
         number: existing.map_or(1, |s| s.versions.len() as u32 + 1),
         created_on: Utc::now(),
-        bindings: bindings(&metadata, previous)?,
+        bindings,
         compatibility_date: metadata["compatibility_date"].as_str().unwrap_or("2024-01-01").to_string(),
         compatibility_flags: strings(&metadata["compatibility_flags"]),
         main_module,

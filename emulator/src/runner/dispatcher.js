@@ -21,6 +21,44 @@ export class Assets extends WorkerEntrypoint {
   }
 }
 
+const KV_HEADER = 'x-boardingpass-kv';
+const hex = (text) => Array.from(new TextEncoder().encode(text), (b) => b.toString(16).padStart(2, '0')).join('');
+
+// `env.KV` of a loaded Worker: each call goes to the emulator, which keeps
+// the data (kv_binding.rs), with the token naming the namespace.
+export class Kv extends WorkerEntrypoint {
+  async call(path, init = {}) {
+    const answer = await this.env.EMULATOR.fetch(`http://emulator${path}`, { ...init, headers: { [KV_HEADER]: this.ctx.props.token } });
+    if (!answer.ok && answer.status !== 404) throw new Error(`KV ${init.method ?? 'GET'} failed: ${await answer.text()}`);
+    return answer;
+  }
+  async get(key, options) {
+    const type = typeof options === 'string' ? options : (options?.type ?? 'text');
+    const answer = await this.call(`/values/${hex(String(key))}`);
+    if (answer.status === 404) return null;
+    if (type === 'json') return answer.json();
+    if (type === 'arrayBuffer') return answer.arrayBuffer();
+    if (type === 'stream') return answer.body;
+    return answer.text();
+  }
+  async put(key, value) {
+    await this.call(`/values/${hex(String(key))}`, { method: 'PUT', body: value });
+  }
+  async delete(key) {
+    await this.call(`/values/${hex(String(key))}`, { method: 'DELETE' });
+  }
+  async list(options = {}) {
+    const query = new URLSearchParams();
+    if (options.prefix) query.set('prefix', options.prefix);
+    if (options.cursor) query.set('cursor', options.cursor);
+    if (options.limit) query.set('limit', String(options.limit));
+    const answer = await this.call(`/keys?${query}`);
+    if (!answer.ok) throw new Error('KV list failed: namespace not found');
+    const page = await answer.json();
+    return page.cursor ? page : { keys: page.keys, list_complete: true };
+  }
+}
+
 const bytes = (b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)).buffer;
 
 function modules(list) {
@@ -39,7 +77,9 @@ async function load(env, ctx, token) {
   const code = await answer.json();
   const bindings = {};
   for (const [name, b] of Object.entries(code.env)) {
-    bindings[name] = 'assets' in b ? ctx.exports.Assets({ props: { token: b.assets } }) : 'json' in b ? b.json : b.text;
+    if ('assets' in b) bindings[name] = ctx.exports.Assets({ props: { token: b.assets } });
+    else if ('kv' in b) bindings[name] = ctx.exports.Kv({ props: { token: b.kv } });
+    else bindings[name] = 'json' in b ? b.json : b.text;
   }
   return {
     compatibilityDate: code.compatibilityDate,

@@ -58,7 +58,9 @@ pub fn can_run(version: &Version) -> bool {
 
 /// A version's code as the dispatcher loads it: modules by kind (binary ones
 /// in base64), bindings as values, the assets binding as its token.
-pub fn code(version: &Version, compatibility_date: &str, assets_token: Option<&str>) -> Result<Value, Unsupported> {
+/// `kv_tokens` holds each KV binding's token (by binding name), which the
+/// dispatcher's `Kv` entrypoint presents to the emulator.
+pub fn code(version: &Version, compatibility_date: &str, assets_token: Option<&str>, kv_tokens: &std::collections::HashMap<String, String>) -> Result<Value, Unsupported> {
     let main = version.main_module.as_deref().unwrap_or_default();
     let mut modules = Map::new();
     for m in &version.modules {
@@ -85,7 +87,11 @@ pub fn code(version: &Version, compatibility_date: &str, assets_token: Option<&s
                 Some(t) => json!({"assets": t}),
                 None => continue,
             },
-            other => return Err(Unsupported(format!("binding {name:?} has type {other:?}, which the emulator does not run (supported: plain_text, json, secret_text, assets)"))),
+            "kv_namespace" => match kv_tokens.get(&name) {
+                Some(t) => json!({"kv": t}),
+                None => return Err(Unsupported(format!("KV binding {name:?} names no namespace of this account"))),
+            },
+            other => return Err(Unsupported(format!("binding {name:?} has type {other:?}, which the emulator does not run (supported: plain_text, json, secret_text, assets, kv_namespace)"))),
         };
         env.insert(name, value);
     }
