@@ -312,7 +312,7 @@ async fn missing_workerd_is_a_clear_error() {
     let emu = emulator(EmulatorConfig { workerd: Some("/nonexistent/workerd".into()), ..Default::default() }).await;
     let pass = pass(&emu).await;
     let e = pass.deploy(&Worker::from_source("w", "index.js", "export default { fetch() { return new Response('x') } }"), DeployOptions::default()).await.unwrap_err();
-    assert!(e.to_string().contains("npm install workerd"), "{e}");
+    assert!(e.to_string().contains("npm install --save-dev workerd"), "{e}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
