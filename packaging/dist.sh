@@ -22,12 +22,13 @@ VERSION=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -1)
 # step below, so they share their compiled dependencies.
 export CARGO_PROFILE_RELEASE_STRIP=symbols
 # DIST_FAST=1 (`make test-dist`, in every `make test`): the same artifacts built
-# without LTO at opt-level 1, and the crate packaged without its verify build
-# (the install test builds it from the packaged sources anyway).
-VERIFY=
+# without LTO at opt-level 1, and the crate packaged (`cargo package`) without
+# the verify build of `cargo publish --dry-run` (the install test builds it
+# from the packaged sources anyway).
+PACKAGE=(publish --dry-run)
 if [ -n "${DIST_FAST:-}" ]; then
   export CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_OPT_LEVEL=1
-  VERIFY=--no-verify
+  PACKAGE=(package --no-verify)
 fi
 step() { printf '\n== dist: %s (%ss)\n' "$1" "$SECONDS"; }
 rm -rf "$OUT" && mkdir -p "$OUT"
@@ -82,7 +83,7 @@ node -e '
 
 step "crate (cargo publish --dry-run)"
 # --allow-dirty: `make dist` packages the working tree, committed or not.
-cargo publish --dry-run --locked --allow-dirty $VERIFY -p boardingpass
+cargo "${PACKAGE[@]}" --locked --allow-dirty -p boardingpass
 cp "target/package/boardingpass-$VERSION.crate" "$OUT/"
 
 step "CLI tarball"
