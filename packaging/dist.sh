@@ -81,7 +81,7 @@ node -e '
 (cd "$PLATFORM" && npm pack --silent --pack-destination "$OUT" >/dev/null)
 (cd "$STAGE" && npm pack --silent --pack-destination "$OUT" >/dev/null)
 
-step "crate (cargo publish --dry-run)"
+step "crate (cargo ${PACKAGE[*]})"
 # --allow-dirty: `make dist` packages the working tree, committed or not.
 cargo "${PACKAGE[@]}" --locked --allow-dirty -p boardingpass
 cp "target/package/boardingpass-$VERSION.crate" "$OUT/"
