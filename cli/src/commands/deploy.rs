@@ -10,15 +10,15 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use boardingpass::{AuditLog, LoadOptions};
+use boardingpass::LoadOptions;
 use boardingpass::{
-    printable, BoardingPass, ClaimStatus, ClaimTicket, ClaimWaitOptions, DeployOptions, Deployment, Error, Evidence, Policy, PreparedDeploy,
+    printable, BoardingPass, ClaimStatus, ClaimTicket, ClaimWaitOptions, DeployOptions, Deployment, Error, Evidence, PreparedDeploy,
     ProvisionOptions, VerifyOptions,
 };
 use chrono::SecondsFormat;
 use serde_json::json;
 
-use super::target::TargetArgs;
+use super::target::{governed, TargetArgs};
 use crate::output::print_json;
 use crate::progress::{Display, Reporter};
 
@@ -146,22 +146,8 @@ pub async fn run(args: Args) -> Result<ExitCode, Error> {
     if let Some(path) = &args.ticket {
         check_writable(path)?;
     }
-    let policy = match &args.policy {
-        Some(p) => Policy::from_file(p)?,
-        None => Policy::default(),
-    };
-    let audit = AuditLog::new(args.job_id.clone(), args.audit_log.as_deref(), None)?;
-    let job_class = args.job_class.clone();
-    let target = args
-        .target
-        .connect(|b| {
-            let b = b.policy(policy).audit(audit);
-            match job_class {
-                Some(c) => b.job_class(c),
-                None => b,
-            }
-        })
-        .await?;
+    let governance = governed(args.policy.as_deref(), args.job_id.clone(), args.audit_log.as_deref(), args.job_class.clone())?;
+    let target = args.target.connect(governance).await?;
     let reporter = Reporter::new(Display::for_output(args.json));
     let progress = reporter.progress();
     let mut load = LoadOptions::default().no_bundle(args.no_bundle).progress(progress.clone());

@@ -9,12 +9,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use boardingpass::toolbox::{Toolbox, ToolboxConfig};
-use boardingpass::{AuditLog, Error, Policy};
+use boardingpass::Error;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use rmcp::ServiceExt;
 
-use super::target::TargetArgs;
+use super::target::{governed, TargetArgs};
 use crate::mcp::claim_link::ClaimLinkTo;
 use crate::mcp::Server;
 
@@ -52,22 +52,8 @@ pub struct Args {
 }
 
 pub async fn run(args: Args) -> Result<ExitCode, Error> {
-    let policy = match &args.policy {
-        Some(p) => Policy::from_file(p)?,
-        None => Policy::default(),
-    };
-    let audit = AuditLog::new(args.job_id.clone(), args.audit_log.as_deref(), None)?;
-    let job_class = args.job_class.clone();
-    let target = args
-        .target
-        .connect(|b| {
-            let b = b.policy(policy).audit(audit);
-            match job_class {
-                Some(c) => b.job_class(c),
-                None => b,
-            }
-        })
-        .await?;
+    let governance = governed(args.policy.as_deref(), args.job_id.clone(), args.audit_log.as_deref(), args.job_class.clone())?;
+    let target = args.target.connect(governance).await?;
     let root = match (&args.root, args.inline_only) {
         (_, true) => None,
         (Some(r), false) => Some(r.clone()),

@@ -2,7 +2,9 @@
 //! a given API base (`--api-base`, else `CLOUDFLARE_API_BASE_URL`, else
 //! Cloudflare).
 
-use boardingpass::{Client, ClientBuilder, Error};
+use std::path::Path;
+
+use boardingpass::{AuditLog, Client, ClientBuilder, Error, Policy};
 use boardingpass_emulator::{EmulatorConfig, EmulatorHandle};
 
 #[derive(clap::Args, Debug, Clone)]
@@ -43,4 +45,22 @@ impl TargetArgs {
         }
         Ok(Target { client: configure(builder).build()?, emulator })
     }
+}
+
+/// The governing settings `deploy` and `mcp` share, as a `configure` step
+/// for [`TargetArgs::connect`]: the policy file (else the default policy),
+/// the audit log with its job id, and the job class.
+pub fn governed(policy: Option<&Path>, job_id: Option<String>, audit_log: Option<&Path>, job_class: Option<String>) -> Result<impl FnOnce(ClientBuilder) -> ClientBuilder, Error> {
+    let policy = match policy {
+        Some(p) => Policy::from_file(p)?,
+        None => Policy::default(),
+    };
+    let audit = AuditLog::new(job_id, audit_log, None)?;
+    Ok(move |b: ClientBuilder| {
+        let b = b.policy(policy).audit(audit);
+        match job_class {
+            Some(c) => b.job_class(c),
+            None => b,
+        }
+    })
 }
