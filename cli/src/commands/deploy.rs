@@ -18,7 +18,7 @@ use boardingpass::{
 use chrono::SecondsFormat;
 use serde_json::json;
 
-use super::target::{governed, TargetArgs};
+use super::target::{GovernanceArgs, TargetArgs};
 use crate::output::print_json;
 use crate::progress::{Display, Reporter};
 
@@ -40,18 +40,8 @@ pub struct Args {
     /// The person who will receive the claim link.
     #[arg(long, env = "BOARDINGPASS_OWNER")]
     owner: Option<String>,
-    /// Caller's job id, recorded in every audit event.
-    #[arg(long)]
-    job_id: Option<String>,
-    /// Job class checked against the policy's allowed_job_classes.
-    #[arg(long)]
-    job_class: Option<String>,
-    /// Append audit events (JSON lines) to this file.
-    #[arg(long)]
-    audit_log: Option<PathBuf>,
-    /// Policy file (TOML or JSON). Default: a named owner and a passing verification are required.
-    #[arg(long)]
-    policy: Option<PathBuf>,
+    #[command(flatten)]
+    governance: GovernanceArgs,
     /// Write the claim ticket (JSON, without the claim URL) to this file.
     #[arg(long)]
     ticket: Option<PathBuf>,
@@ -146,7 +136,7 @@ pub async fn run(args: Args) -> Result<ExitCode, Error> {
     if let Some(path) = &args.ticket {
         check_writable(path)?;
     }
-    let governance = governed(args.policy.as_deref(), args.job_id.clone(), args.audit_log.as_deref(), args.job_class.clone())?;
+    let governance = args.governance.configure()?;
     let target = args.target.connect(governance).await?;
     let reporter = Reporter::new(Display::for_output(args.json));
     let progress = reporter.progress();

@@ -14,7 +14,7 @@ use rmcp::transport::streamable_http_server::session::local::LocalSessionManager
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use rmcp::ServiceExt;
 
-use super::target::{governed, TargetArgs};
+use super::target::{GovernanceArgs, TargetArgs};
 use crate::mcp::claim_link::ClaimLinkTo;
 use crate::mcp::Server;
 
@@ -37,22 +37,12 @@ pub struct Args {
     /// Where claim links go when the MCP client cannot show its user a URL: `stderr` or `exec:COMMAND` (link on its stdin).
     #[arg(long, default_value = "stderr", value_parser = clap::value_parser!(ClaimLinkTo))]
     claim_link_to: ClaimLinkTo,
-    /// Caller's job id, recorded in every audit event.
-    #[arg(long)]
-    job_id: Option<String>,
-    /// Job class checked against the policy's allowed_job_classes.
-    #[arg(long)]
-    job_class: Option<String>,
-    /// Append audit events (JSON lines) to this file.
-    #[arg(long)]
-    audit_log: Option<PathBuf>,
-    /// Policy file (TOML or JSON). Default: a named owner and a passing verification are required.
-    #[arg(long)]
-    policy: Option<PathBuf>,
+    #[command(flatten)]
+    governance: GovernanceArgs,
 }
 
 pub async fn run(args: Args) -> Result<ExitCode, Error> {
-    let governance = governed(args.policy.as_deref(), args.job_id.clone(), args.audit_log.as_deref(), args.job_class.clone())?;
+    let governance = args.governance.configure()?;
     let target = args.target.connect(governance).await?;
     let root = match (&args.root, args.inline_only) {
         (_, true) => None,

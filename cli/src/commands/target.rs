@@ -2,7 +2,7 @@
 //! a given API base (`--api-base`, else `CLOUDFLARE_API_BASE_URL`, else
 //! Cloudflare).
 
-use std::path::Path;
+use std::path::PathBuf;
 
 use boardingpass::{AuditLog, Client, ClientBuilder, Error, Policy};
 use boardingpass_emulator::{EmulatorConfig, EmulatorHandle};
@@ -47,20 +47,41 @@ impl TargetArgs {
     }
 }
 
-/// The governing settings `deploy` and `mcp` share, as a `configure` step
-/// for [`TargetArgs::connect`]: the policy file (else the default policy),
-/// the audit log with its job id, and the job class.
-pub fn governed(policy: Option<&Path>, job_id: Option<String>, audit_log: Option<&Path>, job_class: Option<String>) -> Result<impl FnOnce(ClientBuilder) -> ClientBuilder, Error> {
-    let policy = match policy {
-        Some(p) => Policy::from_file(p)?,
-        None => Policy::default(),
-    };
-    let audit = AuditLog::new(job_id, audit_log, None)?;
-    Ok(move |b: ClientBuilder| {
-        let b = b.policy(policy).audit(audit);
-        match job_class {
-            Some(c) => b.job_class(c),
-            None => b,
-        }
-    })
+/// The governing settings `deploy` and `mcp` share: the policy file (else
+/// the default policy), the audit log with its job id, and the job class.
+#[derive(clap::Args, Debug, Clone)]
+pub struct GovernanceArgs {
+    /// Caller's job id, recorded in every audit event.
+    #[arg(long)]
+    pub job_id: Option<String>,
+    /// Job class checked against the policy's allowed_job_classes.
+    #[arg(long)]
+    pub job_class: Option<String>,
+    /// Append audit events (JSON lines) to this file.
+    #[arg(long)]
+    pub audit_log: Option<PathBuf>,
+    /// Policy file (TOML or JSON). Default: a named owner and a passing verification are required.
+    #[arg(long)]
+    pub policy: Option<PathBuf>,
+}
+
+impl GovernanceArgs {
+    /// The settings as a `configure` step for [`TargetArgs::connect`]; a
+    /// policy file or audit log that cannot be read fails here, before any
+    /// request.
+    pub fn configure(&self) -> Result<impl FnOnce(ClientBuilder) -> ClientBuilder, Error> {
+        let policy = match &self.policy {
+            Some(p) => Policy::from_file(p)?,
+            None => Policy::default(),
+        };
+        let audit = AuditLog::new(self.job_id.clone(), self.audit_log.as_deref(), None)?;
+        let job_class = self.job_class.clone();
+        Ok(move |b: ClientBuilder| {
+            let b = b.policy(policy).audit(audit);
+            match job_class {
+                Some(c) => b.job_class(c),
+                None => b,
+            }
+        })
+    }
 }
