@@ -13,9 +13,26 @@ the run, as the MCP server does; cancellation still propagates.
 
 from __future__ import annotations
 
-from boardingpass.errors import BoardingpassError
+from typing import Any, Callable, Dict, TypeVar
+
+from boardingpass._native import Toolbox
+from boardingpass.errors import BoardingpassError, CancelledError
+
+T = TypeVar("T")
 
 
 def for_model(error: BoardingpassError) -> str:
     """What the model reads when a tool fails (core's message, never a secret)."""
     return f"[{error.code}] {error}"
+
+
+async def call_tool(toolbox: Toolbox, name: str, args: Dict[str, Any], failed: Callable[[str], T]) -> "Dict[str, Any] | T":
+    """Runs one tool. A failure's text for the model goes to ``failed``,
+    whose result (or exception) the framework gets instead; cancellation
+    propagates untouched."""
+    try:
+        return await toolbox.call(name, args)
+    except CancelledError:
+        raise
+    except BoardingpassError as e:
+        return failed(for_model(e))

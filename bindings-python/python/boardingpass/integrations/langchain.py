@@ -12,13 +12,12 @@ as JSON text. A failure becomes an error ``ToolMessage`` the model can act on.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, Dict, List, NoReturn
 
 from langchain_core.tools import StructuredTool, ToolException
 
 from boardingpass._native import Toolbox
-from boardingpass.errors import BoardingpassError, CancelledError
-from boardingpass.integrations import for_model
+from boardingpass.integrations import call_tool
 
 
 def langchain_tools(toolbox: Toolbox) -> List[StructuredTool]:
@@ -30,12 +29,7 @@ def _tool(toolbox: Toolbox, spec: Dict[str, Any]) -> StructuredTool:
     name: str = spec["name"]
 
     async def run(**args: Any) -> Dict[str, Any]:
-        try:
-            return await toolbox.call(name, args)
-        except CancelledError:
-            raise
-        except BoardingpassError as e:
-            raise ToolException(for_model(e)) from e
+        return await call_tool(toolbox, name, args, _raise)
 
     return StructuredTool(
         name=name,
@@ -44,3 +38,7 @@ def _tool(toolbox: Toolbox, spec: Dict[str, Any]) -> StructuredTool:
         coroutine=run,
         handle_tool_error=True,
     )
+
+
+def _raise(message: str) -> NoReturn:
+    raise ToolException(message)

@@ -20,8 +20,7 @@ from agents import FunctionTool
 from agents.tool_context import ToolContext
 
 from boardingpass._native import Toolbox
-from boardingpass.errors import BoardingpassError, CancelledError
-from boardingpass.integrations import for_model
+from boardingpass.integrations import call_tool
 
 
 def openai_agents_tools(toolbox: Toolbox) -> List[FunctionTool]:
@@ -35,13 +34,10 @@ def _tool(toolbox: Toolbox, spec: Dict[str, Any]) -> FunctionTool:
     async def invoke(_ctx: ToolContext[Any], arguments: str) -> str:
         try:
             args = json.loads(arguments) if arguments.strip() else {}
-            return json.dumps(await toolbox.call(name, args))
         except json.JSONDecodeError as e:
             return f"[invalid_input] the arguments are not JSON: {e}"
-        except CancelledError:
-            raise
-        except BoardingpassError as e:
-            return for_model(e)
+        result = await call_tool(toolbox, name, args, _Failure)
+        return result if isinstance(result, _Failure) else json.dumps(result)
 
     return FunctionTool(
         name=name,
@@ -50,3 +46,7 @@ def _tool(toolbox: Toolbox, spec: Dict[str, Any]) -> FunctionTool:
         on_invoke_tool=invoke,
         strict_json_schema=False,
     )
+
+
+class _Failure(str):
+    """A failed call's text for the model, told apart from a result."""
