@@ -122,8 +122,9 @@ impl BoardingPass {
         let name = worker.name.as_str();
         let exists = self.worker_exists(name).await?;
         // Resources first: a refused or failing one stops the deploy before any upload.
-        let mut ids = self.provision_kv(worker).await?;
-        ids.extend(self.provision_d1(worker).await?);
+        // D1 before KV: its one-database limit is the likelier refusal, found before a namespace exists.
+        let mut ids = self.provision_d1(worker).await?;
+        ids.extend(self.provision_kv(worker).await?);
         // Before the upload that makes the new code live, so it never sees an old schema.
         for (binding, migrations) in &prepared.migrations {
             let Some(id) = d1_id(worker, binding, &ids) else { continue };

@@ -118,8 +118,8 @@ impl<'a, 'py> FromPyObject<'a, 'py> for D1Value {
         if let Ok(b) = obj.cast::<PyByteArray>() {
             return Ok(D1Value::Blob(b.to_vec()));
         }
-        if let Ok(s) = obj.cast::<PyString>() {
-            return Ok(D1Value::Text(s.to_str()?.to_owned()));
+        if obj.is_instance_of::<PyString>() {
+            return Ok(D1Value::Text(obj.extract()?));
         }
         if obj.is_instance_of::<PyInt>() {
             return Ok(D1Value::Integer(obj.extract()?));

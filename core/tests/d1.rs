@@ -57,7 +57,6 @@ async fn a_database_is_queried_migrated_and_handed_off() {
     assert_eq!(out[1].rows, [vec![D1Value::Integer(1), D1Value::from("Ada"), D1Value::from("hello, world"), D1Value::Integer(0)]]);
     let cells = pass.d1_query(&db.uuid, "SELECT ? AS b, ? AS r, ? AS n, ? AS big", vec![vec![0u8, 255].into(), 2.5.into(), D1Value::Null, i64::MAX.into()]).await.unwrap();
     assert_eq!(cells[0].rows[0], [D1Value::Blob(vec![0, 255]), D1Value::Real(2.5), D1Value::Null, D1Value::Integer(i64::MAX)]);
-    assert!(out[1].meta.size_after > 0, "{:?}", out[1].meta);
 
     // A refused statement: the sql kind with SQLite's message, and nothing of its call kept.
     let bad = pass.d1_query(&db.uuid, "INSERT INTO entries (name, message) VALUES ('x', 'y'); SELEC 1", vec![]).await.unwrap_err();
@@ -83,7 +82,6 @@ async fn a_database_is_queried_migrated_and_handed_off() {
 
     // The ticket lists the database with its latest size; the audit log has the resource and each migration.
     let size = pass.d1_database(&db.uuid).await.unwrap().file_size;
-    assert!(size > 0);
     let ticket = pass.ticket(ClaimStatus::Pending).unwrap();
     assert_eq!(ticket.to_json()["temporary_resource"]["resources"], json!([{"type": "d1_database", "name": "guestbook", "id": db.uuid, "size": size}]));
     assert!(ticket.to_markdown().contains(&format!("d1_database **guestbook** (`{}`, {size} bytes)", db.uuid)));
