@@ -130,12 +130,13 @@ async fn bad_deploys_are_typed_errors_and_change_nothing() {
     assert!(mine.kv_namespaces().await.unwrap().is_empty(), "no namespace was created");
     mine.delete_d1_database(&existing.uuid).await.unwrap();
 
-    // A failing migration: the sql kind naming the file, the Worker not live, the file not recorded.
+    // A failing migration: the sql kind naming the file, the Worker not live, the file not recorded, no namespace made.
     std::fs::write(migrations_dir(project.path()).join("0003_broken.sql"), "ALTER TABLE nowhere ADD COLUMN x;").unwrap();
     refused(&mine, &load(project.path()), "sql", "0003_broken.sql").await;
     let db = mine.d1_databases().await.unwrap().remove(0).uuid;
     let names = mine.d1_query(&db, "SELECT name FROM d1_migrations ORDER BY id", vec![]).await.unwrap();
     assert_eq!(names[0].rows, [vec![D1Value::from("0001_create.sql")], vec![D1Value::from("0002_likes.sql")]]);
+    assert!(mine.kv_namespaces().await.unwrap().is_empty());
     std::fs::remove_file(migrations_dir(project.path()).join("0003_broken.sql")).unwrap();
 
     // Another account's database by id: not found, and its data untouched.
