@@ -188,7 +188,7 @@ async fn get(emu: &EmulatorHandle, host: &str, path: &str) -> (u16, Value) {
     let r = reqwest::Client::new().get(format!("{}{path}", emu.origin())).header("host", host).send().await.unwrap();
     let status = r.status().as_u16();
     let text = r.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or_else(|_| Value::String(text)))
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -224,15 +224,23 @@ async fn a_worker_uses_env_db_and_the_data_outlives_redeploys_and_claim() {
         "both": [{"one": 1}, {"two": 2}],
     }), "the redeployed Worker sees the data");
 
+    // A WorkerEntrypoint class as the default export gets the same env.DB.
+    let entry = "import { WorkerEntrypoint } from 'cloudflare:workers';\nexport default class extends WorkerEntrypoint { async fetch() { return Response.json(await this.env.DB.prepare('SELECT count(*) AS n FROM notes').first('n')) } }";
+    let (status, body) = put_module(&emu.base_url(), &a, "entry", entry, meta(&db, "1")).await;
+    assert_eq!(status, 200, "{body}");
+    let entry_host = format!("entry.{}.localhost:{}", enable_workers_dev(&emu.base_url(), &a, "entry").await, emu.port());
+    assert_eq!(get(&emu, &entry_host, "/").await, (200, json!(2)));
+
     // A claim keeps the database; expiry deletes the other account's.
     let claimed = reqwest::Client::new().post(format!("{}/x-boardingpass/claim", emu.origin())).header("x-claim-token", &a.claim_token).send().await.unwrap();
     assert_eq!(claimed.status(), 200);
     let expired = emu.state().store().expire(chrono::Utc::now() + chrono::Duration::hours(2));
     assert_eq!(expired, vec![doomed.id.clone()]);
-    let store = emu.state().store();
-    assert!(!store.d1.contains_key(&doomed.id), "the expired account's database {doomed_db} is gone");
-    let kept = store.d1[&a.id].databases[&db].clone();
-    drop(store);
+    let kept = {
+        let store = emu.state().store();
+        assert!(!store.d1.contains_key(&doomed.id), "the expired account's database {doomed_db} is gone");
+        store.d1[&a.id].databases[&db].clone()
+    };
     // The temporary token went with the claim: the new owner's database still holds the rows.
     let counted = tokio::task::spawn_blocking(move || kept.run(&[("SELECT count(*) FROM notes".into(), vec![])])).await.unwrap().unwrap();
     assert_eq!(counted[0][0].rows, vec![vec![json!(2)]]);
