@@ -7,6 +7,8 @@
 //! expiry deleting the data and a claim keeping it.
 
 mod common;
+#[path = "../../tests/support/wrangler.rs"]
+mod wrangler;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -170,6 +172,41 @@ async fn expiry_deletes_the_guestbook_data_and_a_claim_keeps_it() {
     assert!(!store.d1.contains_key(doomed.account_id()) && !store.kv.contains_key(doomed.account_id()), "the expired account's data is deleted");
     assert_eq!(store.d1[kept.account_id()].databases.len(), 1, "the claimed account keeps its database");
     assert_eq!(store.kv[kept.account_id()].namespaces.len(), 1, "and its namespace");
+}
+
+/// Real wrangler 4.164 on the pass's account: after a boardingpass deploy,
+/// `wrangler d1 migrations apply --remote` finds nothing to apply; a
+/// migration wrangler applies is one boardingpass then skips, and the
+/// Worker sees its change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrangler_and_boardingpass_agree_on_applied_migrations() {
+    let emu = emulator(EmulatorConfig::default()).await;
+    let pass = pass(&emu).await;
+    let project = guestbook_copy();
+    let d = pass.deploy(&load(project.path()), DeployOptions::default()).await.unwrap();
+    let db = pass.d1_databases().await.unwrap().remove(0).uuid;
+    let w = wrangler::Wrangler { home: project.path().join(".home"), base: emu.base_url() };
+    let apply = || {
+        let mut cmd = w.command(project.path(), &["d1", "migrations", "apply", "guestbook", "--remote"]);
+        cmd.env("CLOUDFLARE_API_TOKEN", pass.expose_api_token()).env("CLOUDFLARE_ACCOUNT_ID", pass.account_id());
+        cmd
+    };
+    let out = apply().output().await.unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && stdout.contains("No migrations to apply"), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+
+    std::fs::write(migrations_dir(project.path()).join("0003_featured.sql"), "ALTER TABLE entries ADD COLUMN featured INTEGER NOT NULL DEFAULT 1;").unwrap();
+    let out = apply().output().await.unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && stdout.contains("0003_featured.sql"), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(pass.d1_apply_migrations(&db, &migrations_dir(project.path())).await.unwrap().is_empty(), "wrangler's record is boardingpass's");
+    let d2 = pass.deploy(&load(project.path()), DeployOptions::default()).await.unwrap();
+    assert_eq!(post(&d2.url, "/entries", &json!({"name": "Ada", "message": "after wrangler"})).await.0, 201);
+    let featured = pass.d1_query(&db, "SELECT featured FROM entries", vec![]).await.unwrap();
+    assert_eq!(featured[0].rows, [vec![D1Value::Integer(1)]]);
+    let names = pass.d1_query(&db, "SELECT name FROM d1_migrations ORDER BY id", vec![]).await.unwrap();
+    assert_eq!(names[0].rows.len(), 3);
+    assert_eq!(d.worker_name, d2.worker_name);
 }
 
 #[test]
