@@ -8,6 +8,7 @@
 
 mod common;
 #[path = "../../tests/support/wrangler.rs"]
+#[allow(dead_code)] // this file uses part of the shared wrangler helpers
 mod wrangler;
 
 use std::path::{Path, PathBuf};
@@ -20,17 +21,8 @@ use serde_json::{json, Value};
 
 /// A copy of the fixture project, so a test can add migrations to it.
 fn guestbook_copy() -> tempfile::TempDir {
-    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/projects/7-guestbook");
     let dir = tempfile::tempdir().unwrap();
-    for sub in ["", "src", "migrations"] {
-        std::fs::create_dir_all(dir.path().join(sub)).unwrap();
-        for entry in std::fs::read_dir(from.join(sub)).unwrap() {
-            let entry = entry.unwrap();
-            if entry.file_type().unwrap().is_file() {
-                std::fs::copy(entry.path(), dir.path().join(sub).join(entry.file_name())).unwrap();
-            }
-        }
-    }
+    wrangler::copy_dir(&wrangler::repo().join("tests/fixtures/projects/7-guestbook"), dir.path());
     dir
 }
 
