@@ -205,3 +205,21 @@ async fn expiry_deletes_the_database_and_a_claim_keeps_it() {
     // The claimed account is the human's now (the pass's token no longer works there); its database stays.
     assert_eq!(emu.state().store().d1[kept.account_id()].databases.len(), 1);
 }
+
+/// A create whose answer is lost after the database was made is found by
+/// name instead of sent again (which would hit the one-database limit), and
+/// the pass records it once.
+#[tokio::test]
+async fn a_lost_create_answer_is_looked_up_not_repeated() {
+    use boardingpass_emulator::{ChaosFault, Fault, FaultKind};
+    let emu = common::emulator(EmulatorConfig::default()).await;
+    let pass = common::pass(&emu).await;
+    emu.inject(Fault::new("/d1/database", FaultKind::Chaos(ChaosFault::Status { status: 503, after: true }, std::time::Duration::from_secs(5)), 1));
+    emu.clear_requests();
+    let db = pass.create_d1_database("guestbook").await.unwrap();
+    let creates: Vec<u16> = emu.requests().iter().filter(|r| r.method == "POST" && r.path.ends_with("/d1/database")).map(|r| r.status).collect();
+    assert_eq!(creates, [200], "the create was sent once (and took effect)");
+    assert!(emu.state().faults.lock().unwrap().iter().all(|f| f.times == 0), "its answer was lost");
+    assert_eq!(pass.d1_databases().await.unwrap().iter().map(|d| &d.uuid).collect::<Vec<_>>(), [&db.uuid]);
+    assert_eq!(pass.resources().len(), 1);
+}
