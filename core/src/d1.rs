@@ -30,6 +30,8 @@ pub const MAX_D1_NAME_LEN: usize = 64;
 pub const MAX_D1_PARAMS: usize = 100;
 /// Largest SQL text sent in one call: 100 MB, the size of a whole temporary-account database.
 pub const MAX_D1_SQL_BYTES: usize = 100_000_000;
+/// Largest TEXT or BLOB value D1 stores, in bytes (a bound parameter included).
+pub const MAX_D1_VALUE_BYTES: usize = 2_000_000;
 /// Cloudflare's error code for a statement the database refused.
 pub const D1_SQL_ERROR_CODE: i64 = 7500;
 
@@ -192,8 +194,18 @@ pub fn validate_d1_query(sql: &str, params: &[D1Value]) -> Result<(), Error> {
     if params.len() > MAX_D1_PARAMS {
         return Err(Error::invalid("params", format!("{} parameters, a D1 query binds at most {MAX_D1_PARAMS}", params.len())));
     }
-    if let Some(i) = params.iter().position(|p| matches!(p, D1Value::Real(f) if !f.is_finite())) {
-        return Err(Error::invalid("params", format!("parameter {} is not a finite number; SQLite stores no NaN or infinity", i + 1)));
+    for (i, p) in params.iter().enumerate() {
+        let size = match p {
+            D1Value::Real(f) if !f.is_finite() => {
+                return Err(Error::invalid("params", format!("parameter {} is not a finite number; SQLite stores no NaN or infinity", i + 1)))
+            }
+            D1Value::Text(t) => t.len(),
+            D1Value::Blob(b) => b.len(),
+            _ => 0,
+        };
+        if size > MAX_D1_VALUE_BYTES {
+            return Err(Error::invalid("params", format!("parameter {} has {size} bytes, D1 stores at most {MAX_D1_VALUE_BYTES} in one value", i + 1)));
+        }
     }
     Ok(())
 }
@@ -444,6 +456,9 @@ mod tests {
         assert_eq!(validate_d1_query("  \n", &[]).unwrap_err().code(), "invalid_input");
         assert_eq!(validate_d1_query("SELECT 1", &vec![D1Value::Null; 101]).unwrap_err().code(), "invalid_input");
         assert_eq!(validate_d1_query("SELECT ?", &[D1Value::Real(f64::NAN)]).unwrap_err().code(), "invalid_input");
+        assert!(validate_d1_query("SELECT ?, ?", &[D1Value::Blob(vec![0; MAX_D1_VALUE_BYTES]), D1Value::Text("t".repeat(MAX_D1_VALUE_BYTES))]).is_ok());
+        assert_eq!(validate_d1_query("SELECT ?", &[D1Value::Blob(vec![0; MAX_D1_VALUE_BYTES + 1])]).unwrap_err().code(), "invalid_input");
+        assert_eq!(validate_d1_query("SELECT ?", &[D1Value::Text("t".repeat(MAX_D1_VALUE_BYTES + 1))]).unwrap_err().code(), "invalid_input");
     }
 
     #[test]

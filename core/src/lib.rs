@@ -85,7 +85,7 @@ pub use claim::{ClaimOutcome, ClaimStatus, ClaimWaitOptions, ClaimWatcher};
 pub use client::{Client, ClientBuilder, ClientConfig};
 pub use d1::{
     read_migrations, validate_d1_database_id, validate_d1_name, validate_d1_query, D1Database, D1Meta, D1Result, D1Value, Migration, D1_BINDING_TYPE, D1_DATABASE,
-    D1_SQL_ERROR_CODE, MAX_D1_NAME_LEN, MAX_D1_PARAMS, MAX_D1_SQL_BYTES, MIGRATIONS_TABLE,
+    D1_SQL_ERROR_CODE, MAX_D1_NAME_LEN, MAX_D1_PARAMS, MAX_D1_SQL_BYTES, MAX_D1_VALUE_BYTES, MIGRATIONS_TABLE,
 };
 pub use error::{ApiFailure, Error, ErrorKind, Result, Violation};
 pub use kv::{
