@@ -270,6 +270,11 @@ fn deploy_honours_d1_databases_and_migrations_and_lists_the_resources() {
     assert_eq!(v["error"]["code"], "sql");
     let kinds: Vec<&Value> = v["resources"].as_array().unwrap().iter().map(|r| &r["type"]).collect();
     assert_eq!(kinds, [&json!("d1_database")], "the database the failed deploy created is listed; the namespace was never made");
+    // Text mode names it to a human.
+    let o = deploy(&server, broken.path().to_str().unwrap(), &[]);
+    let o = Command::new(o.get_program()).args(o.get_args().filter(|a| *a != "--json")).current_dir(root()).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).0.contains("Resource   d1_database guestbook ("), "{}", text(&o).0);
 }
 
 #[test]
