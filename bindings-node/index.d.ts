@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'io'
   | 'cancelled'
   | 'bundle'
+  | 'sql'
 
 export interface BoardingpassErrorFields {
   status?: number
@@ -32,6 +33,7 @@ export interface BoardingpassErrorFields {
   file?: string
   line?: number
   column?: number
+  migration?: string
 }
 
 /** Base class of every error boardingpass throws or rejects with. */
@@ -54,6 +56,8 @@ export declare class BoardingpassError extends Error {
   readonly file?: string
   readonly line?: number
   readonly column?: number
+  /** The migration file that failed (`SqlError` during migrations), e.g. `0002_add.sql`. */
+  readonly migration?: string
 }
 export declare class NetworkError extends BoardingpassError { readonly code: 'network' }
 export declare class TimeoutError extends BoardingpassError { readonly code: 'timeout' }
@@ -75,6 +79,8 @@ export declare const AbortError: typeof CancelledError
 export type AbortError = CancelledError
 /** The project could not be bundled or its TypeScript compiled; raised before any request. */
 export declare class BundleError extends BoardingpassError { readonly code: 'bundle' }
+/** The D1 database refused a statement; the message is SQLite's and nothing of the call was kept. */
+export declare class SqlError extends BoardingpassError { readonly code: 'sql' }
 
 export interface ClaimWatcher {
   [Symbol.asyncIterator](): AsyncIterator<ClaimOutcome, undefined>
@@ -102,7 +108,7 @@ export interface AuditEvent {
 }
 
 /** Kinds of audit events. Serialised as snake_case strings. */
-export type AuditKind = 'policy_checked' | 'provisioned' | 'deploy_started' | 'deploy_finished' | 'verified' | 'ticket_issued' | 'claim_status_changed' | 'torn_down' | 'failed' | 'resource_created' | 'resource_deleted'
+export type AuditKind = 'policy_checked' | 'provisioned' | 'deploy_started' | 'deploy_finished' | 'verified' | 'ticket_issued' | 'claim_status_changed' | 'torn_down' | 'failed' | 'resource_created' | 'resource_deleted' | 'migration_applied'
 
 /** An npm package that went into a bundle. */
 export interface BundledPackage {
@@ -135,6 +141,38 @@ export interface ClaimOutcome {
 }
 
 export type ClaimStatus = 'pending' | 'claimed' | 'expired' | 'revoked' | 'claimed_or_revoked'
+
+/** A D1 database of the account. */
+export interface D1Database {
+  /** Cloudflare's id (a UUID), used in every query and binding. */
+  uuid: string
+  name: string
+  /** Bytes the database takes now. */
+  fileSize: bigint
+  numTables: bigint
+}
+
+/** What running one statement did. */
+export interface D1Meta {
+  /** Rows changed by an INSERT, UPDATE or DELETE. */
+  changes: bigint
+  /** Rowid of the last row inserted. */
+  lastRowId: number
+  rowsRead: bigint
+  rowsWritten: bigint
+  /** How long the database took, in milliseconds. */
+  durationMs: number
+  /** Bytes the database takes after the statement. */
+  sizeAfter: bigint
+  changedDb: boolean
+}
+
+/** The rows one statement returned, in column order, and its meta. */
+export interface D1Result {
+  columns: Array<string>
+  rows: Array<Array<null | number | string | Buffer>>
+  meta: D1Meta
+}
 
 /**
  * What a deploy produced. Pass it back to `verify`: a copy (read back with

@@ -47,6 +47,27 @@ fn worker_files(text: &str) -> Value {
     json!({"src/index.js": format!("import {{ greeting }} from './greeting.js'\nexport default {{ fetch() {{ return new Response(greeting) }} }}"), "src/greeting.js": format!("export const greeting = {text:?}")})
 }
 
+/// The guestbook fixture sent inline (wrangler.toml, Worker, migrations):
+/// the deploy creates and migrates its D1 database and KV namespace and
+/// tells the model which resources the account now holds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_model_deploys_a_project_with_d1_and_kv_and_sees_its_resources() {
+    let emu = common::emulator(EmulatorConfig::default()).await;
+    let (tb, _) = toolbox(&emu, None);
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/projects/7-guestbook");
+    let mut files = serde_json::Map::new();
+    for f in ["wrangler.toml", "src/index.js", "migrations/0001_create.sql", "migrations/0002_likes.sql"] {
+        files.insert(f.into(), json!(std::fs::read_to_string(dir.join(f)).unwrap()));
+    }
+    let out = call(&tb, "deploy", json!({"name": "guestbook", "files": files, "verify_path": "/entries", "expect_body_contains": "\"count\":0"})).await.unwrap();
+    assert_shape("deploy", &out);
+    assert_eq!(out["verified"], true, "{out}");
+    let resources = out["resources"].as_array().unwrap();
+    let kinds: Vec<(&str, &str)> = resources.iter().map(|r| (r["type"].as_str().unwrap(), r["name"].as_str().unwrap())).collect();
+    assert_eq!(kinds, [("d1_database", "guestbook"), ("kv_namespace", "guestbook-counter")]);
+    assert!(resources[0]["size"].as_u64() > Some(0) && resources[1]["size"].is_null(), "{out}");
+}
+
 #[tokio::test]
 async fn a_model_deploys_inline_files_and_never_sees_a_credential() {
     let emu = common::emulator(EmulatorConfig::default()).await;

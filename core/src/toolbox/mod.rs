@@ -350,6 +350,7 @@ impl Toolbox {
             "evidence": evidence_json(&evidence),
             "expires_at": rfc3339(pass.expires_at()),
             "claim_link": claim_link,
+            "resources": pass.resources(),
         }))
     }
 

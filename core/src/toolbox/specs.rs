@@ -89,8 +89,13 @@ fn deploy_output() -> Value {
             "evidence": evidence(),
             "expires_at": time(),
             "claim_link": {"type": ["string", "null"], "description": "Where the claim link went, when this call created the account; the link itself is never shown here."},
+            "resources": {
+                "type": "array",
+                "description": "Resources the pass created for the project's bindings (a D1 database, KV namespaces): kept with the account at claim.",
+                "items": object(json!({"type": {"type": "string"}, "name": {"type": "string"}, "id": {"type": "string"}, "size": nullable("integer")}), &["type", "name", "id", "size"]),
+            },
         }),
-        &["pass_id", "worker", "url", "version_id", "redeploy", "content_digest", "assets_uploaded", "verified", "evidence", "expires_at", "claim_link"],
+        &["pass_id", "worker", "url", "version_id", "redeploy", "content_digest", "assets_uploaded", "verified", "evidence", "expires_at", "claim_link", "resources"],
     )
 }
 

@@ -79,6 +79,7 @@ fn binding(b: &Value, env: &mut Vec<(String, String)>, assets: Option<&AssetsLin
         }
         "assets" if assets.is_some() => "service = \"assets\"".to_string(),
         "assets" => return Ok(None),
+        "kv_namespace" | "d1" => return Err(Unsupported(format!("binding {name:?} has type {kind:?}, which runs only in the shared workerd (the emulator's default mode, not --workerd-per-worker)"))),
         other => return Err(Unsupported(format!("binding {name:?} has type {other:?}, which the emulator does not run (supported: plain_text, json, secret_text, assets)"))),
     };
     Ok(Some(format!("(name = {}, {value})", quote(name))))
@@ -214,5 +215,8 @@ mod tests {
         let v = version(vec![json!({"name": "KV", "type": "kv_namespace", "namespace_id": "x"})]);
         let e = render(&v, "2026-01-01", None).err().unwrap();
         assert!(e.0.contains("\"KV\"") && e.0.contains("kv_namespace"));
+        let v = version(vec![json!({"name": "DB", "type": "d1", "id": "x"})]);
+        let e = render(&v, "2026-01-01", None).err().unwrap();
+        assert!(e.0.contains("\"DB\"") && e.0.contains("shared workerd"), "{}", e.0);
     }
 }
