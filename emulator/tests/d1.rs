@@ -150,6 +150,14 @@ async fn wranglers_import_flow_runs_a_file_as_one_call() {
     assert_eq!(rows(&emu, &a, &db, "SELECT x FROM t").await, json!([[1], [2]]));
     // The upload URL was good for one file.
     assert_eq!(http.put(&upload_url).body(file).send().await.unwrap().status(), 404);
+
+    // A file larger than a database can be is refused before it is read.
+    let (_, init) = send(import(json!({"action": "init", "etag": etag}))).await;
+    let path = init["result"]["upload_url"].as_str().unwrap().trim_start_matches(&emu.origin()).to_string();
+    let addr = format!("127.0.0.1:{}", emu.port());
+    let answer = common::raw_exchange(&addr, &format!("PUT {path} HTTP/1.1\r\nHost: {addr}"), 100_000_001).await;
+    assert_eq!(answer.status, 413, "{}", answer.body);
+    assert!(answer.body_bytes_written < 50_000_000, "the body was not read: {} bytes sent", answer.body_bytes_written);
 }
 
 /// Every D1 call a Worker makes: prepare/bind/all/run/first/raw, batch
