@@ -241,6 +241,11 @@ async fn a_worker_uses_env_db_and_the_data_outlives_redeploys_and_claim() {
     assert_eq!(status, 200, "{body}");
     let entry_host = format!("entry.{}.localhost:{}", enable_workers_dev(&emu.base_url(), &a, "entry").await, emu.port());
     assert_eq!(get(&emu, &entry_host, "/").await, (200, json!(2)));
+    // So does an instance of a class, whose handlers are inherited.
+    let instance = "class Notes { async fetch(req, env) { return Response.json(await env.DB.prepare('SELECT body FROM notes WHERE id = 1').first('body')) } }\nexport default new Notes();";
+    let (status, body) = put_module(&emu.base_url(), &a, "entry", instance, meta(&db, "1")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(get(&emu, &entry_host, "/").await, (200, json!("hello")));
 
     // A claim keeps the database; expiry deletes the other account's.
     let claimed = reqwest::Client::new().post(format!("{}/x-boardingpass/claim", emu.origin())).header("x-claim-token", &a.claim_token).send().await.unwrap();
