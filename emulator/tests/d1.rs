@@ -150,6 +150,14 @@ async fn wranglers_import_flow_runs_a_file_as_one_call() {
     assert_eq!(rows(&emu, &a, &db, "SELECT x FROM t").await, json!([[1], [2]]));
     // The upload URL was good for one file.
     assert_eq!(http.put(&upload_url).body(file).send().await.unwrap().status(), 404);
+
+    // A file larger than a database can be is refused before it is read.
+    let (_, init) = send(import(json!({"action": "init", "etag": etag}))).await;
+    let path = init["result"]["upload_url"].as_str().unwrap().trim_start_matches(&emu.origin()).to_string();
+    let addr = format!("127.0.0.1:{}", emu.port());
+    let answer = common::raw_exchange(&addr, &format!("PUT {path} HTTP/1.1\r\nHost: {addr}"), 100_000_001).await;
+    assert_eq!(answer.status, 413, "{}", answer.body);
+    assert!(answer.body_bytes_written < 50_000_000, "the body was not read: {} bytes sent", answer.body_bytes_written);
 }
 
 /// Every D1 call a Worker makes: prepare/bind/all/run/first/raw, batch
@@ -233,6 +241,11 @@ async fn a_worker_uses_env_db_and_the_data_outlives_redeploys_and_claim() {
     assert_eq!(status, 200, "{body}");
     let entry_host = format!("entry.{}.localhost:{}", enable_workers_dev(&emu.base_url(), &a, "entry").await, emu.port());
     assert_eq!(get(&emu, &entry_host, "/").await, (200, json!(2)));
+    // So does an instance of a class, whose handlers are inherited.
+    let instance = "class Notes { async fetch(req, env) { return Response.json(await env.DB.prepare('SELECT body FROM notes WHERE id = 1').first('body')) } }\nexport default new Notes();";
+    let (status, body) = put_module(&emu.base_url(), &a, "entry", instance, meta(&db, "1")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(get(&emu, &entry_host, "/").await, (200, json!("hello")));
 
     // A claim keeps the database; expiry deletes the other account's.
     let claimed = reqwest::Client::new().post(format!("{}/x-boardingpass/claim", emu.origin())).header("x-claim-token", &a.claim_token).send().await.unwrap();

@@ -100,8 +100,13 @@ export function wrapWorker(worker, names) {
     };
   }
   if (worker === null || typeof worker !== 'object') return worker;
+  // Handlers may be own properties or, for an instance of a class, inherited.
+  const keys = new Set();
+  for (let o = worker; o && o !== Object.prototype; o = Object.getPrototypeOf(o)) {
+    for (const key of Object.getOwnPropertyNames(o)) if (key !== 'constructor') keys.add(key);
+  }
   const out = {};
-  for (const key of Object.keys(worker)) {
+  for (const key of keys) {
     const handler = worker[key];
     out[key] = typeof handler === 'function' ? (arg, env, ctx) => handler.call(worker, arg, wrapEnv(env), ctx) : handler;
   }
