@@ -10,6 +10,7 @@ uniffi::setup_scaffolding!();
 mod audit;
 mod client;
 mod inflight;
+mod kv;
 mod pass;
 mod policy;
 mod progress;
