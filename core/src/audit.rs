@@ -35,6 +35,8 @@ pub enum AuditKind {
     /// The pass created a resource (a KV namespace): type, name, id.
     ResourceCreated,
     ResourceDeleted,
+    /// A D1 migration file was applied: database, name.
+    MigrationApplied,
 }
 
 impl AuditKind {
@@ -52,6 +54,7 @@ impl AuditKind {
             Self::Failed => "failed",
             Self::ResourceCreated => "resource_created",
             Self::ResourceDeleted => "resource_deleted",
+            Self::MigrationApplied => "migration_applied",
         }
     }
 
@@ -213,7 +216,7 @@ mod tests {
     #[test]
     fn kind_names_are_the_serialised_names() {
         use AuditKind::*;
-        for k in [PolicyChecked, Provisioned, DeployStarted, DeployFinished, Verified, TicketIssued, ClaimStatusChanged, TornDown, Failed, ResourceCreated, ResourceDeleted] {
+        for k in [PolicyChecked, Provisioned, DeployStarted, DeployFinished, Verified, TicketIssued, ClaimStatusChanged, TornDown, Failed, ResourceCreated, ResourceDeleted, MigrationApplied] {
             assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
         }
     }

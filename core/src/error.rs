@@ -95,6 +95,11 @@ pub enum Error {
     /// locally, before any request. `line`/`column` are 1-based.
     #[error("cannot bundle {}: {message}; {hint}", location(file.as_deref(), *line, *column))]
     Bundle { file: Option<String>, line: Option<u32>, column: Option<u32>, message: String, hint: String },
+    /// The database refused a statement (Cloudflare code 7500); `message`
+    /// is SQLite's. `migration` names the migration file that failed. D1
+    /// kept nothing of the call.
+    #[error("{}the database refused the SQL: {message} ({endpoint})", migration.as_ref().map(|m| format!("migration {m} failed: ")).unwrap_or_default())]
+    Sql { endpoint: String, migration: Option<String>, message: String },
 }
 
 /// `file:line:column`, as much of it as is known.
@@ -127,10 +132,11 @@ pub enum ErrorKind {
     Io,
     Cancelled,
     Bundle,
+    Sql,
 }
 
 impl ErrorKind {
-    pub const ALL: [ErrorKind; 15] = [
+    pub const ALL: [ErrorKind; 16] = [
         Self::Network,
         Self::Timeout,
         Self::Api,
@@ -146,6 +152,7 @@ impl ErrorKind {
         Self::Io,
         Self::Cancelled,
         Self::Bundle,
+        Self::Sql,
     ];
 
     /// Stable snake_case code used by every binding.
@@ -166,6 +173,7 @@ impl ErrorKind {
             Self::Io => "io",
             Self::Cancelled => "cancelled",
             Self::Bundle => "bundle",
+            Self::Sql => "sql",
         }
     }
 }
@@ -188,6 +196,7 @@ impl Error {
             Self::Io { .. } => ErrorKind::Io,
             Self::Cancelled => ErrorKind::Cancelled,
             Self::Bundle { .. } => ErrorKind::Bundle,
+            Self::Sql { .. } => ErrorKind::Sql,
         }
     }
 

@@ -200,7 +200,7 @@ impl BoardingPass {
         .await;
         match result {
             Ok(ns) => {
-                self.state().resources.push(PassResource { kind: KV_NAMESPACE.into(), name: ns.title.clone(), id: ns.id.clone() });
+                self.state().resources.push(PassResource { kind: KV_NAMESPACE.into(), name: ns.title.clone(), id: ns.id.clone(), size: None });
                 self.audit(AuditKind::ResourceCreated, None, None, json!({"type": KV_NAMESPACE, "name": ns.title, "id": ns.id}))?;
                 Ok(ns)
             }

@@ -33,12 +33,16 @@ mod bundle;
 mod cancel;
 mod claim;
 mod client;
+mod d1;
+#[cfg(feature = "napi")]
+mod d1_napi;
 mod deploy;
 mod envelope;
 mod error;
 mod http;
 mod imports;
 mod kv;
+mod migrations;
 mod pass;
 mod paths;
 mod policy;
@@ -79,6 +83,10 @@ pub use bundle::{BundleInfo, BundledPackage, ESBUILD_ENV};
 pub use cancel::{cancellable, CancellationToken};
 pub use claim::{ClaimOutcome, ClaimStatus, ClaimWaitOptions, ClaimWatcher};
 pub use client::{Client, ClientBuilder, ClientConfig};
+pub use d1::{
+    read_migrations, validate_d1_database_id, validate_d1_name, validate_d1_query, D1Database, D1Meta, D1Result, D1Value, Migration, D1_BINDING_TYPE, D1_DATABASE,
+    D1_SQL_ERROR_CODE, MAX_D1_NAME_LEN, MAX_D1_PARAMS, MAX_D1_SQL_BYTES, MIGRATIONS_TABLE,
+};
 pub use error::{ApiFailure, Error, ErrorKind, Result, Violation};
 pub use kv::{
     validate_kv_key, validate_kv_namespace_id, validate_kv_title, KvKey, KvKeyPage, KvListOptions, KvNamespace, KvPair, KV_LIST_LIMITS, KV_NAMESPACE,

@@ -3,11 +3,13 @@
 //! `to_dict()` (core's JSON form) and a `repr` of every field. Claim
 //! statuses and progress phases reach Python as their names.
 
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::PyString;
+use pyo3::types::{PyByteArray, PyBytes, PyFloat, PyInt, PyString};
 
 use crate::bundle::{BundleInfo, BundledPackage};
 use crate::claim::{ClaimOutcome, ClaimStatus};
+use crate::d1::{D1Database, D1Meta, D1Result, D1Value};
 use crate::progress::{Phase, ProgressEvent};
 use crate::record::{Deployment, Evidence};
 use crate::teardown::TeardownReport;
@@ -72,4 +74,59 @@ macro_rules! py_record {
     )*};
 }
 
-py_record!(Deployment, Evidence, ClaimOutcome, TeardownReport, ProgressEvent, BundleInfo, BundledPackage);
+py_record!(Deployment, Evidence, ClaimOutcome, TeardownReport, ProgressEvent, BundleInfo, BundledPackage, D1Database, D1Meta, D1Result);
+
+/// A D1 cell is Python's own value: `None`, `int`, `float`, `str` or `bytes`.
+impl<'py> IntoPyObject<'py> for &D1Value {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = std::convert::Infallible;
+
+    fn into_pyobject(self, py: Python<'py>) -> Result<Self::Output, Self::Error> {
+        Ok(match self {
+            D1Value::Null => py.None().into_bound(py),
+            D1Value::Integer(i) => i.into_pyobject(py)?.into_any(),
+            D1Value::Real(f) => f.into_pyobject(py)?.into_any(),
+            D1Value::Text(s) => PyString::new(py, s).into_any(),
+            D1Value::Blob(b) => PyBytes::new(py, b).into_any(),
+        })
+    }
+}
+
+impl<'py> IntoPyObject<'py> for D1Value {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = std::convert::Infallible;
+
+    fn into_pyobject(self, py: Python<'py>) -> Result<Self::Output, Self::Error> {
+        (&self).into_pyobject(py)
+    }
+}
+
+/// A D1 parameter from Python: `None`, `int` (`bool` as 1/0), `float`,
+/// `str`, `bytes` or `bytearray`.
+impl<'a, 'py> FromPyObject<'a, 'py> for D1Value {
+    type Error = PyErr;
+
+    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        if obj.is_none() {
+            return Ok(D1Value::Null);
+        }
+        if let Ok(b) = obj.cast::<PyBytes>() {
+            return Ok(D1Value::Blob(b.as_bytes().to_vec()));
+        }
+        if let Ok(b) = obj.cast::<PyByteArray>() {
+            return Ok(D1Value::Blob(b.to_vec()));
+        }
+        if let Ok(s) = obj.cast::<PyString>() {
+            return Ok(D1Value::Text(s.to_str()?.to_owned()));
+        }
+        if obj.is_instance_of::<PyInt>() {
+            return Ok(D1Value::Integer(obj.extract()?));
+        }
+        if obj.is_instance_of::<PyFloat>() {
+            return Ok(D1Value::Real(obj.extract()?));
+        }
+        Err(PyTypeError::new_err(format!("a D1 parameter is None, int, float, str or bytes, not {}", obj.get_type().name()?)))
+    }
+}

@@ -87,13 +87,15 @@ pub(crate) struct PassState {
     pub(crate) resources: Vec<PassResource>,
 }
 
-/// A resource the pass created (a KV namespace): what the human keeps at claim.
+/// A resource the pass created (a KV namespace, a D1 database): what the human keeps at claim.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct PassResource {
-    /// Cloudflare's binding type name, e.g. `kv_namespace`.
+    /// Resource type name, e.g. `kv_namespace`, `d1_database`.
     pub(crate) kind: String,
     pub(crate) name: String,
     pub(crate) id: String,
+    /// Bytes, the latest known (a D1 database's `file_size`); `None` when unknown (KV).
+    pub(crate) size: Option<u64>,
 }
 
 impl PassState {

@@ -64,6 +64,9 @@ pub struct ResourceEntry {
     pub kind: String,
     pub name: String,
     pub id: String,
+    /// Bytes the resource held when last seen (a D1 database's size after
+    /// its latest query); `None` when unknown (KV namespaces).
+    pub size: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -164,7 +167,7 @@ impl ClaimTicket {
         // Rounded: `created_at` is when this process received the pass, a moment after the server started the clock.
         let minutes = ((pass.expires_at() - pass.created_at()).num_seconds() + 30) / 60;
         // Copied out first: the literal below locks the pass's state again (evidence).
-        let resources = pass.state().resources.iter().map(|r| ResourceEntry { kind: r.kind.clone(), name: r.name.clone(), id: r.id.clone() }).collect();
+        let resources = pass.state().resources.iter().map(|r| ResourceEntry { kind: r.kind.clone(), name: r.name.clone(), id: r.id.clone(), size: r.size }).collect();
         Self {
             schema: TICKET_SCHEMA,
             issued_at: crate::timestamp::now(),
@@ -273,7 +276,7 @@ impl ClaimTicket {
             }
         }
         for res in &r.resources {
-            line(&mut md, format!("- {} **{}** (`{}`)", res.kind, printable(&res.name), printable(&res.id)));
+            line(&mut md, format!("- {} **{}** (`{}`{})", res.kind, printable(&res.name), printable(&res.id), res.size.map(|s| format!(", {s} bytes")).unwrap_or_default()));
         }
         line(&mut md, String::new());
         line(&mut md, "## Lifetime".into());
