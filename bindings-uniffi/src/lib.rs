@@ -9,6 +9,7 @@ uniffi::setup_scaffolding!();
 
 mod audit;
 mod client;
+mod d1;
 mod inflight;
 mod kv;
 mod pass;

@@ -162,6 +162,16 @@ pub struct D1Result {
     pub meta: D1Meta,
 }
 
+impl D1Result {
+    /// Each row as `(column, value)` pairs in column order: the rows as
+    /// D1's Worker API `all()` gives them, keyed by column, for the bindings'
+    /// dicts and objects (a repeated column name keeps its last value there,
+    /// as in `all()`).
+    pub fn records(&self) -> Vec<Vec<(&str, &D1Value)>> {
+        self.rows.iter().map(|row| self.columns.iter().map(String::as_str).zip(row).collect()).collect()
+    }
+}
+
 /// Checks a database name: 1–64 ASCII letters, digits, `-` or `_`.
 pub fn validate_d1_name(name: &str) -> Result<(), Error> {
     let ok = (1..=MAX_D1_NAME_LEN).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
