@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'io'
   | 'cancelled'
   | 'bundle'
+  | 'sql'
 
 export interface BoardingpassErrorFields {
   status?: number
@@ -32,6 +33,7 @@ export interface BoardingpassErrorFields {
   file?: string
   line?: number
   column?: number
+  migration?: string
 }
 
 /** Base class of every error boardingpass throws or rejects with. */
@@ -54,6 +56,8 @@ export declare class BoardingpassError extends Error {
   readonly file?: string
   readonly line?: number
   readonly column?: number
+  /** The migration file that failed (`SqlError` during migrations), e.g. `0002_add.sql`. */
+  readonly migration?: string
 }
 export declare class NetworkError extends BoardingpassError { readonly code: 'network' }
 export declare class TimeoutError extends BoardingpassError { readonly code: 'timeout' }
@@ -75,6 +79,8 @@ export declare const AbortError: typeof CancelledError
 export type AbortError = CancelledError
 /** The project could not be bundled or its TypeScript compiled; raised before any request. */
 export declare class BundleError extends BoardingpassError { readonly code: 'bundle' }
+/** The D1 database refused a statement; the message is SQLite's and nothing of the call was kept. */
+export declare class SqlError extends BoardingpassError { readonly code: 'sql' }
 
 export interface ClaimWatcher {
   [Symbol.asyncIterator](): AsyncIterator<ClaimOutcome, undefined>

@@ -11,7 +11,7 @@
 // `instanceof CancelledError`/`AbortError` and `name === 'AbortError'`, and
 // keeps the fixture's `code: 'cancelled'`.
 
-const FIELDS = ['status', 'retryAfter', 'requestId', 'apiCode', 'field', 'violations', 'file', 'line', 'column']
+const FIELDS = ['status', 'retryAfter', 'requestId', 'apiCode', 'field', 'violations', 'file', 'line', 'column', 'migration']
 
 class BoardingpassError extends Error {
   constructor(message, fields = {}) {
@@ -68,6 +68,9 @@ class CancelledError extends BoardingpassError {
 class BundleError extends BoardingpassError {
   static code = 'bundle'
 }
+class SqlError extends BoardingpassError {
+  static code = 'sql'
+}
 
 module.exports = {
   BoardingpassError,
@@ -87,6 +90,7 @@ module.exports = {
   CancelledError,
   AbortError: CancelledError,
   BundleError,
+  SqlError,
 }
 
 // `name` is the class's own (AbortError for cancellation, see above).

@@ -49,6 +49,7 @@ fn build<'env>(env: &'env Env, e: &CoreError) -> Result<Object<'env>> {
                 obj.set("column", *c)?;
             }
         }
+        CoreError::Sql { migration: Some(m), .. } => obj.set("migration", m.as_str())?,
         CoreError::PolicyViolation { violations } => {
             let list: Vec<serde_json::Value> =
                 violations.iter().map(|v| serde_json::json!({"rule": v.rule, "message": v.message})).collect();

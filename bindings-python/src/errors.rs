@@ -34,6 +34,7 @@ fn build(py: Python<'_>, e: &Error) -> PyResult<PyErr> {
             attrs.set_item("line", line)?;
             attrs.set_item("column", column)?;
         }
+        Error::Sql { migration, .. } => attrs.set_item("migration", migration)?,
         _ => {}
     }
     // The first link is the Rust value itself (variant and fields), then its sources.

@@ -363,7 +363,7 @@ fn a_bad_project_fails_before_any_account_is_created() {
     write(&p("worker-js/_worker.js"), b"export default {}");
     write(&p("outside.js"), b"export default {}");
     write(&p("escape/wrangler.toml"), b"name = \"escape\"\nmain = \"../outside.js\"\n");
-    write(&p("d1/wrangler.toml"), b"name = \"todo\"\nmain = \"index.js\"\n[[d1_databases]]\nbinding = \"DB\"\ndatabase_name = \"todo\"\n");
+    write(&p("d1/wrangler.toml"), b"name = \"todo\"\nmain = \"index.js\"\n[[d1_databases]]\nbinding = \"DB\"\ndatabase_id = \"../other-account/db\"\n");
     write(&p("d1/index.js"), b"export default { fetch(r, env) { return env.DB.prepare('select 1').all() } }");
     write(&p("queue/wrangler.jsonc"), b"{ \"name\": \"jobs\", \"main\": \"index.js\", // a comment\n \"queues\": { \"producers\": [{ \"binding\": \"JOBS\", \"queue\": \"jobs\" }] } }");
     write(&p("queue/index.js"), b"export default { fetch(r, env) { return env.JOBS.send('x') } }");
@@ -376,7 +376,7 @@ fn a_bad_project_fails_before_any_account_is_created() {
         ("_worker.js", &p("worker-js"), vec![], "_worker.js"),
         ("main outside", &p("escape"), vec![], "main"),
         ("ticket dir", Path::new("examples/hello-worker"), vec!["--ticket", missing_dir_ticket.to_str().unwrap()], "--ticket"),
-        ("a D1 binding", &p("d1"), vec![], "d1_databases"),
+        ("a D1 binding to a malformed id", &p("d1"), vec![], "database_id"),
         ("a Queues binding", &p("queue"), vec![], "queues"),
     ];
     for (i, (what, project, extra, named)) in cases.into_iter().enumerate() {

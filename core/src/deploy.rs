@@ -1,6 +1,8 @@
 //! Deploying a Worker with a boarding pass (docs/PROTOCOL.md §5–6).
 //!
-//! Sequence: does the Worker exist? → static assets (manifest, session,
+//! Sequence: does the Worker exist? → resources its bindings name (KV
+//! namespaces by title, D1 databases by name: found, or created) → D1
+//! migrations not yet applied → static assets (manifest, session,
 //! missing files) → new Worker: `PUT scripts/{name}`; existing ES-module
 //! Worker: `POST versions` + `POST deployments` (a redeploy) → account
 //! subdomain (registered from the account name if the account has none) →
@@ -22,7 +24,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use url::Url;
 
-use crate::assets::{self, Manifest};
+use crate::assets;
 use crate::prepare::{prepare, DeployOptions, PreparedDeploy};
 use crate::audit::AuditKind;
 use crate::cancel::cancellable;
@@ -33,7 +35,7 @@ use crate::pass::BoardingPass;
 use crate::record::Deployment;
 use crate::progress::Phase;
 use crate::untrusted::{self, is_loopback_host};
-use crate::worker::{Binding, KvNamespaceRef, ModuleKind, Worker};
+use crate::worker::{Binding, D1DatabaseRef, KvNamespaceRef, ModuleKind, Worker};
 
 /// Script API date wrangler 4.164 sends when toggling workers.dev.
 const SCRIPT_API_DATE: &str = "2025-08-01";
@@ -102,7 +104,7 @@ impl BoardingPass {
         let digest = worker.content_digest();
         self.audit(AuditKind::DeployStarted, Some(&worker.name), Some(&digest), json!({"deploy_number": deploys + 1}))?;
         let options = &prepared.options;
-        match cancellable(options.cancel.as_ref(), self.deploy_inner(worker, prepared.manifest.as_ref(), options)).await {
+        match cancellable(options.cancel.as_ref(), self.deploy_inner(prepared)).await {
             Ok(d) => {
                 let details = json!({"url": d.url, "version_id": d.version_id, "redeploy": d.redeploy,
                     "assets_digest": d.assets_digest, "assets_uploaded": d.assets_uploaded, "duration_ms": d.duration_ms, "bundle": d.bundle});
@@ -113,11 +115,20 @@ impl BoardingPass {
         }
     }
 
-    async fn deploy_inner(&self, worker: &Worker, manifest: Option<&Manifest>, options: &DeployOptions) -> Result<Deployment, Error> {
+    async fn deploy_inner(&self, prepared: &PreparedDeploy) -> Result<Deployment, Error> {
+        let (worker, manifest, options) = (&prepared.worker, prepared.manifest.as_ref(), &prepared.options);
         let started = Instant::now();
         let progress = &options.progress;
         let name = worker.name.as_str();
         let exists = self.worker_exists(name).await?;
+        // Resources first: a refused or failing one stops the deploy before any upload.
+        let mut ids = self.provision_kv(worker).await?;
+        ids.extend(self.provision_d1(worker).await?);
+        // Before the upload that makes the new code live, so it never sees an old schema.
+        for (binding, migrations) in &prepared.migrations {
+            let Some(id) = d1_id(worker, binding, &ids) else { continue };
+            self.apply_read_migrations(id, migrations).await?;
+        }
         let mut assets_meta = None;
         let mut assets_uploaded = 0;
         if let (Some(config), Some(manifest)) = (&worker.assets, manifest) {
@@ -135,13 +146,12 @@ impl BoardingPass {
             assets_meta = Some(config.metadata(&outcome.completion_jwt)?);
         }
 
-        let kv_ids = self.provision_kv(worker).await?;
         progress.emit(Phase::UploadScript, 0, 1);
         let es_module = worker.main().is_some_and(|m| m.kind == ModuleKind::EsModule);
         let (version_id, startup_time_ms) = if exists && es_module {
-            self.upload_version(worker, assets_meta, options.message.as_deref(), &kv_ids).await?
+            self.upload_version(worker, assets_meta, options.message.as_deref(), &ids).await?
         } else {
-            self.upload_script(worker, assets_meta, &kv_ids).await?
+            self.upload_script(worker, assets_meta, &ids).await?
         };
         progress.emit(Phase::UploadScript, 1, 1);
 
@@ -203,6 +213,33 @@ impl BoardingPass {
         Ok(ids)
     }
 
+    /// The UUIDs of the D1 databases `worker` binds by name, by binding
+    /// name: an existing database of that name is reused (a redeploy), a
+    /// missing one created (`resource_created`), so data survives redeploys.
+    async fn provision_d1(&self, worker: &Worker) -> Result<HashMap<String, String>, Error> {
+        let named: Vec<(&str, &str)> = worker
+            .bindings
+            .iter()
+            .filter_map(|b| match b {
+                Binding::D1 { name, database: D1DatabaseRef::Name(db), .. } => Some((name.as_str(), db.as_str())),
+                _ => None,
+            })
+            .collect();
+        let mut ids = HashMap::new();
+        if named.is_empty() {
+            return Ok(ids);
+        }
+        let existing = self.d1_databases().await?;
+        for (name, db) in named {
+            let id = match existing.iter().find(|d| d.name == db) {
+                Some(d) => d.uuid.clone(),
+                None => self.create_d1_database(db).await?.uuid,
+            };
+            ids.insert(name.to_string(), id);
+        }
+        Ok(ids)
+    }
+
     /// `GET services/{name}`: 200 = exists; 10090/10007 = does not.
     async fn worker_exists(&self, name: &str) -> Result<bool, Error> {
         let call = self.call(Method::GET, self.account_path(&format!("/workers/services/{name}")))?;
@@ -213,13 +250,13 @@ impl BoardingPass {
         }
     }
 
-    fn metadata(&self, worker: &Worker, assets: Option<Value>, tag: &str, kv_ids: &HashMap<String, String>) -> Value {
+    fn metadata(&self, worker: &Worker, assets: Option<Value>, tag: &str, ids: &HashMap<String, String>) -> Value {
         let mut meta = serde_json::Map::new();
         meta.insert("annotations".into(), json!({ TAG_ANNOTATION: tag }));
         if let Some(main) = worker.main() {
             let key = if main.kind == ModuleKind::ServiceWorker { "body_part" } else { "main_module" };
             meta.insert(key.into(), json!(main.name));
-            meta.insert("bindings".into(), Value::Array(self.bindings_metadata(worker, kv_ids)));
+            meta.insert("bindings".into(), Value::Array(self.bindings_metadata(worker, ids)));
         }
         meta.insert("compatibility_date".into(), json!(worker.compatibility_date));
         meta.insert("compatibility_flags".into(), json!(worker.compatibility_flags));
@@ -232,8 +269,8 @@ impl BoardingPass {
         Value::Object(meta)
     }
 
-    fn bindings_metadata(&self, worker: &Worker, kv_ids: &HashMap<String, String>) -> Vec<Value> {
-        let mut out: Vec<Value> = worker.bindings.iter().map(|b| b.metadata(kv_ids)).collect();
+    fn bindings_metadata(&self, worker: &Worker, ids: &HashMap<String, String>) -> Vec<Value> {
+        let mut out: Vec<Value> = worker.bindings.iter().map(|b| b.metadata(ids)).collect();
         if let Some(binding) = worker.assets.as_ref().and_then(|a| a.binding.as_ref()) {
             out.push(json!({"name": binding, "type": "assets"}));
         }
@@ -261,9 +298,9 @@ impl BoardingPass {
         parts
     }
 
-    async fn upload_script(&self, worker: &Worker, assets: Option<Value>, kv_ids: &HashMap<String, String>) -> Result<(String, Option<u32>), Error> {
+    async fn upload_script(&self, worker: &Worker, assets: Option<Value>, ids: &HashMap<String, String>) -> Result<(String, Option<u32>), Error> {
         let tag = upload_tag();
-        let mut metadata = self.metadata(worker, assets, &tag, kv_ids);
+        let mut metadata = self.metadata(worker, assets, &tag, ids);
         if worker.main().is_some() {
             metadata["code_update_strategy"] = json!({"mode": "deferred", "max_delay": 300});
         }
@@ -284,10 +321,10 @@ impl BoardingPass {
         self.client().http().call_at_most_once(call, decode, lookup).await
     }
 
-    async fn upload_version(&self, worker: &Worker, assets: Option<Value>, message: Option<&str>, kv_ids: &HashMap<String, String>) -> Result<(String, Option<u32>), Error> {
+    async fn upload_version(&self, worker: &Worker, assets: Option<Value>, message: Option<&str>, ids: &HashMap<String, String>) -> Result<(String, Option<u32>), Error> {
         let name = &worker.name;
         let tag = upload_tag();
-        let metadata = self.metadata(worker, assets, &tag, kv_ids);
+        let metadata = self.metadata(worker, assets, &tag, ids);
         let call = self
             .call(Method::POST, self.account_path(&format!("/workers/scripts/{name}/versions")))?
             .query("bindings_inherit", "strict")
@@ -399,6 +436,15 @@ impl BoardingPass {
         self.state().subdomain = Some(sub.clone());
         Ok(sub)
     }
+}
+
+/// The UUID a D1 binding resolves to: its own, or the one found or created by name.
+fn d1_id<'a>(worker: &'a Worker, binding: &str, ids: &'a HashMap<String, String>) -> Option<&'a str> {
+    worker.bindings.iter().find_map(|b| match b {
+        Binding::D1 { name, database: D1DatabaseRef::Id(id), .. } if name == binding => Some(id.as_str()),
+        Binding::D1 { name, database: D1DatabaseRef::Name(_), .. } if name == binding => ids.get(binding).map(String::as_str),
+        _ => None,
+    })
 }
 
 /// Where a Worker answers and its canonical workers.dev URL, built from a

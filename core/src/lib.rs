@@ -105,4 +105,4 @@ pub use teardown::TeardownReport;
 pub use ticket::ClaimTicket;
 pub use untrusted::printable;
 pub use verify::{check_path as check_verify_path, VerifyOptions};
-pub use worker::{validate_name as validate_worker_name, Binding, KvNamespaceRef, Module, ModuleKind, Worker};
+pub use worker::{validate_name as validate_worker_name, Binding, D1DatabaseRef, KvNamespaceRef, Module, ModuleKind, Worker};

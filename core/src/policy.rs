@@ -11,7 +11,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Violation};
-use crate::worker::Worker;
+use crate::worker::{Binding, D1DatabaseRef, KvNamespaceRef, Worker};
 
 // For Node: the fields as a plain object (`Policy.toDict()`) and their
 // TypeScript interface `PolicyFields`; input goes through `from_json_str`.
@@ -179,6 +179,19 @@ impl Policy {
                 v.push(violation("allowed_binding_types", format!("binding {name} has type {ty}, allowed: {allowed:?}")));
             }
         }
+        // A binding that names its resource may create it: its type must be allowed before anything is sent.
+        if let Some(allowed) = &self.allowed_resource_types {
+            for b in &worker.bindings {
+                let kind = match b {
+                    Binding::Kv { namespace: KvNamespaceRef::Title(_), .. } => crate::kv::KV_NAMESPACE,
+                    Binding::D1 { database: D1DatabaseRef::Name(_), .. } => crate::d1::D1_DATABASE,
+                    _ => continue,
+                };
+                if !allowed.iter().any(|a| a == kind) {
+                    v.push(violation("allowed_resource_types", format!("binding {} may create a {kind}, allowed: {allowed:?}", b.name())));
+                }
+            }
+        }
         if let Some(pattern) = &self.worker_name_pattern {
             let re = regex::Regex::new(pattern).map_err(|e| Error::invalid("policy worker_name_pattern", e.to_string()))?;
             if !re.is_match(&worker.name) {
@@ -296,6 +309,20 @@ mod tests {
         assert_eq!(rules(p.check_resource(&ctx, "kv_namespace", 2).unwrap_err()), ["max_resources_per_pass"]);
         assert_eq!(rules(p.check_resource(&ctx, "d1", 0).unwrap_err()), ["allowed_resource_types"]);
         assert!(Policy::permissive().check_resource(&ctx, "d1", 99).is_ok());
+    }
+
+    #[test]
+    fn a_binding_that_would_create_a_refused_resource_type_fails_before_anything_is_sent() {
+        let p = Policy::permissive().allowed_resource_types(vec!["kv_namespace".into()]);
+        let ctx = Context::default();
+        let by_name = Worker::from_source("w", "i.js", "export default {}").kv("KV", "w-kv").d1("DB", "guestbook");
+        let text = p.check_deploy(&ctx, &by_name, 0, &[]).unwrap_err().to_string();
+        assert!(text.contains("[allowed_resource_types] binding DB may create a d1_database"), "{text}");
+        // A binding to an existing database by id creates nothing.
+        let by_id = Worker::from_source("w", "i.js", "export default {}").d1_id("DB", "0f2d7a9c-3b1e-4c5d-8e6f-7a8b9c0d1e2f");
+        assert!(p.check_deploy(&ctx, &by_id, 0, &[]).is_ok());
+        let d1_allowed = Policy::permissive().allowed_resource_types(vec!["d1_database".into(), "kv_namespace".into()]);
+        assert!(d1_allowed.check_deploy(&ctx, &by_name, 0, &[]).is_ok());
     }
 
     #[test]

@@ -14,7 +14,8 @@ use crate::client::Client;
 use crate::error::Error;
 use crate::policy::Context;
 use crate::progress::Progress;
-use crate::worker::Worker;
+use crate::migrations::{read_migrations, Migration};
+use crate::worker::{Binding, Worker};
 
 /// Default Worker size limit (Workers Free plan, uncompressed here).
 pub const DEFAULT_MAX_SCRIPT_SIZE: u64 = 3 * 1024 * 1024;
@@ -51,6 +52,9 @@ pub struct PreparedDeploy {
     pub(crate) worker: Worker,
     pub(crate) manifest: Option<Manifest>,
     pub(crate) options: DeployOptions,
+    /// The migrations of each D1 binding that has a directory, by binding
+    /// name, read in full so an unreadable file fails before any request.
+    pub(crate) migrations: Vec<(String, Vec<Migration>)>,
 }
 
 impl PreparedDeploy {
@@ -89,7 +93,13 @@ pub(crate) async fn prepare(client: &Client, ctx: &Context<'_>, deploys_so_far: 
             Some(a) => Some(assets::build_manifest(&a.directory, &options.assets, &options.progress).await?),
             None => None,
         };
-        let prepared = PreparedDeploy { worker: worker.clone(), manifest, options: options.clone() };
+        let mut migrations = Vec::new();
+        for b in &worker.bindings {
+            if let Binding::D1 { name, migrations_dir: Some(dir), .. } = b {
+                migrations.push((name.clone(), read_migrations(dir)?));
+            }
+        }
+        let prepared = PreparedDeploy { worker: worker.clone(), manifest, options: options.clone(), migrations };
         client.config().policy.check_deploy(ctx, worker, deploys_so_far, &prepared.asset_files())?;
         Ok(prepared)
     };

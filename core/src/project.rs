@@ -24,7 +24,7 @@ use crate::bundle::{self, BuildConfig};
 use crate::error::Error;
 use crate::imports::modules_from_entry;
 use crate::progress::Progress;
-use crate::worker::{name_from_path, read_file, Binding, KvNamespaceRef, Worker};
+use crate::worker::{name_from_path, read_file, Binding, D1DatabaseRef, KvNamespaceRef, Worker};
 
 const CONFIG_FILES: [&str; 3] = ["wrangler.toml", "wrangler.jsonc", "wrangler.json"];
 
@@ -40,6 +40,8 @@ pub(crate) struct WranglerConfig {
     assets: Option<WranglerAssets>,
     #[serde(default)]
     kv_namespaces: Vec<WranglerKv>,
+    #[serde(default)]
+    d1_databases: Vec<WranglerD1>,
     #[serde(flatten)]
     build: BuildConfig,
 }
@@ -50,6 +52,19 @@ pub(crate) struct WranglerConfig {
 struct WranglerKv {
     binding: String,
     id: Option<String>,
+}
+
+/// `[[d1_databases]]`: `binding`, the database by `database_id` or (to be
+/// created on the first deploy) `database_name`, and `migrations_dir`
+/// (default `migrations`, applied on deploy when it exists).
+#[derive(Debug, Deserialize)]
+struct WranglerD1 {
+    binding: String,
+    database_name: Option<String>,
+    database_id: Option<String>,
+    migrations_dir: Option<String>,
+    migrations_table: Option<String>,
+    migrations_pattern: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -227,6 +242,9 @@ fn from_config(path: &Path, root: &Path, config_path: &Path, options: &LoadOptio
         };
         worker.bindings.push(Binding::Kv { name: kv.binding, namespace });
     }
+    for d1 in config.d1_databases {
+        worker.bindings.push(d1_binding(root, &worker.name, d1)?);
+    }
     if let Some(a) = config.assets {
         let dir = a.directory.as_deref().ok_or_else(|| Error::invalid("wrangler config", "[assets] needs a `directory`"))?;
         let mut assets = AssetsConfig::new(inside(root, "assets.directory", dir)?);
@@ -244,6 +262,33 @@ fn from_config(path: &Path, root: &Path, config_path: &Path, options: &LoadOptio
         entry_modules(&mut worker, root, &main_path, &config.build, options)?;
     }
     Ok(worker)
+}
+
+/// One `[[d1_databases]]` entry as a binding. Migrations are recorded in
+/// wrangler's default table and read from `<dir>/*.sql`; a config that
+/// asks for another table or pattern is refused rather than half-honoured.
+fn d1_binding(root: &Path, worker: &str, d1: WranglerD1) -> Result<Binding, Error> {
+    if let Some(table) = d1.migrations_table.filter(|t| t != crate::d1::MIGRATIONS_TABLE) {
+        return Err(Error::invalid("migrations_table", format!("{table:?}: boardingpass records migrations in {:?}, wrangler's default; remove `migrations_table`", crate::d1::MIGRATIONS_TABLE)));
+    }
+    if d1.migrations_pattern.is_some() {
+        return Err(Error::invalid("migrations_pattern", "boardingpass applies `<migrations_dir>/*.sql`, wrangler's default; remove `migrations_pattern`"));
+    }
+    let database = match (d1.database_id, d1.database_name) {
+        (Some(id), _) => D1DatabaseRef::Id(id),
+        (None, Some(name)) => D1DatabaseRef::Name(name),
+        // Named after the Worker and binding, so a redeploy finds it again.
+        (None, None) => D1DatabaseRef::Name(format!("{worker}-{}", d1.binding.to_ascii_lowercase().replace('_', "-"))),
+    };
+    let migrations_dir = match d1.migrations_dir {
+        Some(dir) => Some(inside(root, "migrations_dir", &dir)?),
+        // wrangler's default directory counts only when it is there.
+        None => root.join("migrations").is_dir().then(|| inside(root, "migrations_dir", "migrations")).transpose()?,
+    };
+    if let Some(dir) = migrations_dir.as_ref().filter(|d| !d.is_dir()) {
+        return Err(Error::invalid("migrations_dir", format!("{} is not a directory", dir.display())));
+    }
+    Ok(Binding::D1 { name: d1.binding, database, migrations_dir })
 }
 
 #[cfg(test)]

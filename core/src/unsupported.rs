@@ -8,8 +8,7 @@ use serde_json::Value;
 use crate::error::Error;
 
 /// Key, and what it declares.
-const UNSUPPORTED: [(&str, &str); 27] = [
-    ("d1_databases", "D1 database bindings"),
+const UNSUPPORTED: [(&str, &str); 26] = [
     ("r2_buckets", "R2 bucket bindings"),
     ("durable_objects", "Durable Object bindings"),
     ("migrations", "Durable Object migrations"),

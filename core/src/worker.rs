@@ -141,6 +141,20 @@ pub enum Binding {
     Secret { name: String, value: Secret },
     /// A Workers KV namespace (`env.NAME.get/put/list/delete`).
     Kv { name: String, namespace: KvNamespaceRef },
+    /// A D1 database (`env.NAME.prepare(...)`); the migrations in
+    /// `migrations_dir`, if any, are applied before the Worker goes live.
+    D1 { name: String, database: D1DatabaseRef, migrations_dir: Option<std::path::PathBuf> },
+}
+
+/// Which D1 database a binding names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum D1DatabaseRef {
+    /// An existing database of the account, by UUID.
+    Id(String),
+    /// The database with this name: created on the first deploy, found
+    /// again and reused on later ones (wrangler's automatic provisioning).
+    Name(String),
 }
 
 /// Which KV namespace a binding names.
@@ -157,7 +171,7 @@ pub enum KvNamespaceRef {
 impl Binding {
     pub fn name(&self) -> &str {
         match self {
-            Self::PlainText { name, .. } | Self::Json { name, .. } | Self::Secret { name, .. } | Self::Kv { name, .. } => name,
+            Self::PlainText { name, .. } | Self::Json { name, .. } | Self::Secret { name, .. } | Self::Kv { name, .. } | Self::D1 { name, .. } => name,
         }
     }
     /// Cloudflare's binding type name.
@@ -167,18 +181,27 @@ impl Binding {
             Self::Json { .. } => "json",
             Self::Secret { .. } => "secret_text",
             Self::Kv { .. } => crate::kv::KV_NAMESPACE,
+            Self::D1 { .. } => crate::d1::D1_BINDING_TYPE,
         }
     }
     /// Metadata JSON. The only place a secret binding's value is exposed.
-    /// `kv_ids` holds the ids found or created for KV bindings by title.
-    pub(crate) fn metadata(&self, kv_ids: &std::collections::HashMap<String, String>) -> Value {
+    /// `ids` holds the ids found or created, by binding name, for bindings
+    /// that name their resource (a KV title, a D1 database name).
+    pub(crate) fn metadata(&self, ids: &std::collections::HashMap<String, String>) -> Value {
         match self {
             Self::Kv { name, namespace } => {
                 let id = match namespace {
                     KvNamespaceRef::Id(id) => Some(id),
-                    KvNamespaceRef::Title(_) => kv_ids.get(name),
+                    KvNamespaceRef::Title(_) => ids.get(name),
                 };
                 json!({"name": name, "type": crate::kv::KV_NAMESPACE, "namespace_id": id})
+            }
+            Self::D1 { name, database, .. } => {
+                let id = match database {
+                    D1DatabaseRef::Id(id) => Some(id),
+                    D1DatabaseRef::Name(_) => ids.get(name),
+                };
+                json!({"name": name, "type": crate::d1::D1_BINDING_TYPE, "id": id})
             }
             Self::PlainText { name, text } => json!({"name": name, "type": "plain_text", "text": text}),
             Self::Json { name, json } => json!({"name": name, "type": "json", "json": json}),
@@ -277,6 +300,15 @@ impl Worker {
     pub fn kv_id(self, binding: impl Into<String>, id: impl Into<String>) -> Self {
         self.binding(Binding::Kv { name: binding.into(), namespace: KvNamespaceRef::Id(id.into()) })
     }
+    /// Binds the D1 database named `database_name` as `env.{binding}`:
+    /// created on the first deploy, reused on redeploys.
+    pub fn d1(self, binding: impl Into<String>, database_name: impl Into<String>) -> Self {
+        self.binding(Binding::D1 { name: binding.into(), database: D1DatabaseRef::Name(database_name.into()), migrations_dir: None })
+    }
+    /// Binds an existing D1 database by its UUID as `env.{binding}`.
+    pub fn d1_id(self, binding: impl Into<String>, uuid: impl Into<String>) -> Self {
+        self.binding(Binding::D1 { name: binding.into(), database: D1DatabaseRef::Id(uuid.into()), migrations_dir: None })
+    }
     pub fn assets(mut self, config: AssetsConfig) -> Self {
         self.assets = Some(config);
         self
@@ -359,6 +391,8 @@ impl Worker {
             match b {
                 Binding::Kv { namespace: KvNamespaceRef::Id(id), .. } => crate::kv::validate_kv_namespace_id(id)?,
                 Binding::Kv { namespace: KvNamespaceRef::Title(title), .. } => crate::kv::validate_kv_title(title)?,
+                Binding::D1 { database: D1DatabaseRef::Id(id), .. } => crate::d1::validate_d1_database_id(id)?,
+                Binding::D1 { database: D1DatabaseRef::Name(name), .. } => crate::d1::validate_d1_name(name)?,
                 _ => {}
             }
         }

@@ -7,6 +7,7 @@ mod body;
 mod challenge;
 mod claim_page;
 pub mod config;
+pub mod d1;
 pub mod envelope;
 pub mod faults;
 pub mod flags;

@@ -18,7 +18,7 @@ use crate::faults::{self, Fault};
 use crate::envelope::{self, ApiError, NO_ROUTE};
 use crate::linger::{LingeringListener, Peer};
 use crate::{auth, body, gateway, hosts};
-use crate::routes::{accounts, assets, claim, kv, provisioning, scripts};
+use crate::routes::{accounts, assets, claim, d1, kv, provisioning, scripts};
 use crate::state::AppState;
 
 /// Path prefix of the Cloudflare API, as in `https://api.cloudflare.com/client/v4`.
@@ -106,6 +106,11 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/accounts/{acc}/storage/kv/namespaces/{ns}/values/{*key}", get(kv::get_value).put(kv::put_value).delete(kv::delete_value))
         .route("/accounts/{acc}/storage/kv/namespaces/{ns}/keys", get(kv::keys))
         .route("/accounts/{acc}/storage/kv/namespaces/{ns}/bulk", put(kv::bulk))
+        .route("/accounts/{acc}/d1/database", get(d1::list).post(d1::create))
+        .route("/accounts/{acc}/d1/database/{db}", get(d1::get).delete(d1::delete))
+        .route("/accounts/{acc}/d1/database/{db}/query", post(d1::query))
+        .route("/accounts/{acc}/d1/database/{db}/raw", post(d1::raw))
+        .route("/accounts/{acc}/d1/database/{db}/import", post(d1::import))
         .route_layer(token);
     let uploads = Router::new()
         .route("/accounts/{acc}/workers/assets/upload", post(assets::upload))
@@ -125,6 +130,8 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/x-boardingpass/test/faults", post(faults::add))
         .route("/x-boardingpass/test/chaos", get(faults::chaos).post(faults::chaos))
         .route_layer(cap(small))
+        // wrangler's upload of a `d1 execute --file` (see routes/d1.rs).
+        .route(&format!("{}/{{db}}/{{file}}", d1::IMPORT_PATH), put(d1::upload).layer(DefaultBodyLimit::max(d1::MAX_IMPORT_BYTES)).route_layer(cap(d1::MAX_IMPORT_BYTES)))
         .nest(API_PREFIX, api)
         .fallback(|| async { (StatusCode::NOT_FOUND, "boardingpass emulator: nothing here").into_response() })
         .layer(DefaultBodyLimit::max(small))

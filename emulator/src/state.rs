@@ -60,6 +60,8 @@ pub struct Store {
     pub sessions: HashMap<String, UploadSession>,
     /// account id → its Workers KV namespaces
     pub kv: HashMap<String, crate::kv::AccountKv>,
+    /// account id → its D1 databases
+    pub d1: HashMap<String, crate::d1::AccountD1>,
 }
 
 pub struct AppState {
@@ -125,7 +127,7 @@ impl AppState {
 
 impl Store {
     /// Marks accounts whose window has passed as expired, forgets their
-    /// tokens, Workers, assets, KV data and upload sessions, and returns their ids
+    /// tokens, Workers, assets, KV and D1 data and upload sessions, and returns their ids
     /// (whose workerd processes the caller stops).
     pub fn expire(&mut self, now: DateTime<Utc>) -> Vec<String> {
         let mut dead = Vec::new();
@@ -144,6 +146,7 @@ impl Store {
         for id in &ids {
             self.workers.remove(id);
             self.kv.remove(id);
+            self.d1.remove(id);
             self.sessions.retain(|_, s| &s.account != id);
         }
         ids

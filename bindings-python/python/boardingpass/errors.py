@@ -33,6 +33,7 @@ __all__ = [
     "IoError",
     "CancelledError",
     "BundleError",
+    "SqlError",
     "RustCause",
 ]
 
@@ -183,6 +184,19 @@ class BundleError(BoardingpassError):
         self.file = file
         self.line = line
         self.column = column
+
+
+class SqlError(BoardingpassError):
+    """The D1 database refused a statement; the message is SQLite's and
+    nothing of the call was kept. ``migration`` names the migration file
+    that failed, when one did."""
+
+    code = "sql"
+
+    def __init__(self, message: str, *, migration: Optional[str] = None, **facts: object) -> None:
+        super().__init__(message, **facts)  # type: ignore[arg-type]
+        #: The migration file that failed (``0002_add.sql``), or ``None``.
+        self.migration = migration
 
 
 class RustCause(Exception):

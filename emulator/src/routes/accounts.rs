@@ -58,6 +58,7 @@ pub async fn revoke_token(State(state): State<Arc<AppState>>, Path((acc, token_i
     if ended {
         store.workers.remove(&acc);
         store.kv.remove(&acc);
+        store.d1.remove(&acc);
         store.sessions.retain(|_, s| s.account != acc);
     }
     drop(store);
