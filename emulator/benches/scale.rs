@@ -27,7 +27,7 @@ struct Account {
 }
 
 async fn provision(http: &reqwest::Client, base: &str) -> Account {
-    let common::Account { id, token } = common::provision(base).await;
+    let common::Account { id, token, .. } = common::provision(base).await;
     let sub: Value = http.get(format!("{base}/accounts/{id}/workers/subdomain")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
     Account { id, token, subdomain: sub["result"]["subdomain"].as_str().unwrap().to_string() }
 }

@@ -42,8 +42,8 @@ const MAX_CALL: Duration = Duration::from_secs(30);
 /// join can produce far more than the database holds).
 const MAX_ANSWER_BYTES: usize = 64 << 20;
 const MAX_NAME_CHARS: usize = 64;
-/// Pragmas a call may use (reads of the schema, foreign-key switches).
-const PRAGMAS: &[&str] = &["table_list", "table_info", "table_xinfo", "index_list", "index_info", "index_xinfo", "foreign_key_list", "foreign_key_check", "foreign_keys", "defer_foreign_keys", "quick_check", "integrity_check", "optimize"];
+/// Pragmas a call may use (reads of the schema and size, foreign-key switches).
+const PRAGMAS: &[&str] = &["table_list", "table_info", "table_xinfo", "index_list", "index_info", "index_xinfo", "foreign_key_list", "foreign_key_check", "foreign_keys", "defer_foreign_keys", "quick_check", "integrity_check", "optimize", "page_count"];
 
 #[derive(Default)]
 pub struct AccountD1 {
@@ -183,7 +183,7 @@ fn page_bytes(conn: &Connection) -> u64 {
 }
 
 fn full() -> ApiError {
-    sql_error(format!("D1_ERROR: Exceeded maximum DB size: a temporary account's database holds at most {MAX_DATABASE_BYTES} bytes (100 MB); nothing was changed: SQLITE_FULL"))
+    sql_error(format!("Exceeded maximum DB size: a temporary account's database holds at most {MAX_DATABASE_BYTES} bytes (100 MB); nothing was changed: SQLITE_FULL"))
 }
 
 /// SQLite's message, in D1's form; a full database says which limit.
@@ -191,15 +191,15 @@ fn failed(e: rusqlite::Error) -> ApiError {
     if let rusqlite::Error::SqliteFailure(f, _) = &e {
         match f.code {
             rusqlite::ErrorCode::DiskFull => return full(),
-            rusqlite::ErrorCode::OperationInterrupted => return sql_error(format!("D1_ERROR: the query ran longer than {} s and was stopped; nothing was changed", MAX_CALL.as_secs())),
+            rusqlite::ErrorCode::OperationInterrupted => return sql_error(format!("the query ran longer than {} s and was stopped; nothing was changed", MAX_CALL.as_secs())),
             rusqlite::ErrorCode::AuthorizationForStatementDenied => {
-                return sql_error(format!("D1_ERROR: {e}: D1 refuses ATTACH, VACUUM, BEGIN/COMMIT/ROLLBACK and pragmas other than {}", PRAGMAS.join(", ")))
+                return sql_error(format!("{e}: D1 refuses ATTACH, VACUUM, BEGIN/COMMIT/ROLLBACK and pragmas other than {}", PRAGMAS.join(", ")))
             }
             _ => {}
         }
     }
     let message = e.to_string();
-    let message = if message.contains("too many attached databases") { "D1_ERROR: ATTACH and VACUUM are not allowed: SQLITE_ERROR".to_string() } else { format!("D1_ERROR: {message}: SQLITE_ERROR") };
+    let message = if message.contains("too many attached databases") { "ATTACH and VACUUM are not allowed: SQLITE_ERROR".to_string() } else { format!("{message}: SQLITE_ERROR") };
     sql_error(message)
 }
 
@@ -242,7 +242,7 @@ fn run_all(conn: &Connection, calls: &[(String, Vec<Value>)]) -> Result<Vec<Vec<
             let started = Instant::now();
             let wanted = stmt.parameter_count();
             if wanted > params.len() {
-                return Err(sql_error(format!("D1_ERROR: Wrong number of parameter bindings for SQL query: it has {wanted}, {} given", params.len())));
+                return Err(sql_error(format!("Wrong number of parameter bindings for SQL query: it has {wanted}, {} given", params.len())));
             }
             for (i, p) in params.iter().take(wanted).enumerate() {
                 stmt.raw_bind_parameter(i + 1, p).map_err(failed)?;
@@ -260,7 +260,7 @@ fn run_all(conn: &Connection, calls: &[(String, Vec<Value>)]) -> Result<Vec<Vec<
                         cells.push(v);
                     }
                     if answer_bytes > MAX_ANSWER_BYTES {
-                        return Err(sql_error(format!("D1_ERROR: the result is larger than the emulator's {MAX_ANSWER_BYTES} bytes per call; select fewer rows")));
+                        return Err(sql_error(format!("the result is larger than the emulator's {MAX_ANSWER_BYTES} bytes per call; select fewer rows")));
                     }
                     rows.push(cells);
                 }

@@ -22,6 +22,9 @@ use crate::workers::{AssetSet, StoredAsset, Version};
 /// Header the dispatcher's `Kv` entrypoint sends with a Worker's KV calls.
 pub const KV_HEADER: &str = "x-boardingpass-kv";
 
+/// Header the dispatcher's `D1` entrypoint sends with a Worker's D1 calls.
+pub const D1_HEADER: &str = "x-boardingpass-d1";
+
 /// Header workerd adds to `env.ASSETS` requests (see `runner::capnp`).
 pub const ASSETS_HEADER: &str = "x-boardingpass-assets";
 
@@ -31,6 +34,7 @@ enum Purpose {
     Assets,
     Code,
     Kv,
+    D1,
 }
 
 fn mac(state: &AppState, purpose: Purpose, payload: &str) -> String {
@@ -39,6 +43,7 @@ fn mac(state: &AppState, purpose: Purpose, payload: &str) -> String {
         Purpose::Assets => b"assets:".as_slice(),
         Purpose::Code => b"code:".as_slice(),
         Purpose::Kv => b"kv:".as_slice(),
+        Purpose::D1 => b"d1:".as_slice(),
     });
     m.update(payload.as_bytes());
     hex::encode(m.finalize().into_bytes())
@@ -64,6 +69,11 @@ pub fn code_token(state: &AppState, account: &str, script: &str, version: &str) 
 /// `account:kv:namespace:signature`: a Worker's `env.KV` calls (see `kv_binding`).
 pub fn kv_token(state: &AppState, account: &str, namespace: &str) -> String {
     version_token(state, Purpose::Kv, account, "kv", namespace)
+}
+
+/// `account:d1:uuid:signature`: a Worker's `env.DB` calls (see `d1_binding`).
+pub fn d1_token(state: &AppState, account: &str, database: &str) -> String {
+    version_token(state, Purpose::D1, account, "d1", database)
 }
 
 fn open_assets_token(state: &AppState, token: &str) -> Option<(String, String, String)> {
@@ -103,6 +113,12 @@ pub async fn route(State(state): State<Arc<AppState>>, req: Request, next: Next)
     }
     if let Some(token) = req.headers().get(KV_HEADER).and_then(|v| v.to_str().ok()).map(str::to_string) {
         return kv_binding(&state, &token, req).await;
+    }
+    if let Some(token) = req.headers().get(D1_HEADER).and_then(|v| v.to_str().ok()).map(str::to_string) {
+        return match open_token(&state, Purpose::D1, &token) {
+            Some((account, kind, database)) if kind == "d1" => crate::d1_binding::serve(&state, &account, &database, req).await,
+            _ => plain(StatusCode::FORBIDDEN, "invalid D1 binding token\n"),
+        };
     }
     let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
     match worker_host(host) {
@@ -166,13 +182,19 @@ fn worker_code(state: &AppState, token: &str) -> Response {
         return plain(StatusCode::NOT_FOUND, "no such version\n");
     };
     let assets = version.assets.as_ref().map(|_| assets_token(state, &account, &script, &version_id));
-    let kv = version
+    let tokens = version
         .bindings
         .iter()
-        .filter(|b| b["type"] == "kv_namespace")
-        .filter_map(|b| Some((b["name"].as_str()?.to_string(), kv_token(state, &account, b["namespace_id"].as_str()?))))
+        .filter_map(|b| {
+            let token = match b["type"].as_str()? {
+                "kv_namespace" => kv_token(state, &account, b["namespace_id"].as_str()?),
+                "d1" => d1_token(state, &account, b["id"].as_str()?),
+                _ => return None,
+            };
+            Some((b["name"].as_str()?.to_string(), token))
+        })
         .collect();
-    match state.runner.code(&version, assets.as_deref(), &kv) {
+    match state.runner.code(&version, assets.as_deref(), &tokens) {
         Ok(code) => axum::Json(code).into_response(),
         Err(e) => plain(StatusCode::UNPROCESSABLE_ENTITY, &e),
     }

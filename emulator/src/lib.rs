@@ -8,6 +8,7 @@ mod challenge;
 mod claim_page;
 pub mod config;
 pub mod d1;
+mod d1_binding;
 pub mod envelope;
 pub mod faults;
 pub mod flags;

@@ -9,24 +9,9 @@ mod common;
 use std::time::Duration;
 
 use boardingpass_emulator::EmulatorConfig;
-use common::{provision, Account};
+use common::{enable_workers_dev, provision, put_module};
 use reqwest::multipart::{Form, Part};
 use serde_json::{json, Value};
-
-async fn put(base: &str, a: &Account, name: &str, source: &str, metadata: Value) -> (u16, Value) {
-    let form = Form::new()
-        .part("metadata", Part::text(metadata.to_string()).mime_str("application/json").unwrap())
-        .part("index.js", Part::text(source.to_string()).file_name("index.js").mime_str("application/javascript+module").unwrap());
-    let r = reqwest::Client::new().put(format!("{base}/accounts/{}/workers/scripts/{name}", a.id)).bearer_auth(&a.token).multipart(form).send().await.unwrap();
-    (r.status().as_u16(), r.json().await.unwrap())
-}
-
-async fn enable(base: &str, a: &Account, name: &str) -> String {
-    let http = reqwest::Client::new();
-    http.post(format!("{base}/accounts/{}/workers/scripts/{name}/subdomain", a.id)).bearer_auth(&a.token).json(&json!({"enabled": true})).send().await.unwrap();
-    let sub: Value = http.get(format!("{base}/accounts/{}/workers/subdomain", a.id)).bearer_auth(&a.token).send().await.unwrap().json().await.unwrap();
-    sub["result"]["subdomain"].as_str().unwrap().to_string()
-}
 
 async fn get(origin: &str, host: &str) -> (u16, String) {
     let r = reqwest::Client::new().get(format!("{origin}/")).header("host", host).header("x-boardingpass-worker", "forged").send().await.unwrap();
@@ -47,22 +32,22 @@ async fn accounts_share_one_process_without_sharing_code() {
     let base = emu.base_url();
     let (a, b) = (provision(&base).await, provision(&base).await);
     // The same script name in two accounts, different code.
-    assert_eq!(put(&base, &a, "same", &module("a1"), meta("alice")).await.0, 200);
-    assert_eq!(put(&base, &b, "same", &module("b1"), meta("bob")).await.0, 200);
-    let host_a = format!("same.{}.localhost:{}", enable(&base, &a, "same").await, emu.port());
-    let host_b = format!("same.{}.localhost:{}", enable(&base, &b, "same").await, emu.port());
+    assert_eq!(put_module(&base, &a, "same", &module("a1"), meta("alice")).await.0, 200);
+    assert_eq!(put_module(&base, &b, "same", &module("b1"), meta("bob")).await.0, 200);
+    let host_a = format!("same.{}.localhost:{}", enable_workers_dev(&base, &a, "same").await, emu.port());
+    let host_b = format!("same.{}.localhost:{}", enable_workers_dev(&base, &b, "same").await, emu.port());
     assert_eq!(get(&emu.origin(), &host_a).await, (200, "a1 alice".into()));
     assert_eq!(get(&emu.origin(), &host_b).await, (200, "b1 bob".into()));
     let processes = std::fs::read_dir(emu.work_dir()).unwrap().count();
     assert_eq!(processes, 1, "one shared process directory, not one per Worker");
 
     // A redeploy answers with the new code as soon as it returns; the other account is untouched.
-    assert_eq!(put(&base, &a, "same", &module("a2"), meta("alice")).await.0, 200);
+    assert_eq!(put_module(&base, &a, "same", &module("a2"), meta("alice")).await.0, 200);
     assert_eq!(get(&emu.origin(), &host_a).await, (200, "a2 alice".into()));
     assert_eq!(get(&emu.origin(), &host_b).await, (200, "b1 bob".into()));
 
     // A startup error is Cloudflare's 10021 with what the runtime said; the deployed version stays.
-    let (status, body) = put(&base, &a, "same", "throw new Error('boom at startup'); export default {}", meta("alice")).await;
+    let (status, body) = put_module(&base, &a, "same", "throw new Error('boom at startup'); export default {}", meta("alice")).await;
     assert_eq!((status, body["errors"][0]["code"].clone()), (400, json!(10021)), "{body}");
     assert!(body["errors"][0]["message"].as_str().unwrap().contains("boom at startup"), "{body}");
     assert_eq!(get(&emu.origin(), &host_a).await, (200, "a2 alice".into()));
@@ -91,9 +76,9 @@ async fn the_assets_binding_reaches_the_versions_assets() {
         .multipart(form).send().await.unwrap().json().await.unwrap();
     let source = "export default { async fetch(req, env) { const r = await env.ASSETS.fetch('http://x/style.css'); return new Response('via binding: ' + await r.text()) } }";
     let metadata = json!({"main_module": "index.js", "compatibility_date": "2025-06-01", "assets": {"jwt": done["result"]["jwt"], "config": {"run_worker_first": true}}, "bindings": [{"type": "assets", "name": "ASSETS"}]});
-    let (status, body) = put(&base, &a, "site", source, metadata).await;
+    let (status, body) = put_module(&base, &a, "site", source, metadata).await;
     assert_eq!(status, 200, "{body}");
-    let host = format!("site.{}.localhost:{}", enable(&base, &a, "site").await, emu.port());
+    let host = format!("site.{}.localhost:{}", enable_workers_dev(&base, &a, "site").await, emu.port());
     assert_eq!(get(&emu.origin(), &host).await, (200, format!("via binding: {css}")));
 }
 
@@ -116,7 +101,7 @@ async fn modules_of_every_kind_load_in_the_shared_process() {
         .part("helper.cjs", part("helper.cjs", b"module.exports = { twice: (x) => x * 2 };".to_vec(), "application/javascript"));
     let r = reqwest::Client::new().put(format!("{base}/accounts/{}/workers/scripts/kinds", a.id)).bearer_auth(&a.token).multipart(form).send().await.unwrap();
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
-    let host = format!("kinds.{}.localhost:{}", enable(&base, &a, "kinds").await, emu.port());
+    let host = format!("kinds.{}.localhost:{}", enable_workers_dev(&base, &a, "kinds").await, emu.port());
     let (status, body) = get(&emu.origin(), &host).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(serde_json::from_str::<Value>(&body).unwrap(), json!({"text": "a note", "data": 3, "n": 7, "wasm": true, "cjs": 42, "json": "v"}));
@@ -144,8 +129,8 @@ async fn a_killed_shared_process_is_restarted_with_its_workers() {
     let emu = common::conformance::spawn_checked(EmulatorConfig { pow_k: 50, pow_g: 200, shared_workerd: true, ..EmulatorConfig::default() }).await;
     let base = emu.base_url();
     let a = provision(&base).await;
-    assert_eq!(put(&base, &a, "phoenix", &module("alive"), meta("again")).await.0, 200);
-    let host = format!("phoenix.{}.localhost:{}", enable(&base, &a, "phoenix").await, emu.port());
+    assert_eq!(put_module(&base, &a, "phoenix", &module("alive"), meta("again")).await.0, 200);
+    let host = format!("phoenix.{}.localhost:{}", enable_workers_dev(&base, &a, "phoenix").await, emu.port());
     assert_eq!(get(&emu.origin(), &host).await, (200, "alive again".into()));
     let before = workerd_children(emu.work_dir());
     assert_eq!(before.len(), 1, "one shared process: {before:?}");

@@ -141,3 +141,68 @@ async fn wrangler_kv_commands_create_write_and_read() {
     let out = w.run(&project, &["deploy", "--temporary"]).await;
     assert_eq!(get(&emu, &printed_host(&out), "/").await, (200, "https://example.com".to_string()));
 }
+
+/// Issue 14: real wrangler's D1 commands on a temporary account (create,
+/// list, info, execute --command and --file, migrations apply), then a
+/// deploy with D1 and KV bindings whose Worker reads what wrangler and
+/// the REST API wrote; a redeploy without ids inherits both bindings.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrangler_d1_commands_and_a_deploy_with_d1_and_kv_bindings() {
+    let emu = emulator().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let project = tmp.path().join("d1");
+    write(&project, &[
+        ("wrangler.toml", "name = \"d1-probe\"\nmain = \"index.js\"\ncompatibility_date = \"2026-06-01\"\n"),
+        ("index.js", "export default { async fetch(req, env) { const notes = await env.DB.prepare('SELECT group_concat(body) AS b FROM (SELECT body FROM notes ORDER BY id)').first('b'); const n = await env.DB.prepare('SELECT n FROM visits').first('n'); return new Response(`${notes} ${n} ${await env.LINKS.get('home')}`) } }\n"),
+        ("data.sql", "INSERT INTO notes (body) VALUES ('b');\nINSERT INTO notes (body) VALUES ('c');\n"),
+        ("migrations/0001_visits.sql", "CREATE TABLE visits (n INTEGER);\n"),
+        ("migrations/0002_seed.sql", "INSERT INTO visits VALUES (7);\n"),
+    ]);
+    let w = Wrangler { home: tmp.path().join("home"), base: emu.base_url() };
+
+    let created = w.run(&project, &["d1", "create", "guestbook", "--temporary"]).await;
+    let uuid = regex::Regex::new(r#"database_id = "([0-9a-f-]{36})""#).unwrap().captures(&created).unwrap_or_else(|| panic!("no database_id in:\n{created}"))[1].to_string();
+    let listed = w.run(&project, &["d1", "list", "--json", "--temporary"]).await;
+    assert!(listed.contains(&uuid), "{listed}");
+    let info = w.run(&project, &["d1", "info", "guestbook", "--json", "--temporary"]).await;
+    assert!(info.contains("\"num_tables\": 0"), "{info}");
+
+    let create_table = "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes (body) VALUES ('a')";
+    w.run(&project, &["d1", "execute", "guestbook", "--remote", "--temporary", "--command", create_table]).await;
+    let imported = w.run(&project, &["d1", "execute", "guestbook", "--remote", "--temporary", "--file", "data.sql"]).await;
+    assert!(imported.contains("\"rows_written\": 2"), "{imported}");
+
+    let toml = format!("name = \"d1-probe\"\nmain = \"index.js\"\ncompatibility_date = \"2026-06-01\"\n\n[[d1_databases]]\nbinding = \"DB\"\ndatabase_name = \"guestbook\"\ndatabase_id = \"{uuid}\"\n");
+    write(&project, &[("wrangler.toml", &toml)]);
+    let applied = w.run(&project, &["d1", "migrations", "apply", "DB", "--remote", "--temporary"]).await;
+    assert!(applied.contains("0001_visits.sql") && applied.contains("0002_seed.sql"), "{applied}");
+    let again = w.run(&project, &["d1", "migrations", "apply", "DB", "--remote", "--temporary"]).await;
+    assert!(again.contains("No migrations to apply"), "{again}");
+
+    // The REST API (raw HTTP, wrangler's cached token) writes to the same database.
+    let (account, token) = w.temporary_account();
+    let http = reqwest::Client::new();
+    let api = |rest: &str| format!("{}/accounts/{account}/d1/database/{uuid}/{rest}", emu.base_url());
+    let r = http.post(api("query")).bearer_auth(&token).json(&serde_json::json!({"sql": "INSERT INTO notes (body) VALUES (?)", "params": ["rest"]})).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let recorded: Value = http.post(api("raw")).bearer_auth(&token).json(&serde_json::json!({"sql": "SELECT name FROM d1_migrations ORDER BY id"})).send().await.unwrap().json().await.unwrap();
+    assert_eq!(recorded["result"][0]["results"]["rows"], serde_json::json!([["0001_visits.sql"], ["0002_seed.sql"]]), "recorded as wrangler records them");
+
+    w.run(&project, &["kv", "namespace", "create", "links", "--temporary"]).await;
+    let ns = emu.state().store().kv[&account].namespaces.keys().next().cloned().unwrap();
+    w.run(&project, &["kv", "key", "put", "home", "hello", "--namespace-id", &ns, "--remote", "--temporary"]).await;
+    let got = w.run(&project, &["kv", "key", "get", "home", "--namespace-id", &ns, "--remote", "--temporary"]).await;
+    assert!(got.contains("hello"), "{got}");
+
+    let with_ids = format!("{toml}\n[[kv_namespaces]]\nbinding = \"LINKS\"\nid = \"{ns}\"\n");
+    write(&project, &[("wrangler.toml", &with_ids)]);
+    let host = printed_host(&w.run(&project, &["deploy", "--temporary"]).await);
+    assert_eq!(get(&emu, &host, "/").await, (200, "a,b,c,rest 7 hello".to_string()));
+
+    // Without ids, the redeploy inherits the deployed version's bindings.
+    let without_ids = "name = \"d1-probe\"\nmain = \"index.js\"\ncompatibility_date = \"2026-06-01\"\n\n[[d1_databases]]\nbinding = \"DB\"\ndatabase_name = \"guestbook\"\n\n[[kv_namespaces]]\nbinding = \"LINKS\"\n";
+    write(&project, &[("wrangler.toml", without_ids)]);
+    let out = w.run(&project, &["deploy", "--temporary"]).await;
+    assert!(out.contains("env.DB (inherited)"), "{out}");
+    assert_eq!(get(&emu, &host, "/").await, (200, "a,b,c,rest 7 hello".to_string()));
+}

@@ -47,6 +47,20 @@ impl Wrangler {
     }
 }
 
+impl Wrangler {
+    /// The temporary account wrangler cached under its HOME: (id, API
+    /// token), for a test that writes through the API what wrangler reads.
+    #[allow(dead_code)] // the emulator's interop tests use it, core's do not
+    pub fn temporary_account(&self) -> (String, String) {
+        let text = std::fs::read_to_string(self.home.join(".config/.wrangler/wrangler-temporary-account.toml")).expect("wrangler cached a temporary account");
+        let field = |name: &str| {
+            let re = regex::Regex::new(&format!(r#"(?m)^{name} = "([^"]+)""#)).unwrap();
+            re.captures(&text).unwrap_or_else(|| panic!("no {name} in wrangler's account cache"))[1].to_string()
+        };
+        (field("id"), field("apiToken"))
+    }
+}
+
 /// `{script}.{sub}.workers.dev` as wrangler prints it.
 pub fn printed_host(stdout: &str) -> String {
     let re = regex::Regex::new(r"https://([a-z0-9-]+\.[a-z0-9-]+\.workers\.dev)").unwrap();

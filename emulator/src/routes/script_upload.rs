@@ -137,6 +137,18 @@ fn kv_bindings_are_own(state: &AppState, account: &str, bindings: &[Value]) -> R
     Ok(())
 }
 
+/// A `d1` binding must name a database of this account, by its uuid.
+fn d1_bindings_are_own(state: &AppState, account: &str, bindings: &[Value]) -> Result<(), ApiError> {
+    let store = state.store();
+    for b in bindings.iter().filter(|b| b["type"] == "d1") {
+        let id = b["id"].as_str().unwrap_or_default();
+        if !store.d1.get(account).is_some_and(|d| d.databases.contains_key(id)) {
+            return Err(bad_request(crate::d1::NOT_FOUND, format!("D1 binding {} names database {}, which this account does not have", excerpt(b["name"].as_str().unwrap_or_default()), excerpt(id))));
+        }
+    }
+    Ok(())
+}
+
 /// Resolves `inherit` bindings and carries over the `keep_bindings` types
 /// from the version currently deployed.
 fn bindings(metadata: &Value, previous: Option<&Version>) -> Result<Vec<Value>, ApiError> {
@@ -233,6 +245,7 @@ pub fn version(state: &AppState, account: &str, existing: Option<&Script>, uploa
     }
     let bindings = bindings(&metadata, previous)?;
     kv_bindings_are_own(state, account, &bindings)?;
+    d1_bindings_are_own(state, account, &bindings)?;
     let mut etag = Sha256::new();
     for m in &modules {
         etag.update(m.name.as_bytes());

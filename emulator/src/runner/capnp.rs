@@ -79,6 +79,7 @@ fn binding(b: &Value, env: &mut Vec<(String, String)>, assets: Option<&AssetsLin
         }
         "assets" if assets.is_some() => "service = \"assets\"".to_string(),
         "assets" => return Ok(None),
+        "kv_namespace" | "d1" => return Err(Unsupported(format!("binding {name:?} has type {kind:?}, which runs only in the shared workerd (the emulator's default mode, not --workerd-per-worker)"))),
         other => return Err(Unsupported(format!("binding {name:?} has type {other:?}, which the emulator does not run (supported: plain_text, json, secret_text, assets)"))),
     };
     Ok(Some(format!("(name = {}, {value})", quote(name))))

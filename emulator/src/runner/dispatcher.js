@@ -59,6 +59,27 @@ export class Kv extends WorkerEntrypoint {
   }
 }
 
+const D1_HEADER = 'x-boardingpass-d1';
+
+// The stub under a loaded Worker's `env.DB` (runner/d1_database.js builds
+// D1's API over it): statements go to the emulator (d1_binding.rs), with
+// the token naming the database; D1's error text comes back as the error.
+export class D1 extends WorkerEntrypoint {
+  async call(path, body) {
+    const headers = { [D1_HEADER]: this.ctx.props.token, 'content-type': 'application/json' };
+    const answer = await this.env.EMULATOR.fetch(`http://emulator${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
+    const text = await answer.text();
+    if (!answer.ok) throw new Error(text);
+    return JSON.parse(text);
+  }
+  batch(statements) {
+    return this.call('/batch', { statements });
+  }
+  exec(sql) {
+    return this.call('/exec', { sql });
+  }
+}
+
 const bytes = (b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)).buffer;
 
 function modules(list) {
@@ -79,6 +100,7 @@ async function load(env, ctx, token) {
   for (const [name, b] of Object.entries(code.env)) {
     if ('assets' in b) bindings[name] = ctx.exports.Assets({ props: { token: b.assets } });
     else if ('kv' in b) bindings[name] = ctx.exports.Kv({ props: { token: b.kv } });
+    else if ('d1' in b) bindings[name] = ctx.exports.D1({ props: { token: b.d1 } });
     else bindings[name] = 'json' in b ? b.json : b.text;
   }
   return {

@@ -21,6 +21,19 @@ pub const PROBE_PATH: &str = "/__boardingpass/probe";
 pub const ARGS: &[&str] = &["--experimental"];
 
 const DISPATCHER: &str = include_str!("dispatcher.js");
+/// D1's Worker API, added to Workers with a D1 binding (see the file).
+const D1_DATABASE: &str = include_str!("d1_database.js");
+/// Module names of that API and of the main module wrapping the Worker's.
+const D1_MODULE: &str = "__boardingpass_d1_database.js";
+const D1_MAIN: &str = "__boardingpass_d1_main.js";
+
+/// The generated main module: the Worker's own exports, its default one
+/// wrapped so that the D1 bindings `names` are D1Database objects.
+fn d1_main(main: &str, names: &[String]) -> String {
+    let user = Value::String(format!("./{main}"));
+    let names = serde_json::to_string(names).expect("strings serialise");
+    format!("import * as user from {user};\nimport {{ wrapWorker }} from \"./{D1_MODULE}\";\nexport * from {user};\nexport default wrapWorker(user.default, {names});\n")
+}
 
 /// The shared process's config; `emulator` is the emulator's `host:port`.
 pub fn render(emulator: &str) -> Rendered {
@@ -58,9 +71,9 @@ pub fn can_run(version: &Version) -> bool {
 
 /// A version's code as the dispatcher loads it: modules by kind (binary ones
 /// in base64), bindings as values, the assets binding as its token.
-/// `kv_tokens` holds each KV binding's token (by binding name), which the
-/// dispatcher's `Kv` entrypoint presents to the emulator.
-pub fn code(version: &Version, compatibility_date: &str, assets_token: Option<&str>, kv_tokens: &std::collections::HashMap<String, String>) -> Result<Value, Unsupported> {
+/// `tokens` holds each KV and D1 binding's token (by binding name), which
+/// the dispatcher's `Kv` and `D1` entrypoints present to the emulator.
+pub fn code(version: &Version, compatibility_date: &str, assets_token: Option<&str>, tokens: &std::collections::HashMap<String, String>) -> Result<Value, Unsupported> {
     let main = version.main_module.as_deref().unwrap_or_default();
     let mut modules = Map::new();
     for m in &version.modules {
@@ -78,6 +91,7 @@ pub fn code(version: &Version, compatibility_date: &str, assets_token: Option<&s
         modules.insert(module_name(&m.name).to_string(), module);
     }
     let mut env = Map::new();
+    let mut d1 = Vec::new();
     for b in &version.bindings {
         let name = b["name"].as_str().unwrap_or_default().to_string();
         let value = match b["type"].as_str().unwrap_or_default() {
@@ -87,16 +101,29 @@ pub fn code(version: &Version, compatibility_date: &str, assets_token: Option<&s
                 Some(t) => json!({"assets": t}),
                 None => continue,
             },
-            "kv_namespace" => match kv_tokens.get(&name) {
+            "kv_namespace" => match tokens.get(&name) {
                 Some(t) => json!({"kv": t}),
                 None => return Err(Unsupported(format!("KV binding {name:?} names no namespace of this account"))),
             },
-            other => return Err(Unsupported(format!("binding {name:?} has type {other:?}, which the emulator does not run (supported: plain_text, json, secret_text, assets, kv_namespace)"))),
+            "d1" => match tokens.get(&name) {
+                Some(t) => {
+                    d1.push(name.clone());
+                    json!({"d1": t})
+                }
+                None => return Err(Unsupported(format!("D1 binding {name:?} names no database of this account"))),
+            },
+            other => return Err(Unsupported(format!("binding {name:?} has type {other:?}, which the emulator does not run (supported: plain_text, json, secret_text, assets, kv_namespace, d1)"))),
         };
         env.insert(name, value);
     }
+    let mut main = module_name(main).to_string();
+    if !d1.is_empty() {
+        modules.insert(D1_MODULE.into(), json!({"js": D1_DATABASE}));
+        modules.insert(D1_MAIN.into(), json!({"js": d1_main(&main, &d1)}));
+        main = D1_MAIN.into();
+    }
     Ok(json!({
         "compatibilityDate": compatibility_date, "compatibilityFlags": version.compatibility_flags,
-        "mainModule": module_name(main), "modules": modules, "env": env,
+        "mainModule": main, "modules": modules, "env": env,
     }))
 }

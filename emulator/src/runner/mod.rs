@@ -165,9 +165,9 @@ impl Runner {
     }
 
     /// `version`'s code for the shared process (see `host::code`).
-    pub fn code(&self, version: &Version, assets_token: Option<&str>, kv_tokens: &std::collections::HashMap<String, String>) -> Result<serde_json::Value, String> {
+    pub fn code(&self, version: &Version, assets_token: Option<&str>, tokens: &std::collections::HashMap<String, String>) -> Result<serde_json::Value, String> {
         let workerd = self.workerd()?;
-        host::code(version, &self.date(workerd, version), assets_token, kv_tokens).map_err(|u| u.0)
+        host::code(version, &self.date(workerd, version), assets_token, tokens).map_err(|u| u.0)
     }
 
     pub fn prepare(&self, account: &str, script: &str, instance: Arc<Instance>) {

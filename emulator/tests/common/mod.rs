@@ -16,6 +16,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 pub struct Account {
     pub id: String,
     pub token: String,
+    /// What the claim page's link carries (`POST /x-boardingpass/claim`).
+    pub claim_token: String,
 }
 
 /// Provisions an account over HTTP (challenge, proof of work, create).
@@ -32,7 +34,8 @@ pub async fn provision(base_url: &str) -> Account {
     let created: Value = http.post(format!("{base_url}/provisioning/previews")).json(&body).send().await.unwrap().json().await.unwrap();
     assert_eq!(created["success"], true, "{created}");
     let a = &created["result"]["account"];
-    Account { id: a["id"].as_str().unwrap().to_string(), token: a["apiToken"].as_str().unwrap().to_string() }
+    let claim_token = created["result"]["claim"]["token"].as_str().unwrap().to_string();
+    Account { id: a["id"].as_str().unwrap().to_string(), token: a["apiToken"].as_str().unwrap().to_string(), claim_token }
 }
 
 /// Uploads and deploys a one-module Worker; returns the envelope.
@@ -52,6 +55,25 @@ pub async fn put_worker(base_url: &str, account: &Account, name: &str) -> (u16, 
         .await
         .unwrap();
     (r.status().as_u16(), r.json().await.unwrap())
+}
+
+/// Uploads `source` as the ES module `index.js` with `metadata`; returns
+/// the status and envelope.
+pub async fn put_module(base: &str, a: &Account, name: &str, source: &str, metadata: Value) -> (u16, Value) {
+    use reqwest::multipart::{Form, Part};
+    let form = Form::new()
+        .part("metadata", Part::text(metadata.to_string()).mime_str("application/json").unwrap())
+        .part("index.js", Part::text(source.to_string()).file_name("index.js").mime_str("application/javascript+module").unwrap());
+    let r = reqwest::Client::new().put(format!("{base}/accounts/{}/workers/scripts/{name}", a.id)).bearer_auth(&a.token).multipart(form).send().await.unwrap();
+    (r.status().as_u16(), r.json().await.unwrap())
+}
+
+/// Turns on `name`'s workers.dev route; returns the account's subdomain.
+pub async fn enable_workers_dev(base: &str, a: &Account, name: &str) -> String {
+    let http = reqwest::Client::new();
+    http.post(format!("{base}/accounts/{}/workers/scripts/{name}/subdomain", a.id)).bearer_auth(&a.token).json(&json!({"enabled": true})).send().await.unwrap();
+    let sub: Value = http.get(format!("{base}/accounts/{}/workers/subdomain", a.id)).bearer_auth(&a.token).send().await.unwrap().json().await.unwrap();
+    sub["result"]["subdomain"].as_str().unwrap().to_string()
 }
 
 /// An answer read off a raw connection, and how many body bytes the client
