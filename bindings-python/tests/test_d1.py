@@ -70,7 +70,7 @@ def test_the_guestbook_keeps_its_data_across_a_redeploy(emulator: Emulator) -> N
         (result,) = bpass.d1_query_sync(db.uuid, "SELECT name FROM entries WHERE likes = ? ORDER BY id", [0])
         assert result.rows == [["Ada"], ["Grace"], ["Linus"]]
         applied = bpass.d1_query_sync(db.uuid, "SELECT name FROM d1_migrations ORDER BY id")[0].rows
-        assert applied == [["0001_entries.sql"], ["0002_likes.sql"]]
+        assert applied == [["0001_create.sql"], ["0002_likes.sql"]]
         assert bpass.d1_apply_migrations_sync(db.uuid, GUESTBOOK / "migrations") == [], "already applied"
 
         bpass.verify_sync(redeployed, path="/entries")
