@@ -81,7 +81,7 @@ def test_sync_calls_bad_input_and_the_worker_binding(emulator: Emulator) -> None
         bpass.verify_sync(redeployed)
         ticket = json.loads(json.dumps(bpass.ticket().to_dict()))
         resources = ticket["temporary_resource"]["resources"]
-        assert {"type": "kv_namespace", "name": "counter-data", "id": counter.id} in resources
+        assert {"type": "kv_namespace", "name": "counter-data", "id": counter.id, "size": None} in resources
         # Nothing KV hands back carries a credential.
         seen = repr(bpass.kv_namespaces_sync()) + repr(bpass.kv_list_sync(counter.id)) + json.dumps(resources)
         for secret in (bpass.api_token.expose(), bpass.claim_url.expose()):
