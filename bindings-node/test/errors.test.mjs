@@ -155,6 +155,15 @@ describe('each error from a real failure', () => {
     await failure('io', () => clientFor(emu, { auditLog: path.join(repoRoot, 'no-such-dir', 'audit.jsonl') }))
   })
 
+  test('sql: a migration the database refuses names its file', async () => {
+    const pass = await clientFor(emu).provision({ owner: OWNER })
+    const project = await bp.Worker.fromPath(path.join(repoRoot, 'tests/fixtures/projects/6-bad/bad-migration'))
+    const err = await failure('sql', () => pass.deploy(project))
+    assert.equal(err.migration, '0001_broken.sql')
+    assert.match(err.message, /0001_broken\.sql.*syntax error/)
+    assert.deepEqual(pass.liveWorkers, [], 'nothing went live')
+  })
+
   test('cancelled: an aborted signal', async () => {
     const pass = await clientFor(emu).provision({ owner: OWNER })
     const err = await failure('cancelled', () => pass.deploy(hello(), { signal: AbortSignal.abort() }))

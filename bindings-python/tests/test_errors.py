@@ -146,6 +146,13 @@ async def test_local_failures(emulator: Emulator, short_lived: Emulator, hello: 
         with pytest.raises(bp.PassRevokedError, match="revoked by teardown") as e:
             await bpass.deploy(hello)
         record(e)
+    async with emulator.client() as client:
+        bpass = await client.provision(owner="Ada Lovelace")
+        project = bp.Worker.from_path(REPO / "tests" / "fixtures" / "projects" / "6-bad" / "bad-migration")
+        with pytest.raises(bp.SqlError, match="syntax error") as e:
+            await bpass.deploy(project)
+        assert record(e).migration == "0001_broken.sql" and "0001_broken.sql" in str(e.value)
+        assert bpass.live_workers == []
     # A 3-second pass is inside the 30-minute margin from the start.
     async with short_lived.client(expiry_margin=30 * 60) as client:
         bpass = await client.provision(owner="Ada Lovelace")

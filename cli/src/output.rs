@@ -8,7 +8,7 @@ use boardingpass::{printable, Error};
 
 /// Exit status for errors; distinct statuses for outcomes come from commands.
 pub const EXIT_ERROR: u8 = 1;
-/// The caller must fix the invocation (terms not accepted, bad input, policy, code that does not bundle).
+/// The caller must fix the invocation (terms not accepted, bad input, policy, code that does not bundle, SQL the database refuses).
 pub const EXIT_USAGE: u8 = 2;
 
 pub fn fail(e: &Error) -> ExitCode {
@@ -22,7 +22,8 @@ pub fn fail(e: &Error) -> ExitCode {
         boardingpass::ErrorKind::TermsNotAccepted
         | boardingpass::ErrorKind::InvalidInput
         | boardingpass::ErrorKind::PolicyViolation
-        | boardingpass::ErrorKind::Bundle => EXIT_USAGE,
+        | boardingpass::ErrorKind::Bundle
+        | boardingpass::ErrorKind::Sql => EXIT_USAGE,
         _ => EXIT_ERROR,
     })
 }

@@ -207,6 +207,71 @@ fn deploy_honours_kv_namespaces_and_lists_the_resource() {
     assert_eq!(http("GET", v["url"].as_str().unwrap(), &[]).1, "count 2");
 }
 
+/// POSTs a JSON body to a Worker through the emulator.
+fn post_json(url: &str, path: &str, body: &str) -> (u16, String) {
+    let host = url.strip_prefix("http://").unwrap().trim_end_matches('/');
+    let port = host.rsplit(':').next().unwrap();
+    let mut s = TcpStream::connect(format!("127.0.0.1:{port}")).unwrap();
+    let req = format!("POST {path} HTTP/1.0\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}", body.len());
+    s.write_all(req.as_bytes()).unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    let status = resp.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, resp.split_once("\r\n\r\n").map(|x| x.1.to_string()).unwrap_or_default())
+}
+
+/// The guestbook fixture (a D1 database by name with migrations, a KV
+/// counter): the deploy creates both, migrates before the Worker goes
+/// live, and `--json` lists the resources with their sizes; a migration
+/// the database refuses exits 2 naming the file and still lists what the
+/// account keeps.
+#[test]
+fn deploy_honours_d1_databases_and_migrations_and_lists_the_resources() {
+    let server = Server::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let audit = dir.path().join("audit.jsonl");
+    let project = root().join("tests/fixtures/projects/7-guestbook");
+    let o = deploy(&server, project.to_str().unwrap(), &["--verify-path", "/entries", "--expect-body", "\"count\":0"]).arg("--audit-log").arg(&audit).output().unwrap();
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    let v = last_json(&out);
+    let resources = v["resources"].as_array().unwrap();
+    assert_eq!(resources.len(), 2, "{resources:?}");
+    assert_eq!((&resources[0]["type"], &resources[0]["name"]), (&json!("d1_database"), &json!("guestbook")));
+    assert!(resources[0]["id"].is_string() && resources[0]["size"].is_u64(), "{resources:?}");
+    assert_eq!((&resources[1]["type"], &resources[1]["name"], &resources[1]["size"]), (&json!("kv_namespace"), &json!("guestbook-counter"), &Value::Null));
+    assert_eq!(&v["ticket"]["temporary_resource"]["resources"], &v["resources"]);
+    let url = v["url"].as_str().unwrap();
+    assert_eq!(post_json(url, "/entries", r#"{"name":"Ada","message":"from the CLI"}"#), (201, r#"{"count":1}"#.to_string()));
+    let (status, body) = http("GET", &format!("{}entries", url), &[]);
+    assert_eq!(status, 200);
+    let listed: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(listed, json!({"count": 1, "entries": [{"id": 1, "name": "Ada", "message": "from the CLI", "likes": 0}]}));
+    let events = audit_events(&audit);
+    let migrated: Vec<&Value> = events.iter().filter(|e| e["event"] == "migration_applied").map(|e| &e["details"]["name"]).collect();
+    assert_eq!(migrated, [&json!("0001_create.sql"), &json!("0002_likes.sql")]);
+    let audit_text = std::fs::read_to_string(&audit).unwrap();
+    for (what, t) in [("stdout", &out), ("stderr", &err), ("audit log", &audit_text)] {
+        assert!(!t.contains("cfat_"), "the API token reached the {what}");
+    }
+
+    let broken = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(broken.path().join("src")).unwrap();
+    std::fs::create_dir_all(broken.path().join("migrations")).unwrap();
+    for f in ["wrangler.toml", "src/index.js", "migrations/0001_create.sql"] {
+        std::fs::copy(project.join(f), broken.path().join(f)).unwrap();
+    }
+    std::fs::write(broken.path().join("migrations/0002_typo.sql"), "ALTER TABLE entrys ADD COLUMN likes INTEGER;").unwrap();
+    let o = deploy(&server, broken.path().to_str().unwrap(), &[]).output().unwrap();
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("error[sql]") && err.contains("0002_typo.sql") && err.contains("no such table: entrys"), "{err}");
+    let v = last_json(&out);
+    assert_eq!(v["error"]["code"], "sql");
+    let kinds: Vec<&Value> = v["resources"].as_array().unwrap().iter().map(|r| &r["type"]).collect();
+    assert_eq!(kinds, [&json!("d1_database")], "the database the failed deploy created is listed; the namespace was never made");
+}
+
 #[test]
 fn wait_claim_exits_0_when_claimed_and_prints_the_status_last() {
     let server = Server::start(&[]);

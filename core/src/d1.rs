@@ -1,4 +1,4 @@
-//! D1 databases on the pass's account (docs/PROTOCOL.md §12): create, list
+//! D1 databases on the pass's account (docs/PROTOCOL.md §11, docs/STORAGE.md): create, list
 //! and delete a database, run SQL with bound parameters (`/raw`, so column
 //! order is kept) and apply a migrations directory the way wrangler does.
 //!

@@ -1,8 +1,8 @@
 //! Deploying a Worker with a boarding pass (docs/PROTOCOL.md §5–6).
 //!
-//! Sequence: does the Worker exist? → resources its bindings name (KV
-//! namespaces by title, D1 databases by name: found, or created) → D1
-//! migrations not yet applied → static assets (manifest, session,
+//! Sequence: does the Worker exist? → D1 databases its bindings name
+//! (found, or created) → their migrations not yet applied → KV namespaces
+//! its bindings name by title (found, or created) → static assets (manifest, session,
 //! missing files) → new Worker: `PUT scripts/{name}`; existing ES-module
 //! Worker: `POST versions` + `POST deployments` (a redeploy) → account
 //! subdomain (registered from the account name if the account has none) →
@@ -122,13 +122,15 @@ impl BoardingPass {
         let name = worker.name.as_str();
         let exists = self.worker_exists(name).await?;
         // Resources first: a refused or failing one stops the deploy before any upload.
-        let mut ids = self.provision_kv(worker).await?;
-        ids.extend(self.provision_d1(worker).await?);
+        // D1 and its migrations before KV: the one-database limit and a
+        // refused migration are the likelier failures, found before a namespace exists.
+        let mut ids = self.provision_d1(worker).await?;
         // Before the upload that makes the new code live, so it never sees an old schema.
         for (binding, migrations) in &prepared.migrations {
             let Some(id) = d1_id(worker, binding, &ids) else { continue };
             self.apply_read_migrations(id, migrations).await?;
         }
+        ids.extend(self.provision_kv(worker).await?);
         let mut assets_meta = None;
         let mut assets_uploaded = 0;
         if let (Some(config), Some(manifest)) = (&worker.assets, manifest) {

@@ -155,6 +155,14 @@ impl BoardingPass {
     pub fn owner_ticket(&self, status: ClaimStatus) -> Result<ClaimTicket, Error> {
         Ok(self.ticket(status)?.for_owner(self))
     }
+
+    /// The resources this pass created and has not deleted (KV namespaces,
+    /// D1 databases), in creation order, as the ticket lists them: what a
+    /// claim keeps. Unlike [`Self::ticket`] it needs no verified deploy,
+    /// so a failed deploy can still say what it left behind.
+    pub fn resources(&self) -> Vec<ResourceEntry> {
+        self.state().resources.iter().map(|r| ResourceEntry { kind: r.kind.clone(), name: r.name.clone(), id: r.id.clone(), size: r.size }).collect()
+    }
 }
 
 impl ClaimTicket {
@@ -167,7 +175,7 @@ impl ClaimTicket {
         // Rounded: `created_at` is when this process received the pass, a moment after the server started the clock.
         let minutes = ((pass.expires_at() - pass.created_at()).num_seconds() + 30) / 60;
         // Copied out first: the literal below locks the pass's state again (evidence).
-        let resources = pass.state().resources.iter().map(|r| ResourceEntry { kind: r.kind.clone(), name: r.name.clone(), id: r.id.clone(), size: r.size }).collect();
+        let resources = pass.resources();
         Self {
             schema: TICKET_SCHEMA,
             issued_at: crate::timestamp::now(),

@@ -329,3 +329,61 @@ async fn hostile_kv_answers_are_refused_before_use() {
     assert!(e.kind() == ErrorKind::Protocol && e.to_string().contains("cap"), "{e}");
     assert!(server.body_bytes_written() < 200 << 20, "{} bytes were read", server.body_bytes_written());
 }
+
+/// D1 answers: database ids and names, result rows and cells are checked
+/// before use, a query answer is read only up to 64 MiB, an endless
+/// database listing stops, and a created database with a bad id never
+/// reaches the ticket.
+#[tokio::test]
+async fn hostile_d1_answers_are_refused_before_use() {
+    let db = "0f2d7a9c-3b1e-4c5d-8e6f-7a8b9c0d1e2f";
+    for (what, listing) in [
+        ("bad uuid", json!([{"uuid": "../../tokens", "name": "n", "file_size": 1}])),
+        ("escape in name", json!([{"uuid": db, "name": "\u{1b}]0;owned\u{7}"}])),
+    ] {
+        let server = mock(move |req, _| (req.method == "GET" && req.path().ends_with("/d1/database")).then(|| Reply::ok(listing.clone())));
+        let pass = provision(&client(&server)).await.unwrap();
+        let e = pass.d1_databases().await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Protocol, "{what}: {e}");
+    }
+
+    let server = mock(move |req, _| {
+        if req.method == "POST" && req.path().ends_with("/d1/database") {
+            return Some(Reply::ok(json!({"uuid": "db/../../x", "name": "guestbook"})));
+        }
+        if req.path().ends_with("/d1/database") {
+            // Always a full page: the listing never ends by itself.
+            let page: Vec<Value> = (0..100).map(|i| json!({"uuid": format!("{i:032x}"), "name": format!("d{i}")})).collect();
+            return Some(Reply::ok(Value::Array(page)));
+        }
+        if req.path().ends_with("/raw") {
+            let sql = String::from_utf8_lossy(&req.body).to_string();
+            let rows = if sql.contains("short") {
+                json!({"columns": ["a", "b"], "rows": [[1]]})
+            } else if sql.contains("bool") {
+                json!({"columns": ["a"], "rows": [[true]]})
+            } else if sql.contains("object") {
+                json!({"columns": ["a"], "rows": [[{"x": 1}]]})
+            } else if sql.contains("byte") {
+                json!({"columns": ["a"], "rows": [[[1, 256]]]})
+            } else {
+                return Some(Reply { status: 200, headers: vec![], ..Reply::zeros(80 << 20, true) });
+            };
+            return Some(Reply::ok(json!([{"results": rows, "success": true, "meta": {}}])));
+        }
+        None
+    });
+    let pass = provision(&client(&server)).await.unwrap();
+    let e = pass.create_d1_database("guestbook").await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Protocol, "{e}");
+    assert!(pass.resources().is_empty(), "the refused database is not a resource of the pass");
+    let e = pass.d1_databases().await.unwrap_err();
+    assert!(e.kind() == ErrorKind::Protocol && e.to_string().contains("100 pages"), "{e}");
+    for sql in ["SELECT 'short'", "SELECT 'bool'", "SELECT 'object'", "SELECT 'byte'"] {
+        let e = pass.d1_query(db, sql, vec![]).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Protocol, "{sql}: {e}");
+    }
+    let e = pass.d1_query(db, "SELECT 'huge'", vec![]).await.unwrap_err();
+    assert!(e.kind() == ErrorKind::Protocol && e.to_string().contains("cap"), "{e}");
+    assert!(server.body_bytes_written() < 200 << 20, "{} bytes were read", server.body_bytes_written());
+}

@@ -56,7 +56,7 @@ async fn namespaces_and_keys_round_trip_and_show_on_the_ticket() {
     assert_eq!(names, expected);
 
     let ticket = pass.ticket(ClaimStatus::Pending).unwrap().to_json();
-    assert_eq!(ticket["temporary_resource"]["resources"], serde_json::json!([{"type": "kv_namespace", "name": "guestbook", "id": ns.id}]));
+    assert_eq!(ticket["temporary_resource"]["resources"], serde_json::json!([{"type": "kv_namespace", "name": "guestbook", "id": ns.id, "size": null}]));
     assert!(pass.ticket(ClaimStatus::Pending).unwrap().to_markdown().contains(&format!("kv_namespace **guestbook** (`{}`)", ns.id)));
     let created: Vec<_> = events.lock().unwrap().iter().filter(|e| e["event"] == "resource_created").cloned().collect();
     assert_eq!(created.len(), 1);

@@ -55,6 +55,13 @@ fn provisioning_writes_no_secret_to_disk_or_logs() {
         let client = Client::builder().api_base(emu.base_url()).accept_terms(true).audit(audit).build().unwrap();
         let pass = client.provision(ProvisionOptions::default().owner("Ada")).await.unwrap();
         tracing::info!(?pass, "provisioned (Debug of the pass is logged on purpose)");
+        // The D1 paths write the audit log (resource, migrations) and errors.
+        let db = pass.create_d1_database("leak-check").await.unwrap();
+        let migrations = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/projects/7-guestbook/migrations");
+        pass.d1_apply_migrations(&db.uuid, &migrations).await.unwrap();
+        let rows = pass.d1_query(&db.uuid, "SELECT * FROM d1_migrations", vec![]).await.unwrap();
+        let refused = pass.d1_query(&db.uuid, "SELEC 1", vec![]).await.unwrap_err();
+        tracing::info!(?rows, %refused, "queried");
         let claim_token = pass.expose_claim_url().split("claimToken=").nth(1).unwrap().to_string();
         (pass.expose_api_token().to_string(), pass.expose_claim_url().to_string(), claim_token)
     });

@@ -8,7 +8,7 @@
 //! early (BEGIN/COMMIT) is refused by an authorizer.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -55,6 +55,10 @@ pub struct Database {
     pub name: String,
     pub created_at: DateTime<Utc>,
     conn: Mutex<Guarded>,
+    /// Size and table count after the last call, so listing never waits
+    /// for a running query.
+    size: AtomicU64,
+    tables: AtomicU64,
     /// The import flow (`…/import`): its file, then its answer.
     pub import: Mutex<Import>,
 }
@@ -124,19 +128,19 @@ impl Database {
             name: name.to_string(),
             created_at: Utc::now(),
             conn: Mutex::new(Guarded { conn, trusted, deadline }),
+            size: AtomicU64::new(0),
+            tables: AtomicU64::new(0),
             import: Mutex::default(),
         })
     }
 
-    /// Bytes the database takes now (pages in use times page size).
+    /// Bytes the database takes (pages in use times page size).
     pub fn file_size(&self) -> u64 {
-        let g = self.conn.lock().unwrap_or_else(|p| p.into_inner());
-        page_bytes(&g.conn)
+        self.size.load(Ordering::Relaxed)
     }
 
     pub fn num_tables(&self) -> u64 {
-        let g = self.conn.lock().unwrap_or_else(|p| p.into_inner());
-        g.conn.query_row("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'", [], |r| r.get::<_, i64>(0)).unwrap_or(0) as u64
+        self.tables.load(Ordering::Relaxed)
     }
 
     /// The REST shape of the database.
@@ -164,7 +168,8 @@ impl Database {
             // A pragma may not raise the cap, but check the size itself too.
             if page_bytes(&g.conn) > MAX_DATABASE_BYTES { Err(full()) } else { Ok(done) }
         });
-        match outcome {
+        // Keep the call's changes, or undo them all.
+        let ended = match outcome {
             Ok(done) => control(&format!("RELEASE {SAVEPOINT}")).map(|_| done),
             Err(e) => {
                 // Some errors (SQLITE_FULL) already rolled everything back.
@@ -173,7 +178,11 @@ impl Database {
                 }
                 Err(e)
             }
-        }
+        };
+        self.size.store(page_bytes(&g.conn), Ordering::Relaxed);
+        let tables = g.conn.query_row("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'", [], |r| r.get::<_, i64>(0));
+        self.tables.store(tables.unwrap_or(0) as u64, Ordering::Relaxed);
+        ended
     }
 }
 

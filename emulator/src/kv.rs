@@ -1,5 +1,5 @@
 //! Workers KV kept by the emulator: each account's namespaces and their
-//! keys, in memory (SQLite is not among the packages this project may use).
+//! keys, in memory (a map per namespace is all KV needs).
 //! An account's data goes with the account at expiry or revocation and
 //! stays at claim. Limits are Cloudflare's where it states them (key 512
 //! bytes, value 25 MiB, 10,000 pairs per bulk write) and the emulator's own

@@ -224,6 +224,13 @@ async fn a_worker_uses_env_db_and_the_data_outlives_redeploys_and_claim() {
         "both": [{"one": 1}, {"two": 2}],
     }), "the redeployed Worker sees the data");
 
+    // A WorkerEntrypoint class as the default export gets the same env.DB.
+    let entry = "import { WorkerEntrypoint } from 'cloudflare:workers';\nexport default class extends WorkerEntrypoint { async fetch() { return Response.json(await this.env.DB.prepare('SELECT count(*) AS n FROM notes').first('n')) } }";
+    let (status, body) = put_module(&emu.base_url(), &a, "entry", entry, meta(&db, "1")).await;
+    assert_eq!(status, 200, "{body}");
+    let entry_host = format!("entry.{}.localhost:{}", enable_workers_dev(&emu.base_url(), &a, "entry").await, emu.port());
+    assert_eq!(get(&emu, &entry_host, "/").await, (200, json!(2)));
+
     // A claim keeps the database; expiry deletes the other account's.
     let claimed = reqwest::Client::new().post(format!("{}/x-boardingpass/claim", emu.origin())).header("x-claim-token", &a.claim_token).send().await.unwrap();
     assert_eq!(claimed.status(), 200);

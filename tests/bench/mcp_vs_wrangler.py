@@ -19,7 +19,8 @@ from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from deploy_vs_wrangler import BP, NODE, ROOT, WRANGLER, live  # noqa: E402
+from bench_emulator import BP, NODE, ROOT, WRANGLER, emulator, require_tools  # noqa: E402
+from deploy_vs_wrangler import live  # noqa: E402
 
 FILES = {
     "src/index.js": "import { page } from './page.js'\nexport default { fetch() { return new Response(page, { headers: { 'content-type': 'text/html' } }) } }",
@@ -71,13 +72,8 @@ async def mcp_runs(base, runs):
 
 def main():
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 3
-    for p in (BP, NODE, WRANGLER):
-        if not os.path.exists(p):
-            sys.exit(f"{p} missing: run `make setup` and `cargo build --release -p boardingpass-cli`")
-    emu = subprocess.Popen([BP, "serve", "--pow-k", "1000", "--pow-g", "2000", "--rate-limit", "1000"], stdout=subprocess.PIPE, text=True)
-    try:
-        base = re.search(r"(http://\S+/client/v4)", emu.stdout.readline()).group(1)
-        port = int(re.search(r":(\d+)/", base).group(1))
+    require_tools()
+    with emulator() as (base, port):
         ours, idle, after = anyio.run(mcp_runs, base, runs)
         theirs = [wrangler_once(base, port) for _ in range(runs)]
         b, wr = statistics.median(ours), statistics.median(theirs)
@@ -85,8 +81,6 @@ def main():
         print(f"deploy to a live URL: MCP tool call {b:.2f} s | wrangler deploy --temporary {wr:.2f} s | {wr / b:.1f}x faster")
         print(f"boardingpass mcp resident memory: idle {idle:.1f} MiB (target <= 20 MiB), after {runs} deploys {after:.1f} MiB")
         print(json.dumps({"mcp_s": ours, "wrangler_s": theirs, "idle_rss_mib": idle, "after_rss_mib": after}))
-    finally:
-        emu.terminate()
 
 
 if __name__ == "__main__":

@@ -134,9 +134,13 @@ fn print_claim_after_failure(args: &Args, pass: &BoardingPass, e: &Error) {
             "expires_at": expires,
             "claim_url": pass.expose_claim_url(),
             "token_fingerprint": pass.token_fingerprint(),
+            "resources": pass.resources(),
         }));
     } else {
         println!("Failed     after provisioning: {}", printable(&e.to_string()));
+        for r in pass.resources() {
+            println!("Resource   {} {} ({}), kept with the account", r.kind, printable(&r.name), printable(&r.id));
+        }
         println!("Claim URL  {} (bearer link: the account stays claimable, with whatever was deployed, until it expires)", pass.expose_claim_url());
         println!("Expires    {expires}");
     }
@@ -177,6 +181,7 @@ pub async fn run(args: Args) -> Result<ExitCode, Error> {
             "claim_url": pass.expose_claim_url(),
             "token_fingerprint": pass.token_fingerprint(),
             "evidence": evidence,
+            "resources": ticket.temporary_resource.resources,
             "ticket": ticket.to_json(),
         }));
     } else {

@@ -27,3 +27,11 @@ pub async fn get(url: &str, path: &str) -> (u16, String) {
     let r = client.get(format!("http://127.0.0.1:{}{path}", u.port().unwrap())).header("host", host).send().await.unwrap();
     (r.status().as_u16(), r.text().await.unwrap())
 }
+
+/// POSTs `json` through the emulator with the Worker's host name.
+pub async fn post(url: &str, path: &str, json: &serde_json::Value) -> (u16, String) {
+    let u = reqwest::Url::parse(url).unwrap();
+    let host = format!("{}:{}", u.host_str().unwrap(), u.port().unwrap());
+    let r = reqwest::Client::new().post(format!("http://127.0.0.1:{}{path}", u.port().unwrap())).header("host", host).json(json).send().await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}

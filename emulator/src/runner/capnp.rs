@@ -215,5 +215,8 @@ mod tests {
         let v = version(vec![json!({"name": "KV", "type": "kv_namespace", "namespace_id": "x"})]);
         let e = render(&v, "2026-01-01", None).err().unwrap();
         assert!(e.0.contains("\"KV\"") && e.0.contains("kv_namespace"));
+        let v = version(vec![json!({"name": "DB", "type": "d1", "id": "x"})]);
+        let e = render(&v, "2026-01-01", None).err().unwrap();
+        assert!(e.0.contains("\"DB\"") && e.0.contains("shared workerd"), "{}", e.0);
     }
 }
