@@ -106,7 +106,9 @@ test('queries, values, migrations, SQL errors and cancellation', async () => {
   assert.deepEqual(Object.keys(result.records[1]), result.columns, 'record keys keep column order')
   assert.ok(result.meta.rowsRead >= 2 && result.meta.durationMs >= 0)
 
-  assert.throws(() => pass.d1Query(db.uuid, 'SELECT ?', [{}]), InvalidInputError, 'a parameter that is no SQLite value')
+  for (const bad of [{}, [1], new Date(0)]) {
+    assert.throws(() => pass.d1Query(db.uuid, 'SELECT ?', [bad]), (e) => e instanceof InvalidInputError && /a D1 parameter is null, a number/.test(e.message), inspect(bad))
+  }
   await assert.rejects(pass.d1Query(db.uuid, '   '), InvalidInputError)
   await assert.rejects(pass.d1Query('../workers', 'SELECT 1'), InvalidInputError)
   await assert.rejects(pass.d1Query(db.uuid, 'SELECT 1', [], { signal: AbortSignal.abort() }), CancelledError)
