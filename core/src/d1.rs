@@ -282,6 +282,17 @@ fn checked_result(endpoint: &str, raw: RawStatement) -> Result<D1Result, Error> 
     Ok(D1Result { columns, rows: out, meta })
 }
 
+/// The `result` of a `/raw` answer: one checked [`D1Result`] per statement.
+pub(crate) fn decode_raw_answer(endpoint: &str, result: Vec<Value>) -> Result<Vec<D1Result>, Error> {
+    result
+        .into_iter()
+        .map(|entry| {
+            let raw: RawStatement = serde_json::from_value(entry).map_err(|e| Error::protocol(endpoint, format!("a statement's result has an unexpected shape: {e}")))?;
+            checked_result(endpoint, raw)
+        })
+        .collect()
+}
+
 /// A refused statement (code 7500) as the `sql` error with SQLite's message.
 fn sql_error(e: Error) -> Error {
     match e {
@@ -378,8 +389,7 @@ impl BoardingPass {
         let call = self.call(Method::POST, self.d1_path(database_id, "/raw")?)?.json(json!({"sql": sql, "params": params})).max_body(MAX_D1_ANSWER);
         let endpoint = call.endpoint();
         let env = self.client().http().call(call).await.map_err(sql_error)?;
-        let raw: Vec<RawStatement> = env.result_as(&endpoint)?;
-        let results = raw.into_iter().map(|s| checked_result(&endpoint, s)).collect::<Result<Vec<_>, _>>()?;
+        let results = decode_raw_answer(&endpoint, env.result_as(&endpoint)?)?;
         if let Some(last) = results.last().filter(|r| r.meta.size_after > 0) {
             self.note_d1_size(database_id, last.meta.size_after);
         }

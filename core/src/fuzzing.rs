@@ -19,6 +19,18 @@ pub fn decode_envelope(status: u16, headers: &HeaderMap, body: &[u8]) -> Result<
     crate::envelope::decode("GET /fuzz", status, headers, body).map(|_| true)
 }
 
+/// A D1 `/raw` answer's `result` (JSON text) through the decoder: the
+/// statements' results, every row as wide as its columns.
+pub fn decode_d1_answer(json: &str) -> Result<Vec<crate::d1::D1Result>, Error> {
+    let result: Vec<serde_json::Value> = serde_json::from_str(json).map_err(|e| Error::protocol("POST /fuzz/raw", e.to_string()))?;
+    crate::d1::decode_raw_answer("POST /fuzz/raw", result)
+}
+
+/// The order wrangler applies migration files in, for these file names.
+pub fn migration_order(names: &[String]) -> Vec<String> {
+    crate::migrations::order(names)
+}
+
 /// A wrangler config file's text through the loader's parser.
 pub fn parse_wrangler_config(text: &str, toml: bool) -> Result<(), Error> {
     crate::project::parse_config_text(text, toml, std::path::Path::new("wrangler.fuzz")).map(|_| ())

@@ -84,6 +84,14 @@ fn compare(a: &str, b: &str) -> Ordering {
     }
 }
 
+/// `names` in wrangler's order (for the fuzz target; [`read_migrations`] sorts the same way).
+#[cfg(feature = "fuzzing")]
+pub(crate) fn order(names: &[String]) -> Vec<String> {
+    let mut sorted = names.to_vec();
+    sorted.sort_by(|a, b| compare(a, b));
+    sorted
+}
+
 /// The migrations in `dir`, in the order they apply. Read entirely before
 /// any of them is sent, so an unreadable file fails before anything changes.
 pub fn read_migrations(dir: &Path) -> Result<Vec<Migration>, Error> {

@@ -82,6 +82,7 @@ async fn a_database_is_queried_migrated_and_handed_off() {
 
     // The ticket lists the database with its latest size; the audit log has the resource and each migration.
     let size = pass.d1_database(&db.uuid).await.unwrap().file_size;
+    assert!(size > 0 && out[1].meta.size_after > 0, "{size}, {:?}", out[1].meta);
     let ticket = pass.ticket(ClaimStatus::Pending).unwrap();
     assert_eq!(ticket.to_json()["temporary_resource"]["resources"], json!([{"type": "d1_database", "name": "guestbook", "id": db.uuid, "size": size}]));
     assert!(ticket.to_markdown().contains(&format!("d1_database **guestbook** (`{}`, {size} bytes)", db.uuid)));

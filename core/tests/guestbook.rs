@@ -96,6 +96,7 @@ async fn the_guestbook_stores_entries_counts_them_and_keeps_them_across_a_redepl
     let ticket = pass.ticket(ClaimStatus::Pending).unwrap();
     let resources = ticket.to_json()["temporary_resource"]["resources"].clone();
     let size = pass.d1_database(&db).await.unwrap().file_size;
+    assert!(size > 0);
     assert_eq!(resources[0], json!({"type": "d1_database", "name": "guestbook", "id": db, "size": size}));
     assert_eq!((resources[1]["type"].clone(), resources[1]["name"].clone(), resources[1]["size"].clone()), (json!("kv_namespace"), json!("guestbook-counter"), Value::Null));
     let outputs = format!("{}{}{:?}{:?}{}", ticket.to_json(), ticket.to_markdown(), d2, pinned, Value::Array(events.lock().unwrap().clone()));
