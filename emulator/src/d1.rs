@@ -42,6 +42,10 @@ const MAX_CALL: Duration = Duration::from_secs(30);
 /// join can produce far more than the database holds).
 const MAX_ANSWER_BYTES: usize = 64 << 20;
 const MAX_NAME_CHARS: usize = 64;
+/// D1's own limit: a string, BLOB or row of at most 2,000,000 bytes. (Its
+/// 100,000-byte statement limit is not applied: SQLite's limit counts the
+/// whole text of a call, and an import file is one call.)
+const MAX_VALUE_BYTES: i32 = 2_000_000;
 /// Pragmas a call may use (reads of the schema and size, foreign-key switches).
 const PRAGMAS: &[&str] = &["table_list", "table_info", "table_xinfo", "index_list", "index_info", "index_xinfo", "foreign_key_list", "foreign_key_check", "foreign_keys", "defer_foreign_keys", "quick_check", "integrity_check", "optimize", "page_count"];
 
@@ -99,6 +103,8 @@ pub fn sql_error(message: impl Into<String>) -> ApiError {
 fn refused(ctx: &AuthContext<'_>) -> bool {
     match ctx.action {
         AuthAction::Attach { .. } | AuthAction::Detach { .. } | AuthAction::Transaction { .. } => true,
+        // Temporary objects live outside the database and its size cap.
+        AuthAction::CreateTempTable { .. } | AuthAction::CreateTempIndex { .. } | AuthAction::CreateTempView { .. } | AuthAction::CreateTempTrigger { .. } => true,
         AuthAction::Pragma { pragma_name, .. } => !PRAGMAS.contains(&pragma_name.to_ascii_lowercase().as_str()),
         AuthAction::Savepoint { savepoint_name, .. } => savepoint_name.eq_ignore_ascii_case(SAVEPOINT),
         _ => false,
@@ -115,6 +121,9 @@ impl Database {
         conn.pragma_update(None, "max_page_count", MAX_DATABASE_BYTES / PAGE_SIZE).map_err(internal)?;
         // No second database: ATTACH and VACUUM (which attaches) fail.
         conn.set_limit(Limit::SQLITE_LIMIT_ATTACHED, 0).map_err(internal)?;
+        conn.set_limit(Limit::SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES).map_err(internal)?;
+        // Sorts and the like stay in memory: no temporary files on the host.
+        conn.pragma_update(None, "temp_store", "MEMORY").map_err(internal)?;
         let trusted = Arc::new(AtomicBool::new(false));
         let gate = trusted.clone();
         conn.authorizer(Some(move |ctx: AuthContext<'_>| {
@@ -228,15 +237,25 @@ fn param(v: &Value) -> Result<Sql, ApiError> {
     })
 }
 
+/// What a cell counts against the answer cap (a BLOB byte takes up to 4 in JSON).
+fn cost(v: ValueRef<'_>) -> usize {
+    match v {
+        ValueRef::Null => 4,
+        ValueRef::Integer(_) | ValueRef::Real(_) => 8,
+        ValueRef::Text(t) => t.len(),
+        ValueRef::Blob(b) => b.len() * 4,
+    }
+}
+
 /// A cell on the wire: BLOBs as arrays of bytes; an infinite REAL as null
 /// (JSON has no infinity).
-fn cell(v: ValueRef<'_>) -> (Value, usize) {
+fn cell(v: ValueRef<'_>) -> Value {
     match v {
-        ValueRef::Null => (Value::Null, 4),
-        ValueRef::Integer(i) => (json!(i), 8),
-        ValueRef::Real(f) => (serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number), 8),
-        ValueRef::Text(t) => (Value::String(String::from_utf8_lossy(t).into_owned()), t.len()),
-        ValueRef::Blob(b) => (Value::Array(b.iter().map(|x| json!(x)).collect()), b.len() * 4),
+        ValueRef::Null => Value::Null,
+        ValueRef::Integer(i) => json!(i),
+        ValueRef::Real(f) => serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number),
+        ValueRef::Text(t) => Value::String(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Blob(b) => Value::Array(b.iter().map(|x| json!(x)).collect()),
     }
 }
 
@@ -264,12 +283,13 @@ fn run_all(conn: &Connection, calls: &[(String, Vec<Value>)]) -> Result<Vec<Vec<
                 while let Some(row) = it.next().map_err(failed)? {
                     let mut cells = Vec::with_capacity(columns.len());
                     for i in 0..columns.len() {
-                        let (v, n) = cell(row.get_ref(i).map_err(failed)?);
-                        answer_bytes += n;
-                        cells.push(v);
-                    }
-                    if answer_bytes > MAX_ANSWER_BYTES {
-                        return Err(sql_error(format!("the result is larger than the emulator's {MAX_ANSWER_BYTES} bytes per call; select fewer rows")));
+                        let v = row.get_ref(i).map_err(failed)?;
+                        // Counted before it is copied, so a huge answer is never built.
+                        answer_bytes += cost(v);
+                        if answer_bytes > MAX_ANSWER_BYTES {
+                            return Err(sql_error(format!("the result is larger than the emulator's {MAX_ANSWER_BYTES} bytes per call; select fewer rows")));
+                        }
+                        cells.push(cell(v));
                     }
                     rows.push(cells);
                 }
@@ -329,6 +349,11 @@ impl AccountD1 {
 mod tests {
     use super::*;
 
+    /// SQL inserting `mb` rows of a 1 MB zeroblob (D1 caps a value at 2 MB).
+    fn fill(mb: u32) -> String {
+        format!("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {mb}) INSERT INTO b SELECT zeroblob(1000000) FROM n")
+    }
+
     fn one(db: &Database, sql: &str, params: Vec<Value>) -> Result<Vec<Outcome>, ApiError> {
         db.run(&[(sql.to_string(), params)]).map(|mut v| v.remove(0))
     }
@@ -342,6 +367,11 @@ mod tests {
         let e = one(&db, "INSERT INTO t VALUES (2, 'x'); SELEC oops", vec![]).unwrap_err();
         assert_eq!(e.code, SQL_ERROR);
         assert!(e.message.contains("syntax error"), "{}", e.message);
+        // A long text of many statements (an import file) is one call.
+        let many: String = (0..5000).map(|i| format!("INSERT INTO t VALUES ({i}, 'a row of some length to pass 100 kB');\n")).collect();
+        assert!(many.len() > 200_000);
+        assert_eq!(one(&db, &many, vec![]).unwrap().len(), 5000);
+        one(&db, "DELETE FROM t WHERE typeof(b) = 'text'", vec![]).unwrap();
         let rows = one(&db, "SELECT a, b FROM t", vec![]).unwrap().remove(0);
         assert_eq!(rows.columns, ["a", "b"]);
         assert_eq!(rows.rows, vec![vec![json!(1), json!([0, 255])]]);
@@ -350,7 +380,7 @@ mod tests {
     #[test]
     fn sql_reaching_outside_the_call_is_refused() {
         let db = Database::new("t").unwrap();
-        for sql in ["ATTACH ':memory:' AS other", "VACUUM INTO '/tmp/x.db'", "BEGIN", "PRAGMA max_page_count = 99999999", "COMMIT", "RELEASE boardingpass_d1_call"] {
+        for sql in ["ATTACH ':memory:' AS other", "VACUUM INTO '/tmp/x.db'", "BEGIN", "PRAGMA max_page_count = 99999999", "COMMIT", "RELEASE boardingpass_d1_call", "CREATE TEMP TABLE t (x)", "SELECT zeroblob(2000001)"] {
             let e = one(&db, sql, vec![]).unwrap_err();
             assert_eq!(e.code, SQL_ERROR, "{sql}: {}", e.message);
         }
@@ -361,11 +391,13 @@ mod tests {
     #[test]
     fn a_database_past_100_mb_is_refused_and_unchanged() {
         let db = Database::new("t").unwrap();
-        one(&db, "CREATE TABLE b (x BLOB); INSERT INTO b VALUES (zeroblob(1000))", vec![]).unwrap();
+        one(&db, "CREATE TABLE b (x BLOB)", vec![]).unwrap();
+        one(&db, &fill(60), vec![]).unwrap();
         let before = db.file_size();
-        let e = one(&db, "INSERT INTO b VALUES (zeroblob(60000000)); INSERT INTO b VALUES (zeroblob(60000000))", vec![]).unwrap_err();
+        assert!(before > 60_000_000);
+        let e = one(&db, &fill(50), vec![]).unwrap_err();
         assert!(e.message.contains("Exceeded maximum DB size"), "{}", e.message);
-        assert_eq!(one(&db, "SELECT count(*) AS n FROM b", vec![]).unwrap()[0].rows, vec![vec![json!(1)]]);
+        assert_eq!(one(&db, "SELECT count(*) AS n FROM b", vec![]).unwrap()[0].rows, vec![vec![json!(60)]]);
         assert_eq!(db.file_size(), before);
     }
 }

@@ -104,15 +104,18 @@ async fn refusals_are_cloudflare_style_and_change_nothing() {
     assert_eq!(listed["result"].as_array().unwrap().len(), 1);
 
     // Past 100 MB (zeroblob fills pages without sending them): refused, nothing kept.
-    sql(&emu, &a, &db, "query", "INSERT INTO t VALUES (zeroblob(50000000))", json!([])).await;
+    // D1 caps a value at 2 MB, so the database is filled with 1 MB rows.
+    let fill = |mb: u32| format!("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {mb}) INSERT INTO t SELECT zeroblob(1000000) FROM n");
+    let (status, e) = sql(&emu, &a, &db, "query", &fill(60), json!([])).await;
+    assert_eq!(status, 200, "{e}");
     let size = |v: &Value| v["result"]["file_size"].as_u64().unwrap();
     let (_, before) = send(http.get(url(&emu, &a, &format!("/{db}"))).bearer_auth(&a.token)).await;
-    let (status, e) = sql(&emu, &a, &db, "query", "INSERT INTO t VALUES (3); INSERT INTO t VALUES (zeroblob(51000000))", json!([])).await;
+    let (status, e) = sql(&emu, &a, &db, "query", &format!("INSERT INTO t VALUES (3); {}", fill(50)), json!([])).await;
     assert_eq!((status, &e["errors"][0]["code"]), (400, &json!(7500)), "{e}");
     assert!(e["errors"][0]["message"].as_str().unwrap().contains("100 MB"), "{e}");
     let (_, after) = send(http.get(url(&emu, &a, &format!("/{db}"))).bearer_auth(&a.token)).await;
     assert_eq!(size(&after), size(&before));
-    assert_eq!(rows(&emu, &a, &db, "SELECT count(*) FROM t").await, json!([[1]]));
+    assert_eq!(rows(&emu, &a, &db, "SELECT count(*) FROM t").await, json!([[60]]));
 
     // Another account reaches neither the database nor a binding to it.
     let (status, e) = send(http.post(format!("{}/accounts/{}/d1/database/{db}/query", emu.base_url(), b.id)).bearer_auth(&b.token).json(&json!({"sql": "SELECT 1"}))).await;
