@@ -504,4 +504,18 @@ mod tests {
         let other = sql_error(Error::Api(ApiFailure { code: Some(7404), ..failure }));
         assert_eq!(other.code(), "api");
     }
+
+    #[test]
+    fn records_pair_each_cell_with_its_column() {
+        let result = D1Result {
+            columns: vec!["id".into(), "name".into(), "id".into()],
+            rows: vec![vec![D1Value::Integer(1), D1Value::Text("Ada".into()), D1Value::Null], vec![D1Value::Integer(2), D1Value::Blob(vec![0]), D1Value::Real(0.5)]],
+            meta: D1Meta::default(),
+        };
+        let records = result.records();
+        assert_eq!(records.len(), 2);
+        assert_eq!(records[0], [("id", &D1Value::Integer(1)), ("name", &D1Value::Text("Ada".into())), ("id", &D1Value::Null)]);
+        assert_eq!(records[1][1], ("name", &D1Value::Blob(vec![0])));
+        assert!(D1Result::default().records().is_empty());
+    }
 }
