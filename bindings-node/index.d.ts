@@ -87,6 +87,11 @@ export interface ClaimWatcher {
 }
 
 
+/** One statement's outcome from `d1Query`: core's `D1Result` plus each row as an object keyed by column. */
+export interface D1QueryResult extends D1Result {
+  records: Array<Record<string, null | number | string | Buffer>>
+}
+
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -297,6 +302,24 @@ export interface TeardownReport {
  * in Rust memory; `apiToken`/`claimUrl` are redacted `Secret`s.
  */
 export declare class BoardingPass {
+  /** Creates a D1 database (listed in the ticket, audited as `resource_created`). */
+  createD1Database(name: string, options?: SignalOptions | undefined | null): Promise<D1Database>
+  /** Every D1 database of the account. */
+  d1Databases(options?: SignalOptions | undefined | null): Promise<D1Database[]>
+  /** Deletes a D1 database and its data. */
+  deleteD1Database(databaseId: string, options?: SignalOptions | undefined | null): Promise<void>
+  /**
+   * Runs SQL with `params` bound to its `?` placeholders (null, number,
+   * bigint, string, Buffer/Uint8Array): one result per statement, its rows
+   * as arrays and as `records`. A statement the database refuses rejects
+   * with `SqlError` and the whole call changes nothing.
+   */
+  d1Query(databaseId: string, sql: string, params?: Array<null | number | bigint | boolean | string | Uint8Array>, options?: SignalOptions | undefined | null): Promise<D1QueryResult[]>
+  /**
+   * Applies the `NNNN_name.sql` files of `directory` not applied yet, in
+   * order, recorded as wrangler records them; resolves to their names.
+   */
+  d1ApplyMigrations(databaseId: string, directory: string, options?: SignalOptions | undefined | null): Promise<string[]>
   /** Creates a Workers KV namespace (listed in the ticket, audited as `resource_created`). */
   createKvNamespace(title: string, options?: SignalOptions | undefined | null): Promise<KvNamespace>
   /** Every KV namespace of the account. */
@@ -525,6 +548,13 @@ export declare class Worker {
   kv(binding: string, namespace: string): Worker
   /** An existing Workers KV namespace, by id, as `env[binding]`. */
   kvId(binding: string, id: string): Worker
+  /**
+   * The D1 database named `database` as `env[binding]`: created on the
+   * first deploy, reused on redeploys.
+   */
+  d1(binding: string, database: string): Worker
+  /** An existing D1 database, by UUID, as `env[binding]`. */
+  d1Id(binding: string, id: string): Worker
   /** A JSON variable on `env`; replaces a binding of the same name. */
   jsonVar(name: string, value: any): Worker
   /**

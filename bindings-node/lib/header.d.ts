@@ -86,3 +86,8 @@ export interface ClaimWatcher {
   [Symbol.asyncIterator](): AsyncIterator<ClaimOutcome, undefined>
 }
 
+
+/** One statement's outcome from `d1Query`: core's `D1Result` plus each row as an object keyed by column. */
+export interface D1QueryResult extends D1Result {
+  records: Array<Record<string, null | number | string | Buffer>>
+}

@@ -10,6 +10,7 @@
 mod abort;
 mod client;
 mod convert;
+mod d1;
 mod errors;
 mod kv;
 mod pass;

@@ -160,6 +160,19 @@ impl Worker {
         self.with(|w| w.kv_id(binding, id))
     }
 
+    /// The D1 database named `database` as `env[binding]`: created on the
+    /// first deploy, reused on redeploys.
+    #[napi]
+    pub fn d1(&self, binding: String, database: String) -> Worker {
+        self.with(|w| w.d1(binding, database))
+    }
+
+    /// An existing D1 database, by UUID, as `env[binding]`.
+    #[napi]
+    pub fn d1_id(&self, binding: String, id: String) -> Worker {
+        self.with(|w| w.d1_id(binding, id))
+    }
+
     /// A JSON variable on `env`; replaces a binding of the same name.
     #[napi]
     pub fn json_var(&self, name: String, value: serde_json::Value) -> Worker {

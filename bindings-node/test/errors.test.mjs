@@ -171,4 +171,12 @@ describe('each error from a real failure', () => {
     assert.equal(err.name, 'AbortError')
     assert.deepEqual(pass.liveWorkers, [], 'nothing was deployed')
   })
+
+  test('sql: the database refused a statement, with SQLite\'s message', async () => {
+    const pass = await clientFor(emu).provision({ owner: OWNER })
+    const db = await pass.createD1Database('errors')
+    const err = await failure('sql', () => pass.d1Query(db.uuid, 'SELEC 1'))
+    assert.match(err.message, /syntax error/)
+    assert.equal(err.migration, undefined)
+  })
 })

@@ -36,6 +36,12 @@ console.dir(worker, { showHidden: true, depth: null })
 const deployment = await pass.deploy(worker, { onProgress: (e) => console.log(e) })
 console.log(deployment, await pass.verify(deployment, { expectBodyContains: 'has key' }))
 console.log(pass.deployments, pass.evidence)
+// Storage results: the ticket lists these resources, the audit log their creation.
+const db = await pass.createD1Database('leaky')
+console.log(db, await pass.d1Query(db.uuid, 'CREATE TABLE t (v); INSERT INTO t VALUES (?); SELECT v FROM t', [secretValue.length]), await pass.d1Databases())
+const ns = await pass.createKvNamespace('leaky')
+await pass.kvPut(ns.id, 'k', 'v')
+console.dir([ns, await pass.kvList(ns.id), await pass.kvGet(ns.id, 'k')], { depth: null })
 
 const ticket = await pass.ticket()
 console.log(ticket, ticket.toJson(), ticket.toMarkdown())
@@ -50,6 +56,9 @@ const failures = [
   () => pass.waitForClaim({ signal: AbortSignal.abort() }),
   () => pass.ticket({ status: 'nope' }),
   () => pass.deploy(worker, { signal: {} }),
+  () => pass.d1Query(db.uuid, 'SELEC 1'),
+  () => pass.d1ApplyMigrations(db.uuid, path.join(home, 'no-migrations')),
+  () => pass.kvPut(ns.id, 'k'.repeat(513), 'v'),
 ]
 for (const attempt of failures) {
   try {

@@ -35,6 +35,7 @@ const groups = {
   verify_options: 'VerifyOptions',
   claim_wait_options: 'ClaimWaitOptions',
   ticket_options: 'TicketOptions',
+  kv_list_options: 'KvListOptions',
 }
 
 for (const [group, iface] of Object.entries(groups)) {

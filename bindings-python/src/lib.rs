@@ -5,6 +5,7 @@
 mod claim;
 mod client;
 mod convert;
+mod d1;
 mod errors;
 mod kv;
 mod logging;
@@ -48,6 +49,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<boardingpass::KvNamespace>()?;
     m.add_class::<boardingpass::KvKey>()?;
     m.add_class::<boardingpass::KvKeyPage>()?;
+    m.add_class::<boardingpass::D1Database>()?;
+    m.add_class::<boardingpass::D1Meta>()?;
+    m.add_class::<boardingpass::D1Result>()?;
     m.add_class::<boardingpass::ClaimOutcome>()?;
     m.add_class::<boardingpass::TeardownReport>()?;
     m.add_class::<results::PyClaimTicket>()?;

@@ -13,7 +13,7 @@ use pyo3_async_runtimes::TaskLocals;
 
 use std::borrow::Cow;
 
-use boardingpass::{KvKeyPage, KvNamespace};
+use boardingpass::{D1Database, D1Result, D1Value, KvKeyPage, KvNamespace};
 
 use crate::claim::PyClaimWatcher;
 use crate::kv::{kv_pairs, list_options, KvValue};
@@ -433,6 +433,52 @@ impl PyBoardingPass {
     }
     fn kv_put_bulk_sync(&self, py: Python<'_>, namespace_id: String, pairs: &Bound<'_, PyAny>) -> PyResult<()> {
         block_on(py, self.handle(py)?.kv_put_bulk(namespace_id, kv_pairs(pairs)?))
+    }
+
+    /// Creates a D1 database (listed in the ticket, audited as `resource_created`).
+    fn create_d1_database<'py>(&self, py: Python<'py>, name: String) -> PyResult<Bound<'py, PyAny>> {
+        let handle = self.handle(py)?;
+        coroutine(py, move |_, _| Ok(handle.create_d1_database(name)))
+    }
+    fn create_d1_database_sync(&self, py: Python<'_>, name: String) -> PyResult<D1Database> {
+        block_on(py, self.handle(py)?.create_d1_database(name))
+    }
+    /// Every D1 database of the account.
+    fn d1_databases<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let handle = self.handle(py)?;
+        coroutine(py, move |_, _| Ok(handle.d1_databases()))
+    }
+    fn d1_databases_sync(&self, py: Python<'_>) -> PyResult<Vec<D1Database>> {
+        block_on(py, self.handle(py)?.d1_databases())
+    }
+    /// Deletes a D1 database and its data.
+    fn delete_d1_database<'py>(&self, py: Python<'py>, database_id: String) -> PyResult<Bound<'py, PyAny>> {
+        let handle = self.handle(py)?;
+        coroutine(py, move |_, _| Ok(handle.delete_d1_database(database_id)))
+    }
+    fn delete_d1_database_sync(&self, py: Python<'_>, database_id: String) -> PyResult<()> {
+        block_on(py, self.handle(py)?.delete_d1_database(database_id))
+    }
+    /// Runs SQL with `params` bound to its `?` placeholders (None, int,
+    /// float, str, bytes): one `D1Result` per statement. A statement the
+    /// database refuses raises `SqlError` and the whole call changes nothing.
+    #[pyo3(signature = (database_id, sql, params=Vec::new()))]
+    fn d1_query<'py>(&self, py: Python<'py>, database_id: String, sql: String, params: Vec<D1Value>) -> PyResult<Bound<'py, PyAny>> {
+        let handle = self.handle(py)?;
+        coroutine(py, move |_, _| Ok(handle.d1_query(database_id, sql, params)))
+    }
+    #[pyo3(signature = (database_id, sql, params=Vec::new()))]
+    fn d1_query_sync(&self, py: Python<'_>, database_id: String, sql: String, params: Vec<D1Value>) -> PyResult<Vec<D1Result>> {
+        block_on(py, self.handle(py)?.d1_query(database_id, sql, params))
+    }
+    /// Applies the `NNNN_name.sql` files of `directory` not applied yet, in
+    /// order, recorded as wrangler records them; returns their names.
+    fn d1_apply_migrations<'py>(&self, py: Python<'py>, database_id: String, directory: PathBuf) -> PyResult<Bound<'py, PyAny>> {
+        let handle = self.handle(py)?;
+        coroutine(py, move |_, _| Ok(handle.d1_apply_migrations(database_id, directory)))
+    }
+    fn d1_apply_migrations_sync(&self, py: Python<'_>, database_id: String, directory: PathBuf) -> PyResult<Vec<String>> {
+        block_on(py, self.handle(py)?.d1_apply_migrations(database_id, directory))
     }
 
     /// Waits until the pass is claimed, expires or is revoked, or `timeout`

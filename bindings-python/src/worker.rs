@@ -109,6 +109,17 @@ impl PyWorker {
         self.with(|w| w.kv_id(binding, id))
     }
 
+    /// The D1 database named `database` as `env.{binding}`: created on the
+    /// first deploy, reused on redeploys.
+    fn d1(&self, binding: String, database: String) -> Self {
+        self.with(|w| w.d1(binding, database))
+    }
+
+    /// An existing D1 database, by UUID, as `env.{binding}`.
+    fn d1_id(&self, binding: String, id: String) -> Self {
+        self.with(|w| w.d1_id(binding, id))
+    }
+
     /// A JSON variable on `env` (any JSON-compatible Python value).
     fn json_var(&self, name: String, value: &Bound<'_, PyAny>) -> PyResult<Self> {
         let json = py_to_json("json_var", value)?;

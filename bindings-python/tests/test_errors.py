@@ -161,6 +161,16 @@ async def test_local_failures(emulator: Emulator, short_lived: Emulator, hello: 
         record(e)
 
 
+async def test_a_refused_statement_is_the_sql_kind(emulator: Emulator) -> None:
+    async with emulator.client() as client:
+        bpass = await client.provision(owner="Ada Lovelace")
+        db = await bpass.create_d1_database("errors")
+        with pytest.raises(bp.SqlError, match="syntax error") as e:
+            await bpass.d1_query(db.uuid, "SELEC 1")
+        record(e)
+        assert e.value.migration is None and causes(e.value)[0].startswith("Sql {")
+
+
 async def test_closing_the_client_cancels_what_runs(emulator: Emulator) -> None:
     async with emulator.client() as client:
         bpass = await client.provision(owner="Ada Lovelace")

@@ -39,6 +39,7 @@ def keywords(fn: Callable[..., Any]) -> List[str]:
         ("claim_wait_options", bp.BoardingPass.wait_for_claim),
         ("claim_wait_options", bp.BoardingPass.watch_claim),
         ("ticket_options", bp.BoardingPass.ticket),
+        ("kv_list_options", bp.BoardingPass.kv_list),
     ],
 )
 def test_every_shared_option_is_a_keyword(group: str, fn: Callable[..., Any]) -> None:

@@ -77,6 +77,13 @@ async def test_a_full_run_leaks_no_secret(emulator: Emulator, tmp_path: Path, mo
         worker = bp.Worker.from_path(project / "index.js", name="leaky").secret("API_KEY", binding_secret).var("MODE", "demo")
         deployment = await bpass.deploy(worker)
         evidence = await bpass.verify(deployment, expect_body_contains=f"key length {len(binding_secret)}")
+        # Storage results: the ticket lists these resources, the audit log their creation.
+        db = await bpass.create_d1_database("leaky")
+        rows = await bpass.d1_query(db.uuid, "CREATE TABLE t (v); INSERT INTO t VALUES (?); SELECT v FROM t", [len(binding_secret)])
+        ns = await bpass.create_kv_namespace("leaky")
+        await bpass.kv_put(ns.id, "k", "v")
+        texts += [repr(x) for x in [db, rows, rows[-1].records, ns, await bpass.kv_list(ns.id), await bpass.d1_databases()]]
+        texts += [json.dumps(r.to_dict()) for r in rows]
         ticket = bpass.ticket()
         texts += [ticket.to_json(indent=2), ticket.to_markdown(), json.dumps(deployment.to_dict()), json.dumps(evidence.to_dict())]
         texts += [repr(x) for x in [client, bpass, worker, deployment, evidence, ticket, bpass.api_token, bpass.claim_url]]
@@ -87,11 +94,14 @@ async def test_a_full_run_leaks_no_secret(emulator: Emulator, tmp_path: Path, mo
             bpass.deploy(worker),
             bpass.deploy(worker.var("MODE", "x").compatibility(date="not-a-date")),
             bpass.verify(deployment, expect_body_contains="absent", timeout=0.2),
+            bpass.d1_query(db.uuid, "SELEC 1"),
+            bpass.d1_apply_migrations(db.uuid, home / "no-migrations"),
+            bpass.kv_put(ns.id, "k" * 513, "v"),
         ]:
             with pytest.raises(bp.BoardingpassError) as e:
                 await failing
             failures.append(e.value)
-        assert {type(f) for f in failures} == {bp.RateLimitedError, bp.InvalidInputError, bp.VerificationError}
+        assert {type(f) for f in failures} == {bp.RateLimitedError, bp.InvalidInputError, bp.VerificationError, bp.SqlError, bp.IoError}
 
         assert emulator.claim(bpass) == 200
         outcome = await bpass.wait_for_claim(10)

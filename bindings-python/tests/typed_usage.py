@@ -42,6 +42,23 @@ def script(base: str) -> str:
         return bpass.ticket().to_markdown()
 
 
+async def storage(bpass: bp.BoardingPass) -> List[Dict[str, object]]:
+    ns: bp.KvNamespace = await bpass.create_kv_namespace("notes")
+    await bpass.kv_put(ns.id, "k", b"\x01")
+    value: Optional[bytes] = await bpass.kv_get(ns.id, "k")
+    page: bp.KvKeyPage = bpass.kv_list_sync(ns.id, prefix="k", limit=10)
+    db: bp.D1Database = await bpass.create_d1_database("notes")
+    results: List[bp.D1Result] = await bpass.d1_query(db.uuid, "SELECT ?, ?, ?, ?", [1, 2.5, "x", None])
+    applied: List[str] = bpass.d1_apply_migrations_sync(db.uuid, "migrations")
+    bound = bp.Worker("w").kv("KV", "notes").kv_id("K2", ns.id).d1("DB", "notes").d1_id("DB2", db.uuid)
+    try:
+        await bpass.d1_query(db.uuid, "SELEC 1")
+    except bp.SqlError as e:
+        print(e.migration)
+    print(value, page.cursor, applied, bound.name, results[0].meta.duration_ms)
+    return [dict(r) for r in results[0].records]
+
+
 def caught(error: bp.BoardingpassError) -> Optional[float]:
     if isinstance(error, bp.PolicyViolationError):
         return float(len(error.violations))
@@ -56,4 +73,5 @@ async def wrong(client: bp.Client, bpass: bp.BoardingPass) -> None:
     bpass.ticket("lost")  # type: ignore[arg-type]
     bp.Worker("w").module("a.js", "", kind="cobol")  # type: ignore[arg-type]
     outcome: bp.ClaimOutcome = bpass.wait_for_claim(1)  # type: ignore[assignment]
+    await bpass.d1_query("db", "SELECT ?", [object()])  # type: ignore[list-item]
     print(name, outcome)

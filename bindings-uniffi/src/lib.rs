@@ -9,7 +9,9 @@ uniffi::setup_scaffolding!();
 
 mod audit;
 mod client;
+mod d1;
 mod inflight;
+mod kv;
 mod pass;
 mod policy;
 mod progress;

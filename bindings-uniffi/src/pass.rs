@@ -17,7 +17,7 @@ use crate::worker::Worker;
 
 #[derive(uniffi::Object)]
 pub struct Pass {
-    inner: BoardingPass,
+    pub(crate) inner: BoardingPass,
 }
 
 impl Pass {

@@ -95,6 +95,28 @@ impl Worker {
         Ok(self.with(|w| w.assets(config)))
     }
 
+    /// A KV namespace as `env.{binding}`, by title: created on the first
+    /// deploy when the account lacks it, reused on redeploy.
+    pub fn with_kv(&self, binding: String, namespace: String) -> Arc<Self> {
+        self.with(|w| w.kv(binding, namespace))
+    }
+
+    /// An existing KV namespace as `env.{binding}`, by its id.
+    pub fn with_kv_id(&self, binding: String, id: String) -> Arc<Self> {
+        self.with(|w| w.kv_id(binding, id))
+    }
+
+    /// The D1 database named `database` as `env.{binding}`: created on the
+    /// first deploy, reused on redeploys.
+    pub fn with_d1(&self, binding: String, database: String) -> Arc<Self> {
+        self.with(|w| w.d1(binding, database))
+    }
+
+    /// An existing D1 database, by UUID, as `env.{binding}`.
+    pub fn with_d1_id(&self, binding: String, id: String) -> Arc<Self> {
+        self.with(|w| w.d1_id(binding, id))
+    }
+
     pub fn with_compatibility_date(&self, date: String) -> Arc<Self> {
         self.with(|w| w.compatibility_date(date))
     }

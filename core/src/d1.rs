@@ -164,6 +164,16 @@ pub struct D1Result {
     pub meta: D1Meta,
 }
 
+impl D1Result {
+    /// Each row as `(column, value)` pairs in column order: the rows as
+    /// D1's Worker API `all()` gives them, keyed by column, for the bindings'
+    /// dicts and objects (a repeated column name keeps its last value there,
+    /// as in `all()`).
+    pub fn records(&self) -> Vec<Vec<(&str, &D1Value)>> {
+        self.rows.iter().map(|row| self.columns.iter().map(String::as_str).zip(row).collect()).collect()
+    }
+}
+
 /// Checks a database name: 1–64 ASCII letters, digits, `-` or `_`.
 pub fn validate_d1_name(name: &str) -> Result<(), Error> {
     let ok = (1..=MAX_D1_NAME_LEN).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
@@ -508,5 +518,19 @@ mod tests {
         assert!(e.to_string().contains("near \"SELEC\": syntax error"), "{e}");
         let other = sql_error(Error::Api(ApiFailure { code: Some(7404), ..failure }));
         assert_eq!(other.code(), "api");
+    }
+
+    #[test]
+    fn records_pair_each_cell_with_its_column() {
+        let result = D1Result {
+            columns: vec!["id".into(), "name".into(), "id".into()],
+            rows: vec![vec![D1Value::Integer(1), D1Value::Text("Ada".into()), D1Value::Null], vec![D1Value::Integer(2), D1Value::Blob(vec![0]), D1Value::Real(0.5)]],
+            meta: D1Meta::default(),
+        };
+        let records = result.records();
+        assert_eq!(records.len(), 2);
+        assert_eq!(records[0], [("id", &D1Value::Integer(1)), ("name", &D1Value::Text("Ada".into())), ("id", &D1Value::Null)]);
+        assert_eq!(records[1][1], ("name", &D1Value::Blob(vec![0])));
+        assert!(D1Result::default().records().is_empty());
     }
 }

@@ -30,6 +30,10 @@ impl ToNapiValue for D1Value {
     }
 }
 
+fn not_a_parameter() -> Error {
+    Error::new(Status::InvalidArg, "a D1 parameter is null, a number, a bigint, a boolean, a string or a Uint8Array")
+}
+
 impl FromNapiValue for D1Value {
     /// `null`/`undefined`, a number (a whole one within 2^53 is an
     /// INTEGER, as in D1's Worker API), a bigint, a boolean (1/0), a string,
@@ -56,8 +60,9 @@ impl FromNapiValue for D1Value {
                 D1Value::Integer(i)
             }
             ValueType::String => D1Value::Text(String::from_napi_value(env, value)?),
-            ValueType::Object => D1Value::Blob(Uint8Array::from_napi_value(env, value)?.to_vec()),
-            _ => return Err(Error::new(Status::InvalidArg, "a D1 parameter is null, a number, a bigint, a boolean, a string or a Uint8Array")),
+            // Any other object gets the message below, not napi's "Get TypedArray info failed".
+            ValueType::Object => D1Value::Blob(Uint8Array::from_napi_value(env, value).map_err(|_| not_a_parameter())?.to_vec()),
+            _ => return Err(not_a_parameter()),
         })
     }
 }

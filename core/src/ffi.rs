@@ -2,6 +2,7 @@
 //! `uniffi`, used by bindings-uniffi): the foreign types core's records
 //! hold, and the Kotlin face of [`Secret`] and [`ErrorKind`].
 
+use bytes::Bytes;
 use chrono::{DateTime, Utc};
 
 use crate::error::ErrorKind;
@@ -50,4 +51,11 @@ uniffi::custom_type!(Json, String, {
     remote,
     lower: |v| v.to_string(),
     try_lift: |s| Ok(serde_json::from_str(&s)?),
+});
+
+// Bytes held as `bytes::Bytes` in core (KV values): a `ByteArray` in Kotlin.
+uniffi::custom_type!(Bytes, Vec<u8>, {
+    remote,
+    lower: |b| b.to_vec(),
+    try_lift: |v| Ok(Bytes::from(v)),
 });

@@ -47,6 +47,7 @@ const MAX_CURSOR_LEN: usize = 1024;
 #[cfg_attr(feature = "python", pyo3::pyclass(frozen, get_all, module = "boardingpass", name = "KvNamespace"))]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct KvNamespace {
     /// Cloudflare's id (32 hex digits), used in every key call and binding.
     pub id: String,
@@ -58,6 +59,7 @@ pub struct KvNamespace {
 #[cfg_attr(feature = "python", pyo3::pyclass(frozen, get_all, module = "boardingpass", name = "KvKey"))]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct KvKey {
     pub name: String,
     /// When the key expires, in seconds since the Unix epoch.
@@ -69,6 +71,7 @@ pub struct KvKey {
 #[cfg_attr(feature = "python", pyo3::pyclass(frozen, get_all, module = "boardingpass", name = "KvKeyPage"))]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct KvKeyPage {
     pub keys: Vec<KvKey>,
     /// Pass it back as [`KvListOptions::cursor`] for the next page; `None`
@@ -93,6 +96,7 @@ setters!(KvListOptions {} optional { prefix => String, cursor => String, limit: 
 /// One key and value of a bulk write.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct KvPair {
     pub key: String,
     pub value: Bytes,

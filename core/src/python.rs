@@ -5,7 +5,7 @@
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyByteArray, PyBytes, PyFloat, PyInt, PyString};
+use pyo3::types::{PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyString};
 
 use crate::bundle::{BundleInfo, BundledPackage};
 use crate::claim::{ClaimOutcome, ClaimStatus};
@@ -57,8 +57,10 @@ fn repr(py: Python<'_>, name: &str, value: &impl serde::Serialize) -> PyResult<S
     Ok(format!("{name}({})", fields.join(", ")))
 }
 
+// A type may add its own methods in braces after its name (one
+// `#[pymethods]` block per class).
 macro_rules! py_record {
-    ($($ty:ident),*) => {$(
+    ($($ty:ident $({ $($extra:tt)* })?),*) => {$(
         #[pymethods]
         impl $ty {
             /// The JSON-compatible form core serialises (times as RFC 3339 text).
@@ -70,11 +72,27 @@ macro_rules! py_record {
             fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
                 repr(py, stringify!($ty), self)
             }
+            $($($extra)*)?
         }
     )*};
 }
 
-py_record!(Deployment, Evidence, ClaimOutcome, TeardownReport, ProgressEvent, BundleInfo, BundledPackage, D1Database, D1Meta, D1Result);
+py_record!(Deployment, Evidence, ClaimOutcome, TeardownReport, ProgressEvent, BundleInfo, BundledPackage, D1Database, D1Meta, D1Result {
+    /// The rows as dicts keyed by column (core's [`D1Result::records`]).
+    #[getter(records)]
+    fn py_records<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyDict>>> {
+        self.records()
+            .into_iter()
+            .map(|row| {
+                let dict = PyDict::new(py);
+                for (column, value) in row {
+                    dict.set_item(column, value)?;
+                }
+                Ok(dict)
+            })
+            .collect()
+    }
+});
 
 /// A D1 cell is Python's own value: `None`, `int`, `float`, `str` or `bytes`.
 impl<'py> IntoPyObject<'py> for &D1Value {

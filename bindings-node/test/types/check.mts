@@ -112,3 +112,25 @@ export async function fixture(pass: BoardingPass): Promise<string> {
   await emu.stop()
   return emu.apiBase
 }
+
+// Workers KV and D1.
+import { SqlError, type D1QueryResult, type KvKeyPage } from 'boardingpass-sdk'
+export async function storage(pass: BoardingPass, signal: AbortSignal): Promise<string> {
+  const ns = await pass.createKvNamespace('notes', { signal })
+  await pass.kvPut(ns.id, 'k', Buffer.from([1]))
+  const value: Buffer | null = await pass.kvGet(ns.id, 'k')
+  const page: KvKeyPage = await pass.kvList(ns.id, { prefix: 'k', limit: 10, signal })
+  const db = await pass.createD1Database('notes')
+  const results: D1QueryResult[] = await pass.d1Query(db.uuid, 'SELECT ?, ?, ?', [1, 2n, new Uint8Array([0])], { signal })
+  const cell: null | number | string | Buffer = results[0].records[0].name
+  const applied: string[] = await pass.d1ApplyMigrations(db.uuid, './migrations')
+  const bound: Worker = Worker.fromSource('w', 'index.js', '').kv('KV', 'notes').kvId('K2', ns.id).d1('DB', 'notes').d1Id('DB2', db.uuid)
+  try {
+    await pass.d1Query(db.uuid, 'SELEC 1')
+  } catch (e) {
+    if (e instanceof SqlError) console.log(e.code satisfies 'sql', e.migration)
+  }
+  // @ts-expect-error: a D1 parameter is a SQLite value, not an object
+  await pass.d1Query(db.uuid, 'SELECT ?', [{ a: 1 }])
+  return [value?.length, page.cursor, cell, applied, bound.name, results[0].meta.durationMs].join()
+}

@@ -111,6 +111,11 @@ class ErrorsTest {
             pass.teardown()
             raises<BoardingpassException.PassRevoked>("provision a new pass") { pass.deploy(hello()) }
         }
+        emu.client().use { client ->
+            val pass = client.provision(owner = OWNER)
+            val db = pass.createD1Database("errors")
+            raises<BoardingpassException.Sql>("syntax error") { pass.d1Query(db.uuid, "SELEC 1") }
+        }
         Emulator.shortLived().client().use { client ->
             // The pass lives 3 s, inside the client's default expiry margin (5 s): expired for deploying.
             val pass = client.provision(owner = OWNER)

@@ -9,6 +9,7 @@ package dev.boardingpass
 import dev.boardingpass.core.AuditEvent
 import dev.boardingpass.core.BoardingpassException
 import dev.boardingpass.core.ClaimStatus
+import dev.boardingpass.core.D1Value
 import dev.boardingpass.core.ProgressEvent
 import kotlinx.coroutines.runBlocking
 import java.io.File
@@ -39,6 +40,12 @@ object LeakChild {
             println(deployment)
             println(pass.verify(deployment, expectBodyContains = "has key"))
             println("${pass.deployments()} ${pass.evidence()} ${pass.liveWorkers()}")
+            // Storage results: the ticket lists these resources, the audit log their creation.
+            val db = pass.createD1Database("leaky")
+            println("$db ${pass.d1Query(db.uuid, "CREATE TABLE t (v); INSERT INTO t VALUES (?); SELECT v FROM t", listOf(D1Value.Integer(secretValue.length.toLong())))} ${pass.d1Databases()}")
+            val ns = pass.createKvNamespace("leaky")
+            pass.kvPut(ns.id, "k", "v".toByteArray())
+            println("$ns ${pass.kvList(ns.id)} ${pass.kvGet(ns.id, "k")?.decodeToString()}")
             val ticket = pass.ticket(ClaimStatus.PENDING)
             println("$ticket ${ticket.toJson()} ${ticket.toMarkdown()}")
             File(home, "ticket.json").writeText(ticket.toJson())
@@ -49,6 +56,9 @@ object LeakChild {
                 { pass.deploy(Worker.fromSource("Bad_Name", "index.js", "x")) },
                 { pass.verify(deployment, expectBodyContains = "nope", timeout = Duration.ofMillis(200)) },
                 { Client(apiBase = base, powWorkCap = 0uL) },
+                { pass.d1Query(db.uuid, "SELEC 1") },
+                { pass.d1ApplyMigrations(db.uuid, File(home, "no-migrations").path) },
+                { pass.kvPut(ns.id, "k".repeat(513), "v".toByteArray()) },
                 { pass.teardown(); pass.deploy(worker) },
             )
             for (attempt in failures) {

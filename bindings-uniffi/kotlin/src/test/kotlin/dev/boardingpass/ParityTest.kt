@@ -59,6 +59,7 @@ class ParityTest {
             "claim_wait_options" to Pass::watchClaim,
             "claim_wait_options" to Pass::watchClaimFlow,
             "ticket_options" to Pass::ticket,
+            "kv_list_options" to Pass::kvList,
         )
         return checked.map { (group, fn) ->
             DynamicTest.dynamicTest("$group in ${fn.name}") {
