@@ -153,22 +153,22 @@ export interface D1Database {
   uuid: string
   name: string
   /** Bytes the database takes now. */
-  fileSize: bigint
-  numTables: bigint
+  fileSize: number
+  numTables: number
 }
 
 /** What running one statement did. */
 export interface D1Meta {
   /** Rows changed by an INSERT, UPDATE or DELETE. */
-  changes: bigint
+  changes: number
   /** Rowid of the last row inserted. */
   lastRowId: number
-  rowsRead: bigint
-  rowsWritten: bigint
+  rowsRead: number
+  rowsWritten: number
   /** How long the database took, in milliseconds. */
   durationMs: number
   /** Bytes the database takes after the statement. */
-  sizeAfter: bigint
+  sizeAfter: number
   changedDb: boolean
 }
 

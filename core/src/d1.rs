@@ -45,6 +45,8 @@ const MAX_DATABASE_PAGES: usize = 100;
 /// Most columns of one result (SQLite's default SQLITE_MAX_COLUMN).
 const MAX_COLUMNS: usize = 2000;
 
+// Counts here and in D1Meta are `i64` so that Node gets plain numbers and
+// Kotlin `Long`s (a `u64` would be a BigInt and a `ULong`).
 /// A D1 database of the account.
 #[cfg_attr(feature = "napi", napi_derive::napi(object, object_from_js = false))]
 #[cfg_attr(feature = "python", pyo3::pyclass(frozen, get_all, module = "boardingpass", name = "D1Database"))]
@@ -56,8 +58,8 @@ pub struct D1Database {
     pub uuid: String,
     pub name: String,
     /// Bytes the database takes now.
-    pub file_size: u64,
-    pub num_tables: u64,
+    pub file_size: i64,
+    pub num_tables: i64,
 }
 
 /// A bound parameter or a result cell: SQLite's five storage classes.
@@ -139,15 +141,15 @@ impl D1Value {
 #[non_exhaustive]
 pub struct D1Meta {
     /// Rows changed by an INSERT, UPDATE or DELETE.
-    pub changes: u64,
+    pub changes: i64,
     /// Rowid of the last row inserted.
     pub last_row_id: i64,
-    pub rows_read: u64,
-    pub rows_written: u64,
+    pub rows_read: i64,
+    pub rows_written: i64,
     /// How long the database took, in milliseconds.
     pub duration_ms: f64,
     /// Bytes the database takes after the statement.
-    pub size_after: u64,
+    pub size_after: i64,
     pub changed_db: bool,
 }
 
@@ -230,13 +232,18 @@ struct RawDatabase {
     num_tables: Option<u64>,
 }
 
+/// A count from an answer (absent: 0); past `i64::MAX` it stays there.
+fn count(n: Option<u64>) -> i64 {
+    n.map_or(0, |n| i64::try_from(n).unwrap_or(i64::MAX))
+}
+
 /// A database from an answer, its uuid and name checked.
 fn checked_database(endpoint: &str, raw: RawDatabase) -> Result<D1Database, Error> {
     untrusted::identifier(endpoint, "uuid", &raw.uuid)?;
     if validate_d1_name(&raw.name).is_err() {
         return Err(Error::protocol(endpoint, format!("name {} is not 1-{MAX_D1_NAME_LEN} letters, digits, '-' or '_'; the server's answer was not used", untrusted::quote(&raw.name))));
     }
-    Ok(D1Database { uuid: raw.uuid, name: raw.name, file_size: raw.file_size.unwrap_or(0), num_tables: raw.num_tables.unwrap_or(0) })
+    Ok(D1Database { uuid: raw.uuid, name: raw.name, file_size: count(raw.file_size), num_tables: count(raw.num_tables) })
 }
 
 #[derive(Deserialize)]
@@ -283,12 +290,12 @@ fn checked_result(endpoint: &str, raw: RawStatement) -> Result<D1Result, Error> 
     }
     let m = raw.meta;
     let meta = D1Meta {
-        changes: m.changes.unwrap_or(0),
+        changes: count(m.changes),
         last_row_id: m.last_row_id.unwrap_or(0),
-        rows_read: m.rows_read.unwrap_or(0),
-        rows_written: m.rows_written.unwrap_or(0),
+        rows_read: count(m.rows_read),
+        rows_written: count(m.rows_written),
         duration_ms: m.duration.filter(|d| d.is_finite()).unwrap_or(0.0),
-        size_after: m.size_after.unwrap_or(0),
+        size_after: count(m.size_after),
         changed_db: m.changed_db.unwrap_or(false),
     };
     Ok(D1Result { columns, rows: out, meta })
@@ -338,7 +345,7 @@ impl BoardingPass {
         .await;
         match result {
             Ok(db) => {
-                let resource = PassResource { kind: D1_DATABASE.into(), name: db.name.clone(), id: db.uuid.clone(), size: Some(db.file_size) };
+                let resource = PassResource { kind: D1_DATABASE.into(), name: db.name.clone(), id: db.uuid.clone(), size: u64::try_from(db.file_size).ok() };
                 self.state().resources.push(resource);
                 self.audit(AuditKind::ResourceCreated, None, None, json!({"type": D1_DATABASE, "name": db.name, "id": db.uuid}))?;
                 Ok(db)
@@ -440,9 +447,9 @@ impl BoardingPass {
     }
 
     /// Keeps the latest known size of a database this pass created, for the ticket.
-    fn note_d1_size(&self, database_id: &str, size: u64) {
+    fn note_d1_size(&self, database_id: &str, size: i64) {
         if let Some(r) = self.state().resources.iter_mut().find(|r| r.kind == D1_DATABASE && r.id == database_id) {
-            r.size = Some(size);
+            r.size = u64::try_from(size).ok();
         }
     }
 }

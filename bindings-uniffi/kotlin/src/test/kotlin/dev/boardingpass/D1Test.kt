@@ -113,14 +113,14 @@ class D1Test {
                 listOf(D1Value.Text("héllo"), D1Value.Real(2.5), D1Value.Blob(byteArrayOf(0, -1)), D1Value.Null),
             )
             assertEquals(emptyList<String>(), created.columns)
-            assertEquals(1uL to 1L, inserted.meta.changes to inserted.meta.lastRowId)
+            assertEquals(1L to 1L, inserted.meta.changes to inserted.meta.lastRowId)
             val result = pass.d1Query(db.uuid, "SELECT id, body, score, data, extra FROM notes").single()
             assertEquals(listOf("id", "body", "score", "data", "extra"), result.columns)
             val row = result.rows.single()
             assertEquals(listOf(D1Value.Integer(1), D1Value.Text("héllo"), D1Value.Real(2.5)), row.take(3))
             assertArrayEquals(byteArrayOf(0, -1), (row[3] as D1Value.Blob).v1)
             assertEquals(D1Value.Null, row[4])
-            assertTrue(result.meta.rowsRead >= 1uL && result.meta.durationMs >= 0.0)
+            assertTrue(result.meta.rowsRead >= 1L && result.meta.durationMs >= 0.0)
 
             raises<BoardingpassException.InvalidInput>("empty") { pass.d1Query(db.uuid, "   ") }
             raises<BoardingpassException.InvalidInput>("database_id") { pass.d1Query("../workers", "SELECT 1") }
