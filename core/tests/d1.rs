@@ -8,9 +8,8 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 
-use boardingpass::{AuditLog, BoardingPass, CancellationToken, ClaimStatus, Client, D1Value, Policy, ProvisionOptions};
+use boardingpass::{BoardingPass, CancellationToken, ClaimStatus, Client, D1Value, Policy, ProvisionOptions};
 use boardingpass_emulator::EmulatorConfig;
 use serde_json::{json, Value};
 
@@ -28,11 +27,7 @@ async fn count(pass: &BoardingPass, db: &str) -> i64 {
 #[tokio::test]
 async fn a_database_is_queried_migrated_and_handed_off() {
     let emu = common::emulator(EmulatorConfig::default()).await;
-    let events = Arc::new(Mutex::new(Vec::new()));
-    let seen = events.clone();
-    let audit = AuditLog::new(None, None, Some(Arc::new(move |e: &boardingpass::AuditEvent| seen.lock().unwrap().push(serde_json::to_value(e).unwrap())))).unwrap();
-    let client = Client::builder().api_base(emu.base_url()).accept_terms(true).audit(audit).policy(Policy::permissive()).build().unwrap();
-    let pass = client.provision(ProvisionOptions::default().owner("Ada Lovelace")).await.unwrap();
+    let (pass, events) = common::audited_pass(&emu).await;
 
     let db = pass.create_d1_database("guestbook").await.unwrap();
     assert_eq!(db.name, "guestbook");

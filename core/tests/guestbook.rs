@@ -12,11 +12,10 @@ mod common;
 mod wrangler;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 
-use boardingpass::{AuditLog, BoardingPass, ClaimStatus, Client, D1Value, DeployOptions, Policy, ProvisionOptions, Worker};
+use boardingpass::{BoardingPass, ClaimStatus, D1Value, DeployOptions, Worker};
 use boardingpass_emulator::EmulatorConfig;
-use common::{emulator, get, pass, post};
+use common::{audited_pass, emulator, get, pass, post};
 use serde_json::{json, Value};
 
 /// A copy of the fixture project, so a test can add migrations to it.
@@ -43,11 +42,7 @@ fn migrations_dir(dir: &Path) -> PathBuf {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_guestbook_stores_entries_counts_them_and_keeps_them_across_a_redeploy() {
     let emu = emulator(EmulatorConfig::default()).await;
-    let events = Arc::new(Mutex::new(Vec::new()));
-    let seen = events.clone();
-    let audit = AuditLog::new(None, None, Some(Arc::new(move |e: &boardingpass::AuditEvent| seen.lock().unwrap().push(serde_json::to_value(e).unwrap())))).unwrap();
-    let client = Client::builder().api_base(emu.base_url()).accept_terms(true).audit(audit).policy(Policy::permissive()).build().unwrap();
-    let pass = client.provision(ProvisionOptions::default().owner("Ada Lovelace")).await.unwrap();
+    let (pass, events) = audited_pass(&emu).await;
     let project = guestbook_copy();
 
     let d = pass.deploy(&load(project.path()), DeployOptions::default()).await.unwrap();

@@ -4,19 +4,14 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex};
 
-use boardingpass::{AuditLog, CancellationToken, ClaimStatus, Client, KvListOptions, KvPair, Policy, ProvisionOptions};
+use boardingpass::{CancellationToken, ClaimStatus, Client, KvListOptions, KvPair, Policy, ProvisionOptions};
 use boardingpass_emulator::EmulatorConfig;
 
 #[tokio::test]
 async fn namespaces_and_keys_round_trip_and_show_on_the_ticket() {
     let emu = common::emulator(EmulatorConfig::default()).await;
-    let events = Arc::new(Mutex::new(Vec::new()));
-    let seen = events.clone();
-    let audit = AuditLog::new(None, None, Some(Arc::new(move |e: &boardingpass::AuditEvent| seen.lock().unwrap().push(serde_json::to_value(e).unwrap())))).unwrap();
-    let client = Client::builder().api_base(emu.base_url()).accept_terms(true).audit(audit).policy(Policy::permissive()).build().unwrap();
-    let pass = client.provision(ProvisionOptions::default().owner("Ada Lovelace")).await.unwrap();
+    let (pass, events) = common::audited_pass(&emu).await;
 
     let ns = pass.create_kv_namespace("guestbook").await.unwrap();
     assert_eq!(ns.title, "guestbook");

@@ -192,9 +192,7 @@ async fn cancelling_a_call_stops_the_proof_of_work() {
 #[tokio::test]
 async fn a_failing_claim_link_channel_falls_back_to_stderr_and_is_audited() {
     let emu = common::emulator(EmulatorConfig::default()).await;
-    let events = Arc::new(Mutex::new(Vec::new()));
-    let seen = events.clone();
-    let audit = boardingpass::AuditLog::new(None, None, Some(Arc::new(move |e: &boardingpass::AuditEvent| seen.lock().unwrap().push(serde_json::to_value(e).unwrap())))).unwrap();
+    let (audit, events) = common::recorded_audit();
     let client = Client::builder().api_base(emu.base_url()).accept_terms(true).audit(audit).build().unwrap();
     let broken: ClaimLinkSink = Arc::new(|_| Box::pin(async { Err(boardingpass::Error::Cancelled) }));
     let tb = Toolbox::new(client, ToolboxConfig::new(Some("Ada Lovelace".into()), None), broken);

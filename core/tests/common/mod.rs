@@ -2,9 +2,10 @@
 //! emulator (each test file includes this module with `mod common;`).
 #![allow(dead_code)] // each test crate uses a different subset
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use boardingpass::{BoardingPass, Client, ProvisionOptions, RetryPolicy};
+use boardingpass::{AuditEvent, AuditLog, BoardingPass, Client, Policy, ProvisionOptions, RetryPolicy};
 use boardingpass_emulator::{EmulatorConfig, EmulatorHandle};
 
 /// An emulator with an easy proof of work, otherwise configured by `config`.
@@ -17,6 +18,24 @@ pub async fn pass(emu: &EmulatorHandle) -> BoardingPass {
     let fast = RetryPolicy::default().base_delay(Duration::from_millis(10));
     let client = Client::builder().api_base(emu.base_url()).accept_terms(true).retry(fast).build().unwrap();
     client.provision(ProvisionOptions::default().owner("Ada Lovelace")).await.unwrap()
+}
+
+/// Audit events as JSON, in the order the log emitted them.
+pub type Events = Arc<Mutex<Vec<serde_json::Value>>>;
+
+/// An audit log whose events land in the returned list.
+pub fn recorded_audit() -> (AuditLog, Events) {
+    let events = Events::default();
+    let seen = events.clone();
+    let audit = AuditLog::new(None, None, Some(Arc::new(move |e: &AuditEvent| seen.lock().unwrap().push(serde_json::to_value(e).unwrap())))).unwrap();
+    (audit, events)
+}
+
+/// A pass for a named owner under the permissive policy, its audit events recorded.
+pub async fn audited_pass(emu: &EmulatorHandle) -> (BoardingPass, Events) {
+    let (audit, events) = recorded_audit();
+    let client = Client::builder().api_base(emu.base_url()).accept_terms(true).audit(audit).policy(Policy::permissive()).build().unwrap();
+    (client.provision(ProvisionOptions::default().owner("Ada Lovelace")).await.unwrap(), events)
 }
 
 /// GET through the emulator with the Worker's host name, redirects not followed.
