@@ -7,6 +7,7 @@ import dev.boardingpass.core.Phase
 import dev.boardingpass.core.ProgressEvent
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CompletableDeferred
+import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.async
 import kotlinx.coroutines.delay
@@ -31,6 +32,22 @@ suspend fun settles(within: Duration = Duration.ofSeconds(5), predicate: () -> B
     return predicate()
 }
 
+/**
+ * Starts [call] on another thread, waits until it is one more future in
+ * flight in Rust and still pending after [pending] ms, cancels it, and
+ * asserts the cancellation reached the caller and the Rust future was dropped.
+ */
+suspend fun CoroutineScope.assertCancelDropsFuture(pending: Long = 200, call: suspend () -> Any?) {
+    val before = operationsInFlight()
+    val running = async(Dispatchers.Default) { call() }
+    assertTrue(settles { operationsInFlight() == before + 1uL }, "the call is in flight in Rust")
+    delay(pending)
+    assertFalse(running.isCompleted)
+    running.cancel()
+    assertThrows<CancellationException> { runBlocking { running.await() } }
+    assertTrue(settles { operationsInFlight() == before }, "the Rust future was dropped")
+}
+
 /** Process CPU time over [window] of wall time (1.0 = one core). */
 fun cpuBusyFraction(window: Duration): Double {
     val os = ManagementFactory.getOperatingSystemMXBean() as com.sun.management.OperatingSystemMXBean
@@ -45,14 +62,7 @@ class CancellationTest {
         val emu = Emulator.fast()
         emu.client().use { client ->
             val pass = client.provision(owner = OWNER)
-            val before = operationsInFlight()
-            val waiting = async(Dispatchers.Default) { pass.waitForClaim(timeout = Duration.ofMinutes(10)) }
-            assertTrue(settles { operationsInFlight() == before + 1uL })
-            delay(300)
-            assertFalse(waiting.isCompleted)
-            waiting.cancel()
-            assertThrows<CancellationException> { runBlocking { waiting.await() } }
-            assertTrue(settles { operationsInFlight() == before }, "the Rust future was dropped")
+            assertCancelDropsFuture(pending = 300) { pass.waitForClaim(timeout = Duration.ofMinutes(10)) }
             // The pass is untouched: a new wait sees the claim at once.
             assertEquals(200, emu.claim(pass))
             assertEquals(ClaimStatus.CLAIMED, withTimeout(10_000) { pass.waitForClaim(timeout = Duration.ofSeconds(30)) }.status)

@@ -10,10 +10,6 @@ package dev.boardingpass
 import dev.boardingpass.core.BoardingpassException
 import dev.boardingpass.core.ClaimStatus
 import dev.boardingpass.core.D1Value
-import kotlinx.coroutines.CancellationException
-import kotlinx.coroutines.Dispatchers
-import kotlinx.coroutines.async
-import kotlinx.coroutines.delay
 import kotlinx.coroutines.runBlocking
 import org.json.JSONObject
 import org.junit.jupiter.api.Assertions.assertArrayEquals
@@ -153,14 +149,7 @@ class D1Test {
             val pass = client.provision(owner = OWNER)
             val db = pass.createD1Database("slow")
             emu.fault("${db.uuid}/raw", """"kind": "delay", "delay_ms": 60000""")
-            val before = operationsInFlight()
-            val querying = async(Dispatchers.Default) { pass.d1Query(db.uuid, "SELECT 1") }
-            assertTrue(settles { operationsInFlight() == before + 1uL })
-            delay(200)
-            assertFalse(querying.isCompleted)
-            querying.cancel()
-            assertThrows<CancellationException> { runBlocking { querying.await() } }
-            assertTrue(settles { operationsInFlight() == before }, "the Rust future was dropped")
+            assertCancelDropsFuture { pass.d1Query(db.uuid, "SELECT 1") }
             assertEquals(listOf(listOf(D1Value.Integer(1))), pass.d1Query(db.uuid, "SELECT 1").single().rows)
         }
     }

@@ -8,10 +8,6 @@ package dev.boardingpass
 import dev.boardingpass.core.BoardingpassException
 import dev.boardingpass.core.ClaimStatus
 import dev.boardingpass.core.KvPair
-import kotlinx.coroutines.CancellationException
-import kotlinx.coroutines.Dispatchers
-import kotlinx.coroutines.async
-import kotlinx.coroutines.delay
 import kotlinx.coroutines.runBlocking
 import org.json.JSONObject
 import org.junit.jupiter.api.Assertions.assertArrayEquals
@@ -92,14 +88,7 @@ class KvTest {
             val pass = client.provision(owner = OWNER)
             val ns = pass.createKvNamespace("slow")
             emu.fault("${ns.id}/values/slow", """"kind": "delay", "delay_ms": 60000""")
-            val before = operationsInFlight()
-            val reading = async(Dispatchers.Default) { pass.kvGet(ns.id, "slow") }
-            assertTrue(settles { operationsInFlight() == before + 1uL })
-            delay(200)
-            assertFalse(reading.isCompleted)
-            reading.cancel()
-            assertThrows<CancellationException> { runBlocking { reading.await() } }
-            assertTrue(settles { operationsInFlight() == before }, "the Rust future was dropped")
+            assertCancelDropsFuture { pass.kvGet(ns.id, "slow") }
             pass.kvPut(ns.id, "slow", "now".toByteArray())
             assertEquals("now", pass.kvGet(ns.id, "slow")!!.decodeToString())
         }
