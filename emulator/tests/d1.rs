@@ -4,29 +4,18 @@
 
 mod common;
 
-use boardingpass_emulator::{EmulatorConfig, EmulatorHandle};
+use boardingpass_emulator::EmulatorHandle;
 use common::{enable_workers_dev, provision, put_module, Account};
 use serde_json::{json, Value};
-
-async fn emulator() -> common::conformance::Checked {
-    common::conformance::spawn_checked(EmulatorConfig { pow_k: 50, pow_g: 200, ..EmulatorConfig::default() }).await
-}
 
 fn url(emu: &EmulatorHandle, a: &Account, rest: &str) -> String {
     format!("{}/accounts/{}/d1/database{rest}", emu.base_url(), a.id)
 }
 
-async fn send(req: reqwest::RequestBuilder) -> (u16, Value) {
-    let r = req.send().await.unwrap();
-    let status = r.status().as_u16();
-    let text = r.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text:?}")))
-}
-
 async fn create(emu: &EmulatorHandle, a: &Account, name: &str) -> String {
     let body = json!({"name": name});
     common::conformance::assert_request_conforms("POST", &format!("/accounts/{}/d1/database", a.id), &body);
-    let (status, answer) = send(reqwest::Client::new().post(url(emu, a, "")).bearer_auth(&a.token).json(&body)).await;
+    let (status, answer) = common::send_json(reqwest::Client::new().post(url(emu, a, "")).bearer_auth(&a.token).json(&body)).await;
     assert_eq!(status, 200, "{answer}");
     answer["result"]["uuid"].as_str().unwrap().to_string()
 }
@@ -35,7 +24,7 @@ async fn create(emu: &EmulatorHandle, a: &Account, name: &str) -> String {
 async fn sql(emu: &EmulatorHandle, a: &Account, db: &str, kind: &str, sql: &str, params: Value) -> (u16, Value) {
     let body = json!({"sql": sql, "params": params});
     common::conformance::assert_request_conforms("POST", &format!("/accounts/{}/d1/database/{db}/{kind}", a.id), &body);
-    send(reqwest::Client::new().post(url(emu, a, &format!("/{db}/{kind}"))).bearer_auth(&a.token).json(&body)).await
+    common::send_json(reqwest::Client::new().post(url(emu, a, &format!("/{db}/{kind}"))).bearer_auth(&a.token).json(&body)).await
 }
 
 async fn rows(emu: &EmulatorHandle, a: &Account, db: &str, query: &str) -> Value {
@@ -46,17 +35,17 @@ async fn rows(emu: &EmulatorHandle, a: &Account, db: &str, query: &str) -> Value
 
 #[tokio::test]
 async fn databases_queries_and_raw_results() {
-    let emu = emulator().await;
+    let emu = common::conformance::spawn_fast().await;
     let a = provision(&emu.base_url()).await;
     let http = reqwest::Client::new();
     let db = create(&emu, &a, "guestbook").await;
 
-    let (_, listed) = send(http.get(url(&emu, &a, "?name=guest&per_page=10")).bearer_auth(&a.token)).await;
+    let (_, listed) = common::send_json(http.get(url(&emu, &a, "?name=guest&per_page=10")).bearer_auth(&a.token)).await;
     assert_eq!(listed["result"][0]["uuid"], db.as_str());
     assert_eq!(listed["result_info"]["total_count"], 1);
     // Looked up by uuid or by name (wrangler does both).
     for id in [db.as_str(), "guestbook"] {
-        let (status, one) = send(http.get(url(&emu, &a, &format!("/{id}"))).bearer_auth(&a.token)).await;
+        let (status, one) = common::send_json(http.get(url(&emu, &a, &format!("/{id}"))).bearer_auth(&a.token)).await;
         assert_eq!((status, &one["result"]["uuid"]), (200, &json!(db)));
     }
 
@@ -73,11 +62,11 @@ async fn databases_queries_and_raw_results() {
     assert_eq!(raw["result"][0]["results"], json!({"columns": ["score", "who"], "rows": [[1.5, "ada"]]}));
     assert_eq!(raw["result"][0]["meta"]["rows_read"], 1);
 
-    let (_, info) = send(http.get(url(&emu, &a, &format!("/{db}"))).bearer_auth(&a.token)).await;
+    let (_, info) = common::send_json(http.get(url(&emu, &a, &format!("/{db}"))).bearer_auth(&a.token)).await;
     assert_eq!(info["result"]["num_tables"], 1);
     assert!(info["result"]["file_size"].as_u64().unwrap() > 0);
 
-    let (status, gone) = send(http.delete(url(&emu, &a, &format!("/{db}"))).bearer_auth(&a.token)).await;
+    let (status, gone) = common::send_json(http.delete(url(&emu, &a, &format!("/{db}"))).bearer_auth(&a.token)).await;
     assert_eq!((status, &gone["result"]), (200, &Value::Null));
     let (status, missing) = sql(&emu, &a, &db, "query", "SELECT 1", json!([])).await;
     assert_eq!((status, &missing["errors"][0]["code"]), (404, &json!(7404)));
@@ -85,7 +74,7 @@ async fn databases_queries_and_raw_results() {
 
 #[tokio::test]
 async fn refusals_are_cloudflare_style_and_change_nothing() {
-    let emu = emulator().await;
+    let emu = common::conformance::spawn_fast().await;
     let (a, b) = (provision(&emu.base_url()).await, provision(&emu.base_url()).await);
     let http = reqwest::Client::new();
     let db = create(&emu, &a, "main").await;
@@ -98,9 +87,9 @@ async fn refusals_are_cloudflare_style_and_change_nothing() {
     assert_eq!(rows(&emu, &a, &db, "SELECT count(*) FROM t").await, json!([[0]]));
 
     // A second database on the account: 7406, which wrangler explains.
-    let (status, e) = send(http.post(url(&emu, &a, "")).bearer_auth(&a.token).json(&json!({"name": "second"}))).await;
+    let (status, e) = common::send_json(http.post(url(&emu, &a, "")).bearer_auth(&a.token).json(&json!({"name": "second"}))).await;
     assert_eq!((status, &e["errors"][0]["code"]), (400, &json!(7406)), "{e}");
-    let (_, listed) = send(http.get(url(&emu, &a, "")).bearer_auth(&a.token)).await;
+    let (_, listed) = common::send_json(http.get(url(&emu, &a, "")).bearer_auth(&a.token)).await;
     assert_eq!(listed["result"].as_array().unwrap().len(), 1);
 
     // Past 100 MB (zeroblob fills pages without sending them): refused, nothing kept.
@@ -109,16 +98,16 @@ async fn refusals_are_cloudflare_style_and_change_nothing() {
     let (status, e) = sql(&emu, &a, &db, "query", &fill(60), json!([])).await;
     assert_eq!(status, 200, "{e}");
     let size = |v: &Value| v["result"]["file_size"].as_u64().unwrap();
-    let (_, before) = send(http.get(url(&emu, &a, &format!("/{db}"))).bearer_auth(&a.token)).await;
+    let (_, before) = common::send_json(http.get(url(&emu, &a, &format!("/{db}"))).bearer_auth(&a.token)).await;
     let (status, e) = sql(&emu, &a, &db, "query", &format!("INSERT INTO t VALUES (3); {}", fill(50)), json!([])).await;
     assert_eq!((status, &e["errors"][0]["code"]), (400, &json!(7500)), "{e}");
     assert!(e["errors"][0]["message"].as_str().unwrap().contains("100 MB"), "{e}");
-    let (_, after) = send(http.get(url(&emu, &a, &format!("/{db}"))).bearer_auth(&a.token)).await;
+    let (_, after) = common::send_json(http.get(url(&emu, &a, &format!("/{db}"))).bearer_auth(&a.token)).await;
     assert_eq!(size(&after), size(&before));
     assert_eq!(rows(&emu, &a, &db, "SELECT count(*) FROM t").await, json!([[60]]));
 
     // Another account reaches neither the database nor a binding to it.
-    let (status, e) = send(http.post(format!("{}/accounts/{}/d1/database/{db}/query", emu.base_url(), b.id)).bearer_auth(&b.token).json(&json!({"sql": "SELECT 1"}))).await;
+    let (status, e) = common::send_json(http.post(format!("{}/accounts/{}/d1/database/{db}/query", emu.base_url(), b.id)).bearer_auth(&b.token).json(&json!({"sql": "SELECT 1"}))).await;
     assert_eq!((status, &e["errors"][0]["code"]), (404, &json!(7404)));
     let meta = json!({"main_module": "index.js", "compatibility_date": "2025-06-01", "bindings": [{"type": "d1", "name": "DB", "id": db}]});
     let (status, e) = put_module(&emu.base_url(), &b, "thief", "export default { fetch() { return new Response('x') } }", meta).await;
@@ -128,31 +117,31 @@ async fn refusals_are_cloudflare_style_and_change_nothing() {
 #[tokio::test]
 async fn wranglers_import_flow_runs_a_file_as_one_call() {
     use md5::{Digest, Md5};
-    let emu = emulator().await;
+    let emu = common::conformance::spawn_fast().await;
     let a = provision(&emu.base_url()).await;
     let http = reqwest::Client::new();
     let db = create(&emu, &a, "imported").await;
     let file = "CREATE TABLE t (x);\nINSERT INTO t VALUES (1);\nINSERT INTO t VALUES (2);\n";
     let etag = hex::encode(Md5::digest(file));
     let import = |body: Value| http.post(url(&emu, &a, &format!("/{db}/import"))).bearer_auth(&a.token).json(&body);
-    let (_, init) = send(import(json!({"action": "init", "etag": etag}))).await;
+    let (_, init) = common::send_json(import(json!({"action": "init", "etag": etag}))).await;
     let upload_url = init["result"]["upload_url"].as_str().unwrap().to_string();
     assert!(upload_url.starts_with(&emu.origin()), "served by the emulator, on loopback: {upload_url}");
     let put = http.put(&upload_url).body(file).send().await.unwrap();
     assert_eq!(put.status(), 200);
     assert_eq!(put.headers()["etag"], format!("\"{etag}\"").as_str());
     let filename = init["result"]["filename"].clone();
-    let (status, done) = send(import(json!({"action": "ingest", "filename": filename, "etag": etag}))).await;
+    let (status, done) = common::send_json(import(json!({"action": "ingest", "filename": filename, "etag": etag}))).await;
     assert_eq!((status, &done["result"]["status"]), (200, &json!("complete")), "{done}");
     assert_eq!(done["result"]["result"]["num_queries"], 3);
-    let (_, polled) = send(import(json!({"action": "poll", "current_bookmark": done["result"]["at_bookmark"]}))).await;
+    let (_, polled) = common::send_json(import(json!({"action": "poll", "current_bookmark": done["result"]["at_bookmark"]}))).await;
     assert_eq!(polled["result"]["status"], "complete");
     assert_eq!(rows(&emu, &a, &db, "SELECT x FROM t").await, json!([[1], [2]]));
     // The upload URL was good for one file.
     assert_eq!(http.put(&upload_url).body(file).send().await.unwrap().status(), 404);
 
     // A file larger than a database can be is refused before it is read.
-    let (_, init) = send(import(json!({"action": "init", "etag": etag}))).await;
+    let (_, init) = common::send_json(import(json!({"action": "init", "etag": etag}))).await;
     let path = init["result"]["upload_url"].as_str().unwrap().trim_start_matches(&emu.origin()).to_string();
     let addr = format!("127.0.0.1:{}", emu.port());
     let answer = common::raw_exchange(&addr, &format!("PUT {path} HTTP/1.1\r\nHost: {addr}"), 100_000_001).await;
@@ -204,7 +193,7 @@ async fn get(emu: &EmulatorHandle, host: &str, path: &str) -> (u16, Value) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_worker_uses_env_db_and_the_data_outlives_redeploys_and_claim() {
-    let emu = emulator().await;
+    let emu = common::conformance::spawn_fast().await;
     let (a, doomed) = (provision(&emu.base_url()).await, provision(&emu.base_url()).await);
     let db = create(&emu, &a, "notes").await;
     let doomed_db = create(&emu, &doomed, "doomed").await;

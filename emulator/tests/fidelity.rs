@@ -4,25 +4,14 @@
 
 mod common;
 
-use boardingpass_emulator::{EmulatorConfig, EmulatorHandle};
+use boardingpass_emulator::EmulatorHandle;
 use common::{envelope_error, provision, raw_exchange, Account};
 use reqwest::multipart::{Form, Part};
-use serde_json::{json, Value};
+use serde_json::json;
 use sha2::{Digest, Sha256};
-
-async fn emulator() -> common::conformance::Checked {
-    common::conformance::spawn_checked(EmulatorConfig { pow_k: 50, pow_g: 200, ..EmulatorConfig::default() }).await
-}
 
 fn url(emu: &EmulatorHandle, a: &Account, rest: &str) -> String {
     format!("{}/accounts/{}{rest}", emu.base_url(), a.id)
-}
-
-async fn send(req: reqwest::RequestBuilder) -> (u16, Value) {
-    let r = req.send().await.unwrap();
-    let status = r.status().as_u16();
-    let text = r.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text:?}")))
 }
 
 const MODULE: &str = "export default { fetch() { return new Response('by file name') } }";
@@ -31,12 +20,12 @@ const MODULE: &str = "export default { fetch() { return new Response('by file na
 /// part's file name; metadata refers to that file name.
 #[tokio::test]
 async fn modules_are_found_by_file_name() {
-    let emu = emulator().await;
+    let emu = common::conformance::spawn_fast().await;
     let a = provision(&emu.base_url()).await;
     let form = Form::new()
         .part("metadata", Part::text(json!({"main_module": "index.js", "compatibility_date": "2025-01-01"}).to_string()).mime_str("application/json").unwrap())
         .part("files", Part::text(MODULE).file_name("index.js").mime_str("application/javascript+module").unwrap());
-    let (status, body) = send(reqwest::Client::new().put(url(&emu, &a, "/workers/scripts/by-file")).bearer_auth(&a.token).multipart(form)).await;
+    let (status, body) = common::send_json(reqwest::Client::new().put(url(&emu, &a, "/workers/scripts/by-file")).bearer_auth(&a.token).multipart(form)).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["result"]["entry_point"], "index.js");
 }
@@ -45,7 +34,7 @@ async fn modules_are_found_by_file_name() {
 /// whole form `application/javascript`.
 #[tokio::test]
 async fn metadata_in_separate_fields_under_any_label() {
-    let emu = emulator().await;
+    let emu = common::conformance::spawn_fast().await;
     let a = provision(&emu.base_url()).await;
     let form = Form::new()
         .text("metadata[main_module]", "index.js")
@@ -57,9 +46,9 @@ async fn metadata_in_separate_fields_under_any_label() {
     let boundary = form.boundary().to_string();
     let body = reqwest::Body::wrap_stream(form.into_stream());
     let req = reqwest::Client::new().put(url(&emu, &a, "/workers/scripts/fields")).bearer_auth(&a.token).header("content-type", "application/javascript").body(body);
-    let (status, body) = send(req).await;
+    let (status, body) = common::send_json(req).await;
     assert_eq!(status, 200, "{body} (boundary {boundary})");
-    let (_, settings) = send(reqwest::Client::new().get(url(&emu, &a, "/workers/scripts/fields/settings")).bearer_auth(&a.token)).await;
+    let (_, settings) = common::send_json(reqwest::Client::new().get(url(&emu, &a, "/workers/scripts/fields/settings")).bearer_auth(&a.token)).await;
     assert_eq!(settings["result"]["bindings"], json!([{"type": "plain_text", "name": "GREETING", "text": "hi"}]));
 }
 
@@ -68,7 +57,7 @@ async fn metadata_in_separate_fields_under_any_label() {
 /// reading gets the answer instead of a broken pipe.
 #[tokio::test]
 async fn an_early_refusal_lets_the_client_send_its_body() {
-    let emu = emulator().await;
+    let emu = common::conformance::spawn_fast().await;
     let a = provision(&emu.base_url()).await;
     let addr = format!("127.0.0.1:{}", emu.port());
     let len = 900 * 1024;
@@ -83,13 +72,13 @@ async fn an_early_refusal_lets_the_client_send_its_body() {
 /// the routes the SDKs call (list, download).
 #[tokio::test]
 async fn every_answer_is_an_envelope_and_the_sdk_routes_exist() {
-    let emu = emulator().await;
+    let emu = common::conformance::spawn_fast().await;
     let a = provision(&emu.base_url()).await;
     let http = reqwest::Client::new();
-    let (status, body) = send(http.get(url(&emu, &a, "/workers/scripts")).bearer_auth(&a.token)).await;
+    let (status, body) = common::send_json(http.get(url(&emu, &a, "/workers/scripts")).bearer_auth(&a.token)).await;
     assert_eq!((status, body["result"].clone()), (200, json!([])), "{body}");
     common::put_worker(&emu.base_url(), &a, "listed").await;
-    let (_, body) = send(http.get(url(&emu, &a, "/workers/scripts")).bearer_auth(&a.token)).await;
+    let (_, body) = common::send_json(http.get(url(&emu, &a, "/workers/scripts")).bearer_auth(&a.token)).await;
     assert_eq!(body["result"][0]["id"], "listed", "{body}");
     let download = http.get(url(&emu, &a, "/workers/scripts/listed")).bearer_auth(&a.token).send().await.unwrap();
     assert_eq!(download.status(), 200);
@@ -98,16 +87,16 @@ async fn every_answer_is_an_envelope_and_the_sdk_routes_exist() {
     let content = http.get(url(&emu, &a, "/workers/scripts/listed/content/v2")).bearer_auth(&a.token).send().await.unwrap();
     assert_eq!(content.headers()["content-type"], "application/javascript+module");
     assert_eq!(content.text().await.unwrap(), "export default { fetch() { return new Response('hi') } }");
-    let (_, body) = send(http.get(url(&emu, &a, "/workers/scripts/listed/script-settings")).bearer_auth(&a.token)).await;
+    let (_, body) = common::send_json(http.get(url(&emu, &a, "/workers/scripts/listed/script-settings")).bearer_auth(&a.token)).await;
     assert_eq!(body["result"]["logpush"], false, "{body}");
-    send(http.post(url(&emu, &a, "/workers/scripts/listed/subdomain")).bearer_auth(&a.token).json(&json!({"enabled": true}))).await;
-    let (_, body) = send(http.delete(url(&emu, &a, "/workers/scripts/listed/subdomain")).bearer_auth(&a.token)).await;
+    common::send_json(http.post(url(&emu, &a, "/workers/scripts/listed/subdomain")).bearer_auth(&a.token).json(&json!({"enabled": true}))).await;
+    let (_, body) = common::send_json(http.delete(url(&emu, &a, "/workers/scripts/listed/subdomain")).bearer_auth(&a.token)).await;
     assert_eq!(body["result"], json!({"enabled": false, "previews_enabled": false}));
-    let (status, body) = send(http.patch(url(&emu, &a, "/workers/scripts/listed")).bearer_auth(&a.token)).await;
+    let (status, body) = common::send_json(http.patch(url(&emu, &a, "/workers/scripts/listed")).bearer_auth(&a.token)).await;
     assert_eq!((status, body["errors"][0]["code"].clone()), (405, json!(10405)), "{body}");
-    let (status, body) = send(http.get(url(&emu, &a, "/workers/scripts/listed/versions?page=x")).bearer_auth(&a.token)).await;
+    let (status, body) = common::send_json(http.get(url(&emu, &a, "/workers/scripts/listed/versions?page=x")).bearer_auth(&a.token)).await;
     assert_eq!((status, body["success"].clone()), (400, json!(false)), "{body}");
-    let (_, body) = send(http.get(url(&emu, &a, "")).bearer_auth(&a.token)).await;
+    let (_, body) = common::send_json(http.get(url(&emu, &a, "")).bearer_auth(&a.token)).await;
     assert_eq!(body["result"]["type"], "standard", "one of the spec's account types");
 }
 
@@ -116,29 +105,29 @@ async fn every_answer_is_an_envelope_and_the_sdk_routes_exist() {
 /// served with the type of their extension.
 #[tokio::test]
 async fn asset_hashes_are_opaque_and_types_come_from_extensions() {
-    let emu = emulator().await;
+    let emu = common::conformance::spawn_fast().await;
     let a = provision(&emu.base_url()).await;
     let http = reqwest::Client::new();
     let css = b"h1{color:teal}";
     let hash = hex::encode(&Sha256::digest(css)[..16]);
     let session = |size: usize| json!({"manifest": {"/style.css": {"hash": hash, "size": size}, "/copy.css": {"hash": hash, "size": size}}});
     let uneven = json!({"manifest": {"/style.css": {"hash": hash, "size": css.len()}, "/copy.css": {"hash": hash, "size": 1}}});
-    let (status, body) = send(http.post(url(&emu, &a, "/workers/scripts/site/assets-upload-session")).bearer_auth(&a.token).json(&uneven)).await;
+    let (status, body) = common::send_json(http.post(url(&emu, &a, "/workers/scripts/site/assets-upload-session")).bearer_auth(&a.token).json(&uneven)).await;
     assert_eq!((status, body["errors"][0]["code"].clone()), (400, json!(1202)), "one hash, two sizes: {body}");
     common::conformance::assert_request_conforms("POST", &format!("/accounts/{}/workers/scripts/site/assets-upload-session", a.id), &session(css.len()));
-    let (_, s) = send(http.post(url(&emu, &a, "/workers/scripts/site/assets-upload-session")).bearer_auth(&a.token).json(&session(css.len()))).await;
+    let (_, s) = common::send_json(http.post(url(&emu, &a, "/workers/scripts/site/assets-upload-session")).bearer_auth(&a.token).json(&session(css.len()))).await;
     let jwt = s["result"]["jwt"].as_str().unwrap().to_string();
     use base64::Engine as _;
     let form = Form::new().text(hash.clone(), base64::engine::general_purpose::STANDARD.encode(css));
-    let (status, done) = send(http.post(url(&emu, &a, "/workers/assets/upload?base64=true")).bearer_auth(&jwt).multipart(form)).await;
+    let (status, done) = common::send_json(http.post(url(&emu, &a, "/workers/assets/upload?base64=true")).bearer_auth(&jwt).multipart(form)).await;
     assert_eq!(status, 201, "{done}");
     let metadata = json!({"metadata": {"assets": {"jwt": done["result"]["jwt"]}, "compatibility_date": "2025-01-01"}});
-    let (status, body) = send(http.put(url(&emu, &a, "/workers/scripts/site")).bearer_auth(&a.token).json(&metadata)).await;
+    let (status, body) = common::send_json(http.put(url(&emu, &a, "/workers/scripts/site")).bearer_auth(&a.token).json(&metadata)).await;
     assert_eq!(status, 200, "an assets-only upload as JSON: {body}");
     let enable = json!({"enabled": true});
     common::conformance::assert_request_conforms("POST", &format!("/accounts/{}/workers/scripts/site/subdomain", a.id), &enable);
-    send(http.post(url(&emu, &a, "/workers/scripts/site/subdomain")).bearer_auth(&a.token).json(&enable)).await;
-    let (_, sub) = send(http.get(url(&emu, &a, "/workers/subdomain")).bearer_auth(&a.token)).await;
+    common::send_json(http.post(url(&emu, &a, "/workers/scripts/site/subdomain")).bearer_auth(&a.token).json(&enable)).await;
+    let (_, sub) = common::send_json(http.get(url(&emu, &a, "/workers/subdomain")).bearer_auth(&a.token)).await;
     let host = format!("site.{}.localhost:{}", sub["result"]["subdomain"].as_str().unwrap(), emu.port());
     let served = http.get(format!("{}/style.css", emu.origin())).header("host", host).send().await.unwrap();
     assert_eq!(served.headers()["content-type"], "text/css; charset=utf-8");
@@ -149,12 +138,12 @@ async fn asset_hashes_are_opaque_and_types_come_from_extensions() {
 /// answers pass it, and each kind of drift from the spec fails it.
 #[tokio::test]
 async fn the_conformance_check_catches_drift() {
-    let emu = emulator().await;
+    let emu = common::conformance::spawn_fast().await;
     let a = provision(&emu.base_url()).await;
     common::put_worker(&emu.base_url(), &a, "checked").await;
     let http = reqwest::Client::new();
-    send(http.get(url(&emu, &a, "")).bearer_auth(&a.token)).await;
-    send(http.get(url(&emu, &a, "/workers/scripts/missing/settings")).bearer_auth(&a.token)).await;
+    common::send_json(http.get(url(&emu, &a, "")).bearer_auth(&a.token)).await;
+    common::send_json(http.get(url(&emu, &a, "/workers/scripts/missing/settings")).bearer_auth(&a.token)).await;
     let recorded = emu.requests();
     assert!(recorded.len() >= 5 && recorded.iter().all(|r| r.response.is_some()), "{recorded:?}");
     for r in &recorded {

@@ -7,10 +7,6 @@ mod common;
 use boardingpass_emulator::{EmulatorConfig, EmulatorHandle};
 use common::{envelope_error, provision, raw_exchange};
 
-async fn emulator() -> common::conformance::Checked {
-    common::conformance::spawn_checked(EmulatorConfig { pow_k: 50, pow_g: 200, ..EmulatorConfig::default() }).await
-}
-
 fn addr(emu: &EmulatorHandle) -> String {
     format!("127.0.0.1:{}", emu.port())
 }
@@ -22,7 +18,7 @@ const MIB: u64 = 1024 * 1024;
 /// bounded drain take: the emulator never reads the upload.
 #[tokio::test]
 async fn a_wrong_token_is_refused_before_a_large_body_is_read() {
-    let emu = emulator().await;
+    let emu = common::conformance::spawn_fast().await;
     let owner = provision(&emu.base_url()).await;
     // Asset uploads are gated by the session's upload JWT (401/1203 when wrong).
     for (path, status, code) in [
@@ -44,7 +40,7 @@ async fn a_wrong_token_is_refused_before_a_large_body_is_read() {
 /// take small bodies only, refused in the envelope.
 #[tokio::test]
 async fn unauthenticated_routes_take_only_small_bodies() {
-    let emu = emulator().await;
+    let emu = common::conformance::spawn_fast().await;
     for path in ["/client/v4/provisioning/previews", "/client/v4/provisioning/previews/challenge", "/x-boardingpass/claim", "/claim-preview"] {
         let head = format!("POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json", addr(&emu));
         let answer = raw_exchange(&addr(&emu), &head, 64 * MIB).await;
@@ -70,7 +66,7 @@ async fn a_solution_at_production_size_fits_the_provisioning_cap() {
 /// account in the path, before anything else (no body sent at all).
 #[tokio::test]
 async fn every_account_route_checks_the_token_and_the_owner_first() {
-    let emu = emulator().await;
+    let emu = common::conformance::spawn_fast().await;
     let a = provision(&emu.base_url()).await;
     let b = provision(&emu.base_url()).await;
     let acc = &a.id;
@@ -131,7 +127,7 @@ async fn every_account_route_checks_the_token_and_the_owner_first() {
 /// quoting it (axum's default 422 quoted serde's message, value included).
 #[tokio::test]
 async fn refusals_do_not_quote_the_body() {
-    let emu = emulator().await;
+    let emu = common::conformance::spawn_fast().await;
     let a = provision(&emu.base_url()).await;
     let marker = "SECRET-BODY-MARKER-".repeat(50);
     let http = reqwest::Client::new();
@@ -165,7 +161,7 @@ async fn refusals_do_not_quote_the_body() {
 /// emulator's own names and Worker hosts keep working.
 #[tokio::test]
 async fn only_the_emulators_own_host_names_reach_the_api() {
-    let emu = emulator().await;
+    let emu = common::conformance::spawn_fast().await;
     let a = provision(&emu.base_url()).await;
     let http = reqwest::Client::new();
     let port = emu.port();

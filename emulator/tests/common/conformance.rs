@@ -136,6 +136,11 @@ impl Drop for Checked {
     }
 }
 
+/// A checked emulator with an easy proof of work (k=50, g=200).
+pub async fn spawn_fast() -> Checked {
+    spawn_checked(EmulatorConfig { pow_k: 50, pow_g: 200, ..EmulatorConfig::default() }).await
+}
+
 pub async fn spawn_checked(config: EmulatorConfig) -> Checked {
     Checked(spawn(EmulatorConfig { record_responses: true, ..config }).await.expect("emulator starts"))
 }

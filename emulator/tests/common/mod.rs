@@ -20,6 +20,14 @@ pub struct Account {
     pub claim_token: String,
 }
 
+/// Sends `req` and reads the answer as JSON (a test failure if it is not).
+pub async fn send_json(req: reqwest::RequestBuilder) -> (u16, Value) {
+    let r = req.send().await.unwrap();
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text:?}")))
+}
+
 /// Provisions an account over HTTP (challenge, proof of work, create).
 pub async fn provision(base_url: &str) -> Account {
     let http = reqwest::Client::new();
