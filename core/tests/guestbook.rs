@@ -162,6 +162,46 @@ async fn expiry_deletes_the_guestbook_data_and_a_claim_keeps_it() {
     assert_eq!(store.kv[kept.account_id()].namespaces.len(), 1, "and its namespace");
 }
 
+/// Real wrangler 4.164 run in `dir` on the pass's account (its token and
+/// account id, as a CI job would pass them); its stdout, a failure panics.
+async fn wrangler_on(pass: &BoardingPass, dir: &Path, emu: &boardingpass_emulator::EmulatorHandle, args: &[&str]) -> String {
+    let w = wrangler::Wrangler { home: dir.join(".home"), base: emu.base_url() };
+    let mut cmd = w.command(dir, args);
+    cmd.env("CLOUDFLARE_API_TOKEN", pass.expose_api_token()).env("CLOUDFLARE_ACCOUNT_ID", pass.account_id());
+    let out = cmd.output().await.expect("wrangler starts");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "wrangler {args:?} failed\nstdout:\n{stdout}\nstderr:\n{}", String::from_utf8_lossy(&out.stderr));
+    stdout
+}
+
+/// The same data from both sides: wrangler reads the KV value boardingpass
+/// put and the entry the deployed Worker stored in D1; boardingpass and the
+/// Worker read what wrangler writes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrangler_and_boardingpass_see_the_same_kv_and_d1_data() {
+    let emu = emulator(EmulatorConfig::default()).await;
+    let pass = pass(&emu).await;
+    let project = guestbook_copy();
+    let dir = project.path();
+    let d = pass.deploy(&load(dir), DeployOptions::default()).await.unwrap();
+    assert_eq!(post(&d.url, "/entries", &json!({"name": "Ada", "message": "from the Worker"})).await.0, 201);
+    let ns = pass.kv_namespaces().await.unwrap().remove(0).id;
+    pass.kv_put(&ns, "greeting", "from boardingpass").await.unwrap();
+
+    let value = wrangler_on(&pass, dir, &emu, &["kv", "key", "get", "greeting", "--namespace-id", &ns, "--remote"]).await;
+    assert!(value.contains("from boardingpass"), "{value}");
+    let rows = wrangler_on(&pass, dir, &emu, &["d1", "execute", "guestbook", "--remote", "--json", "--command", "SELECT name, message FROM entries"]).await;
+    let rows: Value = serde_json::from_str(&rows).unwrap_or_else(|e| panic!("wrangler's --json ({e}): {rows}"));
+    assert_eq!(rows[0]["results"], json!([{"name": "Ada", "message": "from the Worker"}]));
+
+    wrangler_on(&pass, dir, &emu, &["kv", "key", "put", "answer", "42", "--namespace-id", &ns, "--remote"]).await;
+    assert_eq!(pass.kv_get(&ns, "answer").await.unwrap().as_deref(), Some(&b"42"[..]));
+    wrangler_on(&pass, dir, &emu, &["d1", "execute", "guestbook", "--remote", "--command", "INSERT INTO entries (name, message) VALUES ('Grace', 'from wrangler')"]).await;
+    let listed = entries(&d.url).await;
+    let messages: Vec<&str> = listed["entries"].as_array().unwrap().iter().map(|e| e["message"].as_str().unwrap()).collect();
+    assert_eq!(messages, ["from the Worker", "from wrangler"]);
+}
+
 /// Real wrangler 4.164 on the pass's account: after a boardingpass deploy,
 /// `wrangler d1 migrations apply --remote` finds nothing to apply; a
 /// migration wrangler applies is one boardingpass then skips, and the
@@ -173,20 +213,13 @@ async fn wrangler_and_boardingpass_agree_on_applied_migrations() {
     let project = guestbook_copy();
     let d = pass.deploy(&load(project.path()), DeployOptions::default()).await.unwrap();
     let db = pass.d1_databases().await.unwrap().remove(0).uuid;
-    let w = wrangler::Wrangler { home: project.path().join(".home"), base: emu.base_url() };
-    let apply = || {
-        let mut cmd = w.command(project.path(), &["d1", "migrations", "apply", "guestbook", "--remote"]);
-        cmd.env("CLOUDFLARE_API_TOKEN", pass.expose_api_token()).env("CLOUDFLARE_ACCOUNT_ID", pass.account_id());
-        cmd
-    };
-    let out = apply().output().await.unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success() && stdout.contains("No migrations to apply"), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let apply = ["d1", "migrations", "apply", "guestbook", "--remote"];
+    let stdout = wrangler_on(&pass, project.path(), &emu, &apply).await;
+    assert!(stdout.contains("No migrations to apply"), "{stdout}");
 
     std::fs::write(migrations_dir(project.path()).join("0003_featured.sql"), "ALTER TABLE entries ADD COLUMN featured INTEGER NOT NULL DEFAULT 1;").unwrap();
-    let out = apply().output().await.unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success() && stdout.contains("0003_featured.sql"), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = wrangler_on(&pass, project.path(), &emu, &apply).await;
+    assert!(stdout.contains("0003_featured.sql"), "{stdout}");
     assert!(pass.d1_apply_migrations(&db, &migrations_dir(project.path())).await.unwrap().is_empty(), "wrangler's record is boardingpass's");
     let d2 = pass.deploy(&load(project.path()), DeployOptions::default()).await.unwrap();
     assert_eq!(post(&d2.url, "/entries", &json!({"name": "Ada", "message": "after wrangler"})).await.0, 201);
