@@ -16,6 +16,7 @@ use crate::audit::AuditKind;
 use crate::error::{ApiFailure, Error};
 use crate::pass::BoardingPass;
 use crate::record::PassResource;
+use crate::resource::ResourceType;
 use crate::untrusted;
 
 pub use crate::migrations::{read_migrations, Migration, MIGRATIONS_TABLE};
@@ -38,10 +39,6 @@ pub const D1_SQL_ERROR_CODE: i64 = 7500;
 /// Largest query answer read: rows come back as JSON (a BLOB byte as up to
 /// four characters), so this is well above D1's 2 MB row limit.
 const MAX_D1_ANSWER: usize = 64 << 20;
-/// Databases asked for per page when listing.
-const DATABASES_PER_PAGE: usize = 100;
-/// Pages read at most when listing: an endless listing cannot keep the client busy.
-const MAX_DATABASE_PAGES: usize = 100;
 /// Most columns of one result (SQLite's default SQLITE_MAX_COLUMN).
 const MAX_COLUMNS: usize = 2000;
 
@@ -237,6 +234,14 @@ fn count(n: Option<u64>) -> i64 {
     n.map_or(0, |n| i64::try_from(n).unwrap_or(i64::MAX))
 }
 
+/// Databases as resources of the account.
+const DATABASES: ResourceType<RawDatabase, D1Database> = ResourceType {
+    name: D1_DATABASE,
+    path: "/d1/database",
+    check: checked_database,
+    record: |db| PassResource { kind: D1_DATABASE.into(), name: db.name.clone(), id: db.uuid.clone(), size: u64::try_from(db.file_size).ok() },
+};
+
 /// A database from an answer, its uuid and name checked.
 fn checked_database(endpoint: &str, raw: RawDatabase) -> Result<D1Database, Error> {
     untrusted::identifier(endpoint, "uuid", &raw.uuid)?;
@@ -331,48 +336,14 @@ impl BoardingPass {
     /// audit log gets a `resource_created` event. A temporary account holds
     /// one database.
     pub async fn create_d1_database(&self, name: &str) -> Result<D1Database, Error> {
-        let result = async {
-            validate_d1_name(name)?;
-            self.ensure_valid()?;
-            self.client().config().policy.check_resource(&self.policy_context(), D1_DATABASE, self.state().resources.len() as u32)?;
-            let call = self.call(Method::POST, self.account_path("/d1/database"))?.json(json!({"name": name}));
-            let endpoint = call.endpoint();
-            // A lost answer is looked up by name (names are unique per account) instead of created twice.
-            let decode = |env: crate::envelope::Envelope| checked_database(&endpoint, env.result_as(&endpoint)?);
-            let lookup = || async { Ok(self.d1_databases().await?.into_iter().find(|d| d.name == name)) };
-            self.client().http().call_at_most_once(call, decode, lookup).await
-        }
-        .await;
-        match result {
-            Ok(db) => {
-                let resource = PassResource { kind: D1_DATABASE.into(), name: db.name.clone(), id: db.uuid.clone(), size: u64::try_from(db.file_size).ok() };
-                self.state().resources.push(resource);
-                self.audit(AuditKind::ResourceCreated, None, None, json!({"type": D1_DATABASE, "name": db.name, "id": db.uuid}))?;
-                Ok(db)
-            }
-            Err(e) => Err(self.record_failure("create_d1_database", None, None, e)),
-        }
+        // A lost answer is looked up by name (names are unique per account) instead of created twice.
+        let lookup = || async { Ok(self.d1_databases().await?.into_iter().find(|d| d.name == name)) };
+        self.create_resource(&DATABASES, "create_d1_database", validate_d1_name(name), json!({"name": name}), lookup).await
     }
 
     /// Every database of the account (`GET d1/database`, page by page).
     pub async fn d1_databases(&self) -> Result<Vec<D1Database>, Error> {
-        let mut all = Vec::new();
-        for page in 1..=MAX_DATABASE_PAGES {
-            let call = self
-                .call(Method::GET, self.account_path("/d1/database"))?
-                .query("page", page.to_string())
-                .query("per_page", DATABASES_PER_PAGE.to_string());
-            let endpoint = call.endpoint();
-            let raw: Vec<RawDatabase> = self.client().http().call(call).await?.result_as(&endpoint)?;
-            let last = raw.len() < DATABASES_PER_PAGE;
-            for db in raw {
-                all.push(checked_database(&endpoint, db)?);
-            }
-            if last {
-                return Ok(all);
-            }
-        }
-        Err(Error::protocol("GET d1/database", format!("the listing did not end within {MAX_DATABASE_PAGES} pages")))
+        self.list_resources(&DATABASES).await
     }
 
     /// One database (`GET d1/database/{uuid}`), with its size now.
@@ -387,14 +358,7 @@ impl BoardingPass {
     /// Deletes a database and its data; it leaves the ticket and the audit
     /// log gets a `resource_deleted` event.
     pub async fn delete_d1_database(&self, database_id: &str) -> Result<(), Error> {
-        let call = self.call(Method::DELETE, self.d1_path(database_id, "")?)?;
-        self.client().http().call(call).await?;
-        let name = {
-            let mut st = self.state();
-            let pos = st.resources.iter().position(|r| r.kind == D1_DATABASE && r.id == database_id);
-            pos.map(|i| st.resources.remove(i).name)
-        };
-        self.audit(AuditKind::ResourceDeleted, None, None, json!({"type": D1_DATABASE, "name": name, "id": database_id}))
+        self.delete_resource(D1_DATABASE, database_id, self.d1_path(database_id, "")?).await
     }
 
     /// Runs `sql` (one or more statements) with `params` bound to its `?`

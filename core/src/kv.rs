@@ -12,11 +12,11 @@ use reqwest::Method;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::audit::AuditKind;
 use crate::error::Error;
 use crate::http::{Body, MAX_API_BODY};
 use crate::pass::BoardingPass;
 use crate::record::PassResource;
+use crate::resource::ResourceType;
 use crate::untrusted;
 
 /// Longest key Cloudflare stores, in bytes of UTF-8.
@@ -34,11 +34,6 @@ pub const KV_LIST_LIMITS: std::ops::RangeInclusive<u32> = 10..=1000;
 /// Resource type name of a KV namespace (ticket, audit, policy, metadata binding).
 pub const KV_NAMESPACE: &str = "kv_namespace";
 
-/// Namespaces asked for per page when listing (Cloudflare's maximum).
-const NAMESPACES_PER_PAGE: usize = 100;
-/// Pages read at most when listing namespaces: a server that never ends a
-/// listing cannot keep the client busy.
-const MAX_NAMESPACE_PAGES: usize = 100;
 /// Longest cursor accepted from the server (it goes back in a query).
 const MAX_CURSOR_LEN: usize = 1024;
 
@@ -167,6 +162,14 @@ struct RawNamespace {
     title: String,
 }
 
+/// Namespaces as resources of the account.
+const NAMESPACES: ResourceType<RawNamespace, KvNamespace> = ResourceType {
+    name: KV_NAMESPACE,
+    path: "/storage/kv/namespaces",
+    check: checked_namespace,
+    record: |ns| PassResource { kind: KV_NAMESPACE.into(), name: ns.title.clone(), id: ns.id.clone(), size: None },
+};
+
 /// A namespace from an answer, its id and title checked.
 fn checked_namespace(endpoint: &str, raw: RawNamespace) -> Result<KvNamespace, Error> {
     untrusted::identifier(endpoint, "id", &raw.id)?;
@@ -186,60 +189,20 @@ impl BoardingPass {
     /// policy allows one more resource of this type. The ticket lists it and
     /// the audit log gets a `resource_created` event.
     pub async fn create_kv_namespace(&self, title: &str) -> Result<KvNamespace, Error> {
-        let result = async {
-            validate_kv_title(title)?;
-            self.ensure_valid()?;
-            self.client().config().policy.check_resource(&self.policy_context(), KV_NAMESPACE, self.state().resources.len() as u32)?;
-            let call = self.call(Method::POST, self.account_path("/storage/kv/namespaces"))?.json(json!({"title": title}));
-            let endpoint = call.endpoint();
-            // A lost answer is looked up by title (titles are unique per account) instead of created twice.
-            let decode = |env: crate::envelope::Envelope| checked_namespace(&endpoint, env.result_as(&endpoint)?);
-            let lookup = || async { Ok(self.kv_namespaces().await?.into_iter().find(|n| n.title == title)) };
-            self.client().http().call_at_most_once(call, decode, lookup).await
-        }
-        .await;
-        match result {
-            Ok(ns) => {
-                self.state().resources.push(PassResource { kind: KV_NAMESPACE.into(), name: ns.title.clone(), id: ns.id.clone(), size: None });
-                self.audit(AuditKind::ResourceCreated, None, None, json!({"type": KV_NAMESPACE, "name": ns.title, "id": ns.id}))?;
-                Ok(ns)
-            }
-            Err(e) => Err(self.record_failure("create_kv_namespace", None, None, e)),
-        }
+        // A lost answer is looked up by title (titles are unique per account) instead of created twice.
+        let lookup = || async { Ok(self.kv_namespaces().await?.into_iter().find(|n| n.title == title)) };
+        self.create_resource(&NAMESPACES, "create_kv_namespace", validate_kv_title(title), json!({"title": title}), lookup).await
     }
 
     /// Every namespace of the account (`GET storage/kv/namespaces`, page by page).
     pub async fn kv_namespaces(&self) -> Result<Vec<KvNamespace>, Error> {
-        let mut all = Vec::new();
-        for page in 1..=MAX_NAMESPACE_PAGES {
-            let call = self
-                .call(Method::GET, self.account_path("/storage/kv/namespaces"))?
-                .query("page", page.to_string())
-                .query("per_page", NAMESPACES_PER_PAGE.to_string());
-            let endpoint = call.endpoint();
-            let raw: Vec<RawNamespace> = self.client().http().call(call).await?.result_as(&endpoint)?;
-            let last = raw.len() < NAMESPACES_PER_PAGE;
-            for ns in raw {
-                all.push(checked_namespace(&endpoint, ns)?);
-            }
-            if last {
-                return Ok(all);
-            }
-        }
-        Err(Error::protocol("GET storage/kv/namespaces", format!("the listing did not end within {MAX_NAMESPACE_PAGES} pages")))
+        self.list_resources(&NAMESPACES).await
     }
 
     /// Deletes a namespace and every key in it; it leaves the ticket and the
     /// audit log gets a `resource_deleted` event.
     pub async fn delete_kv_namespace(&self, namespace_id: &str) -> Result<(), Error> {
-        let call = self.call(Method::DELETE, self.kv_path(namespace_id, "")?)?;
-        self.client().http().call(call).await?;
-        let name = {
-            let mut st = self.state();
-            let pos = st.resources.iter().position(|r| r.kind == KV_NAMESPACE && r.id == namespace_id);
-            pos.map(|i| st.resources.remove(i).name)
-        };
-        self.audit(AuditKind::ResourceDeleted, None, None, json!({"type": KV_NAMESPACE, "name": name, "id": namespace_id}))
+        self.delete_resource(KV_NAMESPACE, namespace_id, self.kv_path(namespace_id, "")?).await
     }
 
     /// Writes one value (`PUT …/values/{key}`, the bytes as the body).

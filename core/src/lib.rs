@@ -52,6 +52,7 @@ mod progress;
 mod project;
 mod provision;
 mod record;
+mod resource;
 mod retry;
 mod secret;
 mod teardown;
