@@ -220,7 +220,7 @@ pub fn validate_d1_query(sql: &str, params: &[D1Value]) -> Result<(), Error> {
 }
 
 #[derive(Deserialize)]
-struct RawDatabase {
+pub(crate) struct RawDatabase {
     uuid: String,
     name: String,
     #[serde(default)]
@@ -235,7 +235,7 @@ fn count(n: Option<u64>) -> i64 {
 }
 
 /// Databases as resources of the account.
-const DATABASES: ResourceType<RawDatabase, D1Database> = ResourceType {
+pub(crate) const DATABASES: ResourceType<RawDatabase, D1Database> = ResourceType {
     name: D1_DATABASE,
     path: "/d1/database",
     check: checked_database,

@@ -192,54 +192,22 @@ impl BoardingPass {
     /// name: an existing namespace of that title is reused (a redeploy), a
     /// missing one created (`resource_created`), so data survives redeploys.
     async fn provision_kv(&self, worker: &Worker) -> Result<HashMap<String, String>, Error> {
-        let titled: Vec<(&str, &str)> = worker
-            .bindings
-            .iter()
-            .filter_map(|b| match b {
-                Binding::Kv { name, namespace: KvNamespaceRef::Title(title) } => Some((name.as_str(), title.as_str())),
-                _ => None,
-            })
-            .collect();
-        let mut ids = HashMap::new();
-        if titled.is_empty() {
-            return Ok(ids);
-        }
-        let existing = self.kv_namespaces().await?;
-        for (name, title) in titled {
-            let id = match existing.iter().find(|n| n.title == title) {
-                Some(n) => n.id.clone(),
-                None => self.create_kv_namespace(title).await?.id,
-            };
-            ids.insert(name.to_string(), id);
-        }
-        Ok(ids)
+        let titled = worker.bindings.iter().filter_map(|b| match b {
+            Binding::Kv { name, namespace: KvNamespaceRef::Title(title) } => Some((name.as_str(), title.as_str())),
+            _ => None,
+        });
+        self.reuse_or_create(&crate::kv::NAMESPACES, titled.collect(), |title| async move { self.create_kv_namespace(&title).await }).await
     }
 
     /// The UUIDs of the D1 databases `worker` binds by name, by binding
     /// name: an existing database of that name is reused (a redeploy), a
     /// missing one created (`resource_created`), so data survives redeploys.
     async fn provision_d1(&self, worker: &Worker) -> Result<HashMap<String, String>, Error> {
-        let named: Vec<(&str, &str)> = worker
-            .bindings
-            .iter()
-            .filter_map(|b| match b {
-                Binding::D1 { name, database: D1DatabaseRef::Name(db), .. } => Some((name.as_str(), db.as_str())),
-                _ => None,
-            })
-            .collect();
-        let mut ids = HashMap::new();
-        if named.is_empty() {
-            return Ok(ids);
-        }
-        let existing = self.d1_databases().await?;
-        for (name, db) in named {
-            let id = match existing.iter().find(|d| d.name == db) {
-                Some(d) => d.uuid.clone(),
-                None => self.create_d1_database(db).await?.uuid,
-            };
-            ids.insert(name.to_string(), id);
-        }
-        Ok(ids)
+        let named = worker.bindings.iter().filter_map(|b| match b {
+            Binding::D1 { name, database: D1DatabaseRef::Name(db), .. } => Some((name.as_str(), db.as_str())),
+            _ => None,
+        });
+        self.reuse_or_create(&crate::d1::DATABASES, named.collect(), |db| async move { self.create_d1_database(&db).await }).await
     }
 
     /// `GET services/{name}`: 200 = exists; 10090/10007 = does not.

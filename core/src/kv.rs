@@ -157,13 +157,13 @@ fn key_segment(key: &str) -> String {
 }
 
 #[derive(Deserialize)]
-struct RawNamespace {
+pub(crate) struct RawNamespace {
     id: String,
     title: String,
 }
 
 /// Namespaces as resources of the account.
-const NAMESPACES: ResourceType<RawNamespace, KvNamespace> = ResourceType {
+pub(crate) const NAMESPACES: ResourceType<RawNamespace, KvNamespace> = ResourceType {
     name: KV_NAMESPACE,
     path: "/storage/kv/namespaces",
     check: checked_namespace,

@@ -3,6 +3,7 @@
 //! the ticket and the audit log; paged listings whose every item is checked;
 //! deletion, after which the ticket no longer lists them.
 
+use std::collections::HashMap;
 use std::future::Future;
 
 use reqwest::Method;
@@ -84,6 +85,30 @@ impl BoardingPass {
             }
         }
         Err(Error::protocol(format!("GET {}", ty.path.trim_start_matches('/')), format!("the listing did not end within {MAX_PAGES} pages")))
+    }
+
+    /// The ids of the resources `wanted` names (binding name, resource
+    /// name), by binding name: one of that name on the account is reused (a
+    /// redeploy), a missing one made by `create` (`resource_created`), so
+    /// data survives redeploys.
+    pub(crate) async fn reuse_or_create<R, T, Fut>(&self, ty: &ResourceType<R, T>, wanted: Vec<(&str, &str)>, create: impl Fn(String) -> Fut) -> Result<HashMap<String, String>, Error>
+    where
+        R: DeserializeOwned,
+        Fut: Future<Output = Result<T, Error>>,
+    {
+        let mut ids = HashMap::new();
+        if wanted.is_empty() {
+            return Ok(ids);
+        }
+        let existing: Vec<PassResource> = self.list_resources(ty).await?.iter().map(ty.record).collect();
+        for (binding, name) in wanted {
+            let id = match existing.iter().find(|r| r.name == name) {
+                Some(r) => r.id.clone(),
+                None => (ty.record)(&create(name.to_string()).await?).id,
+            };
+            ids.insert(binding.to_string(), id);
+        }
+        Ok(ids)
     }
 
     /// Deletes the resource at `path` (already checked); the ticket no longer
