@@ -82,9 +82,9 @@ def test_the_guestbook_keeps_its_data_across_a_redeploy(emulator: Emulator) -> N
 
 def test_a_worker_built_in_code_gets_its_migrations(emulator: Emulator) -> None:
     with emulator.client() as client:
-        bpass = client.provision_sync()
+        bpass = client.provision_sync(owner="Ada Lovelace")
         source = "export default { async fetch() { return new Response('ok') } }"
-        bare = bp.Worker.from_source("code-guestbook", "index.js", source)
+        bare = bp.Worker.from_source("code-guestbook", source)
         with pytest.raises(bp.InvalidInputError, match="not a D1 binding"):
             bpass.deploy_sync(bare.d1_migrations("DB", GUESTBOOK / "migrations"))
         bpass.deploy_sync(bare.d1("DB", "code-guestbook").d1_migrations("DB", GUESTBOOK / "migrations"))
