@@ -556,7 +556,7 @@ export declare class Worker {
   /** An existing D1 database, by UUID, as `env[binding]`. */
   d1Id(binding: string, id: string): Worker
   /**
-   * Applies `directory/*.sql` to the database of the D1 binding `binding`
+   * Applies the `*.sql` files of `directory` to the database of the D1 binding `binding`
    * (added earlier) before the Worker goes live.
    */
   d1Migrations(binding: string, directory: string): Worker

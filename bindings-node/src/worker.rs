@@ -173,7 +173,7 @@ impl Worker {
         self.with(|w| w.d1_id(binding, id))
     }
 
-    /// Applies `directory/*.sql` to the database of the D1 binding `binding`
+    /// Applies the `*.sql` files of `directory` to the database of the D1 binding `binding`
     /// (added earlier) before the Worker goes live.
     #[napi]
     pub fn d1_migrations(&self, binding: String, directory: String) -> Worker {

@@ -120,7 +120,7 @@ impl PyWorker {
         self.with(|w| w.d1_id(binding, id))
     }
 
-    /// Applies `directory/*.sql` to the database of the D1 binding `binding`
+    /// Applies the `*.sql` files of `directory` to the database of the D1 binding `binding`
     /// (added earlier) before the Worker goes live.
     fn d1_migrations(&self, binding: String, directory: std::path::PathBuf) -> Self {
         self.with(|w| w.d1_migrations(binding, directory))

@@ -117,7 +117,7 @@ impl Worker {
         self.with(|w| w.d1_id(binding, id))
     }
 
-    /// Applies `directory/*.sql` to the database of the D1 binding `binding`
+    /// Applies the `*.sql` files of `directory` to the database of the D1 binding `binding`
     /// (added earlier) before the Worker goes live.
     pub fn with_d1_migrations(&self, binding: String, directory: String) -> Arc<Self> {
         self.with(|w| w.d1_migrations(binding, directory))
