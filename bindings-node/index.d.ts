@@ -555,6 +555,11 @@ export declare class Worker {
   d1(binding: string, database: string): Worker
   /** An existing D1 database, by UUID, as `env[binding]`. */
   d1Id(binding: string, id: string): Worker
+  /**
+   * Applies the `*.sql` files of `directory` to the database of the D1 binding `binding`
+   * (added earlier) before the Worker goes live.
+   */
+  d1Migrations(binding: string, directory: string): Worker
   /** A JSON variable on `env`; replaces a binding of the same name. */
   jsonVar(name: string, value: any): Worker
   /**

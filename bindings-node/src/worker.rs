@@ -173,6 +173,13 @@ impl Worker {
         self.with(|w| w.d1_id(binding, id))
     }
 
+    /// Applies the `*.sql` files of `directory` to the database of the D1 binding `binding`
+    /// (added earlier) before the Worker goes live.
+    #[napi]
+    pub fn d1_migrations(&self, binding: String, directory: String) -> Worker {
+        self.with(|w| w.d1_migrations(binding, directory))
+    }
+
     /// A JSON variable on `env`; replaces a binding of the same name.
     #[napi]
     pub fn json_var(&self, name: String, value: serde_json::Value) -> Worker {

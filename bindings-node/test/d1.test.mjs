@@ -84,6 +84,16 @@ test('the guestbook keeps its data across a redeploy', async () => {
   assertNoSecret(pass, ticket.toJson(), ticket.toMarkdown(), result, await pass.d1Databases())
 })
 
+test('a Worker built in code gets its migrations', async () => {
+  const pass = await clientFor(emu).provision({ owner: OWNER })
+  const bare = Worker.fromSource('code-guestbook', 'index.js', "export default { async fetch() { return new Response('ok') } }")
+  const migrations = path.join(GUESTBOOK, 'migrations')
+  await assert.rejects(pass.deploy(bare.d1Migrations('DB', migrations)), (e) => e instanceof InvalidInputError && /not a D1 binding/.test(e.message))
+  await pass.deploy(bare.d1('DB', 'code-guestbook').d1Migrations('DB', migrations))
+  const [db] = await pass.d1Databases()
+  assert.deepEqual((await pass.d1Query(db.uuid, 'SELECT count(*) FROM entries'))[0].rows, [[0]])
+})
+
 test('queries, values, migrations, SQL errors and cancellation', async () => {
   const pass = await clientFor(emu).provision({ owner: OWNER })
   const db = await pass.createD1Database('notes')

@@ -120,6 +120,12 @@ impl PyWorker {
         self.with(|w| w.d1_id(binding, id))
     }
 
+    /// Applies the `*.sql` files of `directory` to the database of the D1 binding `binding`
+    /// (added earlier) before the Worker goes live.
+    fn d1_migrations(&self, binding: String, directory: std::path::PathBuf) -> Self {
+        self.with(|w| w.d1_migrations(binding, directory))
+    }
+
     /// A JSON variable on `env` (any JSON-compatible Python value).
     fn json_var(&self, name: String, value: &Bound<'_, PyAny>) -> PyResult<Self> {
         let json = py_to_json("json_var", value)?;

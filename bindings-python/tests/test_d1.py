@@ -80,6 +80,18 @@ def test_the_guestbook_keeps_its_data_across_a_redeploy(emulator: Emulator) -> N
         secrets_absent(bpass, json.dumps(ticket.to_dict()), ticket.to_markdown(), repr(result), repr(result.records), json.dumps(result.to_dict()))
 
 
+def test_a_worker_built_in_code_gets_its_migrations(emulator: Emulator) -> None:
+    with emulator.client() as client:
+        bpass = client.provision_sync(owner="Ada Lovelace")
+        source = "export default { async fetch() { return new Response('ok') } }"
+        bare = bp.Worker.from_source("code-guestbook", source)
+        with pytest.raises(bp.InvalidInputError, match="not a D1 binding"):
+            bpass.deploy_sync(bare.d1_migrations("DB", GUESTBOOK / "migrations"))
+        bpass.deploy_sync(bare.d1("DB", "code-guestbook").d1_migrations("DB", GUESTBOOK / "migrations"))
+        (db,) = bpass.d1_databases_sync()
+        assert bpass.d1_query_sync(db.uuid, "SELECT count(*) FROM entries")[0].rows == [[0]]
+
+
 async def test_queries_values_migrations_and_sql_errors(emulator: Emulator, tmp_path: Path) -> None:
     async with emulator.client() as client:
         bpass = await client.provision(owner="Ada Lovelace")

@@ -117,6 +117,12 @@ impl Worker {
         self.with(|w| w.d1_id(binding, id))
     }
 
+    /// Applies the `*.sql` files of `directory` to the database of the D1 binding `binding`
+    /// (added earlier) before the Worker goes live.
+    pub fn with_d1_migrations(&self, binding: String, directory: String) -> Arc<Self> {
+        self.with(|w| w.d1_migrations(binding, directory))
+    }
+
     pub fn with_compatibility_date(&self, date: String) -> Arc<Self> {
         self.with(|w| w.compatibility_date(date))
     }

@@ -223,6 +223,9 @@ pub struct Worker {
     pub assets: Option<AssetsConfig>,
     /// How the modules were bundled, when they were (see `bundle`).
     pub bundle: Option<BundleInfo>,
+    /// Bindings `d1_migrations` named that were not D1 bindings when it was
+    /// called: the builder cannot fail, so `validate` reports them.
+    unbound_migrations: Vec<String>,
 }
 
 /// Today's date (UTC), the default compatibility date.
@@ -242,6 +245,7 @@ impl Worker {
             bindings: Vec::new(),
             assets: None,
             bundle: None,
+            unbound_migrations: Vec::new(),
         }
     }
 
@@ -308,6 +312,18 @@ impl Worker {
     /// Binds an existing D1 database by its UUID as `env.{binding}`.
     pub fn d1_id(self, binding: impl Into<String>, uuid: impl Into<String>) -> Self {
         self.binding(Binding::D1 { name: binding.into(), database: D1DatabaseRef::Id(uuid.into()), migrations_dir: None })
+    }
+    /// Applies `<dir>/*.sql` to the database of the D1 binding `binding`
+    /// (added earlier with `d1` or `d1_id`) before the Worker goes live, as
+    /// wrangler config's `migrations_dir` does. A later `d1`/`d1_id` for the
+    /// same binding replaces it, directory included.
+    pub fn d1_migrations(mut self, binding: impl Into<String>, dir: impl Into<std::path::PathBuf>) -> Self {
+        let binding = binding.into();
+        match self.bindings.iter_mut().find(|b| b.name() == binding) {
+            Some(Binding::D1 { migrations_dir, .. }) => *migrations_dir = Some(dir.into()),
+            _ => self.unbound_migrations.push(binding),
+        }
+        self
     }
     pub fn assets(mut self, config: AssetsConfig) -> Self {
         self.assets = Some(config);
@@ -383,6 +399,9 @@ impl Worker {
                 return Err(Error::invalid("modules", format!("module {:?} appears twice", m.name)));
             }
         }
+        if let Some(name) = self.unbound_migrations.first() {
+            return Err(Error::invalid("d1_migrations", format!("{name:?} is not a D1 binding of this Worker; add it with d1 or d1_id before d1_migrations")));
+        }
         let mut names = std::collections::HashSet::new();
         for b in &self.bindings {
             if b.name().is_empty() || !names.insert(b.name()) {
@@ -394,6 +413,11 @@ impl Worker {
                 Binding::D1 { database: D1DatabaseRef::Id(id), .. } => crate::d1::validate_d1_database_id(id)?,
                 Binding::D1 { database: D1DatabaseRef::Name(name), .. } => crate::d1::validate_d1_name(name)?,
                 _ => {}
+            }
+            if let Binding::D1 { name, migrations_dir: Some(dir), .. } = b {
+                if !dir.is_dir() {
+                    return Err(Error::invalid("migrations_dir", format!("{} (binding {name:?}) is not a directory", dir.display())));
+                }
             }
         }
         let size = self.script_size();

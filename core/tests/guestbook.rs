@@ -100,6 +100,28 @@ async fn the_guestbook_stores_entries_counts_them_and_keeps_them_across_a_redepl
     }
 }
 
+/// The guestbook's schema given to a Worker built in code: a Worker that
+/// reads the table on its first request, so the migrations ran before it
+/// went live; a redeploy applies nothing new.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_built_in_code_gets_its_migrations_before_it_is_live() {
+    let emu = emulator(EmulatorConfig::default()).await;
+    let (pass, events) = audited_pass(&emu).await;
+    let project = guestbook_copy();
+    let source = "export default { async fetch(r, env) { return Response.json(await env.DB.prepare('SELECT count(*) AS n, sum(likes) AS likes FROM entries').first()) } }";
+    let worker = Worker::from_source("code-guestbook", "index.js", source).d1("DB", "code-guestbook").d1_migrations("DB", migrations_dir(project.path()));
+
+    let d = pass.deploy(&worker, DeployOptions::default()).await.unwrap();
+    assert_eq!(get(&d.url, "/").await, (200, r#"{"n":0,"likes":null}"#.to_string()), "both migrations ran before the first request");
+    let d2 = pass.deploy(&worker, DeployOptions::default()).await.unwrap();
+    assert!(d2.redeploy);
+    let db = pass.d1_databases().await.unwrap().remove(0).uuid;
+    let names = pass.d1_query(&db, "SELECT name FROM d1_migrations ORDER BY id", vec![]).await.unwrap();
+    assert_eq!(names[0].rows, [vec![D1Value::from("0001_create.sql")], vec![D1Value::from("0002_likes.sql")]]);
+    let applied = events.lock().unwrap().iter().filter(|e| e["event"] == "migration_applied").count();
+    assert_eq!(applied, 2, "the redeploy applied nothing new");
+}
+
 /// Deploys that must fail, and what must be true after each.
 async fn refused(pass: &BoardingPass, worker: &Worker, kind: &str, says: &str) {
     let e = pass.deploy(worker, DeployOptions::default()).await.unwrap_err();
@@ -139,7 +161,12 @@ async fn bad_deploys_are_typed_errors_and_change_nothing() {
     // Malformed references fail before any request.
     emu.clear_requests();
     refused(&mine, &thief.clone().d1_id("DB", "../../workers/scripts/x"), "invalid_input", "database_id").await;
-    refused(&mine, &thief.d1("DB", "has spaces"), "invalid_input", "database_name").await;
+    refused(&mine, &thief.clone().d1("DB", "has spaces"), "invalid_input", "database_name").await;
+    // Migrations for a binding the Worker lacks (or added before it), or from no directory.
+    refused(&mine, &thief.clone().d1_migrations("LOGS", migrations_dir(project.path())), "invalid_input", "\"LOGS\" is not a D1 binding").await;
+    let early = Worker::from_source("early", "index.js", "export default {}").d1_migrations("DB", migrations_dir(project.path())).d1("DB", "late");
+    refused(&mine, &early, "invalid_input", "\"DB\" is not a D1 binding").await;
+    refused(&mine, &thief.d1_migrations("DB", project.path().join("none")), "invalid_input", "migrations_dir").await;
     assert!(emu.requests().is_empty(), "nothing was sent: {:?}", emu.requests());
 }
 

@@ -95,6 +95,18 @@ class D1Test {
     }
 
     @Test
+    fun `a Worker built in code gets its migrations`(): Unit = runBlocking {
+        emu.client().use { client ->
+            val pass = client.provision(owner = OWNER)
+            val migrations = File(GUESTBOOK, "migrations").path
+            raises<BoardingpassException.InvalidInput>("not a D1 binding") { pass.deploy(hello("code-guestbook").withD1Migrations("DB", migrations)) }
+            pass.deploy(hello("code-guestbook").withD1("DB", "code-guestbook").withD1Migrations("DB", migrations))
+            val db = pass.d1Databases().single()
+            assertEquals(listOf(listOf(D1Value.Integer(0))), pass.d1Query(db.uuid, "SELECT count(*) FROM entries").single().rows)
+        }
+    }
+
+    @Test
     fun `queries, values, migrations and SQL errors`(@TempDir tmp: File): Unit = runBlocking {
         emu.client().use { client ->
             val pass = client.provision(owner = OWNER)
