@@ -51,7 +51,7 @@ pub struct Resource {
     pub account_id: String,
     pub account_name: String,
     pub workers: Vec<WorkerEntry>,
-    /// Other resources the pass created (KV namespaces): the human keeps
+    /// Other resources the pass created (KV namespaces, D1 databases): the human keeps
     /// them at claim, expiry deletes them with the account.
     pub resources: Vec<ResourceEntry>,
 }
@@ -217,11 +217,11 @@ impl ClaimTicket {
             },
             evidence: pass.evidence(),
             expiry_behaviour: format!(
-                "If nobody claims the account before {}, Cloudflare deletes it with its Workers, assets and token; the URLs stop answering. Nothing needs to be cleaned up.",
+                "If nobody claims the account before {}, Cloudflare deletes it with its Workers, assets, KV namespaces, D1 databases and token; the URLs stop answering. Nothing needs to be cleaned up.",
                 display(pass.claim_expires_at())
             ),
             promotion_rule: format!(
-                "Only the named owner opens the claim link, signs in to Cloudflare and completes the prompts before it expires (window: {minutes} minutes from creation). The account then becomes a normal permanent account and the Workers keep serving; the temporary token stops being the way in (use `wrangler login`)."
+                "Only the named owner opens the claim link, signs in to Cloudflare and completes the prompts before it expires (window: {minutes} minutes from creation). The account then becomes a normal permanent account: the Workers keep serving and the KV and D1 data stay; the temporary token stops being the way in (use `wrangler login`)."
             ),
             revocation_rule: "To end it early the agent calls teardown (deletes the Workers, revokes the token where the server allows); a person can also simply let it expire. Claimed accounts are managed in the Cloudflare dashboard.".into(),
         }
