@@ -124,26 +124,26 @@ fn strings(v: &Value) -> Vec<String> {
     v.as_array().map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect()).unwrap_or_default()
 }
 
-/// A `kv_namespace` binding must name a namespace of this account: an id
-/// of another account's (or none) is refused like an unknown one (10013).
-fn kv_bindings_are_own(state: &AppState, account: &str, bindings: &[Value]) -> Result<(), ApiError> {
+/// A `kv_namespace` or `d1` binding must name a resource of this account:
+/// an id of another account's (or none) is refused like an unknown one
+/// (KV 10013, D1 7404).
+fn storage_bindings_are_own(state: &AppState, account: &str, bindings: &[Value]) -> Result<(), ApiError> {
     let store = state.store();
-    for b in bindings.iter().filter(|b| b["type"] == "kv_namespace") {
-        let id = b["namespace_id"].as_str().unwrap_or_default();
-        if !store.kv.get(account).is_some_and(|kv| kv.namespaces.contains_key(id)) {
-            return Err(bad_request(crate::kv::NAMESPACE_NOT_FOUND, format!("KV binding {} names namespace {}, which this account does not have", excerpt(b["name"].as_str().unwrap_or_default()), excerpt(id))));
-        }
-    }
-    Ok(())
-}
-
-/// A `d1` binding must name a database of this account, by its uuid.
-fn d1_bindings_are_own(state: &AppState, account: &str, bindings: &[Value]) -> Result<(), ApiError> {
-    let store = state.store();
-    for b in bindings.iter().filter(|b| b["type"] == "d1") {
-        let id = b["id"].as_str().unwrap_or_default();
-        if !store.d1.get(account).is_some_and(|d| d.databases.contains_key(id)) {
-            return Err(bad_request(crate::d1::NOT_FOUND, format!("D1 binding {} names database {}, which this account does not have", excerpt(b["name"].as_str().unwrap_or_default()), excerpt(id))));
+    for b in bindings {
+        let id_of = |field: &str| b[field].as_str().unwrap_or_default();
+        let (product, noun, code, id, own) = match b["type"].as_str() {
+            Some("kv_namespace") => {
+                let id = id_of("namespace_id");
+                ("KV", "namespace", crate::kv::NAMESPACE_NOT_FOUND, id, store.kv.get(account).is_some_and(|kv| kv.namespaces.contains_key(id)))
+            }
+            Some("d1") => {
+                let id = id_of("id");
+                ("D1", "database", crate::d1::NOT_FOUND, id, store.d1.get(account).is_some_and(|d| d.databases.contains_key(id)))
+            }
+            _ => continue,
+        };
+        if !own {
+            return Err(bad_request(code, format!("{product} binding {} names {noun} {}, which this account does not have", excerpt(b["name"].as_str().unwrap_or_default()), excerpt(id))));
         }
     }
     Ok(())
@@ -244,8 +244,7 @@ pub fn version(state: &AppState, account: &str, existing: Option<&Script>, uploa
         return Err(bad_request(SCRIPT_INVALID, "the upload has neither a main module (main_module/body_part) nor assets"));
     }
     let bindings = bindings(&metadata, previous)?;
-    kv_bindings_are_own(state, account, &bindings)?;
-    d1_bindings_are_own(state, account, &bindings)?;
+    storage_bindings_are_own(state, account, &bindings)?;
     let mut etag = Sha256::new();
     for m in &modules {
         etag.update(m.name.as_bytes());
